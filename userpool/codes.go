@@ -1,0 +1,165 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// Code purposes: a user holds at most one live code per purpose.
+const (
+	purposeSignUp = "signup"
+	purposeForgot = "forgot_password"
+	purposeVerify = "verify:" // + attribute name
+)
+
+// maxCodeAttempts wrong answers kill a code.
+const maxCodeAttempts = 5
+
+// CodeDeliveryDetails says where a code went, masked (Cognito's shape).
+type CodeDeliveryDetails struct {
+	Destination    string
+	DeliveryMedium string // "EMAIL" or "SMS"
+	AttributeName  string
+}
+
+// codeHash binds a code to its user and purpose under the pool's code
+// key, so a leaked table row reveals nothing and a code for one purpose or
+// user is useless for another.
+func (p *UserPool) codeHash(sub, purpose, code string) []byte {
+	m := hmac.New(sha256.New, p.codeKey)
+	m.Write([]byte(sub))
+	m.Write([]byte{0})
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(code))
+	return m.Sum(nil)
+}
+
+// deliveryFor picks where a code for u goes: the attribute asked for, or
+// for sign-up the first auto-verified attribute the user has.
+func (p *UserPool) deliveryFor(attrs map[string]string, candidates []string) (attr, value string) {
+	for _, a := range candidates {
+		if v := attrs[a]; v != "" {
+			return a, v
+		}
+	}
+	return "", ""
+}
+
+// sendCode stores a new code for (u, purpose) and delivers it to value
+// through the attribute's medium. Sends per user are throttled.
+func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, kind message.Kind, attr, value, pending string) (*CodeDeliveryDetails, error) {
+	now := p.now()
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+u.Sub, now, p.cfg.CodeSendLimit)
+	if err != nil {
+		return nil, internalErr("throttle code", err)
+	}
+	if !att.Allowed {
+		return nil, newErr(CodeLimitExceeded, msgLimit)
+	}
+	code, err := random.Digits(p.random, 6)
+	if err != nil {
+		return nil, internalErr("code", err)
+	}
+	err = p.store.PutCode(ctx, store.Code{PoolID: p.cfg.ID, Subject: u.Sub, Purpose: purpose,
+		Hash: p.codeHash(u.Sub, purpose, code), Value: pending, ExpiresAt: now.Add(p.cfg.CodeValidity), CreatedAt: now})
+	if err != nil {
+		return nil, internalErr("store code", err)
+	}
+	d, err := p.deliver(ctx, kind, attr, value, message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// deliver renders and sends one message.
+func (p *UserPool) deliver(ctx context.Context, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
+	switch attr {
+	case "email":
+		if p.cfg.EmailSender == nil {
+			return nil, newErr(CodeCodeDeliveryFailure, "No email sender is configured for the pool.")
+		}
+		m, err := p.cfg.Messages.Email(kind, to, data)
+		if err == nil {
+			err = p.cfg.EmailSender.SendEmail(ctx, m)
+		}
+		if err != nil {
+			p.log.WarnContext(ctx, "email delivery failed", "kind", string(kind), "err", err)
+			return nil, &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+		}
+		return &CodeDeliveryDetails{Destination: maskEmail(to), DeliveryMedium: "EMAIL", AttributeName: attr}, nil
+	case "phone_number":
+		if p.cfg.SMSSender == nil {
+			return nil, newErr(CodeCodeDeliveryFailure, "No SMS sender is configured for the pool.")
+		}
+		m, err := p.cfg.Messages.SMS(kind, to, data)
+		if err == nil {
+			err = p.cfg.SMSSender.SendSMS(ctx, m)
+		}
+		if err != nil {
+			p.log.WarnContext(ctx, "sms delivery failed", "kind", string(kind), "err", err)
+			return nil, &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+		}
+		return &CodeDeliveryDetails{Destination: maskPhone(to), DeliveryMedium: "SMS", AttributeName: attr}, nil
+	}
+	return nil, invalidParam("no deliverable attribute")
+}
+
+// consumeCode checks a code a user typed. A right code is spent; a wrong
+// one counts toward maxCodeAttempts.
+func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code string) (store.Code, error) {
+	if len(code) == 0 || len(code) > 16 {
+		return store.Code{}, invalidParam("code must be 1-16 characters")
+	}
+	c, err := p.store.ConsumeCode(ctx, p.cfg.ID, sub, purpose, p.codeHash(sub, purpose, code), p.now(), maxCodeAttempts)
+	switch {
+	case err == nil:
+		return c, nil
+	case errors.Is(err, store.ErrCodeMismatch):
+		return c, newErr(CodeCodeMismatch, msgCodeMismatch)
+	case errors.Is(err, store.ErrNotFound):
+		return c, newErr(CodeExpiredCode, msgCodeExpired)
+	default:
+		return c, internalErr("consume code", err)
+	}
+}
+
+// simulatedDelivery answers for an unknown user as if a code had been sent,
+// when the client prevents user-existence errors.
+func (p *UserPool) simulatedDelivery(login string) *CodeDeliveryDetails {
+	if strings.HasPrefix(login, "+") {
+		return &CodeDeliveryDetails{Destination: maskPhone(login), DeliveryMedium: "SMS", AttributeName: "phone_number"}
+	}
+	dest := login
+	if !strings.Contains(dest, "@") {
+		dest += "@example.com"
+	}
+	return &CodeDeliveryDetails{Destination: maskEmail(dest), DeliveryMedium: "EMAIL", AttributeName: "email"}
+}
+
+func maskEmail(e string) string {
+	local, domain, ok := strings.Cut(e, "@")
+	if !ok || local == "" || domain == "" {
+		return "***"
+	}
+	return local[:1] + "***@" + domain[:1] + "***"
+}
+
+func maskPhone(ph string) string {
+	if len(ph) <= 4 {
+		return "+***"
+	}
+	return "+" + strings.Repeat("*", len(ph)-5) + ph[len(ph)-4:]
+}
+
+// codeLifetime is how long a code lives; exposed for tests of expiry.
+func (p *UserPool) codeLifetime() time.Duration { return p.cfg.CodeValidity }

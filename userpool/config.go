@@ -1,0 +1,278 @@
+package userpool
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/token"
+)
+
+// Config is a user pool's settings as code. Zero values are safe defaults;
+// ID, Issuer and Secret are required.
+type Config struct {
+	// ID identifies the pool in the store; one database can hold many.
+	ID string
+	// Name is shown in messages ("Your {pool} verification code").
+	Name string
+	// Issuer is the iss of every token: the pool's public base URL.
+	Issuer string
+	// Secret (at least 32 random bytes) keys everything the pool protects
+	// at rest: code hashes, sealed client secrets and signing keys. Keep it
+	// outside the database; changing it invalidates pending codes, client
+	// secrets and stored signing keys.
+	Secret []byte
+
+	PasswordPolicy PasswordPolicy
+	// CaseSensitiveUsernames makes "Alice" and "alice" different users.
+	// The default, as Cognito's console, is case-insensitive.
+	CaseSensitiveUsernames bool
+	// UsernameAttributes ("email", "phone_number") lets users sign up with
+	// that attribute as their username; the username is then a UUID.
+	UsernameAttributes []string
+	// AliasAttributes ("email", "phone_number", "preferred_username") may
+	// be used to sign in once verified. Exclusive with UsernameAttributes.
+	AliasAttributes []string
+	// AutoVerifiedAttributes are verified by a code sent at sign-up. nil
+	// means {"email"}; set an empty non-nil slice to send no code.
+	AutoVerifiedAttributes []string
+	// Schema declares custom attributes ("custom:team") and marks standard
+	// ones required. Standard attributes need no declaration.
+	Schema []AttributeSchema
+
+	// Tokens are the pool-wide token lifetimes; clients may override.
+	Tokens TokenValidity
+	// SigningAlgorithm for new signing keys: RS256 (default), ES256, EdDSA.
+	SigningAlgorithm token.Algorithm
+	// Lockout after failed sign-ins; zero means Cognito's (5 failures, then
+	// 1 s doubling to 15 min, forgotten after 15 min without attempts).
+	Lockout store.LockoutPolicy
+	// CodeValidity bounds every emailed or texted code. Default 10 min, the
+	// OWASP ASVS ceiling (Cognito uses 24 h for sign-up, 1 h for reset).
+	CodeValidity time.Duration
+	// CodeSendLimit bounds codes sent to one user; zero means 5 per hour.
+	CodeSendLimit store.LockoutPolicy
+	// RevokeSessionsOnPasswordChange signs the user out everywhere else
+	// after ChangePassword (ConfirmForgotPassword always does).
+	RevokeSessionsOnPasswordChange bool
+
+	// Hashing sets argon2id parameters; zero means OWASP's m=19 MiB, t=2, p=1.
+	Hashing passhash.Params
+	// MaxConcurrentHashes bounds password hashes in flight (memory); zero
+	// means GOMAXPROCS. Further sign-ins wait, honouring their context.
+	MaxConcurrentHashes int
+
+	// Messages overrides the default message templates per kind.
+	Messages message.Templates
+	// EmailSender and SMSSender deliver codes. Without one, a code for that
+	// medium cannot be sent (CodeDeliveryFailureException).
+	EmailSender message.EmailSender
+	SMSSender   message.SMSSender
+
+	// Clients are app clients created at New when absent from the store.
+	Clients []ClientConfig
+
+	// Clock returns the current time; nil means time.Now.
+	Clock func() time.Time
+	// Random is the source of every code, token and key; nil means
+	// crypto/rand. Only tests should set it.
+	Random io.Reader
+	// Logger receives operational events (never secrets); nil discards.
+	Logger *slog.Logger
+}
+
+// PasswordPolicy is Cognito's password policy (cognito.md §3). The
+// composition rules are off by default, as NIST SP 800-63B asks; a list of
+// common passwords and the user's own identifiers are always refused.
+type PasswordPolicy struct {
+	// MinimumLength 6–99; zero means 8.
+	MinimumLength    int
+	RequireUppercase bool
+	RequireLowercase bool
+	RequireNumbers   bool
+	RequireSymbols   bool
+	// TemporaryPasswordValidityDays for admin-set passwords; zero means 7.
+	TemporaryPasswordValidityDays int
+}
+
+// TokenValidity sets token lifetimes. Zero fields mean Cognito's defaults:
+// ID and access 60 min, refresh 30 days.
+type TokenValidity struct {
+	ID      time.Duration
+	Access  time.Duration
+	Refresh time.Duration
+}
+
+// AttributeType is a custom attribute's type.
+type AttributeType string
+
+// Attribute types.
+const (
+	TypeString   AttributeType = "String"
+	TypeNumber   AttributeType = "Number"
+	TypeDateTime AttributeType = "DateTime"
+	TypeBoolean  AttributeType = "Boolean"
+)
+
+// AttributeSchema declares an attribute.
+type AttributeSchema struct {
+	// Name is "custom:<name>" (≤ 20 characters after the prefix) or a
+	// standard attribute name.
+	Name string
+	// Type of a custom attribute; zero means String.
+	Type AttributeType
+	// Required attributes must be given at sign-up.
+	Required bool
+	// Immutable attributes can be set at creation only.
+	Immutable bool
+	// MinLength and MaxLength bound a String value (MaxLength ≤ 2048).
+	MinLength, MaxLength int
+}
+
+const (
+	defaultCodeValidity = 10 * time.Minute
+	maxAttributeLen     = 2048
+	maxCustomAttributes = 50
+)
+
+var poolIDPattern = regexp.MustCompile(`^[\w-]{1,55}$`)
+
+// withDefaults validates c and fills in defaults.
+func (c Config) withDefaults() (Config, error) {
+	if !poolIDPattern.MatchString(c.ID) {
+		return c, fmt.Errorf("userpool: config: ID %q must be 1-55 letters, digits, '_' or '-'", c.ID)
+	}
+	u, err := url.Parse(c.Issuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
+		return c, fmt.Errorf("userpool: config: Issuer %q must be an absolute http(s) URL", c.Issuer)
+	}
+	if len(c.Secret) < 32 {
+		return c, fmt.Errorf("userpool: config: Secret must be at least 32 random bytes")
+	}
+	if isWeakSecret(c.Secret) {
+		return c, fmt.Errorf("userpool: config: Secret looks like a placeholder, not random bytes")
+	}
+	if c.Name == "" {
+		c.Name = c.ID
+	}
+	p := &c.PasswordPolicy
+	if p.MinimumLength == 0 {
+		p.MinimumLength = 8
+	}
+	if p.MinimumLength < 6 || p.MinimumLength > 99 {
+		return c, fmt.Errorf("userpool: config: PasswordPolicy.MinimumLength must be 6-99")
+	}
+	if p.TemporaryPasswordValidityDays == 0 {
+		p.TemporaryPasswordValidityDays = 7
+	}
+	if p.TemporaryPasswordValidityDays < 0 || p.TemporaryPasswordValidityDays > 365 {
+		return c, fmt.Errorf("userpool: config: PasswordPolicy.TemporaryPasswordValidityDays must be 0-365")
+	}
+	if len(c.UsernameAttributes) > 0 && len(c.AliasAttributes) > 0 {
+		return c, fmt.Errorf("userpool: config: UsernameAttributes and AliasAttributes are exclusive")
+	}
+	for _, a := range c.UsernameAttributes {
+		if a != "email" && a != "phone_number" {
+			return c, fmt.Errorf("userpool: config: UsernameAttributes: %q is not email or phone_number", a)
+		}
+	}
+	for _, a := range c.AliasAttributes {
+		if a != "email" && a != "phone_number" && a != "preferred_username" {
+			return c, fmt.Errorf("userpool: config: AliasAttributes: %q is not email, phone_number or preferred_username", a)
+		}
+	}
+	if c.AutoVerifiedAttributes == nil {
+		c.AutoVerifiedAttributes = []string{"email"}
+	}
+	for _, a := range c.AutoVerifiedAttributes {
+		if a != "email" && a != "phone_number" {
+			return c, fmt.Errorf("userpool: config: AutoVerifiedAttributes: %q is not email or phone_number", a)
+		}
+	}
+	if err := validateSchema(c.Schema); err != nil {
+		return c, err
+	}
+	t := &c.Tokens
+	if t.ID == 0 {
+		t.ID = time.Hour
+	}
+	if t.Access == 0 {
+		t.Access = time.Hour
+	}
+	if t.Refresh == 0 {
+		t.Refresh = 30 * 24 * time.Hour
+	}
+	if err := checkValidity(*t); err != nil {
+		return c, fmt.Errorf("userpool: config: Tokens: %w", err)
+	}
+	if c.SigningAlgorithm == "" {
+		c.SigningAlgorithm = token.RS256
+	}
+	if !slices.Contains([]token.Algorithm{token.RS256, token.ES256, token.EdDSA}, c.SigningAlgorithm) {
+		return c, fmt.Errorf("userpool: config: SigningAlgorithm %q is not RS256, ES256 or EdDSA", c.SigningAlgorithm)
+	}
+	if c.Lockout == (store.LockoutPolicy{}) {
+		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute}
+	}
+	if c.Lockout.Threshold < 1 || c.Lockout.Threshold > 100 || c.Lockout.Base <= 0 || c.Lockout.Max < c.Lockout.Base || c.Lockout.ResetAfter <= 0 {
+		return c, fmt.Errorf("userpool: config: Lockout: threshold 1-100 and positive durations required")
+	}
+	if c.CodeSendLimit == (store.LockoutPolicy{}) {
+		c.CodeSendLimit = store.LockoutPolicy{Threshold: 5, Base: time.Hour, Max: time.Hour, ResetAfter: time.Hour}
+	}
+	if c.CodeValidity == 0 {
+		c.CodeValidity = defaultCodeValidity
+	}
+	if c.CodeValidity < time.Minute || c.CodeValidity > 24*time.Hour {
+		return c, fmt.Errorf("userpool: config: CodeValidity must be 1 min to 24 h")
+	}
+	if c.Messages == nil {
+		c.Messages = message.DefaultTemplates()
+	} else {
+		merged := message.DefaultTemplates()
+		for k, v := range c.Messages {
+			merged[k] = v
+		}
+		c.Messages = merged
+	}
+	if err := c.Messages.Validate(); err != nil {
+		return c, fmt.Errorf("userpool: config: Messages: %w", err)
+	}
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+func checkValidity(t TokenValidity) error {
+	switch {
+	case t.ID < 5*time.Minute || t.ID > 24*time.Hour:
+		return fmt.Errorf("ID token validity must be 5 min to 1 day")
+	case t.Access < 5*time.Minute || t.Access > 24*time.Hour:
+		return fmt.Errorf("access token validity must be 5 min to 1 day")
+	case t.Refresh < time.Hour || t.Refresh > 3650*24*time.Hour:
+		return fmt.Errorf("refresh token validity must be 60 min to 3650 days")
+	}
+	return nil
+}
+
+// isWeakSecret refuses the obvious placeholders: one repeated byte, or
+// printable text with few distinct characters ("changeme changeme…").
+func isWeakSecret(b []byte) bool {
+	distinct := map[byte]bool{}
+	for _, c := range b {
+		distinct[c] = true
+	}
+	return len(distinct) < 8 || strings.Contains(strings.ToLower(string(b)), "changeme")
+}

@@ -1,0 +1,121 @@
+package userpool
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/internal/seal"
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/token"
+)
+
+// UserPool is one Cognito-style user pool: its operations (SignUp,
+// InitiateAuth, ForgotPassword…) run in-process against a store.Store. It
+// is safe for concurrent use, and several UserPools (in several processes)
+// may share one store: every piece of shared state lives there.
+type UserPool struct {
+	cfg    Config
+	store  store.Store
+	schema map[string]AttributeSchema
+	log    *slog.Logger
+	now    func() time.Time
+	random io.Reader
+
+	hasher      *passhash.Hasher
+	codeKey     []byte
+	keySealer   *seal.Sealer
+	clientSeal  *seal.Sealer
+	keysMu      sync.Mutex // serializes key loading and rotation
+	tok         atomic.Pointer[tokenState]
+	issuerValue string
+}
+
+// New builds a user pool on s. It loads the pool's signing keys from the
+// store (creating the first one if there is none) and creates the
+// configured app clients that do not exist yet.
+func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
+	if s == nil {
+		return nil, errors.New("userpool: nil store")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	p := &UserPool{
+		cfg:         cfg,
+		store:       s,
+		schema:      map[string]AttributeSchema{},
+		log:         cfg.Logger.With("pool", cfg.ID),
+		now:         cfg.Clock,
+		random:      cfg.Random,
+		issuerValue: cfg.Issuer,
+	}
+	if p.random == nil {
+		p.random = rand.Reader
+	}
+	for _, a := range cfg.Schema {
+		if a.Type == "" {
+			a.Type = TypeString
+		}
+		p.schema[a.Name] = a
+	}
+	for _, a := range cfg.UsernameAttributes {
+		if s, ok := p.schema[a]; !ok || !s.Required {
+			p.schema[a] = AttributeSchema{Name: a, Type: TypeString, Required: true}
+		}
+	}
+	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing, MaxConcurrent: cfg.MaxConcurrentHashes, Random: p.random})
+	if err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	p.codeKey, err = hkdf.Key(sha256.New, cfg.Secret, nil, "cupola code hash v1 "+cfg.ID, 32)
+	if err != nil {
+		return nil, fmt.Errorf("userpool: derive code key: %w", err)
+	}
+	if p.keySealer, err = seal.New(cfg.Secret, "signing-key "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.clientSeal, err = seal.New(cfg.Secret, "client-secret "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if err := p.loadKeys(ctx, true); err != nil {
+		return nil, err
+	}
+	for _, c := range cfg.Clients {
+		if err := p.ensureClient(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// ID returns the pool ID.
+func (p *UserPool) ID() string { return p.cfg.ID }
+
+// Issuer returns the pool's token issuer URL.
+func (p *UserPool) Issuer() string { return p.issuerValue }
+
+// KeySet returns the pool's signing keys, for serving a JWKS or building a
+// token.Verifier in the same process.
+func (p *UserPool) KeySet() *token.KeySet { return p.tok.Load().keys }
+
+// tokenState is swapped whole when the signing keys are reloaded.
+type tokenState struct {
+	keys     *token.KeySet
+	issuer   *token.Issuer
+	verifier *token.Verifier
+}
+
+// maxTokenLifetime is the longest an ID or access token may live, so a
+// retired key is kept that long after its last signature.
+func (p *UserPool) maxTokenLifetime() time.Duration { return 24 * time.Hour }

@@ -1,0 +1,231 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// GetUserOutput is GetUser's answer.
+type GetUserOutput struct {
+	Username       string
+	UserAttributes []Attribute
+}
+
+// GetUser returns the signed-in user's attributes readable by the client
+// the access token was issued to.
+func (p *UserPool) GetUser(ctx context.Context, accessToken string) (*GetUserOutput, error) {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return &GetUserOutput{Username: a.user.Username, UserAttributes: visibleAttributes(a.user.Sub, a.user.Attributes, a.client.readable)}, nil
+}
+
+// UpdateUserAttributesInput is UpdateUserAttributes' request.
+type UpdateUserAttributesInput struct {
+	AccessToken    string
+	UserAttributes []Attribute
+	ClientMetadata map[string]string
+}
+
+// UpdateUserAttributesOutput lists the verification codes sent.
+type UpdateUserAttributesOutput struct {
+	CodeDeliveryDetailsList []CodeDeliveryDetails
+}
+
+// UpdateUserAttributes changes the signed-in user's attributes. A new email
+// or phone number that replaces a verified one does not take effect until
+// the user verifies it (VerifyUserAttribute): the old one keeps working
+// meanwhile, so a typo or a hijacked session cannot take the account's
+// recovery address. A value replacing an unverified one is stored at once,
+// unverified.
+func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttributesInput) (*UpdateUserAttributesOutput, error) {
+	a, err := p.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := p.checkAttributes(in.UserAttributes, false)
+	if err != nil {
+		return nil, err
+	}
+	for name := range vals {
+		if !a.client.writable(name) {
+			return nil, newErr(CodeNotAuthorized, "A client attempted to write unauthorized attribute "+name)
+		}
+	}
+	type pending struct{ attr, to, value string }
+	var sends []pending
+	u, err := p.modifyUser(ctx, "update attributes", a.user.Sub, func(u *store.User) error {
+		sends = sends[:0]
+		for name, v := range vals {
+			flag, verifiable := verifiedFlags[name]
+			if !verifiable || !slices.Contains(p.cfg.AutoVerifiedAttributes, name) {
+				if verifiable && u.Attributes[name] != v {
+					u.Attributes[flag] = "false"
+				}
+				u.Attributes[name] = v
+				continue
+			}
+			if p.aliasKey(name, u.Attributes[name]) == p.aliasKey(name, v) {
+				continue
+			}
+			if u.Attributes[flag] == "true" {
+				sends = append(sends, pending{attr: name, to: v, value: v})
+				continue
+			}
+			u.Attributes[name], u.Attributes[flag] = v, "false"
+			sends = append(sends, pending{attr: name, to: v})
+		}
+		u.Aliases = p.aliasesOf(u.Attributes)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &UpdateUserAttributesOutput{}
+	for _, s := range sends {
+		d, err := p.sendCode(ctx, u, purposeVerify+s.attr, message.KindUpdateUserAttribute, s.attr, s.to, s.value)
+		if err != nil {
+			return nil, err
+		}
+		out.CodeDeliveryDetailsList = append(out.CodeDeliveryDetailsList, *d)
+	}
+	return out, nil
+}
+
+// GetUserAttributeVerificationCode sends a code to verify the current
+// value of email or phone_number. It replaces any pending change's code.
+func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, accessToken, attributeName string) (*CodeDeliveryDetails, error) {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := verifiedFlags[attributeName]; !ok {
+		return nil, invalidParam("Only email and phone_number can be verified")
+	}
+	v := a.user.Attributes[attributeName]
+	if v == "" {
+		return nil, invalidParam("The user has no " + attributeName)
+	}
+	return p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, "")
+}
+
+// VerifyUserAttribute checks a verification code and marks the attribute
+// verified, applying a pending new value if the code was sent for one.
+func (p *UserPool) VerifyUserAttribute(ctx context.Context, accessToken, attributeName, code string) error {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	flag, ok := verifiedFlags[attributeName]
+	if !ok {
+		return invalidParam("Only email and phone_number can be verified")
+	}
+	c, err := p.consumeCode(ctx, a.user.Sub, purposeVerify+attributeName, code)
+	if err != nil {
+		return err
+	}
+	_, err = p.modifyUser(ctx, "verify attribute", a.user.Sub, func(u *store.User) error {
+		if c.Value != "" {
+			u.Attributes[attributeName] = c.Value
+		}
+		if u.Attributes[attributeName] == "" {
+			return newErr(CodeExpiredCode, msgCodeExpired)
+		}
+		u.Attributes[flag] = "true"
+		u.Aliases = p.aliasesOf(u.Attributes)
+		return nil
+	})
+	return err
+}
+
+// DeleteUser deletes the signed-in user and everything issued to them.
+func (p *UserPool) DeleteUser(ctx context.Context, accessToken string) error {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	if err := p.store.DeleteUser(ctx, p.cfg.ID, a.user.Sub); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("delete user", err)
+	}
+	return nil
+}
+
+// GlobalSignOut revokes every refresh token of the signed-in user, and with
+// them every access and ID token issued from those sign-ins (for Cupola's
+// APIs; offline verifiers accept them until they expire).
+func (p *UserPool) GlobalSignOut(ctx context.Context, accessToken string) error {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, a.user.Sub, p.now()); err != nil {
+		return internalErr("global sign out", err)
+	}
+	return nil
+}
+
+// ChangePasswordInput is ChangePassword's request.
+type ChangePasswordInput struct {
+	PreviousPassword string
+	ProposedPassword string
+	AccessToken      string
+}
+
+// ChangePassword changes the signed-in user's password after checking the
+// current one (counted by the lockout, like a sign-in).
+func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
+	a, err := p.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return err
+	}
+	u := a.user
+	if in.PreviousPassword == "" || in.ProposedPassword == "" {
+		return invalidParam("PreviousPassword and ProposedPassword are required")
+	}
+	if err := p.checkPassword(in.ProposedPassword, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
+		return err
+	}
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, u.Sub, p.now(), p.cfg.Lockout)
+	if err != nil {
+		return internalErr("lockout", err)
+	}
+	if !att.Allowed {
+		return newErr(CodeLimitExceeded, msgLimit)
+	}
+	ok, _, err := p.hasher.Verify(ctx, u.Password.Hash, in.PreviousPassword)
+	if err != nil && ctx.Err() != nil {
+		return p.hashErr(err)
+	}
+	if !ok {
+		return newErr(CodeNotAuthorized, msgIncorrect)
+	}
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+		return internalErr("lockout", err)
+	}
+	hash, err := p.hasher.Hash(ctx, in.ProposedPassword)
+	if err != nil {
+		return p.hashErr(err)
+	}
+	old := u.Password.Hash
+	_, err = p.modifyUser(ctx, "change password", u.Sub, func(u *store.User) error {
+		if u.Password.Hash != old {
+			return newErr(CodeNotAuthorized, "The password was changed meanwhile.")
+		}
+		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if p.cfg.RevokeSessionsOnPasswordChange {
+		if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, u.Sub, p.now()); err != nil {
+			return internalErr("revoke sessions", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,211 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// AuthFlow is InitiateAuth's AuthFlow (cognito.md §2).
+type AuthFlow string
+
+// Auth flows. USER_SRP_AUTH, CUSTOM_AUTH and USER_AUTH arrive with their
+// issues; they are refused with InvalidParameterException until then.
+const (
+	FlowUserPasswordAuth      AuthFlow = "USER_PASSWORD_AUTH"
+	FlowAdminUserPasswordAuth AuthFlow = "ADMIN_USER_PASSWORD_AUTH"
+	FlowRefreshTokenAuth      AuthFlow = "REFRESH_TOKEN_AUTH"
+	FlowRefreshToken          AuthFlow = "REFRESH_TOKEN"
+	FlowUserSRPAuth           AuthFlow = "USER_SRP_AUTH"
+	FlowCustomAuth            AuthFlow = "CUSTOM_AUTH"
+	FlowUserAuth              AuthFlow = "USER_AUTH"
+)
+
+// ChallengeName names a challenge in an InitiateAuth answer.
+type ChallengeName string
+
+// InitiateAuthInput is InitiateAuth's request. AuthParameters use
+// Cognito's keys: USERNAME, PASSWORD, SECRET_HASH, REFRESH_TOKEN.
+type InitiateAuthInput struct {
+	AuthFlow       AuthFlow
+	ClientID       string
+	AuthParameters map[string]string
+	ClientMetadata map[string]string
+}
+
+// InitiateAuthOutput is InitiateAuth's answer: tokens, or a challenge.
+type InitiateAuthOutput struct {
+	AuthenticationResult *AuthenticationResult
+	ChallengeName        ChallengeName
+	ChallengeParameters  map[string]string
+	Session              string
+}
+
+// InitiateAuth starts a sign-in from an end user's device:
+// USER_PASSWORD_AUTH (USERNAME, PASSWORD) or REFRESH_TOKEN_AUTH
+// (REFRESH_TOKEN). The flow must be allowed by the client.
+func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*InitiateAuthOutput, error) {
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	switch in.AuthFlow {
+	case FlowUserPasswordAuth:
+		if !c.allows(AllowUserPasswordAuth) {
+			return nil, invalidParam("USER_PASSWORD_AUTH flow not enabled for this client")
+		}
+		return p.passwordAuth(ctx, c, in.AuthParameters)
+	case FlowRefreshTokenAuth, FlowRefreshToken:
+		return p.refreshAuth(ctx, c, in.AuthParameters)
+	case FlowAdminUserPasswordAuth:
+		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
+	case "":
+		return nil, invalidParam("Missing required parameter AuthFlow")
+	default:
+		return nil, invalidParam("Unsupported auth flow " + sanitize(string(in.AuthFlow)))
+	}
+}
+
+// AdminInitiateAuthInput is AdminInitiateAuth's request.
+type AdminInitiateAuthInput struct {
+	AuthFlow       AuthFlow
+	ClientID       string
+	AuthParameters map[string]string
+	ClientMetadata map[string]string
+}
+
+// AdminInitiateAuth starts a sign-in from a trusted back end:
+// ADMIN_USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH. Callers must guard it as
+// they would Cognito's IAM-authorized API.
+func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (*InitiateAuthOutput, error) {
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	switch in.AuthFlow {
+	case FlowAdminUserPasswordAuth:
+		if !c.allows(AllowAdminUserPasswordAuth) {
+			return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH flow not enabled for this client")
+		}
+		return p.passwordAuth(ctx, c, in.AuthParameters)
+	case FlowRefreshTokenAuth, FlowRefreshToken:
+		return p.refreshAuth(ctx, c, in.AuthParameters)
+	case "":
+		return nil, invalidParam("Missing required parameter AuthFlow")
+	default:
+		return nil, invalidParam("Unsupported auth flow " + sanitize(string(in.AuthFlow)))
+	}
+}
+
+// passwordAuth checks a username and password. Unknown users cost the same
+// work as known ones and, when the client prevents existence errors, get
+// the same answer. Every attempt is counted before the password is hashed,
+// so parallel guesses cannot outrun the lockout.
+func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
+	login, password := params["USERNAME"], params["PASSWORD"]
+	if login == "" {
+		return nil, invalidParam("Missing required parameter USERNAME")
+	}
+	if password == "" {
+		return nil, invalidParam("Missing required parameter PASSWORD")
+	}
+	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	u, err := p.findUser(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internalErr("find user", err)
+	}
+	known := err == nil
+	key := "unknown:" + p.usernameKey(login)
+	if known {
+		key = u.Sub
+	}
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, key, p.now(), p.cfg.Lockout)
+	if err != nil {
+		return nil, internalErr("lockout", err)
+	}
+	if !att.Allowed {
+		return nil, newErr(CodeNotAuthorized, msgAttemptsExceeded)
+	}
+	if !known {
+		if err := p.hasher.VerifyDummy(ctx, password); err != nil {
+			return nil, p.hashErr(err)
+		}
+		if c.preventsExistenceErrors() {
+			return nil, newErr(CodeNotAuthorized, msgIncorrect)
+		}
+		return nil, newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	ok, rehash, err := p.hasher.Verify(ctx, u.Password.Hash, password)
+	if err != nil && ctx.Err() != nil {
+		return nil, p.hashErr(err)
+	}
+	if err != nil {
+		p.log.ErrorContext(ctx, "stored password hash unreadable", "sub", u.Sub, "err", err)
+	}
+	if !ok {
+		return nil, newErr(CodeNotAuthorized, msgIncorrect)
+	}
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+		return nil, internalErr("lockout", err)
+	}
+	if err := p.signInAllowed(u); err != nil {
+		return nil, err
+	}
+	if rehash {
+		p.upgradeHash(ctx, u, password)
+	}
+	res, err := p.startSession(ctx, c, u, []string{ScopeAdmin})
+	if err != nil {
+		return nil, err
+	}
+	return &InitiateAuthOutput{AuthenticationResult: res}, nil
+}
+
+// signInAllowed maps a user's state to Cognito's answers after a correct
+// password.
+func (p *UserPool) signInAllowed(u store.User) error {
+	if !u.Enabled {
+		return newErr(CodeNotAuthorized, msgDisabled)
+	}
+	switch u.Status {
+	case store.StatusConfirmed:
+		return nil
+	case store.StatusUnconfirmed:
+		return newErr(CodeUserNotConfirmed, msgNotConfirmed)
+	case store.StatusResetRequired:
+		return newErr(CodePasswordResetRequired, msgResetRequired)
+	default:
+		return newErr(CodeUnsupportedUserState, "User is in status "+string(u.Status)+", which this sign-in flow cannot complete.")
+	}
+}
+
+// upgradeHash re-hashes a password that matched an old hash (bcrypt, or
+// older argon2id parameters). Failure is logged, never fatal: the old hash
+// still works.
+func (p *UserPool) upgradeHash(ctx context.Context, u store.User, password string) {
+	old := u.Password.Hash
+	hash, err := p.hasher.Hash(ctx, password)
+	if err != nil {
+		p.log.WarnContext(ctx, "password rehash failed", "sub", u.Sub, "err", err)
+		return
+	}
+	_, err = p.modifyUser(ctx, "rehash password", u.Sub, func(u *store.User) error {
+		if u.Password.Hash != old {
+			return errPasswordChanged
+		}
+		u.Password.Hash = hash
+		return nil
+	})
+	if err != nil && !errors.Is(err, errPasswordChanged) {
+		p.log.WarnContext(ctx, "password rehash not stored", "sub", u.Sub, "err", err)
+	}
+}
+
+var errPasswordChanged = errors.New("password changed meanwhile")
+
+func (p *UserPool) hashErr(err error) error {
+	return &Error{Code: CodeTooManyRequests, Message: "Too many sign-ins in progress; retry.", Err: err}
+}

@@ -1,0 +1,289 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// SignUpInput is SignUp's request.
+type SignUpInput struct {
+	ClientID       string
+	SecretHash     string
+	Username       string
+	Password       string
+	UserAttributes []Attribute
+	ValidationData []Attribute
+	ClientMetadata map[string]string
+}
+
+// SignUpOutput is SignUp's answer.
+type SignUpOutput struct {
+	UserSub             string
+	UserConfirmed       bool
+	CodeDeliveryDetails *CodeDeliveryDetails
+}
+
+// SignUp registers a user in UNCONFIRMED status and sends a confirmation
+// code to the first auto-verified attribute the user has. If that code
+// cannot be delivered, the user is not kept: the call can simply be
+// retried. A taken username is UsernameExistsException (Cognito answers
+// so even when existence errors are prevented).
+func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, error) {
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	attrs, err := p.checkAttributes(in.UserAttributes, true)
+	if err != nil {
+		return nil, err
+	}
+	for name := range attrs {
+		if !c.writable(name) {
+			return nil, newErr(CodeNotAuthorized, "A client attempted to write unauthorized attribute "+name)
+		}
+	}
+	username, err := p.signUpUsername(in.Username, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if missing := p.requiredMissing(attrs); missing != "" {
+		return nil, invalidParam("Attributes did not conform to the schema: " + missing + ": The attribute is required")
+	}
+	if err := p.checkPassword(in.Password, in.Username, attrs["email"], p.cfg.Name); err != nil {
+		return nil, err
+	}
+	for attr, flag := range verifiedFlags {
+		if attrs[attr] != "" {
+			attrs[flag] = "false"
+		}
+	}
+	sub, err := random.UUID(p.random)
+	if err != nil {
+		return nil, internalErr("sign up", err)
+	}
+	if username == "" {
+		username = sub
+	}
+	hash, err := p.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, internalErr("hash password", err)
+	}
+	now := p.now()
+	u, err := p.store.CreateUser(ctx, store.User{
+		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+		Status: store.StatusUnconfirmed, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
+		Password: store.PasswordCredential{Hash: hash, ChangedAt: now}, CreatedAt: now, UpdatedAt: now,
+	})
+	var exists *store.ExistsError
+	if errors.As(err, &exists) {
+		if exists.Key == "username" {
+			return nil, newErr(CodeUsernameExists, "User already exists")
+		}
+		return nil, newErr(CodeUsernameExists, "An account with the given "+exists.Key+" already exists.")
+	}
+	if err != nil {
+		return nil, internalErr("create user", err)
+	}
+	out := &SignUpOutput{UserSub: u.Sub}
+	attr, value := p.deliveryFor(attrs, p.cfg.AutoVerifiedAttributes)
+	if attr == "" {
+		return out, nil // confirmed later by an administrator
+	}
+	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindSignUp, attr, value, attr)
+	if err != nil {
+		if derr := p.store.DeleteUser(context.WithoutCancel(ctx), p.cfg.ID, u.Sub); derr != nil {
+			p.log.ErrorContext(ctx, "sign-up rollback failed", "sub", u.Sub, "err", derr)
+		}
+		return nil, err
+	}
+	out.CodeDeliveryDetails = d
+	return out, nil
+}
+
+// signUpUsername checks the username a user asked for and returns the one
+// to store ("" meaning: use the sub, in username-attribute pools).
+func (p *UserPool) signUpUsername(name string, attrs map[string]string) (string, error) {
+	if len(p.cfg.UsernameAttributes) > 0 {
+		for _, a := range p.cfg.UsernameAttributes {
+			if !looksLike(a, name) {
+				continue
+			}
+			s, _ := p.schemaOf(a)
+			if err := checkValue(s, name); err != nil {
+				return "", err
+			}
+			if given, ok := attrs[a]; ok && p.aliasKey(a, given) != p.aliasKey(a, name) {
+				return "", invalidParam("The " + a + " attribute must equal the username")
+			}
+			attrs[a] = name
+			return "", nil
+		}
+		return "", invalidParam("Username should be " + strings.Join(p.cfg.UsernameAttributes, " or ") + ".")
+	}
+	if !validUsername(name) {
+		return "", invalidParam("Username must be 1-128 characters without whitespace")
+	}
+	if slices.Contains(p.cfg.AliasAttributes, "email") && strings.Contains(name, "@") {
+		return "", invalidParam("Username cannot be of email format, since user pool is configured for email alias.")
+	}
+	if slices.Contains(p.cfg.AliasAttributes, "phone_number") && e164Pattern.MatchString(name) {
+		return "", invalidParam("Username cannot be of phone number format, since user pool is configured for phone_number alias.")
+	}
+	return name, nil
+}
+
+// ConfirmSignUpInput is ConfirmSignUp's request.
+type ConfirmSignUpInput struct {
+	ClientID         string
+	SecretHash       string
+	Username         string
+	ConfirmationCode string
+	ClientMetadata   map[string]string
+}
+
+// ConfirmSignUp confirms a user with the code sent at sign-up, marking the
+// attribute it went to as verified.
+func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return err
+	}
+	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
+		return err
+	}
+	u, err := p.findUser(ctx, in.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if c.preventsExistenceErrors() {
+			return newErr(CodeCodeMismatch, msgCodeMismatch)
+		}
+		return newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	if err != nil {
+		return internalErr("confirm sign-up", err)
+	}
+	if u.Status != store.StatusUnconfirmed {
+		return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
+	}
+	// Refuse before spending the code if confirming would take an alias
+	// another user holds.
+	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, p.cfg.AutoVerifiedAttributes))); err != nil {
+		return err
+	}
+	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode)
+	if err != nil {
+		return err
+	}
+	_, err = p.modifyUser(ctx, "confirm sign-up", u.Sub, func(u *store.User) error {
+		if u.Status != store.StatusUnconfirmed {
+			return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
+		}
+		u.Status = store.StatusConfirmed
+		if flag, ok := verifiedFlags[code.Value]; ok && u.Attributes[code.Value] != "" {
+			u.Attributes[flag] = "true"
+		}
+		u.Aliases = p.aliasesOf(u.Attributes)
+		return nil
+	})
+	return err
+}
+
+// withVerified returns attrs with the given attributes marked verified.
+func withVerified(attrs map[string]string, names []string) map[string]string {
+	out := make(map[string]string, len(attrs)+len(names))
+	for k, v := range attrs {
+		out[k] = v
+	}
+	for _, n := range names {
+		if out[n] != "" {
+			out[verifiedFlags[n]] = "true"
+		}
+	}
+	return out
+}
+
+// checkAliasesFree reports AliasExists if another user holds one of aliases.
+func (p *UserPool) checkAliasesFree(ctx context.Context, sub string, aliases map[string]string) error {
+	for kind, v := range aliases {
+		other, err := p.store.GetUserByAlias(ctx, p.cfg.ID, kind, v)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return internalErr("alias lookup", err)
+		}
+		if other.Sub != sub {
+			return newErr(CodeAliasExists, "An account with the given "+kind+" already exists.")
+		}
+	}
+	return nil
+}
+
+// ResendConfirmationCodeInput is ResendConfirmationCode's request.
+type ResendConfirmationCodeInput struct {
+	ClientID       string
+	SecretHash     string
+	Username       string
+	ClientMetadata map[string]string
+}
+
+// ResendConfirmationCode sends a new sign-up code, replacing the old one.
+func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirmationCodeInput) (*CodeDeliveryDetails, error) {
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
+		return nil, err
+	}
+	u, err := p.findUser(ctx, in.Username)
+	if errors.Is(err, store.ErrNotFound) {
+		if c.preventsExistenceErrors() {
+			return p.simulatedDelivery(in.Username), nil
+		}
+		return nil, newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	if err != nil {
+		return nil, internalErr("resend code", err)
+	}
+	if u.Status != store.StatusUnconfirmed {
+		return nil, invalidParam("User is already confirmed.")
+	}
+	attr, value := p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
+	if attr == "" {
+		return nil, invalidParam("No verifiable attribute to send a code to.")
+	}
+	return p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr)
+}
+
+// modifyUser reads a user, applies change and writes it back, retrying on
+// a concurrent update so no change is lost.
+func (p *UserPool) modifyUser(ctx context.Context, op, sub string, change func(*store.User) error) (store.User, error) {
+	for range 5 {
+		u, err := p.store.GetUser(ctx, p.cfg.ID, sub)
+		if errors.Is(err, store.ErrNotFound) {
+			return u, newErr(CodeUserNotFound, msgUserNotExist)
+		}
+		if err != nil {
+			return u, internalErr(op, err)
+		}
+		u.Attributes = userAttrs(u)
+		if err := change(&u); err != nil {
+			return u, err
+		}
+		out, err := p.updateUser(ctx, op, u)
+		if errors.Is(err, ErrTooManyRequests) {
+			continue
+		}
+		return out, err
+	}
+	return store.User{}, newErr(CodeTooManyRequests, "The user is being changed concurrently; retry.")
+}

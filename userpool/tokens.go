@@ -1,0 +1,95 @@
+package userpool
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/token"
+)
+
+// ScopeAdmin is the scope of tokens from API sign-in; it lets a user call
+// the self-service operations (GetUser, ChangePassword…).
+const ScopeAdmin = "aws.cognito.signin.user.admin"
+
+// refreshTokenBytes is the entropy of an opaque refresh token (256 bits).
+const refreshTokenBytes = 32
+
+// AuthenticationResult holds the tokens of a successful sign-in or
+// refresh (Cognito's AuthenticationResultType).
+type AuthenticationResult struct {
+	AccessToken  string
+	IDToken      string
+	RefreshToken string // empty on refresh unless the client rotates
+	ExpiresIn    int32  // access-token lifetime in seconds
+	TokenType    string // "Bearer"
+}
+
+// startSession creates a refresh-token family for a fresh sign-in and
+// issues its first tokens.
+func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User, scopes []string) (*AuthenticationResult, error) {
+	now := p.now()
+	v := c.validity(p.cfg.Tokens)
+	famID, err := random.UUID(p.random)
+	if err != nil {
+		return nil, internalErr("sign in", err)
+	}
+	refresh, err := random.Token(p.random, refreshTokenBytes)
+	if err != nil {
+		return nil, internalErr("sign in", err)
+	}
+	fam := store.RefreshFamily{PoolID: p.cfg.ID, ID: famID, Subject: u.Sub, ClientID: c.ID, Scopes: scopes,
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(v.Refresh)}
+	res, err := p.mintTokens(c, u, fam, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.store.CreateFamily(ctx, fam, hashRefresh(refresh)); err != nil {
+		return nil, internalErr("store refresh token", err)
+	}
+	res.RefreshToken = refresh
+	return res, nil
+}
+
+// mintTokens signs an ID and an access token for u in family fam.
+func (p *UserPool) mintTokens(c *appClient, u store.User, fam store.RefreshFamily, now time.Time) (*AuthenticationResult, error) {
+	v := c.validity(p.cfg.Tokens)
+	var ids [3]string
+	for i := range ids {
+		id, err := random.UUID(p.random)
+		if err != nil {
+			return nil, internalErr("mint tokens", err)
+		}
+		ids[i] = id
+	}
+	eventID, idJTI, accessJTI := ids[0], ids[1], ids[2]
+	attrs := make(map[string]string, len(u.Attributes))
+	for k, val := range u.Attributes {
+		if c.readable(k) {
+			attrs[k] = val
+		}
+	}
+	iss := p.tok.Load().issuer
+	idToken, err := iss.IssueID(token.IDClaims{
+		Subject: u.Sub, Audience: c.ID, Username: u.Username, AuthTime: fam.AuthTime, IssuedAt: now,
+		ExpiresAt: now.Add(v.ID), JTI: idJTI, OriginJTI: fam.ID, EventID: eventID, Attributes: attrs,
+	})
+	if err != nil {
+		return nil, internalErr("sign id token", err)
+	}
+	access, err := iss.IssueAccess(token.AccessClaims{
+		Subject: u.Sub, ClientID: c.ID, Username: u.Username, Scopes: fam.Scopes, AuthTime: fam.AuthTime,
+		IssuedAt: now, ExpiresAt: now.Add(v.Access), JTI: accessJTI, OriginJTI: fam.ID, EventID: eventID, DeviceKey: fam.DeviceKey,
+	})
+	if err != nil {
+		return nil, internalErr("sign access token", err)
+	}
+	return &AuthenticationResult{AccessToken: access, IDToken: idToken, ExpiresIn: int32(v.Access / time.Second), TokenType: "Bearer"}, nil
+}
+
+func hashRefresh(raw string) []byte {
+	h := sha256.Sum256([]byte(raw))
+	return h[:]
+}

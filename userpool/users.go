@@ -1,0 +1,131 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// usernamePattern is Cognito's: letters, marks, symbols, numbers and
+// punctuation; no whitespace or control characters.
+var usernamePattern = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
+
+func validUsername(u string) bool {
+	return utf8.ValidString(u) && utf8.RuneCountInString(u) <= 128 && usernamePattern.MatchString(u)
+}
+
+// usernameKey is the form uniqueness and look-up use: NFKC, and case-folded
+// unless the pool is case-sensitive.
+func (p *UserPool) usernameKey(name string) string {
+	n := norm.NFKC.String(name)
+	if !p.cfg.CaseSensitiveUsernames {
+		n = strings.ToLower(n)
+	}
+	return n
+}
+
+// aliasKey normalizes an alias value of a kind.
+func (p *UserPool) aliasKey(kind, v string) string {
+	switch kind {
+	case "email":
+		return strings.ToLower(norm.NFKC.String(strings.TrimSpace(v)))
+	case "preferred_username":
+		return p.usernameKey(v)
+	default:
+		return v
+	}
+}
+
+// signInAttributes are the attributes that identify a user at sign-in
+// besides the username.
+func (p *UserPool) signInAttributes() []string {
+	if len(p.cfg.UsernameAttributes) > 0 {
+		return p.cfg.UsernameAttributes
+	}
+	return p.cfg.AliasAttributes
+}
+
+// aliasesOf computes the unique sign-in keys a user holds: in
+// username-attribute pools the attribute itself; in alias pools only
+// verified values.
+func (p *UserPool) aliasesOf(attrs map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, kind := range p.signInAttributes() {
+		v := attrs[kind]
+		if v == "" {
+			continue
+		}
+		if len(p.cfg.AliasAttributes) > 0 && kind != "preferred_username" && attrs[verifiedFlags[kind]] != "true" {
+			continue
+		}
+		out[kind] = p.aliasKey(kind, v)
+	}
+	return out
+}
+
+// findUser resolves what a user typed as their username: the username
+// itself, or an email/phone/preferred username the pool accepts.
+func (p *UserPool) findUser(ctx context.Context, login string) (store.User, error) {
+	if !validUsername(login) {
+		return store.User{}, store.ErrNotFound
+	}
+	u, err := p.store.GetUserByUsername(ctx, p.cfg.ID, p.usernameKey(login))
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return u, err
+	}
+	for _, kind := range p.signInAttributes() {
+		if !looksLike(kind, login) {
+			continue
+		}
+		u, err = p.store.GetUserByAlias(ctx, p.cfg.ID, kind, p.aliasKey(kind, login))
+		if err == nil || !errors.Is(err, store.ErrNotFound) {
+			return u, err
+		}
+	}
+	return store.User{}, store.ErrNotFound
+}
+
+func looksLike(kind, v string) bool {
+	switch kind {
+	case "email":
+		return strings.Contains(v, "@")
+	case "phone_number":
+		return strings.HasPrefix(v, "+")
+	default:
+		return true
+	}
+}
+
+// userAttrs returns a copy of the user's attributes (never nil).
+func userAttrs(u store.User) map[string]string {
+	out := make(map[string]string, len(u.Attributes))
+	for k, v := range u.Attributes {
+		out[k] = v
+	}
+	return out
+}
+
+// updateUser writes u (compare-and-swap) and maps store errors.
+func (p *UserPool) updateUser(ctx context.Context, op string, u store.User) (store.User, error) {
+	u.UpdatedAt = p.now()
+	out, err := p.store.UpdateUser(ctx, u)
+	var exists *store.ExistsError
+	switch {
+	case err == nil:
+		return out, nil
+	case errors.As(err, &exists):
+		return out, newErr(CodeAliasExists, "An account with the given "+exists.Key+" already exists.")
+	case errors.Is(err, store.ErrConflict):
+		return out, newErr(CodeTooManyRequests, "The user was changed concurrently; retry.")
+	case errors.Is(err, store.ErrNotFound):
+		return out, newErr(CodeUserNotFound, msgUserNotExist)
+	default:
+		return out, internalErr(op, err)
+	}
+}
