@@ -52,11 +52,13 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, err
 	}
 	p := &UserPool{
-		cfg:         cfg,
-		store:       s,
-		schema:      map[string]AttributeSchema{},
-		log:         cfg.Logger.With("pool", cfg.ID),
-		now:         cfg.Clock,
+		cfg:    cfg,
+		store:  s,
+		schema: map[string]AttributeSchema{},
+		log:    cfg.Logger.With("pool", cfg.ID),
+		// Stores keep microseconds; truncating here keeps expiry checks
+		// identical whether the time came from the clock or the database.
+		now:         func() time.Time { return cfg.Clock().UTC().Truncate(time.Microsecond) },
 		random:      cfg.Random,
 		issuerValue: cfg.Issuer,
 	}

@@ -1,0 +1,56 @@
+package memory
+
+import (
+	"maps"
+	"slices"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// The clones below keep nil as nil so a record reads back as it was given.
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return slices.Clone(b)
+}
+
+func cloneUser(u store.User) store.User {
+	u.Attributes = maps.Clone(u.Attributes)
+	u.Aliases = maps.Clone(u.Aliases)
+	return u
+}
+
+func cloneClient(c store.Client) store.Client {
+	c.Secret = cloneBytes(c.Secret)
+	st := &c.Settings
+	st.ExplicitAuthFlows = slices.Clone(st.ExplicitAuthFlows)
+	st.ReadAttributes = slices.Clone(st.ReadAttributes)
+	st.WriteAttributes = slices.Clone(st.WriteAttributes)
+	st.CallbackURLs = slices.Clone(st.CallbackURLs)
+	st.LogoutURLs = slices.Clone(st.LogoutURLs)
+	st.AllowedOAuthFlows = slices.Clone(st.AllowedOAuthFlows)
+	st.AllowedOAuthScopes = slices.Clone(st.AllowedOAuthScopes)
+	return c
+}
+
+func cloneCode(c store.Code) store.Code {
+	c.Hash = cloneBytes(c.Hash)
+	return c
+}
+
+func cloneSession(s store.AuthSession) store.AuthSession {
+	s.Data = cloneBytes(s.Data)
+	return s
+}
+
+func cloneFamily(f store.RefreshFamily) store.RefreshFamily {
+	f.Scopes = slices.Clone(f.Scopes)
+	return f
+}
+
+func cloneKey(k store.SigningKey) store.SigningKey {
+	k.Private = cloneBytes(k.Private)
+	return k
+}

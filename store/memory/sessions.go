@@ -1,0 +1,49 @@
+package memory
+
+import (
+	"context"
+	"time"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// PutAuthSession stores a new challenge session.
+func (s *Store) PutAuthSession(ctx context.Context, as store.AuthSession) error {
+	const op = "put auth session"
+	switch {
+	case as.PoolID == "":
+		return invalid(op, "pool id missing")
+	case as.ID == "":
+		return invalid(op, "session id missing")
+	case as.ExpiresAt.IsZero():
+		return invalid(op, "expiry missing")
+	}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	k := poolKey{as.PoolID, as.ID}
+	if _, ok := s.sessions[k]; ok {
+		return &store.ExistsError{Key: "id"}
+	}
+	s.sessions[k] = cloneSession(as)
+	return nil
+}
+
+// ConsumeAuthSession returns and deletes the session unless it has expired.
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
+	if err := s.lock(ctx); err != nil {
+		return store.AuthSession{}, err
+	}
+	defer s.mu.Unlock()
+	k := poolKey{poolID, id}
+	as, ok := s.sessions[k]
+	if !ok {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	delete(s.sessions, k)
+	if expired(as.ExpiresAt, now) {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	return as, nil // as is no longer referenced by the store
+}

@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// PutAuthSession stores a new session; an existing ID is an
+// *store.ExistsError with Key "id".
+func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
+	const op = "put auth session"
+	switch {
+	case a.PoolID == "":
+		return invalid(op, "pool id is empty")
+	case a.ID == "":
+		return invalid(op, "session id is empty")
+	case a.ExpiresAt.IsZero():
+		return invalid(op, "expiry is missing")
+	}
+	_, err := s.pool.Exec(ctx, `INSERT INTO auth_sessions (pool_id, id, subject, client_id, challenge, data, expires_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.PoolID, a.ID, a.Subject, a.ClientID, a.Challenge, a.Data, ts(a.ExpiresAt), ts(a.CreatedAt))
+	return wrap(op, asExists(err))
+}
+
+// ConsumeAuthSession deletes the session and returns it, in one statement:
+// of concurrent callers exactly one gets it. Expired at now or absent is
+// store.ErrNotFound (an expired session is deleted too).
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
+	if !storable(poolID, id) {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	a := store.AuthSession{PoolID: poolID, ID: id}
+	var expiresAt, createdAt pgtype.Timestamptz
+	err := s.pool.QueryRow(ctx, `DELETE FROM auth_sessions WHERE pool_id = $1 AND id = $2
+		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id).
+		Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &expiresAt, &createdAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AuthSession{}, wrap("consume auth session", err)
+	}
+	a.ExpiresAt, a.CreatedAt = fromTS(expiresAt), fromTS(createdAt)
+	if !now.Before(a.ExpiresAt) {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	return a, nil
+}

@@ -1,0 +1,51 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// PutAuthSession implements store.AuthSessions.
+func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
+	if a.PoolID == "" || a.ID == "" || a.ExpiresAt.IsZero() {
+		return fmt.Errorf("sqlite: put auth session: %w: session needs pool id, id and expiry", store.ErrInvalid)
+	}
+	_, err := s.writer.ExecContext(ctx, `INSERT INTO auth_sessions (pool_id, id, subject, client_id, challenge, data, expires_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.PoolID, a.ID, a.Subject, a.ClientID, a.Challenge, a.Data, toMicros(a.ExpiresAt), toMicros(a.CreatedAt))
+	if isUniqueViolation(err) {
+		return fmt.Errorf("sqlite: put auth session: %w", &store.ExistsError{Key: "id"})
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: put auth session: %w", err)
+	}
+	return nil
+}
+
+// ConsumeAuthSession implements store.AuthSessions with one DELETE …
+// RETURNING: whoever deletes the row has it, and an expired row is deleted
+// on the way to ErrNotFound.
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
+	a := store.AuthSession{PoolID: poolID, ID: id}
+	var exp, cr sql.NullInt64
+	err := s.writer.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ?
+		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id).
+		Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AuthSession{}, fmt.Errorf("sqlite: consume auth session: %w", store.ErrNotFound)
+	}
+	if err != nil {
+		return store.AuthSession{}, fmt.Errorf("sqlite: consume auth session: %w", err)
+	}
+	a.ExpiresAt = fromMicros(exp)
+	a.CreatedAt = fromMicros(cr)
+	if expired(a.ExpiresAt, now) {
+		return store.AuthSession{}, fmt.Errorf("sqlite: consume auth session: %w", store.ErrNotFound)
+	}
+	return a, nil
+}

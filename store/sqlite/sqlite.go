@@ -1,0 +1,190 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	// The driver registers itself as "sqlite".
+	_ "modernc.org/sqlite"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// DefaultBusyTimeout is how long a connection waits for a lock held by
+// another connection (another process on the same file, a checkpoint)
+// before it gives up with SQLITE_BUSY.
+const DefaultBusyTimeout = 5 * time.Second
+
+// DefaultReaders is the size of the read-only connection pool.
+const DefaultReaders = 4
+
+// ErrInMemory is returned by Open for ":memory:" and other paths that do not
+// name a file: the store opens the database twice (a writer and a reader
+// pool), and two in-memory connections would be two different databases.
+var ErrInMemory = errors.New("sqlite: an in-memory database is not supported, use store/memory or a file")
+
+// Store is a store.Store kept in one SQLite file. It is safe for concurrent
+// use. Writes are serialized on one connection, each in a short BEGIN
+// IMMEDIATE transaction; reads run on a separate pool of read-only
+// connections that WAL mode lets proceed while a write is in progress.
+type Store struct {
+	writer *sql.DB
+	reader *sql.DB
+	log    *slog.Logger
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option func(*config)
+
+type config struct {
+	logger      *slog.Logger
+	busyTimeout time.Duration
+	readers     int
+}
+
+// WithLogger sets the logger for migrations and other rare events. The
+// default discards everything.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// WithBusyTimeout sets how long a statement waits for a lock held by another
+// connection before it fails (default DefaultBusyTimeout). Values below one
+// millisecond are raised to one millisecond.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(c *config) { c.busyTimeout = max(d, time.Millisecond) }
+}
+
+// WithReaders sets how many read-only connections may be open at once
+// (default DefaultReaders; at least 1).
+func WithReaders(n int) Option {
+	return func(c *config) { c.readers = max(n, 1) }
+}
+
+// Open opens (creating if needed) the SQLite database at path, applies any
+// pending migrations and returns the store. Every connection runs with
+// journal_mode=WAL, synchronous=FULL, foreign_keys=ON and the busy timeout.
+// A database written by a newer version of this package, whose schema
+// version is unknown here, is refused with ErrSchemaTooNew.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	cfg := config{
+		logger:      slog.New(slog.DiscardHandler),
+		busyTimeout: DefaultBusyTimeout,
+		readers:     DefaultReaders,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if path == "" {
+		return nil, errors.New("sqlite: open: empty path")
+	}
+	if path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		return nil, ErrInMemory
+	}
+	if strings.HasPrefix(path, "file:") {
+		return nil, errors.New("sqlite: open: path must be a file path, not a uri")
+	}
+
+	writer, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	// One connection: SQLite has one writer per file anyway, and queueing
+	// in database/sql (which honours ctx) beats spinning on SQLITE_BUSY.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+
+	if err := writer.PingContext(ctx); err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, writer, migrationsFS, cfg.logger); err != nil {
+		writer.Close()
+		return nil, err
+	}
+
+	reader, err := sql.Open("sqlite", dsn(path, cfg.busyTimeout, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	reader.SetMaxOpenConns(cfg.readers)
+	reader.SetMaxIdleConns(cfg.readers)
+	reader.SetConnMaxLifetime(0)
+	reader.SetConnMaxIdleTime(0)
+	if err := reader.PingContext(ctx); err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open reader %s: %w", path, err)
+	}
+	return &Store{writer: writer, reader: reader, log: cfg.logger}, nil
+}
+
+// Close closes both connection pools. The writer is closed last so that
+// the final connection checkpoints the write-ahead log into the database.
+func (s *Store) Close() error {
+	rerr := s.reader.Close()
+	// Keeps query-planner statistics fresh; cheap when nothing changed.
+	if _, err := s.writer.Exec("PRAGMA optimize"); err != nil {
+		s.log.Debug("sqlite: optimize on close", "err", err)
+	}
+	werr := s.writer.Close()
+	if err := errors.Join(rerr, werr); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. The path travels as a
+// file: URI so that '?', '#' and '%' in it are escaped rather than parsed.
+func dsn(path string, busy time.Duration, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busy.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+		q.Set("_txlock", "deferred")
+	} else {
+		// Truncate the WAL file back to 64 MiB after a checkpoint.
+		q.Add("_pragma", "journal_size_limit(67108864)")
+		q.Set("_txlock", "immediate")
+	}
+	u := url.URL{Path: path}
+	return "file:" + u.EscapedPath() + "?" + q.Encode()
+}
+
+// writeTx runs fn in a BEGIN IMMEDIATE transaction on the writer connection
+// and commits when fn returns nil.
+func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+const userColumns = `u.sub, u.username, u.username_key, u.status, u.enabled, u.attributes, u.aliases,
+	u.password_hash, u.srp_salt, u.srp_verifier, u.password_temporary, u.password_expires_at,
+	u.password_changed_at, u.version, u.created_at, u.updated_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanUser(r rowScanner, poolID string) (store.User, error) {
+	u := store.User{PoolID: poolID}
+	var (
+		status                        string
+		enabled, temporary            int64
+		attrs, aliases                string
+		pwExpires, pwChanged, cr, upd sql.NullInt64
+	)
+	err := r.Scan(&u.Sub, &u.Username, &u.UsernameKey, &status, &enabled, &attrs, &aliases,
+		&u.Password.Hash, &u.Password.SRPSalt, &u.Password.SRPVerifier, &temporary, &pwExpires,
+		&pwChanged, &u.Version, &cr, &upd)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Status = store.UserStatus(status)
+	u.Enabled = enabled != 0
+	u.Password.Temporary = temporary != 0
+	u.Password.ExpiresAt = fromMicros(pwExpires)
+	u.Password.ChangedAt = fromMicros(pwChanged)
+	u.CreatedAt = fromMicros(cr)
+	u.UpdatedAt = fromMicros(upd)
+	if err := json.Unmarshal([]byte(attrs), &u.Attributes); err != nil {
+		return store.User{}, fmt.Errorf("decode attributes: %w", err)
+	}
+	if err := json.Unmarshal([]byte(aliases), &u.Aliases); err != nil {
+		return store.User{}, fmt.Errorf("decode aliases: %w", err)
+	}
+	return u, nil
+}
+
+func validUser(u store.User) error {
+	if u.PoolID == "" || u.Sub == "" || u.UsernameKey == "" {
+		return fmt.Errorf("%w: user needs pool id, sub and username key", store.ErrInvalid)
+	}
+	for kind, value := range u.Aliases {
+		if kind == "" || value == "" {
+			return fmt.Errorf("%w: alias with empty kind or value", store.ErrInvalid)
+		}
+	}
+	return nil
+}
+
+// normUser is u as it reads back: times in UTC at microsecond precision.
+func normUser(u store.User) store.User {
+	u.Password.ExpiresAt = normTime(u.Password.ExpiresAt)
+	u.Password.ChangedAt = normTime(u.Password.ChangedAt)
+	u.CreatedAt = normTime(u.CreatedAt)
+	u.UpdatedAt = normTime(u.UpdatedAt)
+	u.Attributes = maps.Clone(u.Attributes)
+	u.Aliases = maps.Clone(u.Aliases)
+	return u
+}
+
+func encodeUserMaps(u store.User) (attrs, aliases string, err error) {
+	a, err := json.Marshal(u.Attributes)
+	if err != nil {
+		return "", "", fmt.Errorf("encode attributes: %w", err)
+	}
+	b, err := json.Marshal(u.Aliases)
+	if err != nil {
+		return "", "", fmt.Errorf("encode aliases: %w", err)
+	}
+	return string(a), string(b), nil
+}
+
+// insertAliases stores u's aliases in a fixed order; a taken alias is an
+// *ExistsError naming its kind.
+func insertAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
+	for _, kind := range slices.Sorted(maps.Keys(u.Aliases)) {
+		_, err := tx.ExecContext(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub) VALUES (?, ?, ?, ?)`,
+			u.PoolID, kind, u.Aliases[kind], u.Sub)
+		if isUniqueViolation(err) {
+			return &store.ExistsError{Key: kind}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateUser implements store.Users. The username key and aliases are
+// unique in the database itself, so concurrent creates cannot both win.
+func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
+	if err := validUser(u); err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
+	}
+	u.Version = 1
+	u = normUser(u)
+	attrs, aliases, err := encodeUserMaps(u)
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+			attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, password_expires_at,
+			password_changed_at, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
+			attrs, aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
+			boolInt(u.Password.Temporary), toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt),
+			u.Version, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
+		switch {
+		case isPrimaryKeyViolation(err):
+			return &store.ExistsError{Key: "sub"}
+		case isUniqueViolation(err):
+			return &store.ExistsError{Key: "username"}
+		case err != nil:
+			return err
+		}
+		return insertAliases(ctx, tx, u)
+	})
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
+	}
+	return u, nil
+}
+
+// GetUser implements store.Users.
+func (s *Store) GetUser(ctx context.Context, poolID, sub string) (store.User, error) {
+	row := s.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.pool_id = ? AND u.sub = ?`, poolID, sub)
+	return s.readUser(row, poolID, "get user")
+}
+
+// GetUserByUsername implements store.Users.
+func (s *Store) GetUserByUsername(ctx context.Context, poolID, usernameKey string) (store.User, error) {
+	row := s.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.pool_id = ? AND u.username_key = ?`, poolID, usernameKey)
+	return s.readUser(row, poolID, "get user by username")
+}
+
+// GetUserByAlias implements store.Users.
+func (s *Store) GetUserByAlias(ctx context.Context, poolID, kind, value string) (store.User, error) {
+	row := s.reader.QueryRowContext(ctx, `SELECT `+userColumns+` FROM user_aliases a
+		JOIN users u ON u.pool_id = a.pool_id AND u.sub = a.sub
+		WHERE a.pool_id = ? AND a.kind = ? AND a.value = ?`, poolID, kind, value)
+	return s.readUser(row, poolID, "get user by alias")
+}
+
+func (s *Store) readUser(row *sql.Row, poolID, op string) (store.User, error) {
+	u, err := scanUser(row, poolID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.User{}, fmt.Errorf("sqlite: %s: %w", op, store.ErrNotFound)
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: %s: %w", op, err)
+	}
+	return u, nil
+}
+
+// UpdateUser implements store.Users as a compare-and-swap on Version inside
+// one write transaction.
+func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
+	if err := validUser(u); err != nil {
+		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
+	}
+	u = normUser(u)
+	attrs, aliases, err := encodeUserMaps(u)
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+		var (
+			version       int64
+			created       sql.NullInt64
+			storedAliases string
+		)
+		err := tx.QueryRowContext(ctx, `SELECT version, created_at, aliases FROM users WHERE pool_id = ? AND sub = ?`,
+			u.PoolID, u.Sub).Scan(&version, &created, &storedAliases)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if version != u.Version {
+			return store.ErrConflict
+		}
+		u.Version = version + 1
+		u.CreatedAt = fromMicros(created)
+		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?,
+			attributes = ?, aliases = ?, password_hash = ?, srp_salt = ?, srp_verifier = ?, password_temporary = ?,
+			password_expires_at = ?, password_changed_at = ?, version = ?, updated_at = ?
+			WHERE pool_id = ? AND sub = ?`,
+			u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled), attrs, aliases,
+			u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, boolInt(u.Password.Temporary),
+			toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt), u.Version, toMicros(u.UpdatedAt),
+			u.PoolID, u.Sub)
+		if isUniqueViolation(err) {
+			return &store.ExistsError{Key: "username"}
+		}
+		if err != nil {
+			return err
+		}
+		var old map[string]string
+		if err := json.Unmarshal([]byte(storedAliases), &old); err == nil && maps.Equal(old, u.Aliases) {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_aliases WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub); err != nil {
+			return err
+		}
+		return insertAliases(ctx, tx, u)
+	})
+	if err != nil {
+		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
+	}
+	return u, nil
+}
+
+// DeleteUser implements store.Users: the user, its aliases, codes, auth
+// sessions, refresh-token families (with their tokens) and the lockout
+// state keyed by its sub go in one transaction.
+func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return store.ErrNotFound
+		}
+		for _, q := range []string{
+			`DELETE FROM codes WHERE pool_id = ? AND subject = ?`,
+			`DELETE FROM auth_sessions WHERE pool_id = ? AND subject = ?`,
+			`DELETE FROM refresh_families WHERE pool_id = ? AND subject = ?`,
+			`DELETE FROM lockouts WHERE pool_id = ? AND key = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, poolID, sub); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqlite: delete user: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// race runs f in n goroutines released together and returns each one's
+// error, indexed like the goroutines.
+func race(n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	start := make(chan struct{})
+	var ready, done sync.WaitGroup
+	ready.Add(n)
+	done.Add(n)
+	for i := range n {
+		go func() {
+			defer done.Done()
+			ready.Done()
+			<-start
+			errs[i] = f(i)
+		}()
+	}
+	ready.Wait()
+	close(start)
+	done.Wait()
+	return errs
+}
+
+// tally counts nil errors as wins and checks every other error with loses;
+// it fails the test if the number of wins is not want.
+func tally(t *testing.T, what string, errs []error, want int, loses func(error) bool) []int {
+	t.Helper()
+	var winners []int
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			winners = append(winners, i)
+		case !loses(err):
+			t.Errorf("%s: goroutine %d: unexpected error: %v", what, i, err)
+		}
+	}
+	if len(winners) != want {
+		t.Fatalf("%s: %d goroutines succeeded, want %d", what, len(winners), want)
+	}
+	return winners
+}
+
+func isExists(key string) func(error) bool {
+	return func(err error) bool {
+		var ee *store.ExistsError
+		return errors.As(err, &ee) && ee.Key == key
+	}
+}
+
+func is(targets ...error) func(error) bool {
+	return func(err error) bool {
+		for _, target := range targets {
+			if errors.Is(err, target) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (s suite) concurrency(t *testing.T) {
+	t.Run("fifty creates of one username have exactly one winner", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		users := make([]store.User, 50)
+		for i := range users {
+			users[i] = newUser(t, pool)
+			users[i].Username, users[i].UsernameKey = "contested", "contested"
+		}
+		errs := race(len(users), func(i int) error {
+			_, err := st.CreateUser(t.Context(), users[i])
+			return err
+		})
+		win := tally(t, "CreateUser", errs, 1, isExists("username"))
+		got, err := st.GetUserByUsername(t.Context(), pool, "contested")
+		wantOK(t, "GetUserByUsername", err)
+		if got.Sub != users[win[0]].Sub {
+			t.Errorf("username belongs to %s, want the winner %s", got.Sub, users[win[0]].Sub)
+		}
+	})
+
+	t.Run("fifty creates of one alias have exactly one winner and losers store nothing", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		users := make([]store.User, 50)
+		for i := range users {
+			users[i] = newUser(t, pool)
+			users[i].Aliases = map[string]string{"email": "contested@example.com"}
+		}
+		errs := race(len(users), func(i int) error {
+			_, err := st.CreateUser(t.Context(), users[i])
+			return err
+		})
+		win := tally(t, "CreateUser", errs, 1, isExists("email"))
+		got, err := st.GetUserByAlias(t.Context(), pool, "email", "contested@example.com")
+		wantOK(t, "GetUserByAlias", err)
+		if got.Sub != users[win[0]].Sub {
+			t.Errorf("alias belongs to %s, want the winner %s", got.Sub, users[win[0]].Sub)
+		}
+		for i, u := range users {
+			if i == win[0] {
+				continue
+			}
+			if _, err := st.GetUserByUsername(t.Context(), pool, u.UsernameKey); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("username of losing create %d: err = %v, want ErrNotFound", i, err)
+			}
+		}
+	})
+
+	t.Run("twenty consumers of one code have exactly one winner", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		c := putCode(t, st, pool, createSubject(t, st, pool), "signup")
+		errs := race(20, func(int) error {
+			_, err := st.ConsumeCode(t.Context(), pool, c.Subject, c.Purpose, c.Hash, at(0), 3)
+			return err
+		})
+		tally(t, "ConsumeCode", errs, 1, is(store.ErrNotFound))
+	})
+
+	t.Run("twenty wrong guesses at one code are all counted", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		c := putCode(t, st, pool, createSubject(t, st, pool), "signup")
+		errs := race(20, func(int) error {
+			_, err := st.ConsumeCode(t.Context(), pool, c.Subject, c.Purpose, []byte("wrong"), at(0), 5)
+			return err
+		})
+		mismatches := 0
+		for i, err := range errs {
+			switch {
+			case errors.Is(err, store.ErrCodeMismatch):
+				mismatches++
+			case !errors.Is(err, store.ErrNotFound):
+				t.Errorf("goroutine %d: err = %v, want ErrCodeMismatch or ErrNotFound", i, err)
+			}
+		}
+		if mismatches != 5 {
+			t.Errorf("%d guesses were checked, want exactly maxAttempts = 5", mismatches)
+		}
+		_, err := st.ConsumeCode(t.Context(), pool, c.Subject, c.Purpose, c.Hash, at(0), 5)
+		wantErr(t, "ConsumeCode with the right hash afterwards", err, store.ErrNotFound)
+	})
+
+	t.Run("twenty consumers of one auth session have exactly one winner", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		as := putSession(t, st, pool, createSubject(t, st, pool))
+		errs := race(20, func(int) error {
+			_, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, at(0))
+			return err
+		})
+		tally(t, "ConsumeAuthSession", errs, 1, is(store.ErrNotFound))
+	})
+
+	t.Run("two updates from one read have one conflict", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		u := createUser(t, st, newUser(t, pool))
+		errs := race(2, func(i int) error {
+			v := u
+			v.Attributes = map[string]string{"writer": strconv.Itoa(i)}
+			_, err := st.UpdateUser(t.Context(), v)
+			return err
+		})
+		win := tally(t, "UpdateUser", errs, 1, is(store.ErrConflict))
+		got, err := st.GetUser(t.Context(), pool, u.Sub)
+		wantOK(t, "GetUser", err)
+		if got.Version != 2 || got.Attributes["writer"] != strconv.Itoa(win[0]) {
+			t.Errorf("stored user = version %d writer %q, want version 2 writer %d", got.Version, got.Attributes["writer"], win[0])
+		}
+	})
+
+	t.Run("twenty read-modify-write loops lose no update", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		u := newUser(t, pool)
+		u.Attributes = map[string]string{"custom:counter": "0"}
+		u = createUser(t, st, u)
+		const writers = 20
+		errs := race(writers, func(int) error {
+			for range 10 * writers * writers {
+				cur, err := st.GetUser(t.Context(), pool, u.Sub)
+				if err != nil {
+					return err
+				}
+				n, err := strconv.Atoi(cur.Attributes["custom:counter"])
+				if err != nil {
+					return err
+				}
+				cur.Attributes["custom:counter"] = strconv.Itoa(n + 1)
+				_, err = st.UpdateUser(t.Context(), cur)
+				if !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+			}
+			return fmt.Errorf("gave up after %d conflicts", 10*writers*writers)
+		})
+		tally(t, "read-modify-write", errs, writers, is())
+		got, err := st.GetUser(t.Context(), pool, u.Sub)
+		wantOK(t, "GetUser", err)
+		if got.Attributes["custom:counter"] != strconv.Itoa(writers) || got.Version != writers+1 {
+			t.Errorf("counter = %s at version %d, want %d at version %d", got.Attributes["custom:counter"], got.Version, writers, writers+1)
+		}
+	})
+
+	t.Run("twenty rotations of one token without grace have one winner and revoke the family", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		f, tok := createFamily(t, st, pool, createSubject(t, st, pool))
+		next := make([][]byte, 20)
+		for i := range next {
+			next[i] = randomHash(t)
+		}
+		errs := race(len(next), func(i int) error {
+			_, err := st.RotateRefresh(t.Context(), pool, tok, next[i], at(time.Hour), 0)
+			return err
+		})
+		win := tally(t, "RotateRefresh", errs, 1, is(store.ErrTokenReuse, store.ErrRevoked))
+		got, err := st.GetFamily(t.Context(), pool, f.ID)
+		wantOK(t, "GetFamily", err)
+		if got.RevokedAt.IsZero() {
+			t.Fatal("the family is live after concurrent reuse")
+		}
+		_, err = st.RotateRefresh(t.Context(), pool, next[win[0]], randomHash(t), at(time.Hour), 0)
+		wantErr(t, "RotateRefresh of the winner's token", err, store.ErrRevoked)
+	})
+
+	t.Run("a hundred attempts on one key stop at the threshold", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		p := store.LockoutPolicy{Threshold: 5, Base: time.Minute, Max: time.Hour, ResetAfter: time.Hour}
+		attempts := make([]store.Attempt, 100)
+		errs := race(len(attempts), func(i int) error {
+			var err error
+			attempts[i], err = st.BeginAttempt(t.Context(), pool, "k", at(0), p)
+			return err
+		})
+		tally(t, "BeginAttempt", errs, len(attempts), is())
+		seen := map[int]bool{}
+		for _, a := range attempts {
+			if a.Allowed {
+				if seen[a.Failures] {
+					t.Errorf("two allowed attempts both report %d failures", a.Failures)
+				}
+				seen[a.Failures] = true
+			}
+		}
+		if len(seen) != 5 {
+			t.Fatalf("%d attempts were allowed, want 5", len(seen))
+		}
+		for n := 1; n <= 5; n++ {
+			if !seen[n] {
+				t.Errorf("no allowed attempt reported %d failures", n)
+			}
+		}
+		wantAttempt(t, st, pool, "k", at(time.Minute), p, true, 6, at(time.Minute+2*time.Minute))
+	})
+}

@@ -1,0 +1,110 @@
+package userpool_test
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/userpool"
+)
+
+// The benchmarks compare each flow with its limit, the work it cannot
+// avoid, measured in the same run: sign-in = one argon2id verification
+// (OWASP parameters) + two RS256 signatures; refresh = one SHA-256 + two
+// RS256 signatures. The ratio flow/limit is Cupola's overhead.
+//
+//	go test -run '^$' -bench 'SignIn|Refresh' -count 5 ./userpool/ | benchstat -
+
+// benchPool is a pool with production hashing on a store of that kind,
+// holding one confirmed user.
+func benchPool(b *testing.B, kind string) *env {
+	for _, sk := range storeKinds {
+		if sk.name == kind {
+			e := newEnv(b, sk.open(b), func(c *userpool.Config) { c.Hashing = passhash.Params{} })
+			e.confirmedUser("bench", "bench@example.com")
+			return e
+		}
+	}
+	b.Fatalf("no store %q", kind)
+	return nil
+}
+
+// limitSigner signs two payloads the size of Cupola's ID and access tokens.
+type limitSigner struct {
+	key       *rsa.PrivateKey
+	idPayload []byte
+	acPayload []byte
+}
+
+func newLimitSigner(b *testing.B) *limitSigner {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &limitSigner{key: key, idPayload: []byte(strings.Repeat("i", 900)), acPayload: []byte(strings.Repeat("a", 700))}
+}
+
+func (l *limitSigner) signTwo(b *testing.B) {
+	for _, p := range [][]byte{l.idPayload, l.acPayload} {
+		d := sha256.Sum256(p)
+		if _, err := rsa.SignPKCS1v15(nil, l.key, crypto.SHA256, d[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSignIn(b *testing.B) {
+	b.Run("limit", func(b *testing.B) {
+		p := passhash.OWASP()
+		salt := make([]byte, p.SaltLen)
+		want := argon2.IDKey([]byte(goodPW), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+		l := newLimitSigner(b)
+		for b.Loop() {
+			got := argon2.IDKey([]byte(goodPW), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+			if string(got) != string(want) {
+				b.Fatal("mismatch")
+			}
+			l.signTwo(b)
+		}
+	})
+	for _, kind := range []string{"memory", "sqlite", "postgres"} {
+		b.Run(kind, func(b *testing.B) {
+			e := benchPool(b, kind)
+			for b.Loop() {
+				if _, err := e.signIn("bench", goodPW); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkRefresh(b *testing.B) {
+	b.Run("limit", func(b *testing.B) {
+		l := newLimitSigner(b)
+		tok := []byte(strings.Repeat("r", 43))
+		for b.Loop() {
+			_ = sha256.Sum256(tok)
+			l.signTwo(b)
+		}
+	})
+	for _, kind := range []string{"memory", "sqlite", "postgres"} {
+		b.Run(kind, func(b *testing.B) {
+			e := benchPool(b, kind)
+			res := e.mustSignIn("bench", goodPW)
+			in := userpool.InitiateAuthInput{AuthFlow: userpool.FlowRefreshTokenAuth, ClientID: webClient,
+				AuthParameters: map[string]string{"REFRESH_TOKEN": res.RefreshToken}}
+			for b.Loop() {
+				if _, err := e.pool.InitiateAuth(e.ctx, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
