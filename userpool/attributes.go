@@ -194,12 +194,17 @@ func sanitize(s string) string {
 
 // requiredMissing reports the first required attribute absent from attrs.
 func (p *UserPool) requiredMissing(attrs map[string]string) string {
+	var missing []string
 	for name, s := range p.schema {
 		if s.Required && attrs[name] == "" {
-			return name
+			missing = append(missing, name)
 		}
 	}
-	return ""
+	if len(missing) == 0 {
+		return ""
+	}
+	slices.Sort(missing)
+	return missing[0]
 }
 
 // visibleAttributes returns the user's attributes as Cognito shows them,

@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"strings"
-	"time"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/message"
@@ -151,7 +151,7 @@ func maskEmail(e string) string {
 	if !ok || local == "" || domain == "" {
 		return "***"
 	}
-	return local[:1] + "***@" + domain[:1] + "***"
+	return firstRune(local) + "***@" + firstRune(domain) + "***"
 }
 
 func maskPhone(ph string) string {
@@ -161,5 +161,7 @@ func maskPhone(ph string) string {
 	return "+" + strings.Repeat("*", len(ph)-5) + ph[len(ph)-4:]
 }
 
-// codeLifetime is how long a code lives; exposed for tests of expiry.
-func (p *UserPool) codeLifetime() time.Duration { return p.cfg.CodeValidity }
+func firstRune(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	return s[:n]
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store"
 )
 
@@ -110,6 +111,11 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if password == "" {
 		return nil, invalidParam("Missing required parameter PASSWORD")
 	}
+	if len(password) > passhash.MaxPasswordBytes {
+		// No password of the policy is this long; answer before any look-up
+		// so known and unknown users cost the same.
+		return nil, newErr(CodeNotAuthorized, msgIncorrect)
+	}
 	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
 		return nil, err
 	}
@@ -142,7 +148,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if err != nil && ctx.Err() != nil {
 		return nil, p.hashErr(err)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, passhash.ErrTooLong) {
 		p.log.ErrorContext(ctx, "stored password hash unreadable", "sub", u.Sub, "err", err)
 	}
 	if !ok {
@@ -207,5 +213,8 @@ func (p *UserPool) upgradeHash(ctx context.Context, u store.User, password strin
 var errPasswordChanged = errors.New("password changed meanwhile")
 
 func (p *UserPool) hashErr(err error) error {
+	if errors.Is(err, passhash.ErrTooLong) {
+		return newErr(CodeInvalidPassword, "Password did not conform with policy: Password is too long")
+	}
 	return &Error{Code: CodeTooManyRequests, Message: "Too many sign-ins in progress; retry.", Err: err}
 }
