@@ -17,7 +17,10 @@ import (
 // counter for lockout. [storetest.Run] is the contract's executable form.
 type Store interface {
 	Users
+	UserSearch
+	Groups
 	Clients
+	ResourceServers
 	Codes
 	AuthSessions
 	RefreshTokens
@@ -52,7 +55,9 @@ var (
 // ErrExists with errors.Is.
 type ExistsError struct {
 	// Key is "username", or the alias kind ("email", "phone_number",
-	// "preferred_username"), or "id" for other records.
+	// "preferred_username"), "sub" for a duplicate user sub, "token" for a
+	// duplicate refresh-token hash, "group" for a group name, "identifier"
+	// for a resource server, or "id" for other records.
 	Key string
 }
 
@@ -134,7 +139,9 @@ type Users interface {
 	// ErrNotFound. Sub, PoolID and CreatedAt cannot change.
 	UpdateUser(ctx context.Context, u User) (User, error)
 	// DeleteUser removes the user and everything keyed by its sub: codes,
-	// auth sessions, refresh-token families and lockout state.
+	// auth sessions, refresh-token families, group memberships, and the
+	// lockout state whose key is the sub (userpool keys a known user's
+	// lockout by sub). A missing user is ErrNotFound.
 	DeleteUser(ctx context.Context, poolID, sub string) error
 }
 
