@@ -112,3 +112,9 @@ const (
 
 // ErrTooManyRequests matches throttling and lost compare-and-swap races.
 var ErrTooManyRequests = &Error{Code: CodeTooManyRequests}
+
+// CodeGroupExists is GroupExistsException.
+const CodeGroupExists ErrorCode = "GroupExistsException"
+
+// ErrGroupExists matches GroupExistsException.
+var ErrGroupExists = &Error{Code: CodeGroupExists}

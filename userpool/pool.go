@@ -35,6 +35,7 @@ type UserPool struct {
 	codeKey     []byte
 	keySealer   *seal.Sealer
 	clientSeal  *seal.Sealer
+	pageSeal    *seal.Sealer
 	keysMu      sync.Mutex // serializes key loading and rotation
 	tok         atomic.Pointer[tokenState]
 	issuerValue string
@@ -88,6 +89,9 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if p.clientSeal, err = seal.New(cfg.Secret, "client-secret "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.pageSeal, err = seal.New(cfg.Secret, "page-token "+cfg.ID); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if err := p.loadKeys(ctx, true); err != nil {

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store"
@@ -111,9 +112,12 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if password == "" {
 		return nil, invalidParam("Missing required parameter PASSWORD")
 	}
-	if len(password) > passhash.MaxPasswordBytes {
-		// No password of the policy is this long; answer before any look-up
-		// so known and unknown users cost the same.
+	if len(login) > maxLoginBytes || !utf8.ValidString(login) {
+		return nil, invalidParam("USERNAME is not a valid username")
+	}
+	if len(password) > passhash.MaxPasswordBytes || !utf8.ValidString(password) {
+		// No password of the policy is this long or invalid UTF-8; answer
+		// before any look-up so known and unknown users cost the same.
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
@@ -124,7 +128,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 		return nil, internalErr("find user", err)
 	}
 	known := err == nil
-	key := "unknown:" + p.usernameKey(login)
+	key := p.unknownKey(login)
 	if known {
 		key = u.Sub
 	}
@@ -144,6 +148,16 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 		}
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}
+	if u.Password.Hash == "" {
+		// Imported without a hash: nothing to check the password against.
+		if err := p.hasher.VerifyDummy(ctx, password); err != nil {
+			return nil, p.hashErr(err)
+		}
+		if u.Status == store.StatusResetRequired {
+			return nil, newErr(CodePasswordResetRequired, msgResetRequired)
+		}
+		return nil, newErr(CodeNotAuthorized, msgIncorrect)
+	}
 	ok, rehash, err := p.hasher.Verify(ctx, u.Password.Hash, password)
 	if err != nil && ctx.Err() != nil {
 		return nil, p.hashErr(err)
@@ -156,6 +170,12 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	}
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
 		return nil, internalErr("lockout", err)
+	}
+	if u.Enabled && u.Status == store.StatusForceChangePassword {
+		if !u.Password.ExpiresAt.IsZero() && !p.now().Before(u.Password.ExpiresAt) {
+			return nil, newErr(CodeNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
+		}
+		return p.newPasswordChallenge(ctx, c, u, login)
 	}
 	if err := p.signInAllowed(u); err != nil {
 		return nil, err

@@ -42,7 +42,7 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 	}
 	fam := store.RefreshFamily{PoolID: p.cfg.ID, ID: famID, Subject: u.Sub, ClientID: c.ID, Scopes: scopes,
 		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(v.Refresh)}
-	res, err := p.mintTokens(c, u, fam, now)
+	res, err := p.mintTokens(ctx, c, u, fam, now)
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +54,7 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 }
 
 // mintTokens signs an ID and an access token for u in family fam.
-func (p *UserPool) mintTokens(c *appClient, u store.User, fam store.RefreshFamily, now time.Time) (*AuthenticationResult, error) {
+func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, fam store.RefreshFamily, now time.Time) (*AuthenticationResult, error) {
 	v := c.validity(p.cfg.Tokens)
 	var ids [3]string
 	for i := range ids {
@@ -71,10 +71,15 @@ func (p *UserPool) mintTokens(c *appClient, u store.User, fam store.RefreshFamil
 			attrs[k] = val
 		}
 	}
+	groups, roles, preferred, err := p.tokenGroups(ctx, u.Sub)
+	if err != nil {
+		return nil, err
+	}
 	iss := p.tok.Load().issuer
 	idToken, err := iss.IssueID(token.IDClaims{
 		Subject: u.Sub, Audience: c.ID, Username: u.Username, AuthTime: fam.AuthTime, IssuedAt: now,
 		ExpiresAt: now.Add(v.ID), JTI: idJTI, OriginJTI: fam.ID, EventID: eventID, Attributes: attrs,
+		Groups: groups, Roles: roles, PreferredRole: preferred,
 	})
 	if err != nil {
 		return nil, internalErr("sign id token", err)
@@ -82,6 +87,7 @@ func (p *UserPool) mintTokens(c *appClient, u store.User, fam store.RefreshFamil
 	access, err := iss.IssueAccess(token.AccessClaims{
 		Subject: u.Sub, ClientID: c.ID, Username: u.Username, Scopes: fam.Scopes, AuthTime: fam.AuthTime,
 		IssuedAt: now, ExpiresAt: now.Add(v.Access), JTI: accessJTI, OriginJTI: fam.ID, EventID: eventID, DeviceKey: fam.DeviceKey,
+		Groups: groups,
 	})
 	if err != nil {
 		return nil, internalErr("sign access token", err)

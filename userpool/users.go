@@ -2,6 +2,8 @@ package userpool
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"regexp"
 	"strings"
@@ -89,6 +91,17 @@ func (p *UserPool) findUser(ctx context.Context, login string) (store.User, erro
 		}
 	}
 	return store.User{}, store.ErrNotFound
+}
+
+// maxLoginBytes bounds what a user may type as their username: a
+// preferred_username alias is the longest (2048 characters).
+const maxLoginBytes = 4 * maxAttributeLen
+
+// unknownKey is the lockout key of a login that names no user. It is a
+// hash so that whatever was typed, the stored key stays small.
+func (p *UserPool) unknownKey(login string) string {
+	h := sha256.Sum256([]byte(p.usernameKey(login)))
+	return "unknown:" + hex.EncodeToString(h[:])
 }
 
 func looksLike(kind, v string) bool {

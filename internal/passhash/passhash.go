@@ -54,7 +54,7 @@ func OWASP() Params { return Params{Memory: 19 * 1024, Time: 2, Threads: 1, Salt
 // Bounds on parameters read from stored hashes (imports included), so a
 // hostile or mistaken hash cannot make one verification arbitrarily costly.
 const (
-	maxMemoryKiB  = 256 * 1024
+	maxMemoryKiB  = 128 * 1024
 	maxTime       = 16
 	maxThreads    = 16
 	maxBcryptCost = 14
@@ -271,4 +271,24 @@ func decodePHC(s string) (Params, []byte, []byte, error) {
 		return Params{}, nil, nil, fmt.Errorf("%w: %v", ErrMalformedHash, err)
 	}
 	return p, salt, key, nil
+}
+
+// Check reports whether encoded is a hash this package can verify within
+// its cost bounds (argon2id PHC, or bcrypt up to cost 14), without
+// verifying anything. Imports call it to refuse hashes that would make a
+// sign-in a denial of service.
+func Check(encoded string) error {
+	switch {
+	case strings.HasPrefix(encoded, "$argon2id$"):
+		_, _, _, err := decodePHC(encoded)
+		return err
+	case strings.HasPrefix(encoded, "$2a$") || strings.HasPrefix(encoded, "$2b$") || strings.HasPrefix(encoded, "$2y$"):
+		cost, err := bcrypt.Cost([]byte(encoded))
+		if err != nil || cost > maxBcryptCost || len(encoded) != 60 {
+			return ErrMalformedHash
+		}
+		return nil
+	default:
+		return ErrMalformedHash
+	}
 }

@@ -1,0 +1,515 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// The Admin* operations are Cognito's IAM-authorized API: they trust their
+// caller, so a service must only expose them to its administrators. They
+// report unknown users as UserNotFoundException whatever the clients'
+// PreventUserExistenceErrors.
+
+// UserType is a user as the admin API shows it.
+type UserType struct {
+	Username             string
+	Attributes           []Attribute
+	UserCreateDate       time.Time
+	UserLastModifiedDate time.Time
+	Enabled              bool
+	UserStatus           store.UserStatus
+}
+
+func userType(u store.User) *UserType {
+	return &UserType{Username: u.Username, Attributes: visibleAttributes(u.Sub, u.Attributes, nil),
+		UserCreateDate: u.CreatedAt, UserLastModifiedDate: u.UpdatedAt, Enabled: u.Enabled, UserStatus: u.Status}
+}
+
+// adminUser resolves a username (or accepted alias) for an admin call.
+func (p *UserPool) adminUser(ctx context.Context, username string) (store.User, error) {
+	if username == "" {
+		return store.User{}, invalidParam("Missing required parameter Username")
+	}
+	u, err := p.findUser(ctx, username)
+	if errors.Is(err, store.ErrNotFound) {
+		return u, newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	if err != nil {
+		return u, internalErr("find user", err)
+	}
+	return u, nil
+}
+
+// checkAdminAttributes validates attributes an administrator writes: like
+// a user's, plus the email_verified and phone_number_verified flags.
+func (p *UserPool) checkAdminAttributes(attrs []Attribute, creating bool) (map[string]string, error) {
+	var plain []Attribute
+	flags := map[string]string{}
+	for _, a := range attrs {
+		if a.Name == "email_verified" || a.Name == "phone_number_verified" {
+			if a.Value != "true" && a.Value != "false" {
+				return nil, invalidParam("Invalid value for attribute " + a.Name + ": must be true or false")
+			}
+			flags[a.Name] = a.Value
+			continue
+		}
+		plain = append(plain, a)
+	}
+	vals, err := p.checkAttributes(plain, creating)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range flags {
+		vals[k] = v
+	}
+	return vals, nil
+}
+
+// AdminCreateUserInput is AdminCreateUser's request.
+type AdminCreateUserInput struct {
+	Username       string
+	UserAttributes []Attribute
+	ValidationData []Attribute
+	// TemporaryPassword is generated to the policy when empty.
+	TemporaryPassword string
+	// MessageAction is "" (send the invitation), "RESEND" (send it again to
+	// an existing FORCE_CHANGE_PASSWORD user, with a new temporary
+	// password) or "SUPPRESS" (send nothing).
+	MessageAction string
+	// DesiredDeliveryMediums: "EMAIL" and/or "SMS"; empty means EMAIL when
+	// the user has an email, else SMS.
+	DesiredDeliveryMediums []string
+	ClientMetadata         map[string]string
+}
+
+// AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD status with a
+// temporary password valid for PasswordPolicy.TemporaryPasswordValidityDays.
+// The first sign-in answers NEW_PASSWORD_REQUIRED.
+func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*UserType, error) {
+	switch in.MessageAction {
+	case "", "RESEND", "SUPPRESS":
+	default:
+		return nil, invalidParam("MessageAction must be RESEND or SUPPRESS")
+	}
+	for _, m := range in.DesiredDeliveryMediums {
+		if m != "EMAIL" && m != "SMS" {
+			return nil, invalidParam("DesiredDeliveryMediums must be EMAIL or SMS")
+		}
+	}
+	if in.MessageAction == "RESEND" {
+		return p.resendInvitation(ctx, in)
+	}
+	attrs, err := p.checkAdminAttributes(in.UserAttributes, true)
+	if err != nil {
+		return nil, err
+	}
+	username, err := p.signUpUsername(in.Username, attrs)
+	if err != nil {
+		return nil, err
+	}
+	if missing := p.requiredMissing(attrs); missing != "" {
+		return nil, invalidParam("Attributes did not conform to the schema: " + missing + ": The attribute is required")
+	}
+	for attr, flag := range verifiedFlags {
+		if attrs[attr] != "" && attrs[flag] == "" {
+			attrs[flag] = "false"
+		}
+		if attrs[attr] == "" {
+			delete(attrs, flag)
+		}
+	}
+	temp, err := p.temporaryPassword(in.TemporaryPassword, in.Username, attrs)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := random.UUID(p.random)
+	if err != nil {
+		return nil, internalErr("create user", err)
+	}
+	if username == "" {
+		username = sub
+	}
+	var medium, to string
+	if in.MessageAction != "SUPPRESS" {
+		if medium, to, err = p.invitationMedium(attrs, in.DesiredDeliveryMediums); err != nil {
+			return nil, err
+		}
+	}
+	hash, err := p.hasher.Hash(ctx, temp)
+	if err != nil {
+		return nil, p.hashErr(err)
+	}
+	now := p.now()
+	u, err := p.store.CreateUser(ctx, store.User{
+		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+		Status: store.StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
+		Password:  store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(now), ChangedAt: now},
+		CreatedAt: now, UpdatedAt: now,
+	})
+	var exists *store.ExistsError
+	if errors.As(err, &exists) {
+		if exists.Key == "username" {
+			return nil, newErr(CodeUsernameExists, "User account already exists")
+		}
+		return nil, newErr(CodeAliasExists, "An account with the given "+exists.Key+" already exists.")
+	}
+	if err != nil {
+		return nil, internalErr("create user", err)
+	}
+	if medium != "" {
+		if _, err := p.deliver(ctx, message.KindAdminCreateUser, medium, to,
+			message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {
+			if derr := p.store.DeleteUser(context.WithoutCancel(ctx), p.cfg.ID, u.Sub); derr != nil {
+				p.log.ErrorContext(ctx, "admin create rollback failed", "sub", u.Sub, "err", derr)
+			}
+			return nil, err
+		}
+	}
+	return userType(u), nil
+}
+
+func (p *UserPool) temporaryExpiry(now time.Time) time.Time {
+	return now.Add(time.Duration(p.cfg.PasswordPolicy.TemporaryPasswordValidityDays) * 24 * time.Hour)
+}
+
+// resendInvitation is AdminCreateUser with MessageAction RESEND.
+func (p *UserPool) resendInvitation(ctx context.Context, in AdminCreateUserInput) (*UserType, error) {
+	u, err := p.adminUser(ctx, in.Username)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != store.StatusForceChangePassword {
+		return nil, newErr(CodeUnsupportedUserState, "Resend is not allowed for a user in status "+string(u.Status)+".")
+	}
+	medium, to, err := p.invitationMedium(u.Attributes, in.DesiredDeliveryMediums)
+	if err != nil {
+		return nil, err
+	}
+	temp, err := p.temporaryPassword(in.TemporaryPassword, u.Username, u.Attributes)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := p.hasher.Hash(ctx, temp)
+	if err != nil {
+		return nil, p.hashErr(err)
+	}
+	u, err = p.modifyUser(ctx, "resend invitation", u.Sub, func(u *store.User) error {
+		u.Password = store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(p.now()), ChangedAt: p.now()}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.deliver(ctx, message.KindAdminCreateUser, medium, to, message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {
+		return nil, err
+	}
+	return userType(u), nil
+}
+
+// invitationMedium picks where the invitation goes.
+func (p *UserPool) invitationMedium(attrs map[string]string, desired []string) (attr, to string, err error) {
+	if len(desired) == 0 {
+		desired = []string{"EMAIL", "SMS"}
+	}
+	for _, m := range desired {
+		a := map[string]string{"EMAIL": "email", "SMS": "phone_number"}[m]
+		if attrs[a] != "" {
+			return a, attrs[a], nil
+		}
+	}
+	return "", "", invalidParam("The user has no email or phone_number to send the invitation to; use MessageAction SUPPRESS")
+}
+
+// temporaryPassword checks a given temporary password or generates one that
+// satisfies every rule of the policy.
+func (p *UserPool) temporaryPassword(given, username string, attrs map[string]string) (string, error) {
+	if given != "" {
+		if err := p.checkPassword(given, username, attrs["email"], p.cfg.Name); err != nil {
+			return "", err
+		}
+		return given, nil
+	}
+	const (
+		upper  = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+		lower  = "abcdefghijkmnopqrstuvwxyz"
+		digits = "23456789"
+		symbol = "!@#%&*-_=+?"
+	)
+	n := max(p.cfg.PasswordPolicy.MinimumLength, 16)
+	sets := []string{upper, lower, digits, symbol}
+	all := upper + lower + digits + symbol
+	for range 10 {
+		b := make([]byte, n)
+		idx, err := random.Digits(p.random, 4*n)
+		if err != nil {
+			return "", internalErr("temporary password", err)
+		}
+		for i := range b {
+			set := all
+			if i < len(sets) {
+				set = sets[i]
+			}
+			v := int(idx[4*i]-'0')*1000 + int(idx[4*i+1]-'0')*100 + int(idx[4*i+2]-'0')*10 + int(idx[4*i+3]-'0')
+			b[i] = set[v%len(set)]
+		}
+		// Shuffle so the guaranteed classes are not always first.
+		order, err := random.Digits(p.random, 4*n)
+		if err != nil {
+			return "", internalErr("temporary password", err)
+		}
+		for i := n - 1; i > 0; i-- {
+			v := int(order[4*i]-'0')*1000 + int(order[4*i+1]-'0')*100 + int(order[4*i+2]-'0')*10 + int(order[4*i+3]-'0')
+			j := v % (i + 1)
+			b[i], b[j] = b[j], b[i]
+		}
+		pw := string(b)
+		if p.checkPassword(pw, username, attrs["email"], p.cfg.Name) == nil {
+			return pw, nil
+		}
+	}
+	return "", internalErr("temporary password", errors.New("no password satisfying the policy was generated"))
+}
+
+// AdminGetUser returns a user by username.
+func (p *UserPool) AdminGetUser(ctx context.Context, username string) (*UserType, error) {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	return userType(u), nil
+}
+
+// AdminDeleteUser deletes a user and everything issued to them.
+func (p *UserPool) AdminDeleteUser(ctx context.Context, username string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := p.store.DeleteUser(ctx, p.cfg.ID, u.Sub); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("delete user", err)
+	}
+	return nil
+}
+
+// AdminConfirmSignUp confirms an UNCONFIRMED user without a code. It does
+// not mark any attribute verified.
+func (p *UserPool) AdminConfirmSignUp(ctx context.Context, username string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	_, err = p.modifyUser(ctx, "admin confirm", u.Sub, func(u *store.User) error {
+		if u.Status != store.StatusUnconfirmed {
+			return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
+		}
+		u.Status = store.StatusConfirmed
+		return nil
+	})
+	return err
+}
+
+// AdminSetUserPasswordInput is AdminSetUserPassword's request.
+type AdminSetUserPasswordInput struct {
+	Username string
+	Password string
+	// Permanent sets a normal password (status CONFIRMED); otherwise it is
+	// temporary (FORCE_CHANGE_PASSWORD).
+	Permanent bool
+}
+
+// AdminSetUserPassword sets a user's password. Cupola also signs the user
+// out everywhere, since an administrator setting a password is usually a
+// response to a lost or compromised one.
+func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPasswordInput) error {
+	u, err := p.adminUser(ctx, in.Username)
+	if err != nil {
+		return err
+	}
+	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
+		return err
+	}
+	hash, err := p.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return p.hashErr(err)
+	}
+	_, err = p.modifyUser(ctx, "admin set password", u.Sub, func(u *store.User) error {
+		now := p.now()
+		if in.Permanent {
+			u.Password = store.PasswordCredential{Hash: hash, ChangedAt: now}
+			if u.Status != store.StatusExternalProvider {
+				u.Status = store.StatusConfirmed
+			}
+			return nil
+		}
+		u.Password = store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(now), ChangedAt: now}
+		u.Status = store.StatusForceChangePassword
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return p.revokeAll(ctx, u.Sub)
+}
+
+// AdminResetUserPassword puts a user in RESET_REQUIRED: sign-in answers
+// PasswordResetRequiredException, and a reset code goes to the verified
+// email or phone number (if any) for ConfirmForgotPassword.
+func (p *UserPool) AdminResetUserPassword(ctx context.Context, username string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	if u.Status == store.StatusExternalProvider {
+		return newErr(CodeNotAuthorized, "Cannot reset password for a federated user.")
+	}
+	u, err = p.modifyUser(ctx, "admin reset password", u.Sub, func(u *store.User) error {
+		u.Status = store.StatusResetRequired
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := p.revokeAll(ctx, u.Sub); err != nil {
+		return err
+	}
+	for _, a := range []string{"email", "phone_number"} {
+		if u.Attributes[a] != "" && u.Attributes[verifiedFlags[a]] == "true" {
+			_, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, a, u.Attributes[a], "")
+			return err
+		}
+	}
+	return nil
+}
+
+// AdminUpdateUserAttributesInput is AdminUpdateUserAttributes' request.
+type AdminUpdateUserAttributesInput struct {
+	Username       string
+	UserAttributes []Attribute
+	ClientMetadata map[string]string
+}
+
+// AdminUpdateUserAttributes changes a user's attributes, including the
+// verified flags. A changed email or phone number without its flag in the
+// same call becomes unverified and, when auto-verified, gets a code.
+func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdateUserAttributesInput) error {
+	u, err := p.adminUser(ctx, in.Username)
+	if err != nil {
+		return err
+	}
+	vals, err := p.checkAdminAttributes(in.UserAttributes, false)
+	if err != nil {
+		return err
+	}
+	var sends []string
+	u, err = p.modifyUser(ctx, "admin update attributes", u.Sub, func(u *store.User) error {
+		sends = sends[:0]
+		for attr, flag := range verifiedFlags {
+			v, changed := vals[attr]
+			if !changed || p.aliasKey(attr, v) == p.aliasKey(attr, u.Attributes[attr]) {
+				continue
+			}
+			if _, given := vals[flag]; !given {
+				u.Attributes[flag] = "false"
+				if slices.Contains(p.cfg.AutoVerifiedAttributes, attr) {
+					sends = append(sends, attr)
+				}
+			}
+		}
+		for k, v := range vals {
+			u.Attributes[k] = v
+		}
+		u.Aliases = p.aliasesOf(u.Attributes)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range sends {
+		if _, err := p.sendCode(ctx, u, purposeVerify+a, message.KindVerifyUserAttribute, a, u.Attributes[a], ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AdminDeleteUserAttributes removes attributes (and the verified flag of a
+// removed email or phone number). Required attributes cannot be removed.
+func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, username string, names []string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		s, ok := p.schemaOf(n)
+		if !ok {
+			return invalidParam("Attribute does not exist in the schema: " + sanitize(n))
+		}
+		if s.Required {
+			return invalidParam("Cannot delete the required attribute " + n)
+		}
+		if s.Immutable {
+			return invalidParam("Cannot modify the non-mutable attribute " + n)
+		}
+	}
+	_, err = p.modifyUser(ctx, "admin delete attributes", u.Sub, func(u *store.User) error {
+		for _, n := range names {
+			delete(u.Attributes, n)
+			if flag, ok := verifiedFlags[n]; ok {
+				delete(u.Attributes, flag)
+			}
+		}
+		u.Aliases = p.aliasesOf(u.Attributes)
+		return nil
+	})
+	return err
+}
+
+// AdminDisableUser disables a user and at once revokes every refresh token
+// and, for Cupola's APIs, every access token they hold.
+func (p *UserPool) AdminDisableUser(ctx context.Context, username string) error {
+	return p.setEnabled(ctx, username, false)
+}
+
+// AdminEnableUser enables a disabled user.
+func (p *UserPool) AdminEnableUser(ctx context.Context, username string) error {
+	return p.setEnabled(ctx, username, true)
+}
+
+func (p *UserPool) setEnabled(ctx context.Context, username string, enabled bool) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	if _, err := p.modifyUser(ctx, "set enabled", u.Sub, func(u *store.User) error {
+		u.Enabled = enabled
+		return nil
+	}); err != nil {
+		return err
+	}
+	if !enabled {
+		return p.revokeAll(ctx, u.Sub)
+	}
+	return nil
+}
+
+// AdminUserGlobalSignOut signs a user out of every sign-in.
+func (p *UserPool) AdminUserGlobalSignOut(ctx context.Context, username string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	return p.revokeAll(ctx, u.Sub)
+}
+
+func (p *UserPool) revokeAll(ctx context.Context, sub string) error {
+	if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, sub, p.now()); err != nil {
+		return internalErr("revoke sessions", err)
+	}
+	return nil
+}

@@ -1,0 +1,96 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// UpdateUserPoolClient replaces a client's settings, as Cognito does: a
+// field left zero returns to its default. The secret and ID are kept.
+func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in ClientConfig) (*ClientDescription, error) {
+	if in.ClientID == "" {
+		return nil, invalidParam("Missing required parameter ClientId")
+	}
+	if in.GenerateSecret {
+		return nil, invalidParam("A secret can only be generated when the client is created")
+	}
+	if err := checkClientConfig(&in); err != nil {
+		return nil, err
+	}
+	for range 5 {
+		c, err := p.store.GetClient(ctx, p.cfg.ID, in.ClientID)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, newErr(CodeResourceNotFound, "User pool client "+sanitize(in.ClientID)+" does not exist.")
+		}
+		if err != nil {
+			return nil, internalErr("update client", err)
+		}
+		c.Name, c.Settings, c.UpdatedAt = in.ClientName, clientSettings(in), p.now()
+		c, err = p.store.UpdateClient(ctx, c)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, internalErr("update client", err)
+		}
+		return describeClient(c), nil
+	}
+	return nil, newErr(CodeTooManyRequests, "The client is being changed concurrently; retry.")
+}
+
+// DeleteUserPoolClient deletes a client. Tokens issued to it are refused by
+// Cupola's APIs from then on, and its refresh tokens stop working.
+func (p *UserPool) DeleteUserPoolClient(ctx context.Context, clientID string) error {
+	err := p.store.DeleteClient(ctx, p.cfg.ID, clientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return newErr(CodeResourceNotFound, "User pool client "+sanitize(clientID)+" does not exist.")
+	}
+	if err != nil {
+		return internalErr("delete client", err)
+	}
+	return nil
+}
+
+// ListUserPoolClientsInput pages through clients.
+type ListUserPoolClientsInput struct {
+	MaxResults int // 1–60; zero means 60
+	NextToken  string
+}
+
+// ListUserPoolClientsOutput is a page of clients (without secrets).
+type ListUserPoolClientsOutput struct {
+	UserPoolClients []ClientDescription
+	NextToken       string
+}
+
+// ListUserPoolClients lists the pool's clients by ID.
+func (p *UserPool) ListUserPoolClients(ctx context.Context, in ListUserPoolClientsInput) (*ListUserPoolClientsOutput, error) {
+	limit, err := pageLimit(in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	_, after, err := p.decodePage("clients", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := p.store.ListClients(ctx, p.cfg.ID)
+	if err != nil {
+		return nil, internalErr("list clients", err)
+	}
+	out := &ListUserPoolClientsOutput{}
+	for _, c := range cs {
+		if after != "" && c.ID <= after {
+			continue
+		}
+		if len(out.UserPoolClients) == limit {
+			if out.NextToken, err = p.encodePage("clients", "", out.UserPoolClients[limit-1].ClientID); err != nil {
+				return nil, err
+			}
+			break
+		}
+		out.UserPoolClients = append(out.UserPoolClients, *describeClient(c))
+	}
+	return out, nil
+}

@@ -1,0 +1,360 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// maxGroupsPerUser is Cognito's limit.
+const maxGroupsPerUser = 100
+
+// GroupType is a group as Cognito shows it.
+type GroupType struct {
+	GroupName        string
+	Description      string
+	RoleArn          string
+	Precedence       *int // nil when unset
+	CreationDate     time.Time
+	LastModifiedDate time.Time
+}
+
+func groupType(g store.Group) GroupType {
+	out := GroupType{GroupName: g.Name, Description: g.Description, RoleArn: g.RoleArn, CreationDate: g.CreatedAt, LastModifiedDate: g.UpdatedAt}
+	if g.Precedence >= 0 {
+		p := g.Precedence
+		out.Precedence = &p
+	}
+	return out
+}
+
+// CreateGroupInput is CreateGroup's request.
+type CreateGroupInput struct {
+	GroupName   string
+	Description string
+	RoleArn     string
+	Precedence  *int
+}
+
+func checkGroupFields(name, description, role string, precedence *int) error {
+	if name == "" || !validUsername(name) {
+		return invalidParam("GroupName must be 1-128 characters without whitespace")
+	}
+	if len(description) > 2048 {
+		return invalidParam("Description is longer than 2048 characters")
+	}
+	if len(role) > 2048 {
+		return invalidParam("RoleArn is longer than 2048 characters")
+	}
+	if precedence != nil && *precedence < 0 {
+		return invalidParam("Precedence must be 0 or more")
+	}
+	return nil
+}
+
+func precedenceOf(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
+// CreateGroup creates a group.
+func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (*GroupType, error) {
+	if err := checkGroupFields(in.GroupName, in.Description, in.RoleArn, in.Precedence); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	g, err := p.store.CreateGroup(ctx, store.Group{PoolID: p.cfg.ID, Name: in.GroupName, Description: in.Description,
+		RoleArn: in.RoleArn, Precedence: precedenceOf(in.Precedence), CreatedAt: now, UpdatedAt: now})
+	if errors.Is(err, store.ErrExists) {
+		return nil, newErr(CodeGroupExists, "A group with the name "+in.GroupName+" already exists.")
+	}
+	if err != nil {
+		return nil, internalErr("create group", err)
+	}
+	out := groupType(g)
+	return &out, nil
+}
+
+func (p *UserPool) group(ctx context.Context, name string) (store.Group, error) {
+	if name == "" {
+		return store.Group{}, invalidParam("Missing required parameter GroupName")
+	}
+	g, err := p.store.GetGroup(ctx, p.cfg.ID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return g, newErr(CodeResourceNotFound, "Group not found.")
+	}
+	if err != nil {
+		return g, internalErr("get group", err)
+	}
+	return g, nil
+}
+
+// GetGroup returns a group.
+func (p *UserPool) GetGroup(ctx context.Context, name string) (*GroupType, error) {
+	g, err := p.group(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	out := groupType(g)
+	return &out, nil
+}
+
+// UpdateGroupInput is UpdateGroup's request. Nil fields are left as they
+// are.
+type UpdateGroupInput struct {
+	GroupName   string
+	Description *string
+	RoleArn     *string
+	Precedence  *int
+}
+
+// UpdateGroup changes a group's description, role or precedence.
+func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*GroupType, error) {
+	deref := func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	}
+	if err := checkGroupFields(in.GroupName, deref(in.Description), deref(in.RoleArn), in.Precedence); err != nil {
+		return nil, err
+	}
+	for range 5 {
+		g, err := p.group(ctx, in.GroupName)
+		if err != nil {
+			return nil, err
+		}
+		if in.Description != nil {
+			g.Description = *in.Description
+		}
+		if in.RoleArn != nil {
+			g.RoleArn = *in.RoleArn
+		}
+		if in.Precedence != nil {
+			g.Precedence = *in.Precedence
+		}
+		g.UpdatedAt = p.now()
+		g, err = p.store.UpdateGroup(ctx, g)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, newErr(CodeResourceNotFound, "Group not found.")
+		}
+		if err != nil {
+			return nil, internalErr("update group", err)
+		}
+		out := groupType(g)
+		return &out, nil
+	}
+	return nil, newErr(CodeTooManyRequests, "The group is being changed concurrently; retry.")
+}
+
+// DeleteGroup deletes a group and its memberships.
+func (p *UserPool) DeleteGroup(ctx context.Context, name string) error {
+	if _, err := p.group(ctx, name); err != nil {
+		return err
+	}
+	if err := p.store.DeleteGroup(ctx, p.cfg.ID, name); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("delete group", err)
+	}
+	return nil
+}
+
+// ListGroupsInput pages through groups.
+type ListGroupsInput struct {
+	Limit     int // 1–60; zero means 60
+	NextToken string
+}
+
+// ListGroupsOutput is a page of groups.
+type ListGroupsOutput struct {
+	Groups    []GroupType
+	NextToken string
+}
+
+// ListGroups lists the pool's groups by name.
+func (p *UserPool) ListGroups(ctx context.Context, in ListGroupsInput) (*ListGroupsOutput, error) {
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	_, after, err := p.decodePage("groups", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := p.store.ListGroups(ctx, p.cfg.ID, after, limit+1)
+	if err != nil {
+		return nil, internalErr("list groups", err)
+	}
+	out := &ListGroupsOutput{}
+	if len(gs) > limit {
+		gs = gs[:limit]
+		if out.NextToken, err = p.encodePage("groups", "", gs[limit-1].Name); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range gs {
+		out.Groups = append(out.Groups, groupType(g))
+	}
+	return out, nil
+}
+
+// AdminAddUserToGroup adds a user to a group (at most 100 groups a user).
+func (p *UserPool) AdminAddUserToGroup(ctx context.Context, username, group string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	if _, err := p.group(ctx, group); err != nil {
+		return err
+	}
+	gs, err := p.store.ListGroupsForUser(ctx, p.cfg.ID, u.Sub)
+	if err != nil {
+		return internalErr("add to group", err)
+	}
+	if len(gs) >= maxGroupsPerUser {
+		return newErr(CodeLimitExceeded, "A user can be in at most 100 groups.")
+	}
+	if err := p.store.AddUserToGroup(ctx, p.cfg.ID, u.Sub, group); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return newErr(CodeResourceNotFound, "Group not found.")
+		}
+		return internalErr("add to group", err)
+	}
+	return nil
+}
+
+// AdminRemoveUserFromGroup removes a user from a group.
+func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, username, group string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	if _, err := p.group(ctx, group); err != nil {
+		return err
+	}
+	if err := p.store.RemoveUserFromGroup(ctx, p.cfg.ID, u.Sub, group); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return newErr(CodeResourceNotFound, "Group not found.")
+		}
+		return internalErr("remove from group", err)
+	}
+	return nil
+}
+
+// AdminListGroupsForUser lists a user's groups by name.
+func (p *UserPool) AdminListGroupsForUser(ctx context.Context, username string, in ListGroupsInput) (*ListGroupsOutput, error) {
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	kind := "user-groups:" + u.Sub
+	_, after, err := p.decodePage(kind, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := p.store.ListGroupsForUser(ctx, p.cfg.ID, u.Sub)
+	if err != nil {
+		return nil, internalErr("list groups for user", err)
+	}
+	i := sort.Search(len(gs), func(i int) bool { return gs[i].Name > after })
+	gs = gs[i:]
+	out := &ListGroupsOutput{}
+	if len(gs) > limit {
+		gs = gs[:limit]
+		if out.NextToken, err = p.encodePage(kind, "", gs[limit-1].Name); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range gs {
+		out.Groups = append(out.Groups, groupType(g))
+	}
+	return out, nil
+}
+
+// ListUsersInGroupInput pages through a group's members.
+type ListUsersInGroupInput struct {
+	GroupName string
+	Limit     int
+	NextToken string
+}
+
+// ListUsersInGroupOutput is a page of members.
+type ListUsersInGroupOutput struct {
+	Users     []UserType
+	NextToken string
+}
+
+// ListUsersInGroup lists a group's members.
+func (p *UserPool) ListUsersInGroup(ctx context.Context, in ListUsersInGroupInput) (*ListUsersInGroupOutput, error) {
+	limit, err := pageLimit(in.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.group(ctx, in.GroupName); err != nil {
+		return nil, err
+	}
+	kind := "group-users:" + in.GroupName
+	_, after, err := p.decodePage(kind, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	us, err := p.store.ListUsersInGroup(ctx, p.cfg.ID, in.GroupName, after, limit+1)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, newErr(CodeResourceNotFound, "Group not found.")
+	}
+	if err != nil {
+		return nil, internalErr("list users in group", err)
+	}
+	out := &ListUsersInGroupOutput{}
+	if len(us) > limit {
+		us = us[:limit]
+		if out.NextToken, err = p.encodePage(kind, "", us[limit-1].Sub); err != nil {
+			return nil, err
+		}
+	}
+	for _, u := range us {
+		out.Users = append(out.Users, *userType(u))
+	}
+	return out, nil
+}
+
+// tokenGroups returns a user's group names ordered by precedence (then
+// name), the roles, and the preferred role (of the first group that has
+// one), as Cognito puts them in tokens.
+func (p *UserPool) tokenGroups(ctx context.Context, sub string) (names, roles []string, preferred string, err error) {
+	gs, err := p.store.ListGroupsForUser(ctx, p.cfg.ID, sub)
+	if err != nil {
+		return nil, nil, "", internalErr("groups for token", err)
+	}
+	sort.SliceStable(gs, func(i, j int) bool {
+		a, b := gs[i].Precedence, gs[j].Precedence
+		if (a < 0) != (b < 0) {
+			return b < 0
+		}
+		if a != b {
+			return a < b
+		}
+		return gs[i].Name < gs[j].Name
+	})
+	for _, g := range gs {
+		names = append(names, g.Name)
+		if g.RoleArn != "" {
+			roles = append(roles, g.RoleArn)
+			if preferred == "" {
+				preferred = g.RoleArn
+			}
+		}
+	}
+	return names, roles, preferred, nil
+}

@@ -1,0 +1,201 @@
+package userpool_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/cupola-auth/cupola/store/memory"
+	"github.com/cupola-auth/cupola/userpool"
+)
+
+const (
+	wrongPW          = "wrong-Password-1"
+	attemptsExceeded = "Password attempts exceeded"
+	incorrect        = "Incorrect username or password."
+)
+
+// outcome is what one sign-in attempt answered: "ok" or the error message.
+func (e *env) outcome(username, password string) string {
+	e.t.Helper()
+	_, err := e.signIn(username, password)
+	if err == nil {
+		return "ok"
+	}
+	pe := asPoolError(err)
+	if pe == nil || pe.Code != userpool.CodeNotAuthorized {
+		e.t.Fatalf("sign in %s: %v, want NotAuthorizedException", username, err)
+	}
+	return pe.Message
+}
+
+func (e *env) wantOutcome(username, password, want string) {
+	e.t.Helper()
+	if got := e.outcome(username, password); got != want {
+		e.t.Fatalf("at %s sign in %s: %q, want %q", e.clock.Now().Format("15:04:05.000"), username, got, want)
+	}
+}
+
+func TestLockoutFollowsCognitosSchedule(t *testing.T) {
+	for _, who := range []string{"alice", "ghost"} {
+		t.Run("for "+who, func(t *testing.T) {
+			e := newFastEnv(t)
+			e.confirmedUser("alice", "alice@example.com")
+			for range 4 {
+				e.wantOutcome(who, wrongPW, incorrect)
+			}
+			// Every further failure locks for 1 s, doubling, at most 15 min;
+			// attempts during the lock, even with the right password, are
+			// refused and do not extend it.
+			lock := time.Second
+			for failure := 5; failure <= 16; failure++ {
+				e.wantOutcome(who, wrongPW, incorrect)
+				if who == "alice" {
+					e.wantOutcome(who, goodPW, attemptsExceeded)
+				}
+				e.wantOutcome(who, wrongPW, attemptsExceeded)
+				e.clock.Advance(lock - time.Millisecond)
+				e.wantOutcome(who, wrongPW, attemptsExceeded)
+				e.clock.Advance(time.Millisecond)
+				lock = min(2*lock, 15*time.Minute)
+			}
+			if who == "alice" {
+				e.wantOutcome("alice", goodPW, "ok")
+				e.wantOutcome("alice", wrongPW, incorrect) // the success reset the count
+			}
+		})
+	}
+}
+
+func TestLockoutIsForgottenAfterFifteenQuietMinutes(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	for range 4 {
+		e.wantOutcome("alice", wrongPW, incorrect)
+	}
+	e.clock.Advance(15*time.Minute + time.Second)
+	for range 4 {
+		e.wantOutcome("alice", wrongPW, incorrect)
+	}
+	e.wantOutcome("alice", goodPW, "ok")
+}
+
+func TestLockoutCountsConsecutiveFailuresOnly(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	for range 3 {
+		for range 4 {
+			e.wantOutcome("alice", wrongPW, incorrect)
+		}
+		e.wantOutcome("alice", goodPW, "ok")
+	}
+}
+
+func TestLockoutIsPerUserAndPerPool(t *testing.T) {
+	s := memory.New()
+	e := newEnv(t, s, fastKeys)
+	other := newEnv(t, s, fastKeys)
+	e.confirmedUser("alice", "alice@example.com")
+	e.confirmedUser("bob", "bob@example.com")
+	other.confirmedUser("alice", "alice@example.com")
+	for range 5 {
+		e.wantOutcome("alice", wrongPW, incorrect)
+	}
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+	e.wantOutcome("bob", goodPW, "ok")
+	other.wantOutcome("alice", goodPW, "ok")
+}
+
+func TestLockoutCoversEveryNameOfTheUser(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
+	e.confirmedUser("alice", "alice@example.com")
+	for _, login := range []string{"alice", "ALICE", "alice@example.com", "Alice@Example.com", "alice"} {
+		e.wantOutcome(login, wrongPW, incorrect)
+	}
+	e.wantOutcome("alice@example.com", goodPW, attemptsExceeded)
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+}
+
+func TestLockoutFollowsAConfiguredPolicy(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) {
+		c.Lockout.Threshold, c.Lockout.Base, c.Lockout.Max, c.Lockout.ResetAfter = 3, time.Minute, time.Hour, time.Hour
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	for range 3 {
+		e.wantOutcome("alice", wrongPW, incorrect)
+	}
+	e.clock.Advance(59 * time.Second)
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+	e.clock.Advance(time.Second)
+	e.wantOutcome("alice", goodPW, "ok")
+}
+
+func TestLockoutCountsChangePasswordChecks(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	access := e.mustSignIn("alice", goodPW).AccessToken
+	change := func(previous string) error {
+		return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
+			PreviousPassword: previous, ProposedPassword: "fresh-Lagoon-42"})
+	}
+	for range 5 {
+		wantMessage(t, change(wrongPW), userpool.CodeNotAuthorized, incorrect)
+	}
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+	wantCode(t, change(goodPW), userpool.CodeLimitExceeded)
+	e.clock.Advance(time.Second)
+	wantNoError(t, "ChangePassword after the lock", change(goodPW))
+	e.wantOutcome("alice", "fresh-Lagoon-42", "ok")
+}
+
+func TestLockoutFromSignInsBlocksChangePassword(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	access := e.mustSignIn("alice", goodPW).AccessToken
+	for range 5 {
+		e.wantOutcome("alice", wrongPW, incorrect)
+	}
+	err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
+		PreviousPassword: goodPW, ProposedPassword: "fresh-Lagoon-42"})
+	wantCode(t, err, userpool.CodeLimitExceeded)
+	e.clock.Advance(time.Second)
+	e.wantOutcome("alice", goodPW, "ok") // the password did not change
+}
+
+func TestLockoutHoldsAgainstParallelGuesses(t *testing.T) {
+	for _, who := range []string{"alice", "ghost"} {
+		t.Run("for "+who, func(t *testing.T) {
+			e := newFastEnv(t)
+			e.confirmedUser("alice", "alice@example.com")
+			const n = 100
+			msgs := make([]string, n)
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Go(func() {
+					_, err := e.signIn(who, fmt.Sprintf("guess-%03d-Password", i))
+					if err == nil {
+						msgs[i] = "ok"
+					} else if pe := asPoolError(err); pe != nil && pe.Code == userpool.CodeNotAuthorized {
+						msgs[i] = pe.Message
+					} else {
+						msgs[i] = fmt.Sprint(err)
+					}
+				})
+			}
+			wg.Wait()
+			count := map[string]int{}
+			for _, m := range msgs {
+				count[m]++
+			}
+			if count[incorrect] != 5 || count[attemptsExceeded] != 95 || len(count) != 2 {
+				t.Fatalf("answers = %v, want 5 %q and 95 %q", count, incorrect, attemptsExceeded)
+			}
+			if who == "alice" {
+				e.wantOutcome("alice", goodPW, attemptsExceeded)
+			}
+		})
+	}
+}
+
+func fastKeys(c *userpool.Config) { c.SigningAlgorithm = "EdDSA" }

@@ -1,0 +1,151 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"regexp"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// ResourceServerType is an API whose custom scopes clients may request as
+// "identifier/scope".
+type ResourceServerType struct {
+	Identifier string
+	Name       string
+	Scopes     []ResourceServerScope
+}
+
+// ResourceServerScope is one custom scope.
+type ResourceServerScope struct {
+	ScopeName        string
+	ScopeDescription string
+}
+
+var scopeNamePattern = regexp.MustCompile(`^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$`)
+
+func checkResourceServer(r ResourceServerType) error {
+	if r.Identifier == "" || len(r.Identifier) > 256 {
+		return invalidParam("Identifier must be 1-256 characters")
+	}
+	if u, err := url.Parse(r.Identifier); err != nil || !scopeNamePattern.MatchString(u.Path+u.Host+u.Scheme) {
+		return invalidParam("Identifier contains characters not allowed in a scope")
+	}
+	if r.Name == "" || len(r.Name) > 256 {
+		return invalidParam("Name must be 1-256 characters")
+	}
+	if len(r.Scopes) > 100 {
+		return invalidParam("A resource server has at most 100 scopes")
+	}
+	seen := map[string]bool{}
+	for _, s := range r.Scopes {
+		if !scopeNamePattern.MatchString(s.ScopeName) {
+			return invalidParam("Invalid scope name " + sanitize(s.ScopeName))
+		}
+		if seen[s.ScopeName] {
+			return invalidParam("Duplicate scope " + sanitize(s.ScopeName))
+		}
+		seen[s.ScopeName] = true
+		if len(s.ScopeDescription) > 256 {
+			return invalidParam("Scope description is longer than 256 characters")
+		}
+	}
+	return nil
+}
+
+func toStoreScopes(in []ResourceServerScope) []store.ResourceScope {
+	out := make([]store.ResourceScope, 0, len(in))
+	for _, s := range in {
+		out = append(out, store.ResourceScope{Name: s.ScopeName, Description: s.ScopeDescription})
+	}
+	return out
+}
+
+func resourceServerType(r store.ResourceServer) *ResourceServerType {
+	out := &ResourceServerType{Identifier: r.Identifier, Name: r.Name}
+	for _, s := range r.Scopes {
+		out.Scopes = append(out.Scopes, ResourceServerScope{ScopeName: s.Name, ScopeDescription: s.Description})
+	}
+	return out
+}
+
+// CreateResourceServer registers an API and its custom scopes.
+func (p *UserPool) CreateResourceServer(ctx context.Context, in ResourceServerType) (*ResourceServerType, error) {
+	if err := checkResourceServer(in); err != nil {
+		return nil, err
+	}
+	now := p.now()
+	r, err := p.store.CreateResourceServer(ctx, store.ResourceServer{PoolID: p.cfg.ID, Identifier: in.Identifier, Name: in.Name,
+		Scopes: toStoreScopes(in.Scopes), CreatedAt: now, UpdatedAt: now})
+	if errors.Is(err, store.ErrExists) {
+		return nil, invalidParam("A resource server with identifier " + sanitize(in.Identifier) + " already exists.")
+	}
+	if err != nil {
+		return nil, internalErr("create resource server", err)
+	}
+	return resourceServerType(r), nil
+}
+
+// DescribeResourceServer returns a resource server.
+func (p *UserPool) DescribeResourceServer(ctx context.Context, identifier string) (*ResourceServerType, error) {
+	r, err := p.store.GetResourceServer(ctx, p.cfg.ID, identifier)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, newErr(CodeResourceNotFound, "Resource server not found.")
+	}
+	if err != nil {
+		return nil, internalErr("describe resource server", err)
+	}
+	return resourceServerType(r), nil
+}
+
+// UpdateResourceServer replaces a resource server's name and scopes.
+func (p *UserPool) UpdateResourceServer(ctx context.Context, in ResourceServerType) (*ResourceServerType, error) {
+	if err := checkResourceServer(in); err != nil {
+		return nil, err
+	}
+	for range 5 {
+		r, err := p.store.GetResourceServer(ctx, p.cfg.ID, in.Identifier)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, newErr(CodeResourceNotFound, "Resource server not found.")
+		}
+		if err != nil {
+			return nil, internalErr("update resource server", err)
+		}
+		r.Name, r.Scopes, r.UpdatedAt = in.Name, toStoreScopes(in.Scopes), p.now()
+		r, err = p.store.UpdateResourceServer(ctx, r)
+		if errors.Is(err, store.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return nil, internalErr("update resource server", err)
+		}
+		return resourceServerType(r), nil
+	}
+	return nil, newErr(CodeTooManyRequests, "The resource server is being changed concurrently; retry.")
+}
+
+// DeleteResourceServer removes a resource server.
+func (p *UserPool) DeleteResourceServer(ctx context.Context, identifier string) error {
+	err := p.store.DeleteResourceServer(ctx, p.cfg.ID, identifier)
+	if errors.Is(err, store.ErrNotFound) {
+		return newErr(CodeResourceNotFound, "Resource server not found.")
+	}
+	if err != nil {
+		return internalErr("delete resource server", err)
+	}
+	return nil
+}
+
+// ListResourceServers lists the pool's resource servers.
+func (p *UserPool) ListResourceServers(ctx context.Context) ([]ResourceServerType, error) {
+	rs, err := p.store.ListResourceServers(ctx, p.cfg.ID)
+	if err != nil {
+		return nil, internalErr("list resource servers", err)
+	}
+	out := make([]ResourceServerType, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, *resourceServerType(r))
+	}
+	return out, nil
+}
