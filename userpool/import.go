@@ -37,7 +37,9 @@ type ImportRowError struct {
 	Err      error
 }
 
-func (e ImportRowError) Error() string { return fmt.Sprintf("line %d (%s): %v", e.Line, e.Username, e.Err) }
+func (e ImportRowError) Error() string {
+	return fmt.Sprintf("line %d (%s): %v", e.Line, e.Username, e.Err)
+}
 
 // ImportReport sums up an import.
 type ImportReport struct {
