@@ -1,0 +1,143 @@
+package passhash
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+func cheap() Params { return Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32} }
+
+func newHasher(t *testing.T, p Params, n int) *Hasher {
+	t.Helper()
+	h, err := New(Options{Params: p, MaxConcurrent: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestHashAndVerify(t *testing.T) {
+	ctx := context.Background()
+	h := newHasher(t, cheap(), 2)
+	for _, pw := range []string{"correct horse", strings.Repeat("é", 128), "pässwörd 🔑"} {
+		phc, err := h.Hash(ctx, pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(phc, "$argon2id$v=19$m=64,t=1,p=1$") {
+			t.Fatalf("PHC = %q", phc)
+		}
+		if ok, rehash, err := h.Verify(ctx, phc, pw); !ok || rehash || err != nil {
+			t.Fatalf("Verify(right) = %v %v %v", ok, rehash, err)
+		}
+		if ok, _, err := h.Verify(ctx, phc, pw+" "); ok || err != nil {
+			t.Fatalf("Verify(wrong) = %v %v", ok, err)
+		}
+	}
+}
+
+func TestDefaultsAreOWASP(t *testing.T) {
+	h := newHasher(t, Params{}, 1)
+	if p := h.Params(); p.Memory != 19456 || p.Time != 2 || p.Threads != 1 || p.SaltLen < 16 {
+		t.Fatalf("default params = %+v", p)
+	}
+}
+
+func TestSaltsDiffer(t *testing.T) {
+	h := newHasher(t, cheap(), 1)
+	a, _ := h.Hash(context.Background(), "same")
+	b, _ := h.Hash(context.Background(), "same")
+	if a == b {
+		t.Fatal("two hashes of one password are equal: salt not random")
+	}
+}
+
+func TestOlderParametersAskForRehash(t *testing.T) {
+	ctx := context.Background()
+	old := newHasher(t, cheap(), 1)
+	phc, _ := old.Hash(ctx, "pw")
+	cur := newHasher(t, Params{Memory: 128, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1)
+	if ok, rehash, err := cur.Verify(ctx, phc, "pw"); !ok || !rehash || err != nil {
+		t.Fatalf("Verify = %v %v %v, want ok and rehash", ok, rehash, err)
+	}
+}
+
+func TestBcrypt(t *testing.T) {
+	ctx := context.Background()
+	h := newHasher(t, cheap(), 1)
+	long := strings.Repeat("a", 72)
+	bc, err := bcrypt.GenerateFromPassword([]byte(long), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, rehash, err := h.Verify(ctx, string(bc), long); !ok || !rehash || err != nil {
+		t.Fatalf("bcrypt right = %v %v %v", ok, rehash, err)
+	}
+	// bcrypt sees only 72 bytes; a longer password sharing them must fail.
+	if ok, _, err := h.Verify(ctx, string(bc), long+"extra"); ok || err != nil {
+		t.Fatalf("bcrypt 77-byte password = %v %v, want refused", ok, err)
+	}
+	if ok, _, _ := h.Verify(ctx, string(bc), "b"); ok {
+		t.Fatal("bcrypt wrong password accepted")
+	}
+}
+
+func TestMalformedAndCostlyHashesAreRefused(t *testing.T) {
+	h := newHasher(t, cheap(), 1)
+	for _, enc := range []string{
+		"", "plain", "$argon2i$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=999999999,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=99,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5",
+		"$argon2id$v=18$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$2a$31$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+	} {
+		if _, _, err := h.Verify(context.Background(), enc, "pw"); !errors.Is(err, ErrMalformedHash) {
+			t.Errorf("Verify(%q) = %v, want ErrMalformedHash", enc, err)
+		}
+		if err := Check(enc); err == nil {
+			t.Errorf("Check(%q) accepted", enc)
+		}
+	}
+}
+
+func TestTooLongPasswordsAreRefused(t *testing.T) {
+	h := newHasher(t, cheap(), 1)
+	if _, err := h.Hash(context.Background(), strings.Repeat("x", MaxPasswordBytes+1)); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("Hash = %v", err)
+	}
+}
+
+func TestWaitingForASlotHonoursTheContext(t *testing.T) {
+	h := newHasher(t, cheap(), 1)
+	h.sem <- struct{}{} // the only slot is busy
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hash with no free slot = %v, want the context's deadline", err)
+	}
+	<-h.sem
+}
+
+func TestInvalidParamsAreRefused(t *testing.T) {
+	for _, p := range []Params{{Memory: 64, Time: 0, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32}} {
+		if _, err := New(Options{Params: p}); !errors.Is(err, ErrParams) {
+			t.Errorf("New(%+v) = %v", p, err)
+		}
+	}
+}
+
+func FuzzCheck(f *testing.F) {
+	f.Add("$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5")
+	f.Add("$2b$10$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234")
+	f.Fuzz(func(t *testing.T, s string) {
+		if Check(s) == nil && !strings.HasPrefix(s, "$") {
+			t.Fatalf("accepted %q", s)
+		}
+	})
+}

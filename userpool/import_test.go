@@ -1,0 +1,96 @@
+package userpool_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/userpool"
+)
+
+func TestImportUsers(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			e := newEnv(t, sk.open(t))
+			bc, err := bcrypt.GenerateFromPassword([]byte("old-bcrypt-Password1"), bcrypt.MinCost)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := passhash.New(passhash.Options{Params: fastHashing()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			argon, err := h.Hash(e.ctx, "old-argon-Password2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			csv := "cognito:username,email,email_verified,name,cognito:mfa_enabled," + userpool.ImportHashColumn + "\n" +
+				"liz,liz@example.com,true,Liz,false," + string(bc) + "\n" +
+				"max,max@example.com,true,Max,false," + argon + "\n" +
+				"ned,ned@example.com,false,,false,\n" +
+				"bad user,x@example.com,true,,false,\n" + // whitespace in the username
+				"oli,not-an-email,true,,false,\n" +
+				"pam,pam@example.com,true,,false,$2a$31$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n" + // cost 31
+				"\"unterminated,x\n"
+			rep, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Imported != 3 || rep.Failed != 4 || rep.Skipped != 0 {
+				t.Fatalf("report = %+v", rep)
+			}
+			lines := []int{}
+			for _, re := range rep.Errors {
+				lines = append(lines, re.Line)
+			}
+			if len(lines) != 4 || lines[0] != 5 || lines[1] != 6 || lines[2] != 7 || lines[3] != 8 {
+				t.Fatalf("error lines = %v (%v)", lines, rep.Errors)
+			}
+
+			e.mustSignIn("liz", "old-bcrypt-Password1")
+			u, err := e.store.GetUserByUsername(e.ctx, e.cfg.ID, "liz")
+			if err != nil || !strings.HasPrefix(u.Password.Hash, "$argon2id$") {
+				t.Fatalf("bcrypt hash not upgraded at sign-in: %q, %v", u.Password.Hash, err)
+			}
+			e.mustSignIn("max", "old-argon-Password2")
+			if _, err := e.signIn("ned", "anything-at-all-1"); !errors.Is(err, userpool.ErrPasswordResetRequired) {
+				t.Fatalf("user imported without hash: %v, want PasswordResetRequiredException", err)
+			}
+			ned, err := e.pool.AdminGetUser(e.ctx, "ned")
+			if err != nil || ned.UserStatus != store.StatusResetRequired {
+				t.Fatalf("ned = %+v, %v", ned, err)
+			}
+
+			// Re-running changes nothing.
+			rep, err = e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{})
+			if err != nil || rep.Imported != 0 || rep.Skipped != 3 {
+				t.Fatalf("re-run report = %+v, %v", rep, err)
+			}
+		})
+	}
+}
+
+func TestImportStrictStopsAtFirstBadRow(t *testing.T) {
+	e := newMemEnv(t)
+	csv := "cognito:username,email\nqua,qua@example.com\nbad user,b@example.com\nrex,rex@example.com\n"
+	rep, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{Strict: true})
+	if !errors.Is(err, userpool.ErrInvalidParameter) || rep.Imported != 1 || rep.Failed != 1 {
+		t.Fatalf("strict import = %+v, %v", rep, err)
+	}
+	if _, err := e.pool.AdminGetUser(e.ctx, "rex"); !errors.Is(err, userpool.ErrUserNotFound) {
+		t.Fatalf("row after the bad one was imported: %v", err)
+	}
+}
+
+func TestImportRefusesBadHeaders(t *testing.T) {
+	e := newMemEnv(t)
+	for _, csv := range []string{"", "email\nx@example.com\n", "cognito:username,shoe_size\nsam,44\n"} {
+		if _, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{}); !errors.Is(err, userpool.ErrInvalidParameter) {
+			t.Errorf("ImportUsers(%q) = %v, want InvalidParameterException", csv, err)
+		}
+	}
+}
