@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
@@ -155,6 +156,14 @@ func checkClientConfig(in *ClientConfig) error {
 	}
 	if len(in.ClientName) > 128 {
 		return invalidParam("ClientName is longer than 128 characters")
+	}
+	if !utf8.ValidString(in.ClientName) {
+		return invalidParam("ClientName is not valid UTF-8")
+	}
+	for _, a := range slices.Concat(in.ReadAttributes, in.WriteAttributes) {
+		if !standardAttributes[a] && !customNamePattern.MatchString(a) && a != "email_verified" && a != "phone_number_verified" {
+			return invalidParam("Invalid attribute in ReadAttributes or WriteAttributes: " + sanitize(a))
+		}
 	}
 	if len(in.ExplicitAuthFlows) == 0 {
 		in.ExplicitAuthFlows = []string{AllowUserSRPAuth, AllowCustomAuth, AllowRefreshTokenAuth}

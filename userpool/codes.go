@@ -133,9 +133,25 @@ func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code string) (
 	}
 }
 
+// simulatedSend answers ForgotPassword and ResendConfirmationCode for a
+// login that names no user, when the client prevents user-existence
+// errors: the send is counted as a real one, so the send limit answers
+// alike for known and unknown users, and nothing is delivered.
+func (p *UserPool) simulatedSend(ctx context.Context, login string) (*CodeDeliveryDetails, error) {
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+p.unknownKey(login), p.now(), p.cfg.CodeSendLimit)
+	if err != nil {
+		return nil, internalErr("throttle code", err)
+	}
+	if !att.Allowed {
+		return nil, newErr(CodeLimitExceeded, msgLimit)
+	}
+	return p.simulatedDelivery(login), nil
+}
+
 // simulatedDelivery answers for an unknown user as if a code had been sent,
 // when the client prevents user-existence errors.
 func (p *UserPool) simulatedDelivery(login string) *CodeDeliveryDetails {
+	login = strings.ToValidUTF8(login, "?")
 	if strings.HasPrefix(login, "+") {
 		return &CodeDeliveryDetails{Destination: maskPhone(login), DeliveryMedium: "SMS", AttributeName: "phone_number"}
 	}

@@ -281,3 +281,19 @@ func TestConfirmSignUpRefusesBadInputWithoutSpendingTheCode(t *testing.T) {
 		})
 	}
 }
+
+func TestResendLimitLooksTheSameForUnknownUsers(t *testing.T) {
+	e := newFastEnv(t)
+	for i := 1; i <= 5; i++ {
+		_, err := e.resend("mallory")
+		wantNoError(t, "resend for an unknown user", err)
+	}
+	_, err := e.resend("mallory")
+	wantCode(t, err, userpool.CodeLimitExceeded)
+	e.clock.Advance(time.Hour + time.Second)
+	_, err = e.resend("mallory")
+	wantNoError(t, "resend after the hour", err)
+	if e.sent() != 0 {
+		t.Error("a message was sent for an unknown user")
+	}
+}

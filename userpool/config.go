@@ -222,11 +222,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Lockout == (store.LockoutPolicy{}) {
 		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute}
 	}
-	if c.Lockout.Threshold < 1 || c.Lockout.Threshold > 100 || c.Lockout.Base <= 0 || c.Lockout.Max < c.Lockout.Base || c.Lockout.ResetAfter <= 0 {
+	if !validLimit(c.Lockout) {
 		return c, fmt.Errorf("userpool: config: Lockout: threshold 1-100 and positive durations required")
 	}
 	if c.CodeSendLimit == (store.LockoutPolicy{}) {
 		c.CodeSendLimit = store.LockoutPolicy{Threshold: 5, Base: time.Hour, Max: time.Hour, ResetAfter: time.Hour}
+	}
+	if !validLimit(c.CodeSendLimit) {
+		// A zero Base or Threshold would silently send codes without limit.
+		return c, fmt.Errorf("userpool: config: CodeSendLimit: threshold 1-100 and positive durations required")
 	}
 	if c.CodeValidity == 0 {
 		c.CodeValidity = defaultCodeValidity
@@ -253,6 +257,11 @@ func (c Config) withDefaults() (Config, error) {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
 	return c, nil
+}
+
+// validLimit reports whether a lockout or throttle policy locks at all.
+func validLimit(l store.LockoutPolicy) bool {
+	return l.Threshold >= 1 && l.Threshold <= 100 && l.Base > 0 && l.Max >= l.Base && l.ResetAfter > 0
 }
 
 func checkValidity(t TokenValidity) error {

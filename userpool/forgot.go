@@ -33,11 +33,7 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	}
 	if err != nil || !u.Enabled {
 		if c.preventsExistenceErrors() {
-			// Do the store write a real request does, so timing tells less.
-			if _, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:unknown:"+p.usernameKey(in.Username), p.now(), p.cfg.CodeSendLimit); err != nil {
-				return nil, internalErr("forgot password", err)
-			}
-			return p.simulatedDelivery(in.Username), nil
+			return p.simulatedSend(ctx, in.Username)
 		}
 		if err != nil {
 			return nil, newErr(CodeUserNotFound, msgUserNotExist)
@@ -78,15 +74,24 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
 		return err
 	}
+	// The policy is checked before the look-up too, so that a weak password
+	// gets the same answer whether the user exists or not.
+	if err := p.checkPassword(in.Password, in.Username, p.cfg.Name); err != nil {
+		return err
+	}
 	u, err := p.findUser(ctx, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("confirm forgot password", err)
+	}
+	if err != nil || !u.Enabled {
+		// ForgotPassword sent nothing to either.
 		if c.preventsExistenceErrors() {
 			return newErr(CodeCodeMismatch, msgCodeMismatch)
 		}
-		return newErr(CodeUserNotFound, msgUserNotExist)
-	}
-	if err != nil {
-		return internalErr("confirm forgot password", err)
+		if err != nil {
+			return newErr(CodeUserNotFound, msgUserNotExist)
+		}
+		return newErr(CodeNotAuthorized, msgDisabled)
 	}
 	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
@@ -195,8 +196,8 @@ func TestForgotPasswordRefusesBadInput(t *testing.T) {
 				wantCode(t, err, userpool.CodeInvalidParameter)
 				continue
 			}
-			if !strings.Contains(d.Destination, "***") {
-				t.Errorf("destination %q", d.Destination)
+			if !strings.Contains(d.Destination, "***") || !utf8.ValidString(d.Destination) || len(d.Destination) > 64 {
+				t.Errorf("destination %.80q, want a short valid masked address", d.Destination)
 			}
 		}
 		if e.sent() != 0 {

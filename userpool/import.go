@@ -95,16 +95,18 @@ func (p *UserPool) ImportUsers(ctx context.Context, r io.Reader, opts ImportOpti
 		if err == io.EOF {
 			return rep, nil
 		}
-		line, _ := cr.FieldPos(0)
 		var rowErr error
-		username := ""
-		if err != nil {
+		line, username := 0, ""
+		if err == nil {
+			line, _ = cr.FieldPos(0)
+		} else {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
 				return rep, invalidParam("cannot read the CSV: " + err.Error())
 			}
-			line, rowErr = pe.Line, invalidParam("malformed CSV row: "+pe.Err.Error())
-		} else {
+			line, rowErr = pe.StartLine, invalidParam("malformed CSV row: "+pe.Err.Error())
+		}
+		if err == nil {
 			if userCol >= 0 {
 				username = rec[userCol]
 			}

@@ -30,7 +30,7 @@ func TestImportUsers(t *testing.T) {
 			}
 			csv := "cognito:username,email,email_verified,name,cognito:mfa_enabled," + userpool.ImportHashColumn + "\n" +
 				"liz,liz@example.com,true,Liz,false," + string(bc) + "\n" +
-				"max,max@example.com,true,Max,false," + argon + "\n" +
+				"max,max@example.com,true,Max,false,\"" + argon + "\"\n" + // PHC strings hold commas: quoted
 				"ned,ned@example.com,false,,false,\n" +
 				"bad user,x@example.com,true,,false,\n" + // whitespace in the username
 				"oli,not-an-email,true,,false,\n" +

@@ -78,7 +78,7 @@ func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttrib
 				continue
 			}
 			u.Attributes[name], u.Attributes[flag] = v, "false"
-			sends = append(sends, pending{attr: name, to: v})
+			sends = append(sends, pending{attr: name, to: v, value: v})
 		}
 		u.Aliases = p.aliasesOf(u.Attributes)
 		return nil
@@ -111,11 +111,14 @@ func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, accessT
 	if v == "" {
 		return nil, invalidParam("The user has no " + attributeName)
 	}
-	return p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, "")
+	// The code carries the value it was sent to, so that verifying it can
+	// never mark a value changed meanwhile as verified.
+	return p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, v)
 }
 
 // VerifyUserAttribute checks a verification code and marks the attribute
-// verified, applying a pending new value if the code was sent for one.
+// verified with the value the code was sent to: a pending new value, or
+// the value current when the code was asked for.
 func (p *UserPool) VerifyUserAttribute(ctx context.Context, accessToken, attributeName, code string) error {
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {

@@ -247,7 +247,7 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 	u, err := p.findUser(ctx, in.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		if c.preventsExistenceErrors() {
-			return p.simulatedDelivery(in.Username), nil
+			return p.simulatedSend(ctx, in.Username)
 		}
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}

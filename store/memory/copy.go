@@ -54,3 +54,8 @@ func cloneKey(k store.SigningKey) store.SigningKey {
 	k.Private = cloneBytes(k.Private)
 	return k
 }
+
+func cloneServer(r store.ResourceServer) store.ResourceServer {
+	r.Scopes = slices.Clone(r.Scopes)
+	return r
+}

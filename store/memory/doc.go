@@ -7,7 +7,9 @@
 // (create-if-absent, compare-and-swap, consume-once, rotate-or-detect-reuse,
 // attempt counting) hold trivially. Records are deep-copied on the way in
 // and out, code hashes are compared in constant time, and times are kept
-// exactly as given.
+// exactly as given. ListUsers scans the pool's users and sorts the matches
+// by (store.SearchKey, sub): its cost grows with the pool, which a test
+// store can afford; the SQL stores answer it from an index.
 //
 //	s := memory.New()
 //	u, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: sub, Username: "alice", UsernameKey: "alice"})

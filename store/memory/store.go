@@ -20,7 +20,11 @@ type Store struct {
 	usernames map[poolKey]string     // username key → sub
 	aliases   map[aliasKey]string    // (kind, value) → sub
 
+	groups  map[poolKey]store.Group // by name
+	members map[memberKey]struct{}
+
 	clients  map[poolKey]store.Client
+	servers  map[poolKey]store.ResourceServer // by identifier
 	codes    map[codeKey]store.Code
 	sessions map[poolKey]store.AuthSession
 
@@ -46,7 +50,10 @@ func New() *Store {
 		users:     make(map[poolKey]store.User),
 		usernames: make(map[poolKey]string),
 		aliases:   make(map[aliasKey]string),
+		groups:    make(map[poolKey]store.Group),
+		members:   make(map[memberKey]struct{}),
 		clients:   make(map[poolKey]store.Client),
+		servers:   make(map[poolKey]store.ResourceServer),
 		codes:     make(map[codeKey]store.Code),
 		sessions:  make(map[poolKey]store.AuthSession),
 		families:  make(map[poolKey]*family),

@@ -93,7 +93,8 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	return cloneUser(u), nil
 }
 
-// DeleteUser removes the user and everything keyed by its sub.
+// DeleteUser removes the user and everything keyed by its sub, group
+// memberships included.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -120,6 +121,7 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 			s.dropFamily(k.pool, f)
 		}
 	}
+	s.dropMemberships(poolID, sub)
 	delete(s.lockouts, poolKey{poolID, sub})
 	return nil
 }

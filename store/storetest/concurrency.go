@@ -269,3 +269,174 @@ func (s suite) concurrency(t *testing.T) {
 		wantAttempt(t, st, pool, "k", at(time.Minute), p, true, 6, at(time.Minute+2*time.Minute))
 	})
 }
+
+func (s suite) concurrencyAdmin(t *testing.T) {
+	t.Run("fifty creates of one group name have exactly one winner", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		errs := race(50, func(i int) error {
+			g := newGroup(pool, "contested")
+			g.Description = strconv.Itoa(i)
+			_, err := st.CreateGroup(t.Context(), g)
+			return err
+		})
+		win := tally(t, "CreateGroup", errs, 1, isExists("group"))
+		got, err := st.GetGroup(t.Context(), pool, "contested")
+		wantOK(t, "GetGroup", err)
+		if got.Description != strconv.Itoa(win[0]) || got.Version != 1 {
+			t.Errorf("stored group = description %q version %d, want the winner %d at version 1", got.Description, got.Version, win[0])
+		}
+	})
+
+	t.Run("fifty creates of one resource server identifier have exactly one winner", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		errs := race(50, func(i int) error {
+			r := newServer(pool, "contested")
+			r.Name = strconv.Itoa(i)
+			_, err := st.CreateResourceServer(t.Context(), r)
+			return err
+		})
+		win := tally(t, "CreateResourceServer", errs, 1, isExists("identifier"))
+		got, err := st.GetResourceServer(t.Context(), pool, "contested")
+		wantOK(t, "GetResourceServer", err)
+		if got.Name != strconv.Itoa(win[0]) {
+			t.Errorf("stored server name = %q, want the winner %d", got.Name, win[0])
+		}
+	})
+
+	t.Run("twenty adds of one membership all succeed and make one membership", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		createGroup(t, st, pool, "g")
+		sub := createSubject(t, st, pool)
+		errs := race(20, func(int) error { return st.AddUserToGroup(t.Context(), pool, sub, "g") })
+		tally(t, "AddUserToGroup", errs, 20, is())
+		wantMembers(t, st, pool, "g", sub)
+		wantGroupsOf(t, st, pool, sub, "g")
+		wantOK(t, "RemoveUserFromGroup", st.RemoveUserFromGroup(t.Context(), pool, sub, "g"))
+		wantMembers(t, st, pool, "g")
+	})
+
+	t.Run("two group updates from one read have one conflict", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		g := createGroup(t, st, pool, "g")
+		errs := race(2, func(i int) error {
+			v := g
+			v.Description = strconv.Itoa(i)
+			_, err := st.UpdateGroup(t.Context(), v)
+			return err
+		})
+		win := tally(t, "UpdateGroup", errs, 1, is(store.ErrConflict))
+		got, err := st.GetGroup(t.Context(), pool, g.Name)
+		wantOK(t, "GetGroup", err)
+		if got.Version != 2 || got.Description != strconv.Itoa(win[0]) {
+			t.Errorf("stored group = version %d description %q, want version 2 description %d", got.Version, got.Description, win[0])
+		}
+	})
+
+	t.Run("two resource server updates from one read have one conflict", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		r := createServer(t, st, pool, "api")
+		errs := race(2, func(i int) error {
+			v := r
+			v.Name = strconv.Itoa(i)
+			_, err := st.UpdateResourceServer(t.Context(), v)
+			return err
+		})
+		win := tally(t, "UpdateResourceServer", errs, 1, is(store.ErrConflict))
+		got, err := st.GetResourceServer(t.Context(), pool, r.Identifier)
+		wantOK(t, "GetResourceServer", err)
+		if got.Version != 2 || got.Name != strconv.Itoa(win[0]) {
+			t.Errorf("stored server = version %d name %q, want version 2 name %d", got.Version, got.Name, win[0])
+		}
+	})
+
+	t.Run("adds racing the user's delete leave no membership behind", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		createGroup(t, st, pool, "g")
+		for range 5 {
+			u := createUser(t, st, newUser(t, pool))
+			errs := race(10, func(i int) error {
+				if i == 0 {
+					return st.DeleteUser(t.Context(), pool, u.Sub)
+				}
+				return st.AddUserToGroup(t.Context(), pool, u.Sub, "g")
+			})
+			wantOK(t, "DeleteUser", errs[0])
+			tally(t, "AddUserToGroup", errs[1:], countNil(errs[1:]), is(store.ErrNotFound))
+			createUser(t, st, u) // the same sub again, a new user
+			wantGroupsOf(t, st, pool, u.Sub)
+		}
+		wantMembers(t, st, pool, "g") // the re-created users were never added
+	})
+
+	t.Run("adds racing the group's delete leave no membership behind", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		var subs []string
+		for range 9 {
+			subs = append(subs, createSubject(t, st, pool))
+		}
+		for range 5 {
+			createGroup(t, st, pool, "g")
+			errs := race(len(subs)+1, func(i int) error {
+				if i == len(subs) {
+					return st.DeleteGroup(t.Context(), pool, "g")
+				}
+				return st.AddUserToGroup(t.Context(), pool, subs[i], "g")
+			})
+			wantOK(t, "DeleteGroup", errs[len(subs)])
+			tally(t, "AddUserToGroup", errs[:len(subs)], countNil(errs[:len(subs)]), is(store.ErrNotFound))
+			createGroup(t, st, pool, "g")
+			wantMembers(t, st, pool, "g")
+			for _, sub := range subs {
+				wantGroupsOf(t, st, pool, sub)
+			}
+			wantOK(t, "DeleteGroup", st.DeleteGroup(t.Context(), pool, "g"))
+		}
+	})
+
+	t.Run("twenty writers changing one email leave exactly one search entry", func(t *testing.T) {
+		t.Parallel()
+		st, pool := s.open(t)
+		u := createUser(t, st, userWith(t, pool, "email", "start@example.com"))
+		const writers = 20
+		errs := race(writers, func(i int) error {
+			for range 10 * writers * writers {
+				cur, err := st.GetUser(t.Context(), pool, u.Sub)
+				if err != nil {
+					return err
+				}
+				cur.Attributes = map[string]string{"email": "writer" + strconv.Itoa(i) + "@example.com"}
+				_, err = st.UpdateUser(t.Context(), cur)
+				if !errors.Is(err, store.ErrConflict) {
+					return err
+				}
+			}
+			return fmt.Errorf("gave up after %d conflicts", 10*writers*writers)
+		})
+		tally(t, "UpdateUser", errs, writers, is())
+		got, err := st.GetUser(t.Context(), pool, u.Sub)
+		wantOK(t, "GetUser", err)
+		listed, err := st.ListUsers(t.Context(), pool, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 100})
+		wantOK(t, "ListUsers", err)
+		if len(listed) != 1 || listed[0].Attributes["email"] != got.Attributes["email"] {
+			t.Errorf("ListUsers(email ^= \"\") = %q, want one entry for the stored email %q", keys(listed, store.SearchEmail), got.Attributes["email"])
+		}
+	})
+}
+
+// countNil counts the nil errors.
+func countNil(errs []error) int {
+	n := 0
+	for _, err := range errs {
+		if err == nil {
+			n++
+		}
+	}
+	return n
+}

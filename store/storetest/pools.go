@@ -126,3 +126,118 @@ func (s suite) pools(t *testing.T) {
 		wantAttempt(t, st, poolA, u.Sub, at(time.Second), lock, false, 0, at(time.Hour))
 	})
 }
+
+func (s suite) poolsAdmin(t *testing.T) {
+	t.Run("groups and memberships of one pool are not seen from another", func(t *testing.T) {
+		t.Parallel()
+		st, poolA := s.open(t)
+		poolB := randomID(t, "pool-")
+		ctx := t.Context()
+		g := createGroup(t, st, poolA, "admins")
+		u := createUser(t, st, newUser(t, poolA))
+		addToGroup(t, st, poolA, u.Sub, g.Name)
+		other := createUser(t, st, newUser(t, poolB)) // a user of B, for membership calls
+
+		_, err := st.GetGroup(ctx, poolB, g.Name)
+		wantErr(t, "GetGroup", err, store.ErrNotFound)
+		moved := g
+		moved.PoolID = poolB
+		_, err = st.UpdateGroup(ctx, moved)
+		wantErr(t, "UpdateGroup", err, store.ErrNotFound)
+		wantErr(t, "DeleteGroup", st.DeleteGroup(ctx, poolB, g.Name), store.ErrNotFound)
+		list, err := st.ListGroups(ctx, poolB, "", 10)
+		wantOK(t, "ListGroups", err)
+		if len(list) != 0 {
+			t.Errorf("ListGroups of another pool returned %q", groupNames(list))
+		}
+		wantErr(t, "AddUserToGroup of A's user to A's group", st.AddUserToGroup(ctx, poolB, u.Sub, g.Name), store.ErrNotFound)
+		wantErr(t, "AddUserToGroup of B's user to A's group", st.AddUserToGroup(ctx, poolB, other.Sub, g.Name), store.ErrNotFound)
+		wantErr(t, "RemoveUserFromGroup", st.RemoveUserFromGroup(ctx, poolB, u.Sub, g.Name), store.ErrNotFound)
+		wantGroupsOf(t, st, poolB, u.Sub)
+		_, err = st.ListUsersInGroup(ctx, poolB, g.Name, "", 10)
+		wantErr(t, "ListUsersInGroup", err, store.ErrNotFound)
+
+		// The same name in B is another group with its own members.
+		createGroup(t, st, poolB, g.Name)
+		wantMembers(t, st, poolB, g.Name)
+		wantErr(t, "AddUserToGroup of A's user to B's group", st.AddUserToGroup(ctx, poolB, u.Sub, g.Name), store.ErrNotFound)
+		addToGroup(t, st, poolB, other.Sub, g.Name)
+		wantErr(t, "AddUserToGroup of B's user in A", st.AddUserToGroup(ctx, poolA, other.Sub, g.Name), store.ErrNotFound)
+		wantMembers(t, st, poolB, g.Name, other.Sub)
+		wantGroupsOf(t, st, poolA, other.Sub)
+		wantOK(t, "DeleteGroup in B", st.DeleteGroup(ctx, poolB, g.Name))
+
+		// Pool A kept everything.
+		got, err := st.GetGroup(ctx, poolA, g.Name)
+		wantOK(t, "GetGroup in the owning pool", err)
+		wantSame(t, "GetGroup in the owning pool", got, g, normGroup)
+		wantMembers(t, st, poolA, g.Name, u.Sub)
+		wantGroupsOf(t, st, poolA, u.Sub, g.Name)
+	})
+
+	t.Run("resource servers of one pool are not seen from another", func(t *testing.T) {
+		t.Parallel()
+		st, poolA := s.open(t)
+		poolB := randomID(t, "pool-")
+		ctx := t.Context()
+		r := createServer(t, st, poolA, "api")
+
+		_, err := st.GetResourceServer(ctx, poolB, r.Identifier)
+		wantErr(t, "GetResourceServer", err, store.ErrNotFound)
+		moved := r
+		moved.PoolID = poolB
+		_, err = st.UpdateResourceServer(ctx, moved)
+		wantErr(t, "UpdateResourceServer", err, store.ErrNotFound)
+		wantErr(t, "DeleteResourceServer", st.DeleteResourceServer(ctx, poolB, r.Identifier), store.ErrNotFound)
+		list, err := st.ListResourceServers(ctx, poolB)
+		wantOK(t, "ListResourceServers", err)
+		if len(list) != 0 {
+			t.Errorf("ListResourceServers of another pool returned %q", identifiers(list))
+		}
+
+		b := newServer(poolB, r.Identifier)
+		b.Name = "B's"
+		_, err = st.CreateResourceServer(ctx, b)
+		wantOK(t, "CreateResourceServer of the same identifier in B", err)
+		wantOK(t, "DeleteResourceServer in B", st.DeleteResourceServer(ctx, poolB, r.Identifier))
+
+		got, err := st.GetResourceServer(ctx, poolA, r.Identifier)
+		wantOK(t, "GetResourceServer in the owning pool", err)
+		wantSame(t, "GetResourceServer in the owning pool", got, r, normServer)
+	})
+
+	t.Run("ListUsers lists only the pool's users", func(t *testing.T) {
+		t.Parallel()
+		st, poolA := s.open(t)
+		poolB := randomID(t, "pool-")
+		poolC := randomID(t, "pool-") // empty
+		var a, b []store.User
+		for i := range 4 {
+			u := userWith(t, poolA, "email", "shared@example.com")
+			u.Status = []store.UserStatus{store.StatusConfirmed, store.StatusUnconfirmed}[i%2]
+			a = append(a, createUser(t, st, u))
+			v := userWith(t, poolB, "email", "shared@example.com")
+			v.Username, v.UsernameKey = u.Username, u.UsernameKey
+			v.Status = u.Status
+			b = append(b, createUser(t, st, v))
+		}
+		for _, q := range []store.UserQuery{
+			{},
+			{Attribute: store.SearchEmail, Value: "shared@example.com"},
+			{Attribute: store.SearchEmail, Prefix: true},
+			{Attribute: store.SearchStatus, Value: "CONFIRMED"},
+			{Attribute: store.SearchEnabled, Prefix: true},
+			{Attribute: store.SearchUsername, Value: a[0].Username},
+			{Attribute: store.SearchSub, Value: b[0].Sub},
+		} {
+			q.Limit = 3
+			wantListed(t, st, poolA, a, q)
+			wantListed(t, st, poolB, b, q)
+			if got := listUsers(t, st, poolC, q); len(got) != 0 {
+				t.Errorf("ListUsers(%+v) of an empty pool = %q", q, subs(got))
+			}
+		}
+		wantOK(t, "DeleteUser in B", st.DeleteUser(t.Context(), poolB, b[0].Sub))
+		wantListed(t, st, poolA, a, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 10})
+	})
+}

@@ -7,8 +7,11 @@ import (
 	"maps"
 	"reflect"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -34,14 +37,19 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
 	s := suite{newStore: newStore}
 	t.Run("Users", s.users)
+	t.Run("UserSearch", s.userSearch)
+	t.Run("Groups", s.groups)
 	t.Run("Clients", s.clients)
+	t.Run("ResourceServers", s.resourceServers)
 	t.Run("Codes", s.codes)
 	t.Run("AuthSessions", s.authSessions)
 	t.Run("RefreshTokens", s.refreshTokens)
 	t.Run("SigningKeys", s.signingKeys)
 	t.Run("Lockouts", s.lockouts)
 	t.Run("Pools", s.pools)
+	t.Run("PoolsAdmin", s.poolsAdmin)
 	t.Run("Concurrency", s.concurrency)
+	t.Run("ConcurrencyAdmin", s.concurrencyAdmin)
 }
 
 type suite struct {
@@ -76,6 +84,20 @@ func randomHash(t *testing.T) []byte {
 		t.Fatalf("random hash: %v", err)
 	}
 	return b
+}
+
+// itoa formats an int for subtest messages.
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// sortStrings sorts in byte order, the order every listing uses.
+func sortStrings(s []string) { slices.Sort(s) }
+
+// storableText reports whether s is text every store can hold: valid UTF-8
+// without NUL bytes (PostgreSQL text holds nothing else). A store may
+// refuse a lookup key or cursor that is not storable with
+// store.ErrInvalid; it must not answer it wrongly.
+func storableText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // epoch is the microsecond-aligned instant every subtest measures from.
