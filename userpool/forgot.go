@@ -24,6 +24,9 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	if err != nil {
 		return nil, err
 	}
+	if err := checkLogin(in.Username); err != nil {
+		return nil, err
+	}
 	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
 		return nil, err
 	}

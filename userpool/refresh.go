@@ -101,10 +101,11 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 		if err != nil {
 			return nil, internalErr("refresh", err)
 		}
+		famID := fam.ID
 		fam, err = p.store.RotateRefresh(ctx, p.cfg.ID, presented, hashRefresh(next), now, c.Settings.RotationGracePeriod)
 		switch {
 		case errors.Is(err, store.ErrTokenReuse):
-			p.log.WarnContext(ctx, "refresh token reuse: family revoked", "sub", u.Sub, "family", fam.ID)
+			p.log.WarnContext(ctx, "refresh token reuse: family revoked", "sub", u.Sub, "family", famID)
 			return nil, newErr(CodeRefreshTokenReuse, "Refresh token has been used before; all tokens of this sign-in are revoked.")
 		case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrNotFound):
 			return nil, invalid

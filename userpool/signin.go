@@ -106,14 +106,11 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 // so parallel guesses cannot outrun the lockout.
 func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
 	login, password := params["USERNAME"], params["PASSWORD"]
-	if login == "" {
-		return nil, invalidParam("Missing required parameter USERNAME")
+	if err := checkLogin(login); err != nil {
+		return nil, err
 	}
 	if password == "" {
 		return nil, invalidParam("Missing required parameter PASSWORD")
-	}
-	if len(login) > maxLoginBytes || !utf8.ValidString(login) {
-		return nil, invalidParam("USERNAME is not a valid username")
 	}
 	if len(password) > passhash.MaxPasswordBytes || !utf8.ValidString(password) {
 		// No password of the policy is this long or invalid UTF-8; answer

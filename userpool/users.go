@@ -71,6 +71,18 @@ func (p *UserPool) aliasesOf(attrs map[string]string) map[string]string {
 	return out
 }
 
+// checkLogin bounds what a caller may send as a username before it is used
+// as a look-up or lockout key.
+func checkLogin(login string) error {
+	if login == "" {
+		return invalidParam("Missing required parameter USERNAME")
+	}
+	if len(login) > maxLoginBytes || !utf8.ValidString(login) {
+		return invalidParam("USERNAME is not a valid username")
+	}
+	return nil
+}
+
 // findUser resolves what a user typed as their username: the username
 // itself, or an email/phone/preferred username the pool accepts.
 func (p *UserPool) findUser(ctx context.Context, login string) (store.User, error) {
