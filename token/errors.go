@@ -36,6 +36,33 @@ var (
 	ErrTokenUse error = &verifyError{"wrong token use"}
 	// ErrAudience: client_id (access token) or aud (ID token) is missing or not an accepted client.
 	ErrAudience error = &verifyError{"token not issued for this client"}
+	// ErrNonce: an ID token's nonce is missing or not the one expected.
+	ErrNonce error = &verifyError{"wrong token nonce"}
+)
+
+// Authorization failures: the token is valid but does not meet a route's
+// Requirements. They do not match ErrInvalidToken (the answer is 403, not
+// 401).
+var (
+	// ErrInsufficientScope: the access token lacks a required scope.
+	ErrInsufficientScope = errors.New("insufficient scope")
+	// ErrNotInGroup: the user is in none of the required groups.
+	ErrNotInGroup = errors.New("not in a required group")
+)
+
+// Errors of a RemoteKeySet. A verification that fails on them also matches
+// ErrInvalidToken.
+var (
+	// ErrJWKS: the JWKS could not be fetched or is not a usable key set
+	// (transport error, status other than 200, too large, not JSON).
+	ErrJWKS = errors.New("jwks fetch failed")
+	// ErrKeysUnavailable: a RemoteKeySet has no keys to verify with (it
+	// never fetched a JWKS, or its keys are older than MaxStale). It is
+	// not ErrUnknownKey: the token was not judged.
+	ErrKeysUnavailable = errors.New("verification keys unavailable")
+	// ErrDiscovery: the OpenID configuration could not be fetched, or its
+	// issuer or jwks_uri is not acceptable.
+	ErrDiscovery = errors.New("openid discovery failed")
 )
 
 // Errors of key management and issuing. They do not match ErrInvalidToken.

@@ -158,7 +158,9 @@ func newer(a, b *Key) bool {
 // and not expired at now; that includes a key an earlier Rotate scheduled
 // that is not active yet, which is then retired at its own Active time and
 // never signs. publishAhead should cover how long verifiers cache the JWKS;
-// maxTokenLifetime must cover the longest-lived token the keys sign.
+// maxTokenLifetime must cover the longest-lived token the keys sign. On a
+// set with no signing key, nothing signs until next.Active: use
+// publishAhead 0 (or Add) for the first key.
 func (s *KeySet) Rotate(next Key, now time.Time, publishAhead, maxTokenLifetime time.Duration) ([]Key, error) {
 	if publishAhead < 0 {
 		return nil, fmt.Errorf("rotate keys: negative publish-ahead %s: %w", publishAhead, ErrConfig)

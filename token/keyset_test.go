@@ -202,7 +202,7 @@ func TestRotate(t *testing.T) {
 	})
 
 	t.Run("the old key keeps verifying until its tokens expire", func(t *testing.T) {
-		if _, err := verifierAt(signedAt.Add(lifetime - time.Second)).VerifyAccess(context.Background(), oldToken); err != nil {
+		if _, err := verifierAt(signedAt.Add(lifetime-time.Second)).VerifyAccess(context.Background(), oldToken); err != nil {
 			t.Fatal(err)
 		}
 		if got := jwksIDs(s.JWKS(ra.Expires.Add(-1))); !slices.Equal(got, []string{"a", "b"}) {

@@ -7,6 +7,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"slices"
@@ -57,7 +58,7 @@ type VerifierConfig struct {
 
 // Verifier checks ID and access tokens: size, algorithm allowlist, kid,
 // signature (before any claim is trusted), then exp (required), nbf, iat,
-// iss, token_use and the client. It never fetches anything named by a
+// iss, token_use, sub (required) and the client. It never fetches anything named by a
 // token (jku, x5u, jwk and x5c headers are ignored). It is safe for
 // concurrent use.
 type Verifier struct {
@@ -176,6 +177,24 @@ func (v *Verifier) VerifyID(ctx context.Context, raw string) (*IDClaims, error) 
 	return c, nil
 }
 
+// VerifyIDWithNonce verifies an ID token as VerifyID does and also
+// requires its nonce claim to equal nonce, the value the relying party sent
+// in its authorization request (OpenID Connect Core §3.1.3.7). A missing or
+// different nonce is ErrNonce; an empty nonce argument is ErrConfig.
+func (v *Verifier) VerifyIDWithNonce(ctx context.Context, raw, nonce string) (*IDClaims, error) {
+	if nonce == "" {
+		return nil, fmt.Errorf("verify id token: empty expected nonce: %w", ErrConfig)
+	}
+	c, err := v.VerifyID(ctx, raw)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare([]byte(c.Nonce), []byte(nonce)) != 1 {
+		return nil, fmt.Errorf("verify id token: %w", ErrNonce)
+	}
+	return c, nil
+}
+
 // parse checks everything common to both kinds of token and returns the
 // verified claims.
 func (v *Verifier) parse(ctx context.Context, raw, use string) (jwt.MapClaims, error) {
@@ -200,6 +219,11 @@ func (v *Verifier) parse(ctx context.Context, raw, use string) (jwt.MapClaims, e
 	}
 	if got, _ := claims[claimTokenUse].(string); got != use {
 		return nil, fmt.Errorf("token_use %.16q, want %q: %w", got, use, ErrTokenUse)
+	}
+	// Every Cognito token names its subject; one without would let a
+	// caller key on "".
+	if sub, _ := claims[claimSub].(string); sub == "" {
+		return nil, fmt.Errorf("token without sub: %w", ErrMalformed)
 	}
 	return claims, nil
 }

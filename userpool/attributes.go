@@ -144,6 +144,10 @@ func checkValue(s AttributeSchema, v string) error {
 		if !e164Pattern.MatchString(v) {
 			return bad("phone numbers must follow the E.164 format, e.g. +12065551212")
 		}
+	case "preferred_username":
+		if !validUsername(v) {
+			return bad("must be 1-128 characters without whitespace")
+		}
 	case "birthdate":
 		if !birthdatePattern.MatchString(v) {
 			return bad("must be YYYY-MM-DD")

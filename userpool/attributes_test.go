@@ -106,6 +106,16 @@ func TestPreferredUsernameAliases(t *testing.T) {
 		t.Fatalf("a taken preferred_username: %v, want UsernameExists or AliasExists", err)
 	}
 	e.noUser("bob")
+
+	wantNoError(t, "SignUp bob", signUp("bob", "Bobby"))
+	wantNoError(t, "ConfirmSignUp bob", e.confirm("bob", e.lastCode("bob@example.com")))
+	at := e.mustSignIn("bobby", goodPW).AccessToken
+	_, err = e.update(at, userpool.Attribute{Name: "preferred_username", Value: "ally"})
+	wantCode(t, err, userpool.CodeAliasExists)
+	if res := e.mustSignIn("ally", goodPW); e.accessClaims(res.AccessToken).Username != "alice" {
+		t.Error("bob took alice's preferred username")
+	}
+	e.mustSignIn("Bobby", goodPW)
 }
 
 func TestPhoneNumberUsernames(t *testing.T) {

@@ -1,7 +1,9 @@
 package userpool_test
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,4 +298,60 @@ func TestResendLimitLooksTheSameForUnknownUsers(t *testing.T) {
 	if e.sent() != 0 {
 		t.Error("a message was sent for an unknown user")
 	}
+}
+
+func TestAResetCodeRedeemedInParallelWinsOnce(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	_, err := e.forgot(webClient, "alice")
+	wantNoError(t, "ForgotPassword", err)
+	code := e.lastCode("alice@example.com")
+	const n = 10
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs[i] = e.confirmForgot(webClient, "alice", code, fmt.Sprintf("parallel-Lagoon-%02d", i)) })
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		if err == nil {
+			if winner >= 0 {
+				t.Fatalf("requests %d and %d both redeemed the code", winner, i)
+			}
+			winner = i
+			continue
+		}
+		wantCode(t, err, userpool.CodeExpiredCode)
+	}
+	if winner < 0 {
+		t.Fatal("no request redeemed the code")
+	}
+	e.mustSignIn("alice", fmt.Sprintf("parallel-Lagoon-%02d", winner))
+}
+
+func TestConfirmingWithAnEmailCodeDoesNotClaimTheUnverifiedPhone(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) {
+		c.AliasAttributes = []string{"email", "phone_number"}
+		c.AutoVerifiedAttributes = []string{"email", "phone_number"}
+	})
+	// Alice verifies +12065551212 as her sign-in alias.
+	_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "alice", Password: goodPW,
+		UserAttributes: []userpool.Attribute{{Name: "phone_number", Value: "+12065551212"}}})
+	wantNoError(t, "SignUp alice", err)
+	wantNoError(t, "ConfirmSignUp alice", e.confirm("alice", e.lastCode("+12065551212")))
+	// Bob gives the same number (a typo, or a shared phone); his code goes
+	// to his email, which is all the code proves.
+	_, err = e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "bob", Password: goodPW,
+		UserAttributes: []userpool.Attribute{email("bob@example.com"), {Name: "phone_number", Value: "+12065551212"}}})
+	wantNoError(t, "SignUp bob", err)
+	wantNoError(t, "ConfirmSignUp bob", e.confirm("bob", e.lastCode("bob@example.com")))
+	u := e.user("bob")
+	if u.Attributes["email_verified"] != "true" || u.Attributes["phone_number_verified"] != "false" {
+		t.Errorf("bob's flags = %v, want only the email verified", u.Attributes)
+	}
+	if res := e.mustSignIn("+12065551212", goodPW); e.accessClaims(res.AccessToken).Username != "alice" {
+		t.Error("the phone alias left alice")
+	}
+	e.mustSignIn("bob@example.com", goodPW)
 }

@@ -60,8 +60,9 @@ type Config struct {
 	CodeValidity time.Duration
 	// CodeSendLimit bounds codes sent to one user; zero means 5 per hour.
 	CodeSendLimit store.LockoutPolicy
-	// RevokeSessionsOnPasswordChange signs the user out everywhere else
-	// after ChangePassword (ConfirmForgotPassword always does).
+	// RevokeSessionsOnPasswordChange signs the user out everywhere, the
+	// session that changed the password included, after ChangePassword
+	// (ConfirmForgotPassword always does).
 	RevokeSessionsOnPasswordChange bool
 
 	// Hashing sets argon2id parameters; zero means OWASP's m=19 MiB, t=2, p=1.

@@ -262,7 +262,7 @@ func TestConfirmForgotPasswordAnswersAWeakPasswordAlikeForEveryone(t *testing.T)
 }
 
 func TestForgotPasswordCodesExpireAndDieAfterFiveWrongTries(t *testing.T) {
-	t.Run("expired", func(t *testing.T) {
+	t.Run("a reset code expires after ten minutes", func(t *testing.T) {
 		e := newFastEnv(t)
 		e.confirmedUser("alice", "alice@example.com")
 		_, err := e.forgot(webClient, "alice")
@@ -271,7 +271,7 @@ func TestForgotPasswordCodesExpireAndDieAfterFiveWrongTries(t *testing.T) {
 		wantCode(t, e.confirmForgot(webClient, "alice", e.lastCode("alice@example.com"), newPW), userpool.CodeExpiredCode)
 		e.mustSignIn("alice", goodPW)
 	})
-	t.Run("five wrong tries", func(t *testing.T) {
+	t.Run("a reset code dies after five wrong tries", func(t *testing.T) {
 		e := newFastEnv(t)
 		e.confirmedUser("alice", "alice@example.com")
 		_, err := e.forgot(webClient, "alice")

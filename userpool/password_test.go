@@ -1,11 +1,13 @@
 package userpool_test
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -109,4 +111,22 @@ func TestThePolicyAppliesToEveryNewPassword(t *testing.T) {
 		wantCode(t, e.confirmForgot(webClient, "alice", e.lastCode("alice@example.com"), weak), userpool.CodeInvalidPassword)
 	}
 	e.mustSignIn("alice", goodPW)
+}
+
+func TestNewHashesUseOWASPArgon2idByDefault(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) { c.Hashing = passhash.Params{} })
+	e.signUp("alice", "alice@example.com", goodPW)
+	hash := e.user("alice").Password.Hash
+	const prefix = "$argon2id$v=19$m=19456,t=2,p=1$"
+	if !strings.HasPrefix(hash, prefix) {
+		t.Fatalf("hash = %.40q…, want %s…", hash, prefix)
+	}
+	salt, _, _ := strings.Cut(strings.TrimPrefix(hash, prefix), "$")
+	if raw, err := base64.RawStdEncoding.DecodeString(salt); err != nil || len(raw) < 16 {
+		t.Errorf("salt %q: want at least 16 random bytes", salt)
+	}
+	other := e.signUp("bob", "bob@example.com", goodPW).UserSub
+	if u, _ := e.store.GetUser(e.ctx, e.cfg.ID, other); u.Password.Hash == hash {
+		t.Error("two users with one password got the same hash")
+	}
 }

@@ -399,3 +399,22 @@ func TestRevocationFailuresAreNeverReportedAsSuccess(t *testing.T) {
 	_, err = e.refresh(webClient, res.RefreshToken)
 	wantNoError(t, "refresh (nothing was revoked)", err)
 }
+
+func TestPoolsSharingAStoreDoNotAcceptEachOthersTokens(t *testing.T) {
+	s := memory.New()
+	a, b := newEnv(t, s, fastKeys), newEnv(t, s, fastKeys)
+	a.confirmedUser("alice", "alice@example.com")
+	b.confirmedUser("alice", "alice@example.com")
+	ra, rb := a.mustSignIn("alice", goodPW), b.mustSignIn("alice", goodPW)
+	_, err := b.refresh(webClient, ra.RefreshToken)
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	_, err = b.pool.GetUser(b.ctx, ra.AccessToken)
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	wantNoError(t, "RevokeToken of a foreign token", b.pool.RevokeToken(b.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: ra.RefreshToken}))
+	_, err = a.refresh(webClient, ra.RefreshToken)
+	wantNoError(t, "refresh at its own pool", err)
+	wantNoError(t, "GlobalSignOut at b", b.pool.GlobalSignOut(b.ctx, rb.AccessToken))
+	if _, err := a.pool.GetUser(a.ctx, ra.AccessToken); err != nil {
+		t.Errorf("b's sign-out ended a's session: %v", err)
+	}
+}

@@ -48,6 +48,9 @@ func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttrib
 	if err != nil {
 		return nil, err
 	}
+	if len(in.UserAttributes) == 0 {
+		return nil, invalidParam("Missing required parameter UserAttributes")
+	}
 	vals, err := p.checkAttributes(in.UserAttributes, false)
 	if err != nil {
 		return nil, err

@@ -182,7 +182,9 @@ func TestEveryAccessTokenOperationRefusesAnEndedSignIn(t *testing.T) {
 		name string
 		end  func(t *testing.T, e *env, sub, accessToken string)
 	}{
-		{"signed out", func(t *testing.T, e *env, _, at string) { wantNoError(t, "GlobalSignOut", e.pool.GlobalSignOut(e.ctx, at)) }},
+		{"signed out", func(t *testing.T, e *env, _, at string) {
+			wantNoError(t, "GlobalSignOut", e.pool.GlobalSignOut(e.ctx, at))
+		}},
 		{"disabled", func(_ *testing.T, e *env, sub, _ string) {
 			e.changeUser(sub, func(u *store.User) { u.Enabled = false })
 		}},
@@ -190,26 +192,7 @@ func TestEveryAccessTokenOperationRefusesAnEndedSignIn(t *testing.T) {
 			wantNoError(t, "DeleteClient", e.store.DeleteClient(e.ctx, e.cfg.ID, webClient))
 		}},
 	}
-	ops := []struct {
-		name string
-		run  func(e *env, at string) error
-	}{
-		{"GetUser", func(e *env, at string) error { _, err := e.pool.GetUser(e.ctx, at); return err }},
-		{"UpdateUserAttributes", func(e *env, at string) error {
-			_, err := e.update(at, userpool.Attribute{Name: "name", Value: "Mallory"})
-			return err
-		}},
-		{"GetUserAttributeVerificationCode", func(e *env, at string) error {
-			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, at, "email")
-			return err
-		}},
-		{"VerifyUserAttribute", func(e *env, at string) error { return e.pool.VerifyUserAttribute(e.ctx, at, "email", "123456") }},
-		{"ChangePassword", func(e *env, at string) error {
-			return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: newPW})
-		}},
-		{"GlobalSignOut", func(e *env, at string) error { return e.pool.GlobalSignOut(e.ctx, at) }},
-		{"DeleteUser", func(e *env, at string) error { return e.pool.DeleteUser(e.ctx, at) }},
-	}
+	ops := accessTokenOps()
 	for _, end := range ends {
 		for _, op := range ops {
 			t.Run(op.name+" when "+end.name, func(t *testing.T) {
@@ -311,6 +294,7 @@ func TestUpdateUserAttributesRefusesBadInputAndWritesNothing(t *testing.T) {
 		attrs []userpool.Attribute
 		want  userpool.ErrorCode
 	}{
+		{"no attributes at all are refused", nil, userpool.CodeInvalidParameter},
 		{"an unknown attribute is refused", []userpool.Attribute{{Name: "favourite_colour", Value: "blue"}}, userpool.CodeInvalidParameter},
 		{"a custom attribute not in the schema is refused", []userpool.Attribute{{Name: "custom:unknown", Value: "x"}}, userpool.CodeInvalidParameter},
 		{"an immutable custom attribute is refused", []userpool.Attribute{{Name: "custom:employee", Value: "E2"}}, userpool.CodeInvalidParameter},
@@ -389,6 +373,9 @@ func TestGetUserAttributeVerificationCodeVerifiesTheCurrentValue(t *testing.T) {
 		t.Errorf("delivery = %+v", d)
 	}
 	code := e.lastCode("+12065551212")
+	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", ""), userpool.CodeInvalidParameter)
+	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", strings.Repeat("1", 1<<20)), userpool.CodeInvalidParameter)
+	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "email", code), userpool.CodeExpiredCode) // another attribute's code
 	wantNoError(t, "VerifyUserAttribute", e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", code))
 	if a := e.attrs(at); a["phone_number_verified"] != "true" || a["phone_number"] != "+12065551212" {
 		t.Errorf("attributes = %v", a)
@@ -491,5 +478,48 @@ func TestGlobalSignOutEndsEverySessionOfTheUser(t *testing.T) {
 	fresh := e.mustSignIn("alice", goodPW)
 	if _, err := e.pool.GetUser(e.ctx, fresh.AccessToken); err != nil {
 		t.Errorf("a sign-in after the sign-out: %v", err)
+	}
+}
+
+// accessTokenOps are the operations authorized by an access token.
+func accessTokenOps() []struct {
+	name string
+	run  func(e *env, at string) error
+} {
+	return []struct {
+		name string
+		run  func(e *env, at string) error
+	}{
+		{"GetUser", func(e *env, at string) error { _, err := e.pool.GetUser(e.ctx, at); return err }},
+		{"UpdateUserAttributes", func(e *env, at string) error {
+			_, err := e.update(at, userpool.Attribute{Name: "name", Value: "Mallory"})
+			return err
+		}},
+		{"GetUserAttributeVerificationCode", func(e *env, at string) error {
+			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, at, "email")
+			return err
+		}},
+		{"VerifyUserAttribute", func(e *env, at string) error { return e.pool.VerifyUserAttribute(e.ctx, at, "email", "123456") }},
+		{"ChangePassword", func(e *env, at string) error {
+			return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: newPW})
+		}},
+		{"GlobalSignOut", func(e *env, at string) error { return e.pool.GlobalSignOut(e.ctx, at) }},
+		{"DeleteUser", func(e *env, at string) error { return e.pool.DeleteUser(e.ctx, at) }},
+	}
+}
+
+func TestAccessTokenOperationsRefuseMissingAndForgedTokens(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	before := e.user("alice")
+	for _, op := range accessTokenOps() {
+		t.Run(op.name, func(t *testing.T) {
+			wantCode(t, op.run(e, ""), userpool.CodeInvalidParameter)
+			wantCode(t, op.run(e, "garbage"), userpool.CodeNotAuthorized)
+			wantCode(t, op.run(e, strings.Repeat("x.", 1<<19)), userpool.CodeNotAuthorized)
+		})
+	}
+	if after := e.user("alice"); after.Version != before.Version || e.sent() != 1 {
+		t.Error("a refused operation changed the user or sent a message")
 	}
 }

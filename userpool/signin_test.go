@@ -337,6 +337,7 @@ func importUser(e *env, username, password string) store.User {
 }
 
 func TestSignInUpgradesAnImportedBcryptHash(t *testing.T) {
+	t.Parallel() // bcrypt at cost 10 is slow under -race
 	e := newFastEnv(t)
 	u := importUser(e, "imported", goodPW)
 	_, err := e.signIn("imported", "wrong-Password-1")
@@ -359,6 +360,7 @@ func TestSignInUpgradesAnImportedBcryptHash(t *testing.T) {
 }
 
 func TestSignInNeverTruncatesAPasswordForBcrypt(t *testing.T) {
+	t.Parallel() // bcrypt at cost 10 is slow under -race
 	e := newFastEnv(t)
 	long := strings.Repeat("k", 72) // bcrypt's limit
 	importUser(e, "imported", long)
@@ -427,4 +429,46 @@ func TestRotateSigningKeyRefusesANegativePublishAhead(t *testing.T) {
 	if got := len(e.pool.KeySet().JWKS(e.clock.Now()).Keys); got != kids {
 		t.Errorf("%d keys published after a refused rotation, want %d", got, kids)
 	}
+}
+
+func TestRotateSigningKeyWithoutPublishAheadSwitchesAtOnce(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	before := e.mustSignIn("alice", goodPW)
+	wantNoError(t, "RotateSigningKey", e.pool.RotateSigningKey(e.ctx, 0))
+	after := e.mustSignIn("alice", goodPW)
+	if kidOf(t, after.AccessToken) == kidOf(t, before.AccessToken) {
+		t.Error("still signing with the old key")
+	}
+	for _, tok := range []string{before.AccessToken, after.AccessToken} {
+		if _, err := e.pool.GetUser(e.ctx, tok); err != nil {
+			t.Errorf("GetUser: %v", err)
+		}
+	}
+	// The old key is dropped once every token it signed has expired.
+	e.clock.Advance(25 * time.Hour)
+	wantNoError(t, "ReloadSigningKeys", e.pool.ReloadSigningKeys(e.ctx))
+	if keys := e.pool.KeySet().JWKS(e.clock.Now()).Keys; len(keys) != 1 || keys[0].Kid != kidOf(t, after.AccessToken) {
+		t.Errorf("JWKS a day later = %+v, want only the new key", keys)
+	}
+}
+
+func TestThePoolsTokenValidityApplies(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) {
+		c.Tokens = userpool.TokenValidity{ID: 20 * time.Minute, Access: 10 * time.Minute, Refresh: 2 * time.Hour}
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	res := e.mustSignIn("alice", goodPW)
+	if res.ExpiresIn != 600 {
+		t.Errorf("ExpiresIn = %d, want 600", res.ExpiresIn)
+	}
+	if i := e.idClaims(res.IDToken); i.ExpiresAt.Sub(i.IssuedAt) != 20*time.Minute {
+		t.Errorf("ID token lifetime %s", i.ExpiresAt.Sub(i.IssuedAt))
+	}
+	e.clock.Advance(10 * time.Minute)
+	_, err := e.pool.GetUser(e.ctx, res.AccessToken)
+	wantMessage(t, err, userpool.CodeNotAuthorized, "Access Token has expired")
+	e.clock.Advance(2*time.Hour - 10*time.Minute)
+	_, err = e.refresh(webClient, res.RefreshToken)
+	wantCode(t, err, userpool.CodeNotAuthorized)
 }

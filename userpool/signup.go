@@ -175,7 +175,10 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) err
 	}
 	// Refuse before spending the code if confirming would take an alias
 	// another user holds.
-	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, p.cfg.AutoVerifiedAttributes))); err != nil {
+	// The code verifies the one attribute it was sent to; the others stay
+	// unverified and claim no alias.
+	sentTo, _ := p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
+	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, []string{sentTo}))); err != nil {
 		return err
 	}
 	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode)

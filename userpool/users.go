@@ -18,9 +18,15 @@ import (
 // punctuation; no whitespace or control characters.
 var usernamePattern = regexp.MustCompile(`^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$`)
 
+// NFKC can expand a character up to 18 times, so the normalized key is
+// bounded too: it must fit a database index entry.
 func validUsername(u string) bool {
-	return utf8.ValidString(u) && utf8.RuneCountInString(u) <= 128 && usernamePattern.MatchString(u)
+	return utf8.ValidString(u) && utf8.RuneCountInString(u) <= 128 && usernamePattern.MatchString(u) &&
+		len(norm.NFKC.String(u)) <= maxKeyBytes
 }
+
+// maxKeyBytes bounds a normalized username or alias key.
+const maxKeyBytes = 1024
 
 // usernameKey is the form uniqueness and look-up use: NFKC, and case-folded
 // unless the pool is case-sensitive.
