@@ -169,14 +169,20 @@ func bearerToken(h http.Header, maxTok int) (string, *refusal) {
 	return tok, nil
 }
 
+// b64token characters as bit sets: ALPHA / DIGIT / "-" / "." / "_" / "~" /
+// "+" / "/", bytes 0-63 and 64-127.
+const (
+	b64tokenLo = 0x3ffe80000000000
+	b64tokenHi = 0x47fffffe87fffffe
+)
+
 // isB64Token reports whether s is an RFC 6750 b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
 func isB64Token(s string) bool {
 	i := 0
 	for ; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' || c == '+' || c == '/' {
+		if c < 64 && b64tokenLo>>c&1 == 1 || c >= 64 && c < 128 && b64tokenHi>>(c-64)&1 == 1 {
 			continue
 		}
 		break

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -407,7 +408,11 @@ func cacheTTL(h http.Header, def, maxTTL time.Duration) time.Duration {
 					continue // the first max-age wins
 				}
 				found = true
-				secs, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(val), `"`), 10, 64)
+				val = strings.Trim(strings.TrimSpace(val), `"`)
+				secs, err := strconv.ParseInt(val, 10, 64)
+				if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(val, "-") {
+					secs, err = math.MaxInt64, nil // RFC 9111 §1.2.2: too large means very large
+				}
 				if err != nil || secs < 0 {
 					ttl = 0
 					continue
