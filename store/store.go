@@ -99,6 +99,8 @@ type User struct {
 	// one pool the same (kind, value).
 	Aliases  map[string]string
 	Password PasswordCredential
+	// MFA is the user's second-factor state, stored as one document.
+	MFA MFA
 	// Version is the compare-and-swap counter. CreateUser stores 1;
 	// UpdateUser requires the stored version and increments it.
 	Version   int64
