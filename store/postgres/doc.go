@@ -16,6 +16,16 @@
 // refresh-token family, a lockout counter). Times are kept to the
 // microsecond and returned in UTC.
 //
+// Group memberships, aliases and search keys hang off their user (and a
+// membership off its group) by foreign keys that cascade on delete and
+// lock the referenced row, so no membership outlives a concurrent delete.
+// ListUsers answers from user_search, one row per user and search
+// attribute holding store.SearchKey's value as bytes, written in the same
+// statement or transaction as the user: a page is an index range, so it
+// costs the same in a pool of a thousand users or a million. Keys and
+// cursors are compared bytewise, including ones PostgreSQL text could not
+// hold (a NUL byte, invalid UTF-8).
+//
 //	s, err := postgres.Open(ctx, "postgres://cupola:secret@db:5432/cupola?sslmode=verify-full",
 //		postgres.WithLogger(logger))
 //	if err != nil {

@@ -38,3 +38,31 @@ func ExampleOpen() {
 		log.Printf("%s is taken", taken.Key)
 	}
 }
+
+// ExampleStore_ListUsers pages through the users whose email starts with
+// a prefix, each page starting after the last user of the one before.
+func ExampleStore_ListUsers() {
+	ctx := context.Background()
+	s, err := postgres.Open(ctx, os.Getenv("CUPOLA_POSTGRES_DSN"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+
+	q := store.UserQuery{Attribute: store.SearchEmail, Value: "alice", Prefix: true, Limit: 60}
+	for {
+		page, err := s.ListUsers(ctx, "eu-west-1_example", q)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, u := range page {
+			log.Println(u.Username, u.Attributes["email"])
+		}
+		if len(page) < q.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		q.AfterKey, _ = store.SearchKey(last, q.Attribute)
+		q.AfterSub = last.Sub
+	}
+}

@@ -81,3 +81,41 @@ func TestValuesPostgreSQLCannotHold(t *testing.T) {
 		})
 	}
 }
+
+func TestTimesPostgreSQLCannotHold(t *testing.T) {
+	s, err := postgres.New(t.Context(), testPool(t, postgrestest.DSN(t)))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	pool := randomHex(t, "pool-", 8)
+	tests := []struct {
+		name string
+		at   time.Time
+	}{
+		{"a time past year 294275 is invalid, not wrapped around", time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{"a time whose microseconds overflow int64 is invalid", time.Unix(1<<62, 0)},
+		{"a time before year 1 is invalid", time.Date(-5, 1, 1, 0, 0, 0, 0, time.UTC)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.PutAuthSession(t.Context(), store.AuthSession{PoolID: pool, ID: randomHex(t, "s-", 8), ExpiresAt: tt.at})
+			if !errors.Is(err, store.ErrInvalid) {
+				t.Fatalf("PutAuthSession: %v, want ErrInvalid", err)
+			}
+		})
+	}
+	t.Run("the far end of the range round-trips", func(t *testing.T) {
+		end := time.Date(294275, 12, 31, 23, 59, 59, 999999000, time.UTC)
+		id := randomHex(t, "s-", 8)
+		if err := s.PutAuthSession(t.Context(), store.AuthSession{PoolID: pool, ID: id, ExpiresAt: end}); err != nil {
+			t.Fatalf("PutAuthSession: %v", err)
+		}
+		got, err := s.ConsumeAuthSession(t.Context(), pool, id, time.Now())
+		if err != nil {
+			t.Fatalf("ConsumeAuthSession: %v", err)
+		}
+		if !got.ExpiresAt.Equal(end) {
+			t.Errorf("ExpiresAt = %v, want %v", got.ExpiresAt, end)
+		}
+	})
+}

@@ -68,6 +68,12 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	return applyMigrations(ctx, pool, log, ms)
+}
+
+// applyMigrations brings the schema up to the last of ms. Tests hand it a
+// leading part of the migrations to build an older schema.
+func applyMigrations(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, ms []migration) error {
 	tx, err := pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)

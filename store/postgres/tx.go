@@ -18,6 +18,16 @@ import (
 // serialization conflict is run again.
 const maxTxAttempts = 5
 
+// execer and querier are what a pool and a transaction have in common.
+type (
+	execer interface {
+		Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	}
+	querier interface {
+		QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	}
+)
+
 // txFunc is one transaction's work. A non-nil err rolls the transaction
 // back. Otherwise it commits and outcome is what the operation returns:
 // some outcomes are errors that must still commit (a counted code
@@ -64,6 +74,7 @@ func (s *Store) tryTx(ctx context.Context, fn txFunc) (error, error) {
 // SQLSTATE codes the store reacts to.
 const (
 	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
 	codeBadEncoding          = "22021" // invalid UTF-8, or a NUL byte, in text
 	codeUntranslatable       = "22P05" // \u0000 in jsonb
 	codeTooLarge             = "54000" // a key too long for its index
@@ -86,6 +97,10 @@ func existsKey(constraint string) string {
 		return "sub"
 	case "refresh_tokens_pkey":
 		return "token"
+	case "groups_pkey":
+		return "group"
+	case "resource_servers_pkey":
+		return "identifier"
 	default: // client, session and family IDs
 		return "id"
 	}
@@ -108,6 +123,9 @@ func asExists(err error) error {
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, errTimeRange) {
+		return invalid(op, errTimeRange.Error())
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && (pe.Code == codeBadEncoding || pe.Code == codeUntranslatable || pe.Code == codeTooLarge) {

@@ -155,8 +155,9 @@ func takenAlias(want []string, rows pgx.Rows) error {
 	return nil
 }
 
-// CreateUser stores a new user with Version 1. A taken username key or
-// alias is an *store.ExistsError naming it, and nothing is stored.
+// CreateUser stores a new user with Version 1, and its search keys in the
+// same statement. A taken username key or alias is an *store.ExistsError
+// naming it, and nothing is stored.
 func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 	const op = "create user"
 	if err := validUser(op, u); err != nil {
@@ -169,19 +170,31 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 		return store.User{}, wrap(op, err)
 	}
 	kinds, values := aliasArrays(u.Aliases)
-	err = s.inTx(ctx, op, func(tx pgx.Tx) (error, error) {
-		_, err := tx.Exec(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+	searchAttrs, searchKeys := searchRows(u)
+	// The user and its user_search rows go in one statement.
+	insert := func(db execer) error {
+		_, err := db.Exec(ctx, `WITH u AS (INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
 			attributes, password_hash, srp_salt, srp_verifier, password_temporary,
 			password_expires_at, password_changed_at, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			RETURNING pool_id, sub)
+			`+insertSearch,
 			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
 			attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
-			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt))
-		if err != nil {
-			return nil, asExists(err)
+			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt),
+			searchAttrs, searchKeys)
+		return asExists(err)
+	}
+	if len(kinds) == 0 {
+		// One statement is atomic on its own.
+		if err := insert(s.pool); err != nil {
+			return store.User{}, wrap(op, err)
 		}
-		if len(kinds) == 0 {
-			return nil, nil
+		return u, nil
+	}
+	err = s.inTx(ctx, op, func(tx pgx.Tx) (error, error) {
+		if err := insert(tx); err != nil {
+			return nil, err
 		}
 		rows, err := tx.Query(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub)
 			SELECT $1, k, v, $2 FROM unnest($3::text[], $4::text[]) AS t(k, v)
@@ -198,8 +211,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	return u, nil
 }
 
-// UpdateUser replaces the user if u.Version is the stored version, and
-// returns it with Version+1. A stale version is store.ErrConflict, a taken
+// UpdateUser replaces the user, with its aliases and search keys, if
+// u.Version is the stored version, and returns it with Version+1. A stale version is store.ErrConflict, a taken
 // username key or alias an *store.ExistsError, a missing user
 // store.ErrNotFound. Sub, PoolID and CreatedAt keep their stored values.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
@@ -231,6 +244,9 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 			return nil, asExists(err)
 		}
 		u.CreatedAt = fromTS(createdAt)
+		if err := putSearch(ctx, tx, u); err != nil {
+			return nil, err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM user_aliases
 			WHERE pool_id = $1 AND sub = $2
 			  AND (kind, value) NOT IN (SELECT k, v FROM unnest($3::text[], $4::text[]) AS t(k, v))`,
@@ -261,9 +277,9 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 
 // missingOrStale tells apart the two reasons a compare-and-swap update
 // matched no row: the record is gone, or its version moved on.
-func missingOrStale(ctx context.Context, tx pgx.Tx, query string, args ...any) error {
+func missingOrStale(ctx context.Context, db querier, query string, args ...any) error {
 	var found bool
-	err := tx.QueryRow(ctx, query, args...).Scan(&found)
+	err := db.QueryRow(ctx, query, args...).Scan(&found)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNotFound
 	}
@@ -273,7 +289,8 @@ func missingOrStale(ctx context.Context, tx pgx.Tx, query string, args ...any) e
 	return store.ErrConflict
 }
 
-// DeleteUser removes the user with its aliases, codes, auth sessions,
+// DeleteUser removes the user with its aliases, search keys and group
+// memberships (by foreign-key cascade), codes, auth sessions,
 // refresh-token families (and their tokens) and lockout state, in one
 // statement.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {

@@ -58,3 +58,31 @@ func BenchmarkBeginAttemptParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkListUsers measures one page of an email-prefix search (61 rows,
+// the page of 60 plus one to tell whether another follows) in pools of 1k
+// and 100k users: answered from the user_search index, its cost must grow
+// with the page, not with the pool.
+func BenchmarkListUsers(b *testing.B) {
+	for _, n := range []struct {
+		name  string
+		users int
+	}{{"1k", 1_000}, {"100k", 100_000}} {
+		b.Run(n.name, func(b *testing.B) {
+			s := benchStore(b)
+			if err := sqlite.SeedUsers(b.Context(), s, "p", n.users, 4); err != nil {
+				b.Fatal(err)
+			}
+			q := store.UserQuery{Attribute: store.SearchEmail, Value: "user0", Prefix: true, Limit: 61}
+			for b.Loop() {
+				got, err := s.ListUsers(b.Context(), "p", q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(got) != q.Limit {
+					b.Fatalf("ListUsers returned %d users, want %d", len(got), q.Limit)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,6 @@
 // Package sqlite is the embedded default store.Store: every pool's users,
-// clients, codes, sessions, refresh tokens, signing keys and lockout
-// counters in one SQLite file, through the pure-Go modernc.org/sqlite
+// groups, clients, resource servers, codes, sessions, refresh tokens,
+// signing keys and lockout counters in one SQLite file, through the pure-Go modernc.org/sqlite
 // driver (no cgo).
 //
 // It is built for many concurrent sign-ins on one machine. The database
@@ -11,11 +11,22 @@
 // of the contract (create-if-absent, compare-and-swap, consume-once,
 // rotate-or-detect-reuse, the lockout counter) is one such transaction.
 // Lookups run on a small pool of read-only connections. Unique keys
-// (username, aliases, token hashes) are enforced by the database itself.
+// (username, aliases, token hashes, group names, resource-server
+// identifiers) are enforced by the database itself.
+//
+// ListUsers never scans the pool: every user write also maintains, in the
+// same transaction, a user_search table holding each user's
+// store.SearchKey per search attribute, whose primary key
+// (pool_id, attr, key, sub) answers an exact or prefix search (a bytewise
+// key range, never LIKE) as one range scan, so a page costs the same in a
+// pool of a thousand users as in one of a million. Deleting a user or a
+// group removes its memberships by foreign-key cascade.
 //
 // The schema is created and upgraded by numbered migrations embedded in
 // the binary and recorded in the schema_migrations table; Open applies
-// the pending ones and refuses a database written by a newer version.
+// the pending ones and refuses a database written by a newer version. A
+// migration may be completed by a Go step in the same transaction (0002
+// indexes the users already stored for ListUsers).
 // Expired codes, sessions and refresh families read as absent; call
 // DeleteExpired now and then to reclaim their space.
 //

@@ -42,3 +42,49 @@ func ExampleOpen() {
 	// true
 	// Alice 1 <nil>
 }
+
+func ExampleStore_ListUsers() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "cupola")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+
+	s, err := sqlite.Open(ctx, filepath.Join(dir, "cupola.db"))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+
+	for _, name := range []string{"carol", "alice", "bob"} {
+		if _, err := s.CreateUser(ctx, store.User{PoolID: "pool-1", Sub: "sub-" + name, Username: name, UsernameKey: name,
+			Attributes: map[string]string{"email": name + "@example.com"}}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	// Two users a page, by email prefix, ordered by email.
+	q := store.UserQuery{Attribute: store.SearchEmail, Value: "", Prefix: true, Limit: 2}
+	for {
+		page, err := s.ListUsers(ctx, "pool-1", q)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		for _, u := range page {
+			fmt.Println(u.Attributes["email"])
+		}
+		if len(page) < q.Limit {
+			break
+		}
+		last := page[len(page)-1]
+		q.AfterKey, q.AfterSub = last.Attributes["email"], last.Sub
+	}
+	// Output:
+	// alice@example.com
+	// bob@example.com
+	// carol@example.com
+}

@@ -29,6 +29,19 @@ type migration struct {
 	sql     string
 }
 
+// migrationStep is Go code that completes a numbered migration, run in the
+// migration transaction right after that version's SQL: a backfill that
+// SQL cannot compute (such as store.SearchKey for every stored user).
+type migrationStep func(ctx context.Context, tx *sql.Tx) error
+
+// migrationSteps returns the Go steps of the embedded migrations, by
+// version.
+func migrationSteps() map[int]migrationStep {
+	return map[int]migrationStep{
+		2: backfillUserSearch,
+	}
+}
+
 // loadMigrations reads migrations/NNNN_name.sql from fsys, ordered by
 // version. Versions must run 1, 2, 3… without gaps or duplicates.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
@@ -64,10 +77,16 @@ func loadMigrations(fsys fs.FS) ([]migration, error) {
 // migrate applies the migrations the database has not seen, in order, in
 // one IMMEDIATE transaction, so two processes opening a new file at once
 // cannot both apply them, and a failing migration leaves nothing behind.
-func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) error {
+// steps[v], when present, runs right after the SQL of version v.
+func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, steps map[int]migrationStep, log *slog.Logger) error {
 	ms, err := loadMigrations(fsys)
 	if err != nil {
 		return err
+	}
+	for v := range steps {
+		if v <= 0 || v > len(ms) {
+			return fmt.Errorf("sqlite: migrate: go step for version %d has no migration file", v)
+		}
 	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
@@ -94,6 +113,11 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, log *slog.Logger) erro
 	for _, m := range ms[current:] {
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("sqlite: migrate: apply %s: %w", m.name, err)
+		}
+		if step := steps[m.version]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("sqlite: migrate: apply %s: go step: %w", m.name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
 			m.version, time.Now().UnixMicro()); err != nil {

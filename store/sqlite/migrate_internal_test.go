@@ -137,6 +137,7 @@ func TestMigrate(t *testing.T) {
 		wantTables []string
 		noTables   []string
 		want       []int
+		steps      map[int]migrationStep
 	}{
 		{name: "an upgrade applies only the new migration", before: v1, files: v2, wantTables: []string{"a", "b"}, want: []int{1, 2}},
 		{name: "a failing migration leaves nothing behind", before: v1,
@@ -145,6 +146,13 @@ func TestMigrate(t *testing.T) {
 		{name: "a gap in the numbering is refused", files: map[string]string{"0001_a.sql": "SELECT 1;", "0003_c.sql": "SELECT 1;"},
 			wantErr: "want 2"},
 		{name: "a file without a number is refused", files: map[string]string{"init.sql": "SELECT 1;"}, wantErr: "NNNN_name.sql"},
+		{name: "a go step runs right after the sql of its version", before: v1, files: v2,
+			steps: map[int]migrationStep{2: func(ctx context.Context, tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO b SELECT x FROM a`)
+				return err
+			}}, wantTables: []string{"a", "b"}, want: []int{1, 2}},
+		{name: "a go step for a version without a file is refused", files: v1,
+			steps: map[int]migrationStep{2: func(context.Context, *sql.Tx) error { return nil }}, wantErr: "version 2"},
 		{name: "files that are not sql are ignored", files: map[string]string{"0001_a.sql": v1["0001_a.sql"], "README": "x"},
 			wantTables: []string{"a"}, want: []int{1}},
 	}
@@ -153,11 +161,11 @@ func TestMigrate(t *testing.T) {
 			ctx := context.Background()
 			db := rawDB(t, filepath.Join(t.TempDir(), "m.db"))
 			if tt.before != nil {
-				if err := migrate(ctx, db, migrationFS(tt.before), discard); err != nil {
+				if err := migrate(ctx, db, migrationFS(tt.before), nil, discard); err != nil {
 					t.Fatalf("first migrate: %v", err)
 				}
 			}
-			err := migrate(ctx, db, migrationFS(tt.files), discard)
+			err := migrate(ctx, db, migrationFS(tt.files), tt.steps, discard)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("migrate: %v, want error containing %q", err, tt.wantErr)

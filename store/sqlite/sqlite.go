@@ -115,7 +115,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	if err := migrate(ctx, writer, migrationsFS, cfg.logger); err != nil {
+	if err := migrate(ctx, writer, migrationsFS, migrationSteps(), cfg.logger); err != nil {
 		writer.Close()
 		return nil, err
 	}

@@ -111,29 +111,36 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
-			attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, password_expires_at,
-			password_changed_at, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
-			attrs, aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
-			boolInt(u.Password.Temporary), toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt),
-			u.Version, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
-		switch {
-		case isPrimaryKeyViolation(err):
-			return &store.ExistsError{Key: "sub"}
-		case isUniqueViolation(err):
-			return &store.ExistsError{Key: "username"}
-		case err != nil:
-			return err
-		}
-		return insertAliases(ctx, tx, u)
-	})
+	err = s.writeTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u, attrs, aliases) })
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
 	return u, nil
+}
+
+// insertUser stores a new user (u normalized, attrs and aliases its encoded
+// maps) with its aliases and search keys.
+func insertUser(ctx context.Context, tx *sql.Tx, u store.User, attrs, aliases string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+		attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, password_expires_at,
+		password_changed_at, version, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
+		attrs, aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
+		boolInt(u.Password.Temporary), toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt),
+		u.Version, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
+	switch {
+	case isPrimaryKeyViolation(err):
+		return &store.ExistsError{Key: "sub"}
+	case isUniqueViolation(err):
+		return &store.ExistsError{Key: "username"}
+	case err != nil:
+		return err
+	}
+	if err := insertAliases(ctx, tx, u); err != nil {
+		return err
+	}
+	return insertSearch(ctx, tx, u)
 }
 
 // GetUser implements store.Users.
@@ -212,13 +219,15 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 			return err
 		}
 		var old map[string]string
-		if err := json.Unmarshal([]byte(storedAliases), &old); err == nil && maps.Equal(old, u.Aliases) {
-			return nil
+		if err := json.Unmarshal([]byte(storedAliases), &old); err != nil || !maps.Equal(old, u.Aliases) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_aliases WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub); err != nil {
+				return err
+			}
+			if err := insertAliases(ctx, tx, u); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM user_aliases WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub); err != nil {
-			return err
-		}
-		return insertAliases(ctx, tx, u)
+		return syncSearch(ctx, tx, u)
 	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
@@ -226,9 +235,11 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	return u, nil
 }
 
-// DeleteUser implements store.Users: the user, its aliases, codes, auth
-// sessions, refresh-token families (with their tokens) and the lockout
-// state keyed by its sub go in one transaction.
+// DeleteUser implements store.Users: the user, its aliases, search keys,
+// group memberships, codes, auth sessions, refresh-token families (with
+// their tokens) and the lockout state keyed by its sub go in one
+// transaction. Aliases, search keys and memberships go by foreign-key
+// cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)

@@ -1,0 +1,177 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/store/postgres/postgrestest"
+)
+
+// upgradeUsers are users a 0001 schema may hold, with keys that test the
+// backfill's reading of the users and attributes columns.
+func upgradeUsers(pool string) []store.User {
+	at := time.Date(2029, 5, 6, 7, 8, 9, 0, time.UTC)
+	user := func(sub, username string, status store.UserStatus, enabled bool, attrs map[string]string) store.User {
+		return store.User{PoolID: pool, Sub: sub, Username: username, UsernameKey: strings.ToLower(sub),
+			Status: status, Enabled: enabled, Attributes: attrs, Version: 3, CreatedAt: at, UpdatedAt: at}
+	}
+	return []store.User{
+		user("sub-plain", "Alice", store.StatusConfirmed, true, map[string]string{
+			"email": "alice@example.com", "email_verified": "true", "phone_number": "+15555550100",
+			"name": "Alice A", "given_name": "Alice", "family_name": "A", "preferred_username": "al",
+			"custom:team": "red"}),
+		user("sub-disabled", "bob", store.StatusResetRequired, false, map[string]string{"email": "bob@example.com"}),
+		user("sub-nil-attributes", "carol", store.StatusUnconfirmed, true, nil),
+		user("sub-empty-attributes", "dave", store.StatusForceChangePassword, true, map[string]string{}),
+		user("sub-empty-values", "erin", store.StatusConfirmed, true, map[string]string{"email": "", "name": "", "given_name": "Erin"}),
+		user("sub-escapes", `Zoë "the" \ <b>&`, store.StatusExternalProvider, true, map[string]string{
+			"email": "zoë+<tag>&\"q\"@exämple.com", "name": "line\nbreak\ttab\u2028sep 😀 \u007f", "family_name": `back\slash`}),
+		user("sub-long", strings.Repeat("ü", 700), store.StatusConfirmed, true, map[string]string{
+			"name": strings.Repeat("long name ", 300), "given_name": strings.Repeat("é", 1500) + "z"}),
+		user("sub-empty-username", "", "", false, map[string]string{"custom:only": "x"}),
+	}
+}
+
+// insertV1 stores u as the 0001 store did: a users row, no user_search.
+func insertV1(ctx context.Context, pool *pgxpool.Pool, u store.User) error {
+	attrs, err := attributesJSON(u.Attributes)
+	if err != nil {
+		return err
+	}
+	_, err = pool.Exec(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+		attributes, password_hash, srp_salt, srp_verifier, password_temporary,
+		password_expires_at, password_changed_at, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
+		attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
+		ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt))
+	return err
+}
+
+type searchRow struct {
+	attr string
+	key  []byte
+}
+
+// Upgrading a database migrated by 0001 only, with users in it, indexes
+// every user under exactly the keys store.SearchKey gives.
+func TestUpgradeFromTheFirstSchema(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, postgrestest.FreshSchemaDSN(t))
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+	if err := applyMigrations(ctx, pool, slog.New(slog.DiscardHandler), ms[:1]); err != nil {
+		t.Fatalf("migrate to 0001: %v", err)
+	}
+	users := upgradeUsers("old-pool")
+	users = append(users, upgradeUsers("other-pool")[:2]...)
+	for _, u := range users {
+		if err := insertV1(ctx, pool, u); err != nil {
+			t.Fatalf("insert %s as 0001 did: %v", u.Sub, err)
+		}
+	}
+
+	s, err := New(ctx, pool)
+	if err != nil {
+		t.Fatalf("New on a 0001 schema: %v", err)
+	}
+	var version int64
+	if err := pool.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
+		t.Fatalf("read version: %v", err)
+	}
+	if version != int64(len(ms)) {
+		t.Errorf("schema version %d after New, want %d", version, len(ms))
+	}
+
+	for _, u := range users {
+		t.Run("the keys of "+u.PoolID+"/"+u.Sub+" are store.SearchKey's", func(t *testing.T) {
+			rows, err := pool.Query(ctx, `SELECT attr, key FROM user_search WHERE pool_id = $1 AND sub = $2 ORDER BY attr`, u.PoolID, u.Sub)
+			if err != nil {
+				t.Fatalf("read user_search: %v", err)
+			}
+			got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (searchRow, error) {
+				var sr searchRow
+				return sr, r.Scan(&sr.attr, &sr.key)
+			})
+			if err != nil {
+				t.Fatalf("read user_search: %v", err)
+			}
+			var want []searchRow
+			attrs, keys := searchRows(u)
+			for i := range attrs {
+				want = append(want, searchRow{attrs[i], keys[i]})
+			}
+			slices.SortFunc(want, func(a, b searchRow) int { return strings.Compare(a.attr, b.attr) })
+			if !slices.EqualFunc(got, want, func(a, b searchRow) bool { return a.attr == b.attr && bytes.Equal(a.key, b.key) }) {
+				t.Errorf("user_search rows:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+
+	t.Run("the upgraded users are found by ListUsers", func(t *testing.T) {
+		for _, u := range upgradeUsers("old-pool") {
+			for _, attr := range store.SearchAttributes() {
+				key, ok := store.SearchKey(u, attr)
+				if !ok {
+					continue
+				}
+				got, err := s.ListUsers(ctx, "old-pool", store.UserQuery{Attribute: attr, Value: key, Limit: 10})
+				if err != nil {
+					t.Fatalf("ListUsers(%s): %v", attr, err)
+				}
+				if !slices.ContainsFunc(got, func(g store.User) bool { return g.Sub == u.Sub }) {
+					t.Errorf("ListUsers(%s = %.40q) does not find %s", attr, key, u.Sub)
+				}
+			}
+		}
+	})
+
+	t.Run("an upgraded user's update moves its keys", func(t *testing.T) {
+		u, err := s.GetUser(ctx, "old-pool", "sub-plain")
+		if err != nil {
+			t.Fatalf("GetUser: %v", err)
+		}
+		u.Attributes = maps.Clone(u.Attributes)
+		u.Attributes["email"] = "alice@example.org"
+		delete(u.Attributes, "phone_number")
+		if _, err := s.UpdateUser(ctx, u); err != nil {
+			t.Fatalf("UpdateUser: %v", err)
+		}
+		for _, q := range []store.UserQuery{
+			{Attribute: store.SearchEmail, Value: "alice@example.com", Limit: 10},
+			{Attribute: store.SearchPhoneNumber, Value: "+", Prefix: true, Limit: 10},
+		} {
+			if got, err := s.ListUsers(ctx, "old-pool", q); err != nil || len(got) != 0 {
+				t.Errorf("ListUsers(%s %q) = %d users, %v; want none", q.Attribute, q.Value, len(got), err)
+			}
+		}
+		got, err := s.ListUsers(ctx, "old-pool", store.UserQuery{Attribute: store.SearchEmail, Value: "alice@example.org", Limit: 10})
+		if err != nil || len(got) != 1 || got[0].Sub != "sub-plain" {
+			t.Errorf("ListUsers(new email) = %v, %v; want sub-plain", subsOf(got), err)
+		}
+	})
+}
+
+func subsOf(us []store.User) []string {
+	var out []string
+	for _, u := range us {
+		out = append(out, u.Sub)
+	}
+	return out
+}

@@ -1,0 +1,240 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// maxListUsers caps a ListUsers page.
+const maxListUsers = 1000
+
+// errEmptyPage is listUsersQuery's answer when no user can follow the
+// cursor (an exact match whose AfterKey is past the value).
+var errEmptyPage = errors.New("empty page")
+
+// searchKeys returns the user's store.SearchKey for every search attribute
+// it has one for.
+func searchKeys(u store.User) map[string]string {
+	keys := make(map[string]string, len(store.SearchAttributes()))
+	for _, attr := range store.SearchAttributes() {
+		if k, ok := store.SearchKey(u, attr); ok {
+			keys[attr] = k
+		}
+	}
+	return keys
+}
+
+// insertSearch adds the user_search rows of a user that has none yet.
+func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
+	keys := searchKeys(u)
+	for _, attr := range store.SearchAttributes() {
+		k, ok := keys[attr]
+		if !ok {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO user_search (pool_id, attr, key, sub) VALUES (?, ?, ?, ?)`,
+			u.PoolID, attr, k, u.Sub); err != nil {
+			return fmt.Errorf("index user: %w", err)
+		}
+	}
+	return nil
+}
+
+// syncSearch brings the user_search rows of an existing user in line with
+// u, touching only the attributes whose key changed.
+func syncSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
+	rows, err := tx.QueryContext(ctx, `SELECT attr, key FROM user_search WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub)
+	if err != nil {
+		return fmt.Errorf("read user index: %w", err)
+	}
+	old := make(map[string]string)
+	for rows.Next() {
+		var attr, key string
+		if err := rows.Scan(&attr, &key); err != nil {
+			rows.Close()
+			return fmt.Errorf("read user index: %w", err)
+		}
+		old[attr] = key
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("read user index: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read user index: %w", err)
+	}
+	keys := searchKeys(u)
+	for _, attr := range store.SearchAttributes() {
+		was, had := old[attr]
+		now, has := keys[attr]
+		if had == has && was == now {
+			continue
+		}
+		if had {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM user_search WHERE pool_id = ? AND attr = ? AND key = ? AND sub = ?`,
+				u.PoolID, attr, was, u.Sub); err != nil {
+				return fmt.Errorf("index user: %w", err)
+			}
+		}
+		if has {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_search (pool_id, attr, key, sub) VALUES (?, ?, ?, ?)`,
+				u.PoolID, attr, now, u.Sub); err != nil {
+				return fmt.Errorf("index user: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// backfillBatch is how many users backfillUserSearch reads at a time.
+const backfillBatch = 500
+
+// backfillUserSearch is the Go step of migration 0002: it indexes every
+// user already stored, computing the keys with store.SearchKey as every
+// write does.
+func backfillUserSearch(ctx context.Context, tx *sql.Tx) error {
+	var afterPool, afterSub string
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT u.pool_id, `+userColumns+` FROM users u
+			WHERE (u.pool_id, u.sub) > (?, ?) ORDER BY u.pool_id, u.sub LIMIT ?`, afterPool, afterSub, backfillBatch)
+		if err != nil {
+			return fmt.Errorf("backfill user_search: %w", err)
+		}
+		var batch []store.User
+		for rows.Next() {
+			var pool string
+			u, err := scanUser(prefixScanner{rows, &pool}, "")
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("backfill user_search: %w", err)
+			}
+			u.PoolID = pool
+			batch = append(batch, u)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("backfill user_search: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("backfill user_search: %w", err)
+		}
+		for _, u := range batch {
+			if err := insertSearch(ctx, tx, u); err != nil {
+				return fmt.Errorf("backfill user_search: %w", err)
+			}
+		}
+		if len(batch) < backfillBatch {
+			return nil
+		}
+		last := batch[len(batch)-1]
+		afterPool, afterSub = last.PoolID, last.Sub
+	}
+}
+
+// prefixScanner scans one leading column into first, then the rest with r.
+type prefixScanner struct {
+	r     rowScanner
+	first *string
+}
+
+func (p prefixScanner) Scan(dest ...any) error {
+	return p.r.Scan(append([]any{p.first}, dest...)...)
+}
+
+// prefixEnd returns the least string greater than every string that has
+// prefix p, bytewise: p with its last byte below 0xFF incremented and what
+// follows dropped. ok is false when there is none (p is empty or all 0xFF).
+func prefixEnd(p string) (end string, ok bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xFF {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+// listUsersQuery builds the statement of ListUsers. With an attribute it
+// is a range scan of user_search's primary key (pool_id, attr, key, sub)
+// joined to users by their primary key; without one, a range scan of the
+// users primary key (pool_id, sub).
+func listUsersQuery(poolID string, q store.UserQuery) (string, []any, error) {
+	if q.Limit <= 0 {
+		return "", nil, fmt.Errorf("%w: limit %d must be positive", store.ErrInvalid, q.Limit)
+	}
+	limit := min(q.Limit, maxListUsers)
+	if q.Attribute == "" {
+		return `SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ? AND u.sub > ? ORDER BY u.sub LIMIT ?`,
+			[]any{poolID, q.AfterSub, limit}, nil
+	}
+	if !slices.Contains(store.SearchAttributes(), q.Attribute) {
+		return "", nil, fmt.Errorf("%w: %q is not a search attribute", store.ErrInvalid, q.Attribute)
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT ` + userColumns + ` FROM user_search s
+		JOIN users u ON u.pool_id = s.pool_id AND u.sub = s.sub
+		WHERE s.pool_id = ? AND s.attr = ?`)
+	args := []any{poolID, q.Attribute}
+	cursor := q.AfterKey != "" || q.AfterSub != ""
+	switch {
+	case !q.Prefix && cursor && q.AfterKey > q.Value:
+		return "", nil, errEmptyPage
+	case !q.Prefix && cursor && q.AfterKey == q.Value:
+		b.WriteString(` AND s.key = ? AND s.sub > ?`)
+		args = append(args, q.Value, q.AfterSub)
+	case !q.Prefix:
+		b.WriteString(` AND s.key = ?`)
+		args = append(args, q.Value)
+	default:
+		// One lower bound, the greater, so that the range scan starts
+		// at the cursor rather than at the first key of the prefix.
+		if cursor && q.AfterKey >= q.Value {
+			b.WriteString(` AND (s.key, s.sub) > (?, ?)`)
+			args = append(args, q.AfterKey, q.AfterSub)
+		} else {
+			b.WriteString(` AND s.key >= ?`)
+			args = append(args, q.Value)
+		}
+		if end, ok := prefixEnd(q.Value); ok {
+			b.WriteString(` AND s.key < ?`)
+			args = append(args, end)
+		}
+	}
+	b.WriteString(` ORDER BY s.key, s.sub LIMIT ?`)
+	args = append(args, limit)
+	return b.String(), args, nil
+}
+
+// ListUsers implements store.UserSearch from the user_search index: its
+// cost grows with the page, not with the pool.
+func (s *Store) ListUsers(ctx context.Context, poolID string, q store.UserQuery) ([]store.User, error) {
+	query, args, err := listUsersQuery(poolID, q)
+	if errors.Is(err, errEmptyPage) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	defer rows.Close()
+	var out []store.User
+	for rows.Next() {
+		u, err := scanUser(rows, poolID)
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: list users: %w", err)
+		}
+		out = append(out, u)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list users: %w", err)
+	}
+	return out, nil
+}
