@@ -21,6 +21,7 @@ type Store interface {
 	Groups
 	Clients
 	ResourceServers
+	Devices
 	Codes
 	AuthSessions
 	RefreshTokens
@@ -141,7 +142,7 @@ type Users interface {
 	// ErrNotFound. Sub, PoolID and CreatedAt cannot change.
 	UpdateUser(ctx context.Context, u User) (User, error)
 	// DeleteUser removes the user and everything keyed by its sub: codes,
-	// auth sessions, refresh-token families, group memberships, and the
+	// auth sessions, refresh-token families, group memberships, devices, and the
 	// lockout state whose key is the sub (userpool keys a known user's
 	// lockout by sub). A missing user is ErrNotFound.
 	DeleteUser(ctx context.Context, poolID, sub string) error
