@@ -10,7 +10,10 @@ import (
 type MFA struct {
 	// TOTPSecret is the sealed authenticator secret; empty when none is
 	// associated. TOTPVerified is set once VerifySoftwareToken succeeded.
-	TOTPSecret     []byte `json:"totp_secret,omitempty"`
+	TOTPSecret []byte `json:"totp_secret,omitempty"`
+	// TOTPPending is a sealed secret associated but not yet verified; it
+	// replaces TOTPSecret only when VerifySoftwareToken succeeds.
+	TOTPPending    []byte `json:"totp_pending,omitempty"`
 	TOTPVerified   bool   `json:"totp_verified,omitempty"`
 	TOTPDeviceName string `json:"totp_device_name,omitempty"`
 	// TOTPLastStep is the last accepted time step. It changes only through
