@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"sort"
-	"strings"
 
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
@@ -15,11 +13,23 @@ import (
 
 // Challenge names (cognito.md §2).
 const (
-	ChallengeNewPasswordRequired ChallengeName = "NEW_PASSWORD_REQUIRED"
+	ChallengeNewPasswordRequired    ChallengeName = "NEW_PASSWORD_REQUIRED"
+	ChallengeSoftwareTokenMFA       ChallengeName = "SOFTWARE_TOKEN_MFA"
+	ChallengeSMSMFA                 ChallengeName = "SMS_MFA"
+	ChallengeEmailOTP               ChallengeName = "EMAIL_OTP"
+	ChallengeSMSOTP                 ChallengeName = "SMS_OTP"
+	ChallengeSelectMFAType          ChallengeName = "SELECT_MFA_TYPE"
+	ChallengeMFASetup               ChallengeName = "MFA_SETUP"
+	ChallengeSelectChallenge        ChallengeName = "SELECT_CHALLENGE"
+	ChallengePassword               ChallengeName = "PASSWORD"
+	ChallengeDevicePasswordVerifier ChallengeName = "DEVICE_PASSWORD_VERIFIER"
 )
 
 // sessionTokenBytes is the entropy of a challenge Session string.
 const sessionTokenBytes = 48
+
+// maxChallengeAttempts wrong answers end a challenge session.
+const maxChallengeAttempts = 5
 
 // msgSessionExpired is the message Cognito's clients match on.
 const msgSessionExpired = "Invalid session for the user, session is expired."
@@ -29,11 +39,27 @@ type challengeState struct {
 	// Username is the name the user signed in with; responses must repeat
 	// it (or the user's username) as USERNAME.
 	Username string `json:"u"`
+	// CodeHash is the hash of an emailed or texted code for this step.
+	CodeHash []byte `json:"h,omitempty"`
+	// Attempts counts wrong answers in this session.
+	Attempts int `json:"n,omitempty"`
+	// Choices are the factors a SELECT_* step may pick from.
+	Choices []string `json:"c,omitempty"`
+	// Pending is a sealed TOTP secret being set up (MFA_SETUP).
+	Pending []byte `json:"p,omitempty"`
+	// SetupDone marks an MFA_SETUP session whose token was verified.
+	SetupDone bool `json:"d,omitempty"`
+	// Nonce is the server nonce a device proves its secret over.
+	Nonce []byte `json:"o,omitempty"`
+	// DeviceKey is the device the client named at sign-in.
+	DeviceKey string `json:"k,omitempty"`
+	// Decoy marks a session made for an unknown user: every answer fails.
+	Decoy bool `json:"x,omitempty"`
 }
 
 // newChallenge opens a single-use, expiring Session for the next step of
-// u's sign-in at client c.
-func (p *UserPool) newChallenge(ctx context.Context, c *appClient, u store.User, name ChallengeName, st challengeState) (string, error) {
+// the sign-in of user sub at client c.
+func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, name ChallengeName, st challengeState) (string, error) {
 	raw, err := random.Token(p.random, sessionTokenBytes)
 	if err != nil {
 		return "", internalErr("challenge session", err)
@@ -43,7 +69,7 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, u store.User,
 		return "", internalErr("challenge session", err)
 	}
 	now := p.now()
-	err = p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: sessionID(raw), Subject: u.Sub, ClientID: c.ID,
+	err = p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: sessionID(raw), Subject: sub, ClientID: c.ID,
 		Challenge: string(name), Data: data, ExpiresAt: now.Add(c.Settings.AuthSessionValidity), CreatedAt: now})
 	if err != nil {
 		return "", internalErr("challenge session", err)
@@ -85,6 +111,24 @@ func (p *UserPool) takeChallenge(ctx context.Context, c *appClient, raw string, 
 	return s, st, restore, nil
 }
 
+// wrongAnswer counts a wrong answer: the session comes back for another
+// try until maxChallengeAttempts, then it is gone.
+func (p *UserPool) wrongAnswer(ctx context.Context, s store.AuthSession, st challengeState) error {
+	st.Attempts++
+	if st.Attempts >= maxChallengeAttempts {
+		return newErr(CodeNotAuthorized, "Invalid code or auth state for the user; too many attempts, sign in again.")
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return internalErr("challenge session", err)
+	}
+	s.Data = data
+	if err := p.store.PutAuthSession(context.WithoutCancel(ctx), s); err != nil {
+		return internalErr("challenge session", err)
+	}
+	return newErr(CodeCodeMismatch, "Invalid code received for user")
+}
+
 // RespondToAuthChallengeInput is RespondToAuthChallenge's request.
 type RespondToAuthChallengeInput struct {
 	ClientID           string
@@ -95,7 +139,8 @@ type RespondToAuthChallengeInput struct {
 }
 
 // RespondToAuthChallenge answers a challenge from InitiateAuth with the
-// Session it returned. Each Session is good for one answer.
+// Session it returned. Each Session is good for one answer (a wrong code
+// may be retried a few times in the same session).
 func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -111,9 +156,24 @@ func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in RespondTo
 }
 
 func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	if in.ChallengeResponses == nil {
+		in.ChallengeResponses = map[string]string{}
+	}
 	switch in.ChallengeName {
 	case ChallengeNewPasswordRequired:
 		return p.respondNewPassword(ctx, c, in)
+	case ChallengeSoftwareTokenMFA:
+		return p.respondTOTP(ctx, c, in)
+	case ChallengeSMSMFA, ChallengeEmailOTP, ChallengeSMSOTP:
+		return p.respondCode(ctx, c, in)
+	case ChallengeSelectMFAType:
+		return p.respondSelectMFA(ctx, c, in)
+	case ChallengeMFASetup:
+		return p.respondMFASetup(ctx, c, in)
+	case ChallengeSelectChallenge:
+		return p.respondSelectChallenge(ctx, c, in)
+	case ChallengeDevicePasswordVerifier:
+		return p.respondDevice(ctx, c, in)
 	case "":
 		return nil, invalidParam("Missing required parameter ChallengeName")
 	default:
@@ -121,112 +181,28 @@ func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthCh
 	}
 }
 
-// newPasswordChallenge answers a correct temporary password: the user must
-// choose a password (and give any missing required attributes).
-func (p *UserPool) newPasswordChallenge(ctx context.Context, c *appClient, u store.User, login string) (*InitiateAuthOutput, error) {
-	session, err := p.newChallenge(ctx, c, u, ChallengeNewPasswordRequired, challengeState{Username: login})
-	if err != nil {
-		return nil, err
-	}
-	var required []string
-	for name, s := range p.schema {
-		if s.Required && u.Attributes[name] == "" {
-			required = append(required, "userAttributes."+name)
-		}
-	}
-	sort.Strings(required)
-	reqJSON, _ := json.Marshal(required)
-	shown := map[string]string{}
-	for k, v := range u.Attributes {
-		if c.readable(k) {
-			shown[k] = v
-		}
-	}
-	attrJSON, _ := json.Marshal(shown)
-	return &InitiateAuthOutput{ChallengeName: ChallengeNewPasswordRequired, Session: session, ChallengeParameters: map[string]string{
-		"USER_ID_FOR_SRP": u.Username, "requiredAttributes": string(reqJSON), "userAttributes": string(attrJSON),
-	}}, nil
-}
-
-// respondNewPassword completes NEW_PASSWORD_REQUIRED: NEW_PASSWORD plus
-// userAttributes.<name> for required attributes.
-func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
-	r := in.ChallengeResponses
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeNewPasswordRequired)
-	if err != nil {
-		return nil, err
-	}
-	fail := func(err error) (*InitiateAuthOutput, error) {
-		restore()
-		return nil, err
+// challengeUser loads the user of a session and checks the USERNAME the
+// response repeats. Decoy sessions (unknown users) fail here.
+func (p *UserPool) challengeUser(ctx context.Context, c *appClient, s store.AuthSession, st challengeState, r map[string]string) (store.User, error) {
+	expired := newErr(CodeNotAuthorized, msgSessionExpired)
+	if st.Decoy {
+		return store.User{}, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, newErr(CodeNotAuthorized, msgSessionExpired)
+		return u, expired
 	}
 	if err != nil {
-		return fail(internalErr("new password", err))
+		return u, internalErr("challenge", err)
 	}
 	if name := r["USERNAME"]; name != st.Username && name != u.Username {
-		return fail(invalidParam("USERNAME does not match the session"))
+		return u, invalidParam("USERNAME does not match the session")
 	}
 	if err := c.checkSecretHash(r["USERNAME"], r["SECRET_HASH"]); err != nil {
-		return fail(err)
+		return u, err
 	}
-	var attrs []Attribute
-	for k, v := range r {
-		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {
-			attrs = append(attrs, Attribute{Name: name, Value: v})
-		}
+	if !u.Enabled {
+		return u, newErr(CodeNotAuthorized, msgDisabled)
 	}
-	vals, err := p.checkAttributes(attrs, false)
-	if err != nil {
-		return fail(err)
-	}
-	for name := range vals {
-		if !c.writable(name) {
-			return fail(newErr(CodeNotAuthorized, "A client attempted to write unauthorized attribute "+name))
-		}
-	}
-	merged := userAttrs(u)
-	for k, v := range vals {
-		merged[k] = v
-	}
-	if missing := p.requiredMissing(merged); missing != "" {
-		return fail(invalidParam("Attributes did not conform to the schema: " + missing + ": The attribute is required"))
-	}
-	pw := r["NEW_PASSWORD"]
-	if pw == "" {
-		return fail(invalidParam("Missing required parameter NEW_PASSWORD"))
-	}
-	if err := p.checkPassword(pw, u.Username, merged["email"], p.cfg.Name); err != nil {
-		return fail(err)
-	}
-	hash, err := p.hasher.Hash(ctx, pw)
-	if err != nil {
-		return fail(p.hashErr(err))
-	}
-	u, err = p.modifyUser(ctx, "new password", u.Sub, func(u *store.User) error {
-		if u.Status != store.StatusForceChangePassword {
-			return newErr(CodeNotAuthorized, msgSessionExpired)
-		}
-		for k, v := range vals {
-			if flag, ok := verifiedFlags[k]; ok && u.Attributes[k] != v {
-				u.Attributes[flag] = "false"
-			}
-			u.Attributes[k] = v
-		}
-		u.Aliases = p.aliasesOf(u.Attributes)
-		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
-		u.Status = store.StatusConfirmed
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	res, err := p.startSession(ctx, c, u, []string{ScopeAdmin})
-	if err != nil {
-		return nil, err
-	}
-	return &InitiateAuthOutput{AuthenticationResult: res}, nil
+	return u, nil
 }

@@ -78,6 +78,14 @@ type Config struct {
 	EmailSender message.EmailSender
 	SMSSender   message.SMSSender
 
+	// MFA configures multi-factor authentication (off by default).
+	MFA MFAConfig
+	// Devices configures device tracking and remembered devices.
+	Devices DeviceConfig
+	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
+	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy).
+	AllowedFirstAuthFactors []string
+
 	// Clients are app clients created at New when absent from the store.
 	Clients []ClientConfig
 
@@ -250,6 +258,17 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if err := c.Messages.Validate(); err != nil {
 		return c, fmt.Errorf("userpool: config: Messages: %w", err)
+	}
+	if err := c.MFA.check(); err != nil {
+		return c, err
+	}
+	if len(c.AllowedFirstAuthFactors) == 0 {
+		c.AllowedFirstAuthFactors = []string{FirstFactorPassword}
+	}
+	for _, f := range c.AllowedFirstAuthFactors {
+		if f != FirstFactorPassword && f != FirstFactorEmailOTP && f != FirstFactorSMSOTP {
+			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %q is not PASSWORD, EMAIL_OTP or SMS_OTP", f)
+		}
 	}
 	if c.Clock == nil {
 		c.Clock = time.Now

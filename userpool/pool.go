@@ -15,6 +15,7 @@ import (
 
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/internal/seal"
+	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
 )
@@ -36,6 +37,8 @@ type UserPool struct {
 	keySealer   *seal.Sealer
 	clientSeal  *seal.Sealer
 	pageSeal    *seal.Sealer
+	mfaSeal     *seal.Sealer
+	totp        *mfa.TOTP
 	keysMu      sync.Mutex // serializes key loading and rotation
 	tok         atomic.Pointer[tokenState]
 	issuerValue string
@@ -92,6 +95,16 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if p.pageSeal, err = seal.New(cfg.Secret, "page-token "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.mfaSeal, err = seal.New(cfg.Secret, "mfa "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	issuer := cfg.MFA.TOTPIssuer
+	if issuer == "" {
+		issuer = cfg.Name
+	}
+	if p.totp, err = mfa.NewTOTP(mfa.TOTPConfig{Issuer: issuer, Random: p.random}); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if err := p.loadKeys(ctx, true); err != nil {

@@ -12,8 +12,8 @@ import (
 // AuthFlow is InitiateAuth's AuthFlow (cognito.md §2).
 type AuthFlow string
 
-// Auth flows. USER_SRP_AUTH, CUSTOM_AUTH and USER_AUTH arrive with their
-// issues; they are refused with InvalidParameterException until then.
+// Auth flows. USER_SRP_AUTH and CUSTOM_AUTH arrive with their issues; they
+// are refused with InvalidParameterException until then.
 const (
 	FlowUserPasswordAuth      AuthFlow = "USER_PASSWORD_AUTH"
 	FlowAdminUserPasswordAuth AuthFlow = "ADMIN_USER_PASSWORD_AUTH"
@@ -42,6 +42,9 @@ type InitiateAuthOutput struct {
 	ChallengeName        ChallengeName
 	ChallengeParameters  map[string]string
 	Session              string
+	// AvailableChallenges lists the first factors a USER_AUTH sign-in may
+	// choose (with SELECT_CHALLENGE).
+	AvailableChallenges []ChallengeName
 }
 
 // InitiateAuth starts a sign-in from an end user's device:
@@ -60,6 +63,8 @@ func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*Ini
 		return p.passwordAuth(ctx, c, in.AuthParameters)
 	case FlowRefreshTokenAuth, FlowRefreshToken:
 		return p.refreshAuth(ctx, c, in.AuthParameters)
+	case FlowUserAuth:
+		return p.userAuth(ctx, c, in.AuthParameters)
 	case FlowAdminUserPasswordAuth:
 		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
 	case "":
@@ -93,6 +98,8 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 		return p.passwordAuth(ctx, c, in.AuthParameters)
 	case FlowRefreshTokenAuth, FlowRefreshToken:
 		return p.refreshAuth(ctx, c, in.AuthParameters)
+	case FlowUserAuth:
+		return p.userAuth(ctx, c, in.AuthParameters)
 	case "":
 		return nil, invalidParam("Missing required parameter AuthFlow")
 	default:
@@ -165,9 +172,9 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if !ok {
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return nil, internalErr("lockout", err)
-	}
+	// The password was right. The attempt stays counted until the whole
+	// sign-in completes (finishSignIn clears it), so a second factor cannot
+	// be guessed behind a known password; an answer that ends here clears it.
 	if u.Enabled && u.Status == store.StatusForceChangePassword {
 		if !u.Password.ExpiresAt.IsZero() && !p.now().Before(u.Password.ExpiresAt) {
 			return nil, newErr(CodeNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
@@ -175,16 +182,15 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 		return p.newPasswordChallenge(ctx, c, u, login)
 	}
 	if err := p.signInAllowed(u); err != nil {
+		if cerr := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); cerr != nil {
+			return nil, internalErr("lockout", cerr)
+		}
 		return nil, err
 	}
 	if rehash {
 		p.upgradeHash(ctx, u, password)
 	}
-	res, err := p.startSession(ctx, c, u, []string{ScopeAdmin})
-	if err != nil {
-		return nil, err
-	}
-	return &InitiateAuthOutput{AuthenticationResult: res}, nil
+	return p.afterFirstFactor(ctx, c, u, login, params)
 }
 
 // signInAllowed maps a user's state to Cognito's answers after a correct

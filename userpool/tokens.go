@@ -25,12 +25,25 @@ type AuthenticationResult struct {
 	RefreshToken string // empty on refresh unless the client rotates
 	ExpiresIn    int32  // access-token lifetime in seconds
 	TokenType    string // "Bearer"
+	// NewDeviceMetadata names the device this sign-in created, when the
+	// pool tracks devices; confirm it with ConfirmDevice.
+	NewDeviceMetadata *NewDeviceMetadata
+}
+
+// NewDeviceMetadata is Cognito's NewDeviceMetadataType.
+type NewDeviceMetadata struct {
+	DeviceKey      string
+	DeviceGroupKey string
 }
 
 // startSession creates a refresh-token family for a fresh sign-in and
 // issues its first tokens.
-func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User, scopes []string) (*AuthenticationResult, error) {
+func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User, scopes []string, deviceKey string) (*AuthenticationResult, error) {
 	now := p.now()
+	deviceKey, newDevice, err := p.trackDevice(ctx, u, deviceKey)
+	if err != nil {
+		return nil, err
+	}
 	v := c.validity(p.cfg.Tokens)
 	famID, err := random.UUID(p.random)
 	if err != nil {
@@ -41,7 +54,7 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 		return nil, internalErr("sign in", err)
 	}
 	fam := store.RefreshFamily{PoolID: p.cfg.ID, ID: famID, Subject: u.Sub, ClientID: c.ID, Scopes: scopes,
-		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(v.Refresh)}
+		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(v.Refresh), DeviceKey: deviceKey}
 	res, err := p.mintTokens(ctx, c, u, fam, now)
 	if err != nil {
 		return nil, err
@@ -50,6 +63,7 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 		return nil, internalErr("store refresh token", err)
 	}
 	res.RefreshToken = refresh
+	res.NewDeviceMetadata = newDevice
 	return res, nil
 }
 

@@ -1,0 +1,284 @@
+package userpool
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// Remembered devices. Cognito proves a device with device SRP; until SRP
+// exists, Cupola uses a secret-based proof that never sends the secret: at
+// ConfirmDevice the client registers a verifier of its device secret
+// (mfa.DeviceVerifier), and at sign-in it answers DEVICE_PASSWORD_VERIFIER
+// with an HMAC over a fresh server nonce (mfa.DeviceProof). The verifier is
+// sealed at rest under the pool secret.
+
+// trackDevice returns the device key a new sign-in belongs to. With device
+// tracking on, a sign-in without a known DEVICE_KEY creates a device and
+// reports it as NewDeviceMetadata.
+func (p *UserPool) trackDevice(ctx context.Context, u store.User, deviceKey string) (string, *NewDeviceMetadata, error) {
+	if !p.cfg.Devices.Enabled {
+		return "", nil, nil
+	}
+	now := p.now()
+	if deviceKey != "" {
+		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, deviceKey)
+		if err == nil {
+			d.LastAuthenticated, d.UpdatedAt = now, now
+			if err := p.store.PutDevice(ctx, d); err != nil {
+				return "", nil, internalErr("device", err)
+			}
+			return d.Key, nil, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", nil, internalErr("device", err)
+		}
+	}
+	id, err := random.UUID(p.random)
+	if err != nil {
+		return "", nil, internalErr("device", err)
+	}
+	group, err := random.UUID(p.random)
+	if err != nil {
+		return "", nil, internalErr("device", err)
+	}
+	key := p.cfg.ID + "_" + id
+	if err := p.store.PutDevice(ctx, store.Device{PoolID: p.cfg.ID, Subject: u.Sub, Key: key,
+		CreatedAt: now, UpdatedAt: now, LastAuthenticated: now}); err != nil {
+		return "", nil, internalErr("device", err)
+	}
+	return key, &NewDeviceMetadata{DeviceKey: key, DeviceGroupKey: "-" + group}, nil
+}
+
+// DeviceType is a device as Cognito shows it.
+type DeviceType struct {
+	DeviceKey                   string
+	DeviceAttributes            []Attribute
+	DeviceCreateDate            time.Time
+	DeviceLastModifiedDate      time.Time
+	DeviceLastAuthenticatedDate time.Time
+	// DeviceRememberedStatus is "remembered" or "not_remembered".
+	DeviceRememberedStatus string
+}
+
+func deviceType(d store.Device) DeviceType {
+	status := "not_remembered"
+	if d.Remembered {
+		status = "remembered"
+	}
+	attrs := []Attribute{}
+	if d.Name != "" {
+		attrs = append(attrs, Attribute{Name: "device_name", Value: d.Name})
+	}
+	for k, v := range d.Attributes {
+		attrs = append(attrs, Attribute{Name: k, Value: v})
+	}
+	return DeviceType{DeviceKey: d.Key, DeviceAttributes: attrs, DeviceCreateDate: d.CreatedAt,
+		DeviceLastModifiedDate: d.UpdatedAt, DeviceLastAuthenticatedDate: d.LastAuthenticated, DeviceRememberedStatus: status}
+}
+
+// ConfirmDeviceInput registers a device's verifier.
+type ConfirmDeviceInput struct {
+	AccessToken string
+	DeviceKey   string
+	// DeviceVerifier is base64(mfa.DeviceVerifier(DeviceKey, secret)); the
+	// secret itself stays on the device.
+	DeviceVerifier string
+	DeviceName     string
+}
+
+// ConfirmDevice makes a tracked device able to prove itself later. It is
+// remembered at once unless the pool remembers devices only on the user's
+// request; then UserConfirmationNecessary is true and UpdateDeviceStatus
+// remembers it.
+func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (userConfirmationNecessary bool, err error) {
+	a, err := p.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return false, err
+	}
+	if !p.cfg.Devices.Enabled {
+		return false, invalidParam("Device tracking is not enabled for this pool.")
+	}
+	verifier, err := base64.StdEncoding.DecodeString(in.DeviceVerifier)
+	if err != nil || len(verifier) != 32 || len(in.DeviceName) > 1024 {
+		return false, invalidParam("DeviceVerifier must be base64 of 32 bytes and DeviceName at most 1024 characters")
+	}
+	d, err := p.device(ctx, a.user.Sub, in.DeviceKey)
+	if err != nil {
+		return false, err
+	}
+	if d.Key != a.claims.DeviceKey {
+		return false, newErr(CodeNotAuthorized, "A device can only be confirmed with a token issued to it.")
+	}
+	sealed, err := p.mfaSeal.Seal(p.random, verifier, []byte("device "+a.user.Sub+" "+d.Key))
+	if err != nil {
+		return false, internalErr("seal device verifier", err)
+	}
+	d.Verifier, d.Name, d.UpdatedAt = sealed, in.DeviceName, p.now()
+	d.Remembered = !p.cfg.Devices.OnlyRememberedOnUserPrompt
+	if err := p.store.PutDevice(ctx, d); err != nil {
+		return false, internalErr("confirm device", err)
+	}
+	return p.cfg.Devices.OnlyRememberedOnUserPrompt, nil
+}
+
+func (p *UserPool) device(ctx context.Context, sub, key string) (store.Device, error) {
+	if key == "" || len(key) > 128 {
+		return store.Device{}, invalidParam("DeviceKey is required")
+	}
+	d, err := p.store.GetDevice(ctx, p.cfg.ID, sub, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return d, newErr(CodeResourceNotFound, "Device not found.")
+	}
+	if err != nil {
+		return d, internalErr("device", err)
+	}
+	return d, nil
+}
+
+// GetDevice returns one of the signed-in user's devices.
+func (p *UserPool) GetDevice(ctx context.Context, accessToken, deviceKey string) (*DeviceType, error) {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return p.getDevice(ctx, a.user.Sub, deviceKey)
+}
+
+// AdminGetDevice returns one of a user's devices.
+func (p *UserPool) AdminGetDevice(ctx context.Context, username, deviceKey string) (*DeviceType, error) {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	return p.getDevice(ctx, u.Sub, deviceKey)
+}
+
+func (p *UserPool) getDevice(ctx context.Context, sub, key string) (*DeviceType, error) {
+	d, err := p.device(ctx, sub, key)
+	if err != nil {
+		return nil, err
+	}
+	t := deviceType(d)
+	return &t, nil
+}
+
+// ListDevicesOutput is a page of devices.
+type ListDevicesOutput struct {
+	Devices         []DeviceType
+	PaginationToken string
+}
+
+// ListDevices lists the signed-in user's devices (limit 1–60, zero 60).
+func (p *UserPool) ListDevices(ctx context.Context, accessToken string, limit int, paginationToken string) (*ListDevicesOutput, error) {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return p.listDevices(ctx, a.user.Sub, limit, paginationToken)
+}
+
+// AdminListDevices lists a user's devices.
+func (p *UserPool) AdminListDevices(ctx context.Context, username string, limit int, paginationToken string) (*ListDevicesOutput, error) {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	return p.listDevices(ctx, u.Sub, limit, paginationToken)
+}
+
+func (p *UserPool) listDevices(ctx context.Context, sub string, limit int, token string) (*ListDevicesOutput, error) {
+	limit, err := pageLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	kind := "devices:" + sub
+	_, after, err := p.decodePage(kind, token)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := p.store.ListDevices(ctx, p.cfg.ID, sub, after, limit+1)
+	if err != nil {
+		return nil, internalErr("list devices", err)
+	}
+	out := &ListDevicesOutput{}
+	if len(ds) > limit {
+		ds = ds[:limit]
+		if out.PaginationToken, err = p.encodePage(kind, "", ds[limit-1].Key); err != nil {
+			return nil, err
+		}
+	}
+	for _, d := range ds {
+		out.Devices = append(out.Devices, deviceType(d))
+	}
+	return out, nil
+}
+
+// UpdateDeviceStatus remembers ("remembered") or forgets
+// ("not_remembered") one of the signed-in user's devices.
+func (p *UserPool) UpdateDeviceStatus(ctx context.Context, accessToken, deviceKey, status string) error {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	return p.updateDeviceStatus(ctx, a.user.Sub, deviceKey, status)
+}
+
+// AdminUpdateDeviceStatus is UpdateDeviceStatus by username.
+func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, username, deviceKey, status string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	return p.updateDeviceStatus(ctx, u.Sub, deviceKey, status)
+}
+
+func (p *UserPool) updateDeviceStatus(ctx context.Context, sub, key, status string) error {
+	if status != "remembered" && status != "not_remembered" {
+		return invalidParam("DeviceRememberedStatus must be remembered or not_remembered")
+	}
+	d, err := p.device(ctx, sub, key)
+	if err != nil {
+		return err
+	}
+	if status == "remembered" && len(d.Verifier) == 0 {
+		return invalidParam("Confirm the device before remembering it.")
+	}
+	d.Remembered, d.UpdatedAt = status == "remembered", p.now()
+	if err := p.store.PutDevice(ctx, d); err != nil {
+		return internalErr("update device", err)
+	}
+	return nil
+}
+
+// ForgetDevice deletes one of the signed-in user's devices.
+func (p *UserPool) ForgetDevice(ctx context.Context, accessToken, deviceKey string) error {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return err
+	}
+	return p.forgetDevice(ctx, a.user.Sub, deviceKey)
+}
+
+// AdminForgetDevice deletes one of a user's devices.
+func (p *UserPool) AdminForgetDevice(ctx context.Context, username, deviceKey string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	return p.forgetDevice(ctx, u.Sub, deviceKey)
+}
+
+func (p *UserPool) forgetDevice(ctx context.Context, sub, key string) error {
+	if _, err := p.device(ctx, sub, key); err != nil {
+		return err
+	}
+	if err := p.store.DeleteDevice(ctx, p.cfg.ID, sub, key); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("forget device", err)
+	}
+	return nil
+}

@@ -1,0 +1,368 @@
+package userpool
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+
+	"github.com/cupola-auth/cupola/message"
+	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// afterFirstFactor runs once a user proved their first factor (password,
+// new password): it asks for the second factor the pool and the user call
+// for, or lets a remembered device prove itself instead, or issues tokens.
+func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.User, login string, params map[string]string) (*InitiateAuthOutput, error) {
+	deviceKey := params["DEVICE_KEY"]
+	if len(deviceKey) > 128 {
+		return nil, invalidParam("DEVICE_KEY is too long")
+	}
+	if p.cfg.MFA.Mode == MFAOff {
+		return p.finishSignIn(ctx, c, u, deviceKey)
+	}
+	factors := p.userFactors(u)
+	if len(factors) == 0 && p.cfg.MFA.Mode == MFAOptional {
+		return p.finishSignIn(ctx, c, u, deviceKey)
+	}
+	if deviceKey != "" && p.cfg.Devices.Enabled && p.cfg.Devices.SkipMFAOnRememberedDevice {
+		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, deviceKey)
+		if err == nil && d.Remembered && len(d.Verifier) > 0 {
+			return p.deviceChallenge(ctx, c, u, login, deviceKey)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, internalErr("device", err)
+		}
+	}
+	return p.mfaChallenge(ctx, c, u, challengeState{Username: login, DeviceKey: deviceKey}, factors)
+}
+
+// finishSignIn issues the tokens of a completed sign-in.
+func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User, deviceKey string) (*InitiateAuthOutput, error) {
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+		return nil, internalErr("lockout", err)
+	}
+	res, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey)
+	if err != nil {
+		return nil, err
+	}
+	return &InitiateAuthOutput{AuthenticationResult: res}, nil
+}
+
+// userFactors lists the second factors the pool offers and u can use.
+func (p *UserPool) userFactors(u store.User) []string {
+	var out []string
+	m := u.MFA
+	if p.cfg.MFA.allows(FactorTOTP) && m.TOTPEnabled && m.TOTPVerified && len(m.TOTPSecret) > 0 {
+		out = append(out, FactorTOTP)
+	}
+	if p.cfg.MFA.allows(FactorSMS) && m.SMSEnabled && p.verified(u, "phone_number") {
+		out = append(out, FactorSMS)
+	}
+	if p.cfg.MFA.allows(FactorEmail) && m.EmailEnabled && p.verified(u, "email") {
+		out = append(out, FactorEmail)
+	}
+	return out
+}
+
+func (p *UserPool) verified(u store.User, attr string) bool {
+	return u.Attributes[attr] != "" && u.Attributes[verifiedFlags[attr]] == "true"
+}
+
+// mfaChallenge asks for the second factor: the only or preferred one,
+// SELECT_MFA_TYPE when there is a choice, or MFA_SETUP when MFA is
+// required and the user has none yet.
+func (p *UserPool) mfaChallenge(ctx context.Context, c *appClient, u store.User, st challengeState, factors []string) (*InitiateAuthOutput, error) {
+	if len(factors) == 0 {
+		switch {
+		case p.cfg.MFA.allows(FactorSMS) && p.verified(u, "phone_number"):
+			factors = []string{FactorSMS}
+		case p.cfg.MFA.allows(FactorEmail) && p.verified(u, "email"):
+			factors = []string{FactorEmail}
+		case p.cfg.MFA.allows(FactorTOTP):
+			session, err := p.newChallenge(ctx, c, u.Sub, ChallengeMFASetup, st)
+			if err != nil {
+				return nil, err
+			}
+			setup, _ := json.Marshal([]string{FactorTOTP})
+			return &InitiateAuthOutput{ChallengeName: ChallengeMFASetup, Session: session,
+				ChallengeParameters: map[string]string{"MFAS_CAN_SETUP": string(setup), "USER_ID_FOR_SRP": u.Username}}, nil
+		default:
+			return nil, newErr(CodeInvalidUserPoolConfig, "MFA is required but the user has no factor the pool can set up.")
+		}
+	}
+	if len(factors) == 1 {
+		return p.factorChallenge(ctx, c, u, factors[0], st)
+	}
+	for _, f := range factors {
+		if f == u.MFA.Preferred {
+			return p.factorChallenge(ctx, c, u, f, st)
+		}
+	}
+	st.Choices = factors
+	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeSelectMFAType, st)
+	if err != nil {
+		return nil, err
+	}
+	choose, _ := json.Marshal(factors)
+	return &InitiateAuthOutput{ChallengeName: ChallengeSelectMFAType, Session: session,
+		ChallengeParameters: map[string]string{"MFAS_CAN_CHOOSE": string(choose), "USER_ID_FOR_SRP": u.Username}}, nil
+}
+
+// factorChallenge asks for one second factor.
+func (p *UserPool) factorChallenge(ctx context.Context, c *appClient, u store.User, factor string, st challengeState) (*InitiateAuthOutput, error) {
+	st.Choices, st.Attempts = nil, 0
+	switch factor {
+	case FactorTOTP:
+		session, err := p.newChallenge(ctx, c, u.Sub, ChallengeSoftwareTokenMFA, st)
+		if err != nil {
+			return nil, err
+		}
+		return &InitiateAuthOutput{ChallengeName: ChallengeSoftwareTokenMFA, Session: session, ChallengeParameters: map[string]string{
+			"USER_ID_FOR_SRP": u.Username, "FRIENDLY_DEVICE_NAME": u.MFA.TOTPDeviceName}}, nil
+	case FactorSMS:
+		return p.codeChallenge(ctx, c, u, ChallengeSMSMFA, "phone_number", st)
+	case FactorEmail:
+		return p.codeChallenge(ctx, c, u, ChallengeEmailOTP, "email", st)
+	}
+	return nil, invalidParam("unknown factor " + sanitize(factor))
+}
+
+// codeChallenge texts or emails a one-time code and opens the session that
+// holds its hash. The code lives as long as the session.
+func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User, name ChallengeName, attr string, st challengeState) (*InitiateAuthOutput, error) {
+	code, err := mfa.NewOTP(p.random)
+	if err != nil {
+		return nil, internalErr("one-time code", err)
+	}
+	st.CodeHash = mfa.HashOTP(p.codeKey, u.Sub+"|"+string(name), code)
+	session, err := p.newChallenge(ctx, c, u.Sub, name, st)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.deliver(ctx, message.KindAuthentication, attr, u.Attributes[attr], message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
+	if err != nil {
+		return nil, err
+	}
+	return &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
+		"CODE_DELIVERY_DELIVERY_MEDIUM": d.DeliveryMedium, "CODE_DELIVERY_DESTINATION": d.Destination, "USER_ID_FOR_SRP": u.Username}}, nil
+}
+
+// countMFAAttempt counts a second-factor answer toward the account lockout,
+// as a password attempt is.
+func (p *UserPool) countMFAAttempt(ctx context.Context, sub string) error {
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, sub, p.now(), p.cfg.Lockout)
+	if err != nil {
+		return internalErr("lockout", err)
+	}
+	if !att.Allowed {
+		return newErr(CodeNotAuthorized, msgAttemptsExceeded)
+	}
+	return nil
+}
+
+// respondTOTP checks SOFTWARE_TOKEN_MFA_CODE: an authenticator code (each
+// time step accepted once, enforced by compare-and-swap in the store) or
+// one of the user's recovery codes.
+func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	r := in.ChallengeResponses
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSoftwareTokenMFA)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.challengeUser(ctx, c, s, st, r)
+	if err != nil {
+		if errors.Is(err, ErrInvalidParameter) {
+			restore()
+		}
+		return nil, err
+	}
+	code := r["SOFTWARE_TOKEN_MFA_CODE"]
+	if code == "" || len(code) > 64 {
+		restore()
+		return nil, invalidParam("Missing or malformed SOFTWARE_TOKEN_MFA_CODE")
+	}
+	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		return nil, err
+	}
+	if err := p.checkSecondFactorCode(ctx, u, code); err != nil {
+		if errors.Is(err, ErrCodeMismatch) {
+			return nil, p.wrongAnswer(ctx, s, st)
+		}
+		return nil, err
+	}
+	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+}
+
+// checkSecondFactorCode accepts a TOTP code for a step after the last one
+// used, or an unused recovery code; either is then spent.
+func (p *UserPool) checkSecondFactorCode(ctx context.Context, u store.User, code string) error {
+	mismatch := newErr(CodeCodeMismatch, "Invalid code received for user")
+	if len(code) > 6 {
+		hashes := u.MFA.RecoveryCodes
+		i := mfa.MatchRecoveryCode(p.codeKey, code, hashes)
+		if i < 0 {
+			return mismatch
+		}
+		spent := hashes[i]
+		_, err := p.modifyUser(ctx, "recovery code", u.Sub, func(u *store.User) error {
+			for j, h := range u.MFA.RecoveryCodes {
+				if string(h) == string(spent) {
+					u.MFA.RecoveryCodes = append(u.MFA.RecoveryCodes[:j:j], u.MFA.RecoveryCodes[j+1:]...)
+					return nil
+				}
+			}
+			return mismatch // spent by a concurrent sign-in
+		})
+		if err == nil {
+			p.log.InfoContext(ctx, "recovery code used", "sub", u.Sub, "left", len(hashes)-1)
+		}
+		return err
+	}
+	secret, err := p.mfaSeal.Open(u.MFA.TOTPSecret, []byte("totp "+u.Sub))
+	if err != nil {
+		return internalErr("open totp secret", err)
+	}
+	step, err := p.totp.Verify(secret, code, p.now(), u.MFA.TOTPLastStep)
+	if errors.Is(err, mfa.ErrReplayed) {
+		p.log.WarnContext(ctx, "totp code replayed", "sub", u.Sub)
+		return mismatch
+	}
+	if err != nil {
+		return mismatch
+	}
+	_, err = p.modifyUser(ctx, "totp step", u.Sub, func(u *store.User) error {
+		if u.MFA.TOTPLastStep >= step {
+			p.log.WarnContext(ctx, "totp code replayed", "sub", u.Sub)
+			return mismatch
+		}
+		u.MFA.TOTPLastStep = step
+		return nil
+	})
+	return err
+}
+
+// respondCode checks an emailed or texted code (SMS_MFA, EMAIL_OTP as a
+// second factor, and EMAIL_OTP/SMS_OTP as a USER_AUTH first factor).
+func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	r := in.ChallengeResponses
+	key := map[ChallengeName]string{ChallengeSMSMFA: "SMS_MFA_CODE", ChallengeEmailOTP: "EMAIL_OTP_CODE", ChallengeSMSOTP: "SMS_OTP_CODE"}[in.ChallengeName]
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, in.ChallengeName)
+	if err != nil {
+		return nil, err
+	}
+	code := r[key]
+	if code == "" || len(code) > 16 {
+		restore()
+		return nil, invalidParam("Missing or malformed " + key)
+	}
+	if st.Decoy {
+		return nil, p.wrongAnswer(ctx, s, st)
+	}
+	u, err := p.challengeUser(ctx, c, s, st, r)
+	if err != nil {
+		if errors.Is(err, ErrInvalidParameter) {
+			restore()
+		}
+		return nil, err
+	}
+	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		return nil, err
+	}
+	if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
+		return nil, p.wrongAnswer(ctx, s, st)
+	}
+	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+}
+
+// respondSelectMFA takes the factor the user chose.
+func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSelectMFAType)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+	if err != nil {
+		if errors.Is(err, ErrInvalidParameter) {
+			restore()
+		}
+		return nil, err
+	}
+	answer := in.ChallengeResponses["ANSWER"]
+	for _, f := range st.Choices {
+		if f == answer {
+			return p.factorChallenge(ctx, c, u, f, st)
+		}
+	}
+	restore()
+	return nil, invalidParam("ANSWER must be one of MFAS_CAN_CHOOSE")
+}
+
+// respondMFASetup completes MFA_SETUP once VerifySoftwareToken succeeded
+// with the setup Session.
+func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+	if err != nil {
+		if errors.Is(err, ErrInvalidParameter) {
+			restore()
+		}
+		return nil, err
+	}
+	if !st.SetupDone {
+		restore()
+		return nil, invalidParam("Set up the software token (AssociateSoftwareToken, VerifySoftwareToken) with this session first")
+	}
+	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+}
+
+// deviceChallenge asks a remembered device to prove its secret over a
+// fresh nonce (Cupola's stand-in for Cognito's device SRP).
+func (p *UserPool) deviceChallenge(ctx context.Context, c *appClient, u store.User, login, deviceKey string) (*InitiateAuthOutput, error) {
+	nonce, err := mfa.NewNonce(p.random)
+	if err != nil {
+		return nil, internalErr("device nonce", err)
+	}
+	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeDevicePasswordVerifier, challengeState{Username: login, DeviceKey: deviceKey, Nonce: nonce})
+	if err != nil {
+		return nil, err
+	}
+	return &InitiateAuthOutput{ChallengeName: ChallengeDevicePasswordVerifier, Session: session, ChallengeParameters: map[string]string{
+		"DEVICE_KEY": deviceKey, "NONCE": base64.StdEncoding.EncodeToString(nonce), "USERNAME": u.Username}}, nil
+}
+
+// respondDevice checks a device's PROOF; a remembered device that proves
+// its secret skips the second factor.
+func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeDevicePasswordVerifier)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+	if err != nil {
+		if errors.Is(err, ErrInvalidParameter) {
+			restore()
+		}
+		return nil, err
+	}
+	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		return nil, err
+	}
+	refused := newErr(CodeNotAuthorized, "Device proof is invalid.")
+	d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, st.DeviceKey)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, refused
+	}
+	if err != nil {
+		return nil, internalErr("device", err)
+	}
+	verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
+	if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses["PROOF"]) {
+		return nil, refused
+	}
+	return p.finishSignIn(ctx, c, u, d.Key)
+}

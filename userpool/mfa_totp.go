@@ -1,0 +1,332 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// recoveryCodeCount is how many recovery codes a set holds.
+const recoveryCodeCount = 10
+
+// AssociateSoftwareTokenInput names the user by an access token, or by the
+// Session of an MFA_SETUP challenge.
+type AssociateSoftwareTokenInput struct {
+	AccessToken string
+	Session     string
+	// ClientID is required with Session (the session is bound to it).
+	ClientID string
+}
+
+// AssociateSoftwareTokenOutput carries the new authenticator secret. Cupola
+// adds the otpauth:// URI and its QR code.
+type AssociateSoftwareTokenOutput struct {
+	SecretCode string
+	Session    string
+	URI        string
+	QRCodePNG  []byte
+}
+
+// AssociateSoftwareToken starts TOTP set-up: a new secret (160 bits) that
+// replaces any existing authenticator only once VerifySoftwareToken
+// proves the user's app has it.
+func (p *UserPool) AssociateSoftwareToken(ctx context.Context, in AssociateSoftwareTokenInput) (*AssociateSoftwareTokenOutput, error) {
+	if (in.AccessToken == "") == (in.Session == "") {
+		return nil, invalidParam("Give exactly one of AccessToken and Session")
+	}
+	if !p.cfg.MFA.allows(FactorTOTP) {
+		return nil, newErr(CodeInvalidParameter, "Software token MFA is not enabled for this pool.")
+	}
+	if in.AccessToken != "" {
+		a, err := p.authenticate(ctx, in.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		enr, sealed, err := p.enrollTOTP(a.user)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.modifyUser(ctx, "associate software token", a.user.Sub, func(u *store.User) error {
+			u.MFA.TOTPPending = sealed
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		return &AssociateSoftwareTokenOutput{SecretCode: enr.Secret, URI: enr.URI, QRCodePNG: enr.PNG}, nil
+	}
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	s, st, _, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
+	if err != nil {
+		return nil, err
+	}
+	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
+	if err != nil {
+		return nil, newErr(CodeNotAuthorized, msgSessionExpired)
+	}
+	enr, sealed, err := p.enrollTOTP(u)
+	if err != nil {
+		return nil, err
+	}
+	st.Pending, st.SetupDone, st.Attempts = sealed, false, 0
+	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeMFASetup, st)
+	if err != nil {
+		return nil, err
+	}
+	return &AssociateSoftwareTokenOutput{SecretCode: enr.Secret, Session: session, URI: enr.URI, QRCodePNG: enr.PNG}, nil
+}
+
+func (p *UserPool) enrollTOTP(u store.User) (mfa.Enrollment, []byte, error) {
+	account := u.Username
+	if e := u.Attributes["email"]; e != "" {
+		account = e
+	}
+	enr, secret, err := p.totp.Enroll(account)
+	if err != nil {
+		return enr, nil, internalErr("totp enrolment", err)
+	}
+	sealed, err := p.mfaSeal.Seal(p.random, secret, []byte("totp "+u.Sub))
+	if err != nil {
+		return enr, nil, internalErr("seal totp secret", err)
+	}
+	return enr, sealed, nil
+}
+
+// VerifySoftwareTokenInput is VerifySoftwareToken's request.
+type VerifySoftwareTokenInput struct {
+	AccessToken        string
+	Session            string
+	ClientID           string // required with Session
+	UserCode           string
+	FriendlyDeviceName string
+}
+
+// VerifySoftwareTokenOutput reports SUCCESS, with the Session to answer
+// MFA_SETUP with (Session flow), and the user's new recovery codes, shown
+// once.
+type VerifySoftwareTokenOutput struct {
+	Status        string
+	Session       string
+	RecoveryCodes []string
+}
+
+// VerifySoftwareToken checks a code from the user's authenticator against
+// the associated secret and, if it matches, makes TOTP the user's enabled
+// (and, if none was, preferred) factor and issues a fresh set of recovery
+// codes.
+func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTokenInput) (*VerifySoftwareTokenOutput, error) {
+	if (in.AccessToken == "") == (in.Session == "") {
+		return nil, invalidParam("Give exactly one of AccessToken and Session")
+	}
+	if len(in.UserCode) != 6 || len(in.FriendlyDeviceName) > 128 {
+		return nil, invalidParam("UserCode must be 6 digits and FriendlyDeviceName at most 128 characters")
+	}
+	if in.AccessToken != "" {
+		a, err := p.authenticate(ctx, in.AccessToken)
+		if err != nil {
+			return nil, err
+		}
+		if len(a.user.MFA.TOTPPending) == 0 {
+			return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken first.")
+		}
+		codes, err := p.enableTOTP(ctx, a.user.Sub, a.user.MFA.TOTPPending, in.UserCode, in.FriendlyDeviceName)
+		if err != nil {
+			return nil, err
+		}
+		return &VerifySoftwareTokenOutput{Status: "SUCCESS", RecoveryCodes: codes}, nil
+	}
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	s, st, _, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
+	if err != nil {
+		return nil, err
+	}
+	if len(st.Pending) == 0 {
+		return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
+	}
+	if err := p.countMFAAttempt(ctx, s.Subject); err != nil {
+		return nil, err
+	}
+	codes, err := p.enableTOTP(ctx, s.Subject, st.Pending, in.UserCode, in.FriendlyDeviceName)
+	if errors.Is(err, ErrCodeMismatch) {
+		return nil, p.wrongAnswer(ctx, s, st)
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.SetupDone, st.Pending, st.Attempts = true, nil, 0
+	session, err := p.newChallenge(ctx, c, s.Subject, ChallengeMFASetup, st)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifySoftwareTokenOutput{Status: "SUCCESS", Session: session, RecoveryCodes: codes}, nil
+}
+
+// enableTOTP verifies code against the sealed pending secret and makes it
+// the user's authenticator.
+func (p *UserPool) enableTOTP(ctx context.Context, sub string, sealed []byte, code, deviceName string) ([]string, error) {
+	secret, err := p.mfaSeal.Open(sealed, []byte("totp "+sub))
+	if err != nil {
+		return nil, internalErr("open totp secret", err)
+	}
+	step, err := p.totp.Verify(secret, code, p.now(), 0)
+	if err != nil {
+		return nil, newErr(CodeCodeMismatch, "Code mismatch and fail enable Software Token MFA")
+	}
+	rc, err := mfa.NewRecoveryCodes(p.random, p.codeKey, recoveryCodeCount)
+	if err != nil {
+		return nil, internalErr("recovery codes", err)
+	}
+	_, err = p.modifyUser(ctx, "verify software token", sub, func(u *store.User) error {
+		u.MFA.TOTPSecret, u.MFA.TOTPPending = sealed, nil
+		u.MFA.TOTPVerified, u.MFA.TOTPEnabled = true, true
+		u.MFA.TOTPLastStep, u.MFA.TOTPDeviceName = step, deviceName
+		if u.MFA.Preferred == "" {
+			u.MFA.Preferred = FactorTOTP
+		}
+		u.MFA.RecoveryCodes = rc.Hashes
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rc.Codes, nil
+}
+
+// GenerateRecoveryCodes replaces the signed-in user's recovery codes with a
+// new set of ten, shown once; the old set stops working.
+func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, accessToken string) ([]string, error) {
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	if !a.user.MFA.TOTPVerified {
+		return nil, invalidParam("Recovery codes need a verified software token.")
+	}
+	rc, err := mfa.NewRecoveryCodes(p.random, p.codeKey, recoveryCodeCount)
+	if err != nil {
+		return nil, internalErr("recovery codes", err)
+	}
+	if _, err := p.modifyUser(ctx, "recovery codes", a.user.Sub, func(u *store.User) error {
+		u.MFA.RecoveryCodes = rc.Hashes
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	return rc.Codes, nil
+}
+
+// MFASettings enables a factor and marks it preferred (Cognito's
+// *MfaSettingsType). A nil *MFASettings leaves the factor as it is.
+type MFASettings struct {
+	Enabled      bool
+	PreferredMfa bool
+}
+
+// SetUserMFAPreferenceInput is SetUserMFAPreference's request.
+type SetUserMFAPreferenceInput struct {
+	AccessToken              string
+	SoftwareTokenMfaSettings *MFASettings
+	SMSMfaSettings           *MFASettings
+	EmailMfaSettings         *MFASettings
+}
+
+// SetUserMFAPreference enables, disables and orders the signed-in user's
+// factors.
+func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPreferenceInput) error {
+	a, err := p.authenticate(ctx, in.AccessToken)
+	if err != nil {
+		return err
+	}
+	return p.setMFAPreference(ctx, a.user.Sub, in)
+}
+
+// AdminSetUserMFAPreference is SetUserMFAPreference by username.
+func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, username string, in SetUserMFAPreferenceInput) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	return p.setMFAPreference(ctx, u.Sub, in)
+}
+
+func (p *UserPool) setMFAPreference(ctx context.Context, sub string, in SetUserMFAPreferenceInput) error {
+	settings := []struct {
+		factor string
+		s      *MFASettings
+	}{{FactorTOTP, in.SoftwareTokenMfaSettings}, {FactorSMS, in.SMSMfaSettings}, {FactorEmail, in.EmailMfaSettings}}
+	preferred := 0
+	for _, x := range settings {
+		if x.s == nil {
+			continue
+		}
+		if x.s.PreferredMfa {
+			preferred++
+			if !x.s.Enabled {
+				return invalidParam("A preferred factor must be enabled")
+			}
+		}
+		if x.s.Enabled && !p.cfg.MFA.allows(x.factor) {
+			return invalidParam(x.factor + " is not enabled for this pool")
+		}
+	}
+	if preferred > 1 {
+		return invalidParam("Only one factor can be preferred")
+	}
+	_, err := p.modifyUser(ctx, "set mfa preference", sub, func(u *store.User) error {
+		for _, x := range settings {
+			if x.s == nil {
+				continue
+			}
+			switch x.factor {
+			case FactorTOTP:
+				if x.s.Enabled && !u.MFA.TOTPVerified {
+					return newErr(CodeInvalidParameter, "User has not verified software token mfa")
+				}
+				u.MFA.TOTPEnabled = x.s.Enabled
+			case FactorSMS:
+				if x.s.Enabled && u.Attributes["phone_number"] == "" {
+					return invalidParam("User has no phone_number for SMS MFA")
+				}
+				u.MFA.SMSEnabled = x.s.Enabled
+			case FactorEmail:
+				if x.s.Enabled && u.Attributes["email"] == "" {
+					return invalidParam("User has no email for email MFA")
+				}
+				u.MFA.EmailEnabled = x.s.Enabled
+			}
+			if x.s.PreferredMfa {
+				u.MFA.Preferred = x.factor
+			} else if u.MFA.Preferred == x.factor && !x.s.Enabled {
+				u.MFA.Preferred = ""
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// AdminDeleteSoftwareToken removes a user's authenticator and recovery
+// codes (a lost phone). The user signs in with another factor, or sets TOTP
+// up again when the pool requires MFA.
+func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, username string) error {
+	u, err := p.adminUser(ctx, username)
+	if err != nil {
+		return err
+	}
+	_, err = p.modifyUser(ctx, "delete software token", u.Sub, func(u *store.User) error {
+		u.MFA.TOTPSecret, u.MFA.TOTPPending, u.MFA.RecoveryCodes = nil, nil, nil
+		u.MFA.TOTPVerified, u.MFA.TOTPEnabled, u.MFA.TOTPLastStep, u.MFA.TOTPDeviceName = false, false, 0, ""
+		if u.MFA.Preferred == FactorTOTP {
+			u.MFA.Preferred = ""
+		}
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,143 @@
+package userpool
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/store"
+)
+
+// userAuth is InitiateAuth's USER_AUTH: choice-based sign-in with the
+// first factors the pool allows (PASSWORD, EMAIL_OTP, SMS_OTP). A
+// PREFERRED_CHALLENGE the user can use is started at once; otherwise the
+// answer is SELECT_CHALLENGE with AvailableChallenges. Codes go only to a
+// verified email or phone number. Unknown users get the same answers
+// (with existence errors prevented), and every code they type is wrong.
+func (p *UserPool) userAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
+	if !c.allows(AllowUserAuth) {
+		return nil, invalidParam("USER_AUTH flow not enabled for this client")
+	}
+	login := params["USERNAME"]
+	if err := checkLogin(login); err != nil {
+		return nil, err
+	}
+	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
+		return nil, err
+	}
+	preferred := params["PREFERRED_CHALLENGE"]
+	if preferred == FirstFactorPassword && params["PASSWORD"] != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
+		return p.passwordAuth(ctx, c, params)
+	}
+	u, err := p.findUser(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internalErr("find user", err)
+	}
+	known := err == nil
+	if !known && !c.preventsExistenceErrors() {
+		return nil, newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	st := challengeState{Username: login, DeviceKey: params["DEVICE_KEY"], Decoy: !known}
+	available := p.firstFactors(u, known)
+	sub := u.Sub
+	if !known {
+		if sub, err = random.UUID(p.random); err != nil {
+			return nil, internalErr("user auth", err)
+		}
+	}
+	if preferred != "" && slices.Contains(available, preferred) && preferred != FirstFactorPassword {
+		return p.firstFactorCode(ctx, c, u, sub, preferred, st)
+	}
+	st.Choices = available
+	session, err := p.newChallenge(ctx, c, sub, ChallengeSelectChallenge, st)
+	if err != nil {
+		return nil, err
+	}
+	out := &InitiateAuthOutput{ChallengeName: ChallengeSelectChallenge, Session: session, ChallengeParameters: map[string]string{}}
+	for _, f := range available {
+		out.AvailableChallenges = append(out.AvailableChallenges, ChallengeName(f))
+	}
+	return out, nil
+}
+
+// firstFactors lists what the user may sign in with. For an unknown user
+// it lists what a typical user would have, so the answer reveals nothing.
+func (p *UserPool) firstFactors(u store.User, known bool) []string {
+	var out []string
+	for _, f := range p.cfg.AllowedFirstAuthFactors {
+		switch {
+		case f == FirstFactorPassword && (!known || u.Password.Hash != ""):
+			out = append(out, f)
+		case f == FirstFactorEmailOTP && p.cfg.EmailSender != nil && (!known || p.verified(u, "email")):
+			out = append(out, f)
+		case f == FirstFactorSMSOTP && p.cfg.SMSSender != nil && (!known || p.verified(u, "phone_number")):
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// firstFactorCode sends a sign-in code (EMAIL_OTP, SMS_OTP). Sends are
+// throttled per user, since no password gates them.
+func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*InitiateAuthOutput, error) {
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+sub, p.now(), p.cfg.CodeSendLimit)
+	if err != nil {
+		return nil, internalErr("throttle code", err)
+	}
+	if !att.Allowed {
+		return nil, newErr(CodeLimitExceeded, msgLimit)
+	}
+	name, attr := ChallengeEmailOTP, "email"
+	if factor == FirstFactorSMSOTP {
+		name, attr = ChallengeSMSOTP, "phone_number"
+	}
+	st.Choices = nil
+	if st.Decoy {
+		session, err := p.newChallenge(ctx, c, sub, name, st)
+		if err != nil {
+			return nil, err
+		}
+		d := p.simulatedDelivery(st.Username)
+		return &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
+			"CODE_DELIVERY_DELIVERY_MEDIUM": d.DeliveryMedium, "CODE_DELIVERY_DESTINATION": d.Destination}}, nil
+	}
+	if err := p.signInAllowed(u); err != nil {
+		return nil, err
+	}
+	return p.codeChallenge(ctx, c, u, name, attr, st)
+}
+
+// respondSelectChallenge takes the first factor chosen under SELECT_CHALLENGE:
+// PASSWORD (with PASSWORD in the same answer), EMAIL_OTP or SMS_OTP.
+func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+	r := in.ChallengeResponses
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSelectChallenge)
+	if err != nil {
+		return nil, err
+	}
+	answer := r["ANSWER"]
+	if !slices.Contains(st.Choices, answer) {
+		restore()
+		return nil, invalidParam("ANSWER must be one of AvailableChallenges")
+	}
+	if r["USERNAME"] != st.Username {
+		restore()
+		return nil, invalidParam("USERNAME does not match the session")
+	}
+	if answer == FirstFactorPassword {
+		if r["PASSWORD"] == "" {
+			restore()
+			return nil, invalidParam("Missing required parameter PASSWORD")
+		}
+		return p.passwordAuth(ctx, c, map[string]string{"USERNAME": st.Username, "PASSWORD": r["PASSWORD"],
+			"SECRET_HASH": r["SECRET_HASH"], "DEVICE_KEY": st.DeviceKey})
+	}
+	var u store.User
+	if !st.Decoy {
+		if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
+			return nil, err
+		}
+	}
+	return p.firstFactorCode(ctx, c, u, s.Subject, answer, st)
+}
