@@ -19,7 +19,21 @@ func cloneBytes(b []byte) []byte {
 func cloneUser(u store.User) store.User {
 	u.Attributes = maps.Clone(u.Attributes)
 	u.Aliases = maps.Clone(u.Aliases)
+	u.MFA.TOTPSecret = cloneBytes(u.MFA.TOTPSecret)
+	if u.MFA.RecoveryCodes != nil {
+		codes := make([][]byte, len(u.MFA.RecoveryCodes))
+		for i, c := range u.MFA.RecoveryCodes {
+			codes[i] = cloneBytes(c)
+		}
+		u.MFA.RecoveryCodes = codes
+	}
 	return u
+}
+
+func cloneDevice(d store.Device) store.Device {
+	d.Verifier = cloneBytes(d.Verifier)
+	d.Attributes = maps.Clone(d.Attributes)
+	return d
 }
 
 func cloneClient(c store.Client) store.Client {

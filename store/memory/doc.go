@@ -9,7 +9,8 @@
 // and out, code hashes are compared in constant time, and times are kept
 // exactly as given. ListUsers scans the pool's users and sorts the matches
 // by (store.SearchKey, sub): its cost grows with the pool, which a test
-// store can afford; the SQL stores answer it from an index.
+// store can afford; the SQL stores answer it from an index. ListDevices
+// and DeleteUser likewise scan every device of the store.
 //
 //	s := memory.New()
 //	u, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: sub, Username: "alice", UsernameKey: "alice"})

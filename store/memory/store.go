@@ -25,6 +25,7 @@ type Store struct {
 
 	clients  map[poolKey]store.Client
 	servers  map[poolKey]store.ResourceServer // by identifier
+	devices  map[deviceKey]store.Device
 	codes    map[codeKey]store.Code
 	sessions map[poolKey]store.AuthSession
 
@@ -54,6 +55,7 @@ func New() *Store {
 		members:   make(map[memberKey]struct{}),
 		clients:   make(map[poolKey]store.Client),
 		servers:   make(map[poolKey]store.ResourceServer),
+		devices:   make(map[deviceKey]store.Device),
 		codes:     make(map[codeKey]store.Code),
 		sessions:  make(map[poolKey]store.AuthSession),
 		families:  make(map[poolKey]*family),

@@ -11,7 +11,16 @@
 // among concurrent rotations of a refresh token (the family then revoked),
 // no attempt counted past the lockout threshold, one membership from many
 // concurrent adds, no membership left by an add racing the delete of its
-// user or group, and one search entry per user after racing updates.
+// user or group, one search entry per user after racing updates, one
+// winner among concurrent updates of a user's TOTPLastStep from one read
+// (each TOTP step accepted once), one whole device from concurrent puts of
+// one key, and no device left by a put racing the delete of its user.
+//
+// A user's MFA is checked field by field through every read that returns
+// users (GetUser, GetUserByUsername, GetUserByAlias, ListUsers,
+// ListUsersInGroup) after CreateUser and after UpdateUser, with secrets
+// and recovery codes that are not UTF-8 and a TOTPLastStep beyond what a
+// float64 holds exactly.
 //
 // ListUsers is checked against the specification applied in the test
 // (store.SearchKey of every user, ordered by key then sub), paged to the
@@ -71,5 +80,26 @@
 //   - a lookup key, cursor or prefix that is not storable text (invalid
 //     UTF-8 or a NUL byte) may be refused with store.ErrInvalid, but never
 //     answered wrongly;
-//   - a failed CreateUser or UpdateUser leaves the search index unchanged.
+//   - a failed CreateUser or UpdateUser leaves the search index unchanged;
+//   - a user's MFA is one value: UpdateUser replaces all of it (a field
+//     left zero is cleared, nothing is merged), a user created without one
+//     reads back with the zero MFA, and nil and empty are alike for
+//     TOTPSecret, RecoveryCodes and each recovery code; RecoveryCodes keep
+//     their order and duplicates; the compare-and-swap on Version covers
+//     MFA as every other field;
+//   - PutDevice of a known (PoolID, Subject, Key) replaces every field,
+//     CreatedAt included, and keeps nothing of the old device; an empty
+//     pool ID, subject or key is store.ErrInvalid; a subject that is not a
+//     user of the pool is store.ErrNotFound, and so is a put that loses a
+//     race with the delete of its user;
+//   - device keys compare as bytes (case-sensitive, no prefix match);
+//     ListDevices lists keys strictly greater than afterKey, which need
+//     not be a key, and a page is short only at the end; a limit that is
+//     not positive is store.ErrInvalid, math.MaxInt is no error; an
+//     unknown user has an empty list; GetDevice and DeleteDevice of an
+//     empty key are store.ErrNotFound or store.ErrInvalid;
+//   - nil and empty are alike for a device's Verifier and Attributes; an
+//     attribute whose value is empty is kept; a user's devices survive
+//     UpdateUser (a rename included) and go with DeleteUser, so a sub
+//     created again starts with none.
 package storetest

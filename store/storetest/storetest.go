@@ -37,10 +37,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
 	s := suite{newStore: newStore}
 	t.Run("Users", s.users)
+	t.Run("MFA", s.mfa)
 	t.Run("UserSearch", s.userSearch)
 	t.Run("Groups", s.groups)
 	t.Run("Clients", s.clients)
 	t.Run("ResourceServers", s.resourceServers)
+	t.Run("Devices", s.devices)
 	t.Run("Codes", s.codes)
 	t.Run("AuthSessions", s.authSessions)
 	t.Run("RefreshTokens", s.refreshTokens)
@@ -216,9 +218,35 @@ func normUser(u store.User) store.User {
 	u.Aliases = normMap(u.Aliases)
 	u.Password.ExpiresAt = normTime(u.Password.ExpiresAt)
 	u.Password.ChangedAt = normTime(u.Password.ChangedAt)
+	u.MFA = normMFA(u.MFA)
 	u.CreatedAt = normTime(u.CreatedAt)
 	u.UpdatedAt = normTime(u.UpdatedAt)
 	return u
+}
+
+// normMFA makes nil and empty alike for the secret, the recovery-code
+// list and each code.
+func normMFA(m store.MFA) store.MFA {
+	m.TOTPSecret = normSlice(m.TOTPSecret)
+	if len(m.RecoveryCodes) == 0 {
+		m.RecoveryCodes = nil
+		return m
+	}
+	codes := make([][]byte, len(m.RecoveryCodes))
+	for i, c := range m.RecoveryCodes {
+		codes[i] = normSlice(c)
+	}
+	m.RecoveryCodes = codes
+	return m
+}
+
+func normDevice(d store.Device) store.Device {
+	d.Verifier = normSlice(d.Verifier)
+	d.Attributes = normMap(d.Attributes)
+	d.CreatedAt = normTime(d.CreatedAt)
+	d.UpdatedAt = normTime(d.UpdatedAt)
+	d.LastAuthenticated = normTime(d.LastAuthenticated)
+	return d
 }
 
 func normClient(c store.Client) store.Client {
