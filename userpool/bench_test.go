@@ -7,10 +7,13 @@ import (
 	"crypto/sha256"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -107,4 +110,60 @@ func BenchmarkRefresh(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSignInTOTP is a password sign-in answered with a TOTP code;
+// its limit adds one TOTP validation to SignIn's.
+func BenchmarkSignInTOTP(b *testing.B) {
+	b.Run("limit", func(b *testing.B) {
+		p := passhash.OWASP()
+		salt := make([]byte, p.SaltLen)
+		l := newLimitSigner(b)
+		tp, err := mfa.NewTOTP(mfa.TOTPConfig{Issuer: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, secret, err := tp.Enroll("bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now()
+		for b.Loop() {
+			_ = argon2.IDKey([]byte(goodPW), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
+			now = now.Add(30 * time.Second)
+			code, _ := tp.Code(secret, now)
+			if _, err := tp.Verify(secret, code, now, 0); err != nil {
+				b.Fatal(err)
+			}
+			l.signTwo(b)
+		}
+	})
+	for _, kind := range []string{"memory", "sqlite"} {
+		b.Run(kind, func(b *testing.B) {
+			e := newEnv(b, storeOf(b, kind), func(c *userpool.Config) {
+				c.Hashing = passhash.Params{}
+				c.MFA = userpool.MFAConfig{Mode: userpool.MFAOptional}
+			})
+			e.confirmedUser("bench", "bench@example.com")
+			app, _ := e.enrollTOTP("bench")
+			for b.Loop() {
+				e.clock.Advance(30 * time.Second)
+				out := e.passwordStep("bench")
+				done, err := e.answerTOTP(out.Session, "bench", app.code(e.clock.Now()))
+				if err != nil || done.AuthenticationResult == nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func storeOf(b *testing.B, kind string) store.Store {
+	for _, sk := range storeKinds {
+		if sk.name == kind {
+			return sk.open(b)
+		}
+	}
+	b.Fatalf("no store %q", kind)
+	return nil
 }
