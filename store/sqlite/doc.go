@@ -1,7 +1,7 @@
-// Package sqlite is the embedded default store.Store: every pool's users,
-// groups, clients, resource servers, codes, sessions, refresh tokens,
-// signing keys and lockout counters in one SQLite file, through the pure-Go modernc.org/sqlite
-// driver (no cgo).
+// Package sqlite is the embedded default store.Store: every pool's users
+// (with their MFA state), devices, groups, clients, resource servers,
+// codes, sessions, refresh tokens, signing keys and lockout counters in one
+// SQLite file, through the pure-Go modernc.org/sqlite driver (no cgo).
 //
 // It is built for many concurrent sign-ins on one machine. The database
 // runs in WAL mode with synchronous=FULL, so a committed write survives a
@@ -20,13 +20,20 @@
 // (pool_id, attr, key, sub) answers an exact or prefix search (a bytewise
 // key range, never LIKE) as one range scan, so a page costs the same in a
 // pool of a thousand users as in one of a million. Deleting a user or a
-// group removes its memberships by foreign-key cascade.
+// group removes its memberships by foreign-key cascade, and deleting a
+// user its devices.
+//
+// A user's MFA state is one JSON document in the users row, so the
+// compare-and-swap of UpdateUser covers it (a TOTP step is accepted once);
+// the empty document, which users stored before migration 0003 have, is
+// the zero MFA.
 //
 // The schema is created and upgraded by numbered migrations embedded in
 // the binary and recorded in the schema_migrations table; Open applies
 // the pending ones and refuses a database written by a newer version. A
 // migration may be completed by a Go step in the same transaction (0002
-// indexes the users already stored for ListUsers).
+// indexes the users already stored for ListUsers); a step reads only the
+// columns of its own schema version.
 // Expired codes, sessions and refresh families read as absent; call
 // DeleteExpired now and then to reclaim their space.
 //

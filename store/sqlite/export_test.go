@@ -28,15 +28,14 @@ func seedUsers(ctx context.Context, s *Store, pool string, n, domains int) error
 			for i := start; i < min(start+seedBatch, n); i++ {
 				name := fmt.Sprintf("user%06d", i)
 				email := fmt.Sprintf("%s@example%d.com", name, i%domains)
-				u := normUser(store.User{PoolID: pool, Sub: fmt.Sprintf("sub-%06d", i), Username: name, UsernameKey: name,
+				u, docs, err := encodeUser(store.User{PoolID: pool, Sub: fmt.Sprintf("sub-%06d", i), Username: name, UsernameKey: name,
 					Status: store.StatusConfirmed, Enabled: true, Version: 1,
 					Attributes: map[string]string{"email": email, "email_verified": "true", "given_name": "Given", "family_name": "Family"},
 					Aliases:    map[string]string{"email": email}})
-				attrs, aliases, err := encodeUserMaps(u)
 				if err != nil {
 					return err
 				}
-				if err := insertUser(ctx, tx, u, attrs, aliases); err != nil {
+				if err := insertUser(ctx, tx, u, docs); err != nil {
 					return fmt.Errorf("user %d: %w", i, err)
 				}
 			}

@@ -96,11 +96,12 @@ const backfillBatch = 500
 
 // backfillUserSearch is the Go step of migration 0002: it indexes every
 // user already stored, computing the keys with store.SearchKey as every
-// write does.
+// write does. It reads the users columns of schema version 2 only, since
+// later migrations have not run yet when it does.
 func backfillUserSearch(ctx context.Context, tx *sql.Tx) error {
 	var afterPool, afterSub string
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT u.pool_id, `+userColumns+` FROM users u
+		rows, err := tx.QueryContext(ctx, `SELECT u.pool_id, `+userColumns0002+` FROM users u
 			WHERE (u.pool_id, u.sub) > (?, ?) ORDER BY u.pool_id, u.sub LIMIT ?`, afterPool, afterSub, backfillBatch)
 		if err != nil {
 			return fmt.Errorf("backfill user_search: %w", err)
@@ -108,7 +109,7 @@ func backfillUserSearch(ctx context.Context, tx *sql.Tx) error {
 		var batch []store.User
 		for rows.Next() {
 			var pool string
-			u, err := scanUser(prefixScanner{rows, &pool}, "")
+			u, err := scanUser0002(prefixScanner{rows, &pool}, "")
 			if err != nil {
 				rows.Close()
 				return fmt.Errorf("backfill user_search: %w", err)

@@ -158,14 +158,14 @@ func TestUpgradeFrom0001IndexesTheUsersAlreadyStored(t *testing.T) {
 			u.Attributes["phone_number"] = "" // empty: never indexed
 		}
 		u.Version = 1
-		attrs, aliases, err := encodeUserMaps(u)
+		_, docs, err := encodeUser(u)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
 			attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, version)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', '', '', 0, 1)`,
-			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled), attrs, aliases); err != nil {
+			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled), docs.attrs, docs.aliases); err != nil {
 			t.Fatalf("insert user at 0001: %v", err)
 		}
 		want = append(want, u)

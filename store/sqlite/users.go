@@ -12,13 +12,34 @@ import (
 	"github.com/cupola-auth/cupola/store"
 )
 
-const userColumns = `u.sub, u.username, u.username_key, u.status, u.enabled, u.attributes, u.aliases,
+// userColumns0002 are the users columns of schema versions 1 and 2. The Go
+// step of migration 0002 reads them and nothing newer: it runs before
+// later migrations have added their columns.
+const userColumns0002 = `u.sub, u.username, u.username_key, u.status, u.enabled, u.attributes, u.aliases,
 	u.password_hash, u.srp_salt, u.srp_verifier, u.password_temporary, u.password_expires_at,
 	u.password_changed_at, u.version, u.created_at, u.updated_at`
 
+// userColumns are every users column, in the order scanUser reads them.
+const userColumns = userColumns0002 + `, u.mfa`
+
 type rowScanner interface{ Scan(dest ...any) error }
 
+// scanUser reads a row of userColumns.
 func scanUser(r rowScanner, poolID string) (store.User, error) {
+	var mfa string
+	u, err := scanUser0002(r, poolID, &mfa)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.MFA, err = decodeMFA(mfa); err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// scanUser0002 reads a row of userColumns0002 followed by the columns that
+// extra receives.
+func scanUser0002(r rowScanner, poolID string, extra ...any) (store.User, error) {
 	u := store.User{PoolID: poolID}
 	var (
 		status                        string
@@ -26,10 +47,10 @@ func scanUser(r rowScanner, poolID string) (store.User, error) {
 		attrs, aliases                string
 		pwExpires, pwChanged, cr, upd sql.NullInt64
 	)
-	err := r.Scan(&u.Sub, &u.Username, &u.UsernameKey, &status, &enabled, &attrs, &aliases,
+	dest := []any{&u.Sub, &u.Username, &u.UsernameKey, &status, &enabled, &attrs, &aliases,
 		&u.Password.Hash, &u.Password.SRPSalt, &u.Password.SRPVerifier, &temporary, &pwExpires,
-		&pwChanged, &u.Version, &cr, &upd)
-	if err != nil {
+		&pwChanged, &u.Version, &cr, &upd}
+	if err := r.Scan(append(dest, extra...)...); err != nil {
 		return store.User{}, err
 	}
 	u.Status = store.UserStatus(status)
@@ -60,27 +81,65 @@ func validUser(u store.User) error {
 	return nil
 }
 
-// normUser is u as it reads back: times in UTC at microsecond precision.
-func normUser(u store.User) store.User {
+// userDocs are the JSON columns of a user row.
+type userDocs struct {
+	attrs, aliases, mfa string
+}
+
+// encodeUser returns u as it reads back (times in UTC at microsecond
+// precision, maps and MFA byte slices copied, the MFA document as decoded)
+// and its JSON columns.
+func encodeUser(u store.User) (store.User, userDocs, error) {
 	u.Password.ExpiresAt = normTime(u.Password.ExpiresAt)
 	u.Password.ChangedAt = normTime(u.Password.ChangedAt)
 	u.CreatedAt = normTime(u.CreatedAt)
 	u.UpdatedAt = normTime(u.UpdatedAt)
 	u.Attributes = maps.Clone(u.Attributes)
 	u.Aliases = maps.Clone(u.Aliases)
-	return u
-}
-
-func encodeUserMaps(u store.User) (attrs, aliases string, err error) {
 	a, err := json.Marshal(u.Attributes)
 	if err != nil {
-		return "", "", fmt.Errorf("encode attributes: %w", err)
+		return store.User{}, userDocs{}, fmt.Errorf("encode attributes: %w", err)
 	}
 	b, err := json.Marshal(u.Aliases)
 	if err != nil {
-		return "", "", fmt.Errorf("encode aliases: %w", err)
+		return store.User{}, userDocs{}, fmt.Errorf("encode aliases: %w", err)
 	}
-	return string(a), string(b), nil
+	mfa, err := encodeMFA(u.MFA)
+	if err != nil {
+		return store.User{}, userDocs{}, err
+	}
+	// Decoding what is stored gives fresh slices, and exactly what a read
+	// returns (an empty RecoveryCodes comes back nil, as from GetUser).
+	if u.MFA, err = decodeMFA(mfa); err != nil {
+		return store.User{}, userDocs{}, err
+	}
+	return u, userDocs{attrs: string(a), aliases: string(b), mfa: mfa}, nil
+}
+
+// encodeMFA is the users.mfa column of m: its JSON document, or the empty
+// string for the zero MFA (which is what users stored before migration
+// 0003 hold).
+func encodeMFA(m store.MFA) (string, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode mfa: %w", err)
+	}
+	if string(b) == "{}" {
+		return "", nil
+	}
+	return string(b), nil
+}
+
+// decodeMFA reads a users.mfa column; the empty string is the zero MFA.
+func decodeMFA(s string) (store.MFA, error) {
+	var m store.MFA
+	if s == "" {
+		return m, nil
+	}
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return store.MFA{}, fmt.Errorf("decode mfa: %w", err)
+	}
+	return m, nil
 }
 
 // insertAliases stores u's aliases in a fixed order; a taken alias is an
@@ -106,29 +165,28 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
 	u.Version = 1
-	u = normUser(u)
-	attrs, aliases, err := encodeUserMaps(u)
+	u, docs, err := encodeUser(u)
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u, attrs, aliases) })
+	err = s.writeTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u, docs) })
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
 	return u, nil
 }
 
-// insertUser stores a new user (u normalized, attrs and aliases its encoded
-// maps) with its aliases and search keys.
-func insertUser(ctx context.Context, tx *sql.Tx, u store.User, attrs, aliases string) error {
+// insertUser stores a new user (u and docs as encodeUser returns them)
+// with its aliases and search keys.
+func insertUser(ctx context.Context, tx *sql.Tx, u store.User, docs userDocs) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
 		attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, password_expires_at,
-		password_changed_at, version, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		password_changed_at, version, created_at, updated_at, mfa)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
-		attrs, aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
+		docs.attrs, docs.aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
 		boolInt(u.Password.Temporary), toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt),
-		u.Version, toMicros(u.CreatedAt), toMicros(u.UpdatedAt))
+		u.Version, toMicros(u.CreatedAt), toMicros(u.UpdatedAt), docs.mfa)
 	switch {
 	case isPrimaryKeyViolation(err):
 		return &store.ExistsError{Key: "sub"}
@@ -175,13 +233,14 @@ func (s *Store) readUser(row *sql.Row, poolID, op string) (store.User, error) {
 }
 
 // UpdateUser implements store.Users as a compare-and-swap on Version inside
-// one write transaction.
+// one write transaction. The MFA document is part of the swapped row, so of
+// two updates made from one read (two requests accepting the same TOTP
+// step) only one succeeds.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
 	if err := validUser(u); err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	u = normUser(u)
-	attrs, aliases, err := encodeUserMaps(u)
+	u, docs, err := encodeUser(u)
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
 	}
@@ -206,12 +265,12 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 		u.CreatedAt = fromMicros(created)
 		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?,
 			attributes = ?, aliases = ?, password_hash = ?, srp_salt = ?, srp_verifier = ?, password_temporary = ?,
-			password_expires_at = ?, password_changed_at = ?, version = ?, updated_at = ?
+			password_expires_at = ?, password_changed_at = ?, version = ?, updated_at = ?, mfa = ?
 			WHERE pool_id = ? AND sub = ?`,
-			u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled), attrs, aliases,
+			u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled), docs.attrs, docs.aliases,
 			u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, boolInt(u.Password.Temporary),
 			toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt), u.Version, toMicros(u.UpdatedAt),
-			u.PoolID, u.Sub)
+			docs.mfa, u.PoolID, u.Sub)
 		if isUniqueViolation(err) {
 			return &store.ExistsError{Key: "username"}
 		}
@@ -236,10 +295,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 }
 
 // DeleteUser implements store.Users: the user, its aliases, search keys,
-// group memberships, codes, auth sessions, refresh-token families (with
-// their tokens) and the lockout state keyed by its sub go in one
-// transaction. Aliases, search keys and memberships go by foreign-key
-// cascade.
+// group memberships, devices, codes, auth sessions, refresh-token families
+// (with their tokens) and the lockout state keyed by its sub go in one
+// transaction. Aliases, search keys, memberships and devices go by
+// foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)
