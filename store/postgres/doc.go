@@ -16,9 +16,12 @@
 // refresh-token family, a lockout counter). Times are kept to the
 // microsecond and returned in UTC.
 //
-// Group memberships, aliases and search keys hang off their user (and a
-// membership off its group) by foreign keys that cascade on delete and
-// lock the referenced row, so no membership outlives a concurrent delete.
+// A user's MFA state (store.MFA) is one jsonb document in its row, so the
+// compare-and-swap on Version covers it: of two requests accepting one
+// TOTP code from the same read, one update wins. Group memberships,
+// aliases, search keys and devices hang off their user (and a membership
+// off its group) by foreign keys that cascade on delete and lock the
+// referenced row, so none outlives a concurrent delete.
 // ListUsers answers from user_search, one row per user and search
 // attribute holding store.SearchKey's value as bytes, written in the same
 // statement or transaction as the user: a page is an index range, so it

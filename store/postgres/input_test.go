@@ -35,6 +35,8 @@ func TestValuesPostgreSQLCannotHold(t *testing.T) {
 		{"invalid UTF-8 in an attribute value is invalid, not silently replaced", user(func(u *store.User) { u.Attributes = map[string]string{"name": "\xff"} })},
 		{"a NUL byte in an alias is invalid", user(func(u *store.User) { u.Aliases = map[string]string{"email": "a\x00@example.com"} })},
 		{"a username key too long to index is invalid", user(func(u *store.User) { u.UsernameKey = strings.Repeat("x", 1<<20) })},
+		{"a NUL byte in the MFA device name is invalid", user(func(u *store.User) { u.MFA.TOTPDeviceName = "phone\x00" })},
+		{"invalid UTF-8 in the MFA preference is invalid, not silently replaced", user(func(u *store.User) { u.MFA.Preferred = "SMS_MFA\xff" })},
 	}
 	for _, tt := range writes {
 		t.Run(tt.name, func(t *testing.T) {

@@ -177,6 +177,84 @@ func TestInstances(t *testing.T) {
 	})
 }
 
+func TestInstancesMFA(t *testing.T) {
+	ss := openInstances(t)
+
+	t.Run("of concurrent updates from one read accepting different TOTP steps on several instances exactly one wins", func(t *testing.T) {
+		t.Parallel()
+		pool := randomHex(t, "pool-", 8)
+		u, err := ss[0].CreateUser(t.Context(), store.User{PoolID: pool, Sub: "sub", Username: "u", UsernameKey: "u",
+			MFA: store.MFA{TOTPSecret: []byte("sealed"), TOTPEnabled: true, TOTPLastStep: 100}})
+		if err != nil {
+			t.Fatalf("CreateUser: %v", err)
+		}
+		const n = 30
+		errs := make([]error, n)
+		race(n, func(i int) {
+			v := u
+			v.MFA.TOTPLastStep = int64(101 + i)
+			_, errs[i] = ss[i%instances].UpdateUser(t.Context(), v)
+		})
+		winner := -1
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				if winner >= 0 {
+					t.Errorf("updates %d and %d both succeeded", winner, i)
+				}
+				winner = i
+			case errors.Is(err, store.ErrConflict):
+			default:
+				t.Errorf("UpdateUser: %v, want nil or ErrConflict", err)
+			}
+		}
+		if winner < 0 {
+			t.Fatal("no update succeeded")
+		}
+		got, err := ss[1].GetUser(t.Context(), pool, "sub")
+		if err != nil {
+			t.Fatalf("GetUser: %v", err)
+		}
+		if got.MFA.TOTPLastStep != int64(101+winner) || got.Version != 2 {
+			t.Errorf("stored step %d at version %d, want the winner's %d at version 2", got.MFA.TOTPLastStep, got.Version, 101+winner)
+		}
+	})
+
+	t.Run("devices put on several instances while the user is deleted do not outlive it", func(t *testing.T) {
+		t.Parallel()
+		pool := randomHex(t, "pool-", 8)
+		for round := range 5 {
+			if _, err := ss[0].CreateUser(t.Context(), store.User{PoolID: pool, Sub: "sub", Username: "u", UsernameKey: "u"}); err != nil {
+				t.Fatalf("round %d: CreateUser: %v", round, err)
+			}
+			const n = 12
+			errs := make([]error, n)
+			race(n, func(i int) {
+				if i == n/2 {
+					errs[i] = ss[i%instances].DeleteUser(t.Context(), pool, "sub")
+					return
+				}
+				errs[i] = ss[i%instances].PutDevice(t.Context(), store.Device{PoolID: pool, Subject: "sub", Key: randomHex(t, "dev-", 8)})
+			})
+			for i, err := range errs {
+				if err != nil && (i == n/2 || !errors.Is(err, store.ErrNotFound)) {
+					t.Errorf("round %d, call %d: %v", round, i, err)
+				}
+			}
+			// The same sub again: a device left over would be listed.
+			if _, err := ss[1].CreateUser(t.Context(), store.User{PoolID: pool, Sub: "sub", Username: "u", UsernameKey: "u"}); err != nil {
+				t.Fatalf("round %d: CreateUser again: %v", round, err)
+			}
+			if ds, err := ss[2].ListDevices(t.Context(), pool, "sub", "", 100); err != nil || len(ds) != 0 {
+				t.Errorf("round %d: ListDevices after the delete: %d devices, %v; want none", round, len(ds), err)
+			}
+			if err := ss[0].DeleteUser(t.Context(), pool, "sub"); err != nil {
+				t.Fatalf("round %d: DeleteUser: %v", round, err)
+			}
+		}
+	})
+}
+
 func TestTimes(t *testing.T) {
 	s, err := postgres.New(t.Context(), testPool(t, postgrestest.DSN(t)))
 	if err != nil {

@@ -17,10 +17,20 @@ import (
 // seedDomains are the email domains seeded users are spread over.
 var seedDomains = []string{"example.com", "example.org", "example.net", "mail.example"}
 
-// seedUser is the i-th user seedUsers stores: user000123@<domain>.
+// seedUser is the i-th user seedUsers stores: user000123@<domain>. Every
+// third has an authenticator app and recovery codes, so rows are as wide
+// as a pool's with MFA in use.
 func seedUser(poolID string, i int) store.User {
 	name := fmt.Sprintf("user%06d", i)
 	at := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var mfa store.MFA
+	if i%3 == 0 {
+		mfa = store.MFA{
+			TOTPSecret: []byte(fmt.Sprintf("sealed-totp-secret-%06d", i)), TOTPVerified: true, TOTPEnabled: true,
+			TOTPDeviceName: "phone", TOTPLastStep: 63_000_000 + int64(i), Preferred: "SOFTWARE_TOKEN_MFA",
+			RecoveryCodes: [][]byte{[]byte(fmt.Sprintf("code-hash-a-%06d", i)), []byte(fmt.Sprintf("code-hash-b-%06d", i))},
+		}
+	}
 	return store.User{
 		PoolID:      poolID,
 		Sub:         fmt.Sprintf("%08x-5eed-4000-8000-%012x", uint32(i*2654435761), i),
@@ -34,14 +44,15 @@ func seedUser(poolID string, i int) store.User {
 			"name":           fmt.Sprintf("User %d", i),
 		},
 		Password:  store.PasswordCredential{Hash: "$argon2id$seed"},
+		MFA:       mfa,
 		Version:   1,
 		CreatedAt: at,
 		UpdatedAt: at,
 	}
 }
 
-// seedUsers stores users seedUser(poolID, 0…n-1) with COPY, user_search
-// rows included, much faster than n CreateUser calls, then vacuums and
+// seedUsers stores users seedUser(poolID, 0…n-1) with COPY, MFA documents
+// and user_search rows included, much faster than n CreateUser calls, then vacuums and
 // analyzes the tables.
 func seedUsers(ctx context.Context, pool *pgxpool.Pool, poolID string, n int) error {
 	users := make([][]any, 0, n)
@@ -52,8 +63,12 @@ func seedUsers(ctx context.Context, pool *pgxpool.Pool, poolID string, n int) er
 		if err != nil {
 			return err
 		}
+		mfa, err := mfaJSON(u.MFA)
+		if err != nil {
+			return err
+		}
 		users = append(users, []any{u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
-			string(attrs), u.Password.Hash, "", "", false, u.Version, u.CreatedAt, u.UpdatedAt})
+			string(attrs), u.Password.Hash, "", "", false, mfa, u.Version, u.CreatedAt, u.UpdatedAt})
 		names, keys := searchRows(u)
 		for j, attr := range names {
 			search = append(search, []any{u.PoolID, u.Sub, attr, keys[j]})
@@ -66,7 +81,7 @@ func seedUsers(ctx context.Context, pool *pgxpool.Pool, poolID string, n int) er
 	defer tx.Rollback(context.WithoutCancel(ctx)) //nolint:errcheck // no-op after Commit
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"users"}, []string{"pool_id", "sub", "username", "username_key",
 		"status", "enabled", "attributes", "password_hash", "srp_salt", "srp_verifier", "password_temporary",
-		"version", "created_at", "updated_at"}, pgx.CopyFromRows(users)); err != nil {
+		"mfa", "version", "created_at", "updated_at"}, pgx.CopyFromRows(users)); err != nil {
 		return fmt.Errorf("copy users: %w", err)
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"user_search"}, []string{"pool_id", "sub", "attr", "key"},

@@ -3,8 +3,10 @@ package postgres
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -174,4 +176,175 @@ func subsOf(us []store.User) []string {
 		out = append(out, u.Sub)
 	}
 	return out
+}
+
+// insertV2 stores u as the 0002 store did: a users row without mfa, its
+// aliases and its user_search rows.
+func insertV2(ctx context.Context, pool *pgxpool.Pool, u store.User) error {
+	if err := insertV1(ctx, pool, u); err != nil {
+		return err
+	}
+	kinds, values := aliasArrays(u.Aliases)
+	if _, err := pool.Exec(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub)
+		SELECT $1, k, v, $2 FROM unnest($3::text[], $4::text[]) AS t(k, v)`, u.PoolID, u.Sub, kinds, values); err != nil {
+		return err
+	}
+	attrs, keys := searchRows(u)
+	_, err := pool.Exec(ctx, `INSERT INTO user_search (pool_id, sub, attr, key)
+		SELECT $1, $2, k.attr, k.key FROM unnest($3::text[], $4::bytea[]) AS k(attr, key)`, u.PoolID, u.Sub, attrs, keys)
+	return err
+}
+
+// Upgrading a database migrated by 0002, with users, groups and
+// memberships in it, gives every user the zero MFA without rewriting the
+// table, and the upgraded users take MFA state and devices like new ones.
+func TestUpgradeFromTheSecondSchema(t *testing.T) {
+	ctx := t.Context()
+	pool, err := pgxpool.New(ctx, postgrestest.FreshSchemaDSN(t))
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	t.Cleanup(pool.Close)
+	ms, err := loadMigrations()
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+	if len(ms) < 3 {
+		t.Fatalf("%d migrations, want 0003 among them", len(ms))
+	}
+	if err := applyMigrations(ctx, pool, slog.New(slog.DiscardHandler), ms[:2]); err != nil {
+		t.Fatalf("migrate to 0002: %v", err)
+	}
+	users := upgradeUsers("old-pool")
+	users[0].Aliases = map[string]string{"email": "alice@example.com", "phone_number": "+15555550100"}
+	users = append(users, upgradeUsers("other-pool")[:2]...)
+	for _, u := range users {
+		if err := insertV2(ctx, pool, u); err != nil {
+			t.Fatalf("insert %s as 0002 did: %v", u.Sub, err)
+		}
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO groups (pool_id, name, description, role_arn, precedence, version)
+		VALUES ('old-pool', 'admins', '', '', 0, 1)`); err != nil {
+		t.Fatalf("insert group as 0002 did: %v", err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO group_members (pool_id, group_name, sub)
+		VALUES ('old-pool', 'admins', 'sub-plain'), ('old-pool', 'admins', 'sub-escapes')`); err != nil {
+		t.Fatalf("insert memberships as 0002 did: %v", err)
+	}
+	var filenode0 uint32
+	if err := pool.QueryRow(ctx, `SELECT pg_relation_filenode('users')`).Scan(&filenode0); err != nil {
+		t.Fatalf("read users filenode: %v", err)
+	}
+
+	s, err := New(ctx, pool)
+	if err != nil {
+		t.Fatalf("New on a 0002 schema: %v", err)
+	}
+	var version int64
+	if err := pool.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
+		t.Fatalf("read version: %v", err)
+	}
+	if version != int64(len(ms)) {
+		t.Errorf("schema version %d after New, want %d", version, len(ms))
+	}
+
+	t.Run("the migration adds the mfa column without rewriting users", func(t *testing.T) {
+		var filenode uint32
+		if err := pool.QueryRow(ctx, `SELECT pg_relation_filenode('users')`).Scan(&filenode); err != nil {
+			t.Fatalf("read users filenode: %v", err)
+		}
+		if filenode != filenode0 {
+			t.Errorf("users filenode %d after the migration, was %d: the table was rewritten", filenode, filenode0)
+		}
+	})
+
+	for _, u := range users {
+		t.Run(u.PoolID+"/"+u.Sub+" reads back as stored, with the zero MFA", func(t *testing.T) {
+			got, err := s.GetUser(ctx, u.PoolID, u.Sub)
+			if err != nil {
+				t.Fatalf("GetUser: %v", err)
+			}
+			if want := normUser(u); !reflect.DeepEqual(got, want) {
+				t.Errorf("GetUser:\n got %+v\nwant %+v", got, want)
+			}
+		})
+	}
+
+	t.Run("ListUsers and ListUsersInGroup read the upgraded users with the zero MFA", func(t *testing.T) {
+		all, err := s.ListUsers(ctx, "old-pool", store.UserQuery{Limit: 100})
+		if err != nil {
+			t.Fatalf("ListUsers: %v", err)
+		}
+		members, err := s.ListUsersInGroup(ctx, "old-pool", "admins", "", 100)
+		if err != nil {
+			t.Fatalf("ListUsersInGroup: %v", err)
+		}
+		if len(all) != len(upgradeUsers("old-pool")) || len(members) != 2 {
+			t.Fatalf("ListUsers gave %d users, ListUsersInGroup %d; want %d and 2", len(all), len(members), len(upgradeUsers("old-pool")))
+		}
+		for _, u := range append(all, members...) {
+			if !reflect.DeepEqual(u.MFA, store.MFA{}) {
+				t.Errorf("%s has MFA %+v, want the zero MFA", u.Sub, u.MFA)
+			}
+		}
+	})
+
+	t.Run("an upgraded user takes MFA state, compare-and-swapped on its old version", func(t *testing.T) {
+		u, err := s.GetUser(ctx, "old-pool", "sub-plain")
+		if err != nil {
+			t.Fatalf("GetUser: %v", err)
+		}
+		u.MFA = store.MFA{TOTPSecret: []byte{0, 1, 0xff}, TOTPVerified: true, TOTPEnabled: true, TOTPLastStep: 59_000_001,
+			Preferred: "SOFTWARE_TOKEN_MFA", RecoveryCodes: [][]byte{[]byte("h1"), []byte("h2")}}
+		updated, err := s.UpdateUser(ctx, u)
+		if err != nil {
+			t.Fatalf("UpdateUser: %v", err)
+		}
+		if updated.Version != 4 {
+			t.Errorf("Version %d after the update, want 4", updated.Version)
+		}
+		if _, err := s.UpdateUser(ctx, u); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("a second update from the same read: %v, want ErrConflict", err)
+		}
+		got, err := s.GetUser(ctx, "old-pool", "sub-plain")
+		if err != nil {
+			t.Fatalf("GetUser: %v", err)
+		}
+		if !reflect.DeepEqual(got, updated) {
+			t.Errorf("GetUser:\n got %+v\nwant %+v", got, updated)
+		}
+	})
+
+	t.Run("an upgraded user's devices go when it is deleted", func(t *testing.T) {
+		d := store.Device{PoolID: "old-pool", Subject: "sub-disabled", Key: "old-pool_dev1", Name: "laptop"}
+		if err := s.PutDevice(ctx, d); err != nil {
+			t.Fatalf("PutDevice: %v", err)
+		}
+		if err := s.DeleteUser(ctx, "old-pool", "sub-disabled"); err != nil {
+			t.Fatalf("DeleteUser: %v", err)
+		}
+		var n int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM devices WHERE pool_id = 'old-pool' AND subject = 'sub-disabled'`).Scan(&n); err != nil {
+			t.Fatalf("count devices: %v", err)
+		}
+		if n != 0 {
+			t.Errorf("%d devices left after DeleteUser, want 0", n)
+		}
+	})
+
+	t.Run("a user inserted as 0002 did after the upgrade reads with the zero MFA", func(t *testing.T) {
+		// An instance of the previous build still running during a rolling
+		// upgrade names no mfa column.
+		late := upgradeUsers("late-pool")[0]
+		if err := insertV2(ctx, pool, late); err != nil {
+			t.Fatalf("insert as 0002 did: %v", err)
+		}
+		got, err := s.GetUser(ctx, "late-pool", late.Sub)
+		if err != nil {
+			t.Fatalf("GetUser: %v", err)
+		}
+		if !reflect.DeepEqual(got, normUser(late)) {
+			t.Errorf("GetUser:\n got %+v\nwant %+v", got, normUser(late))
+		}
+	})
 }

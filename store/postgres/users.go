@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 
@@ -14,10 +15,11 @@ import (
 )
 
 // userSelect reads a user with its aliases folded into one jsonb object
-// (NULL when it has none), so every lookup is one round trip.
+// (NULL when it has none), so every lookup is one round trip. GetUser*,
+// ListUsers and ListUsersInGroup all read users through it and scanUser.
 const userSelect = `SELECT u.pool_id, u.sub, u.username, u.username_key, u.status, u.enabled,
 	u.attributes, u.password_hash, u.srp_salt, u.srp_verifier, u.password_temporary,
-	u.password_expires_at, u.password_changed_at, u.version, u.created_at, u.updated_at,
+	u.password_expires_at, u.password_changed_at, u.mfa, u.version, u.created_at, u.updated_at,
 	(SELECT jsonb_object_agg(a.kind, a.value) FROM user_aliases a
 	  WHERE a.pool_id = u.pool_id AND a.sub = u.sub)
 FROM users u`
@@ -26,13 +28,13 @@ func scanUser(row pgx.Row) (store.User, error) {
 	var (
 		u                    store.User
 		status               string
-		attrs, aliases       []byte
+		attrs, aliases, mfa  []byte
 		pwExpires, pwChanged pgtype.Timestamptz
 		createdAt, updatedAt pgtype.Timestamptz
 	)
 	err := row.Scan(&u.PoolID, &u.Sub, &u.Username, &u.UsernameKey, &status, &u.Enabled,
 		&attrs, &u.Password.Hash, &u.Password.SRPSalt, &u.Password.SRPVerifier, &u.Password.Temporary,
-		&pwExpires, &pwChanged, &u.Version, &createdAt, &updatedAt, &aliases)
+		&pwExpires, &pwChanged, &mfa, &u.Version, &createdAt, &updatedAt, &aliases)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.User{}, store.ErrNotFound
 	}
@@ -51,6 +53,9 @@ func scanUser(row pgx.Row) (store.User, error) {
 		if err := json.Unmarshal(aliases, &u.Aliases); err != nil {
 			return store.User{}, err
 		}
+	}
+	if err := json.Unmarshal(mfa, &u.MFA); err != nil {
+		return store.User{}, fmt.Errorf("decode mfa of %s: %w", u.Sub, err)
 	}
 	return u, nil
 }
@@ -103,13 +108,18 @@ func validUser(op string, u store.User) error {
 			return invalid(op, "attribute "+name+" is not valid UTF-8")
 		}
 	}
+	if !validUTF8(u.MFA.TOTPDeviceName, u.MFA.Preferred) {
+		return invalid(op, "mfa is not valid UTF-8")
+	}
 	return nil
 }
 
-// normUser is u as it reads back: times rounded, maps copied.
+// normUser is u as it reads back: times rounded, maps and byte slices
+// copied.
 func normUser(u store.User) store.User {
 	u.Attributes = maps.Clone(u.Attributes)
 	u.Aliases = maps.Clone(u.Aliases)
+	u.MFA = normMFA(u.MFA)
 	u.Password.ExpiresAt, u.Password.ChangedAt = norm(u.Password.ExpiresAt), norm(u.Password.ChangedAt)
 	u.CreatedAt, u.UpdatedAt = norm(u.CreatedAt), norm(u.UpdatedAt)
 	return u
@@ -124,6 +134,38 @@ func attributesJSON(m map[string]string) (any, error) {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
+	}
+	return string(b), nil
+}
+
+// normMFA is m as it reads back from its JSON document: an empty secret
+// or recovery-code list is omitted, so it reads back nil; a recovery code
+// reads back nil when nil (JSON null) and non-nil when empty ("").
+func normMFA(m store.MFA) store.MFA {
+	if len(m.TOTPSecret) == 0 {
+		m.TOTPSecret = nil
+	} else {
+		m.TOTPSecret = slices.Clone(m.TOTPSecret)
+	}
+	if len(m.RecoveryCodes) == 0 {
+		m.RecoveryCodes = nil
+		return m
+	}
+	codes := make([][]byte, len(m.RecoveryCodes))
+	for i, c := range m.RecoveryCodes {
+		if c != nil {
+			codes[i] = slices.Clone(c)
+		}
+	}
+	m.RecoveryCodes = codes
+	return m
+}
+
+// mfaJSON is the jsonb value for the mfa column: '{}' for the zero MFA.
+func mfaJSON(m store.MFA) (string, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", err
 	}
 	return string(b), nil
 }
@@ -169,20 +211,24 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, wrap(op, err)
 	}
+	mfa, err := mfaJSON(u.MFA)
+	if err != nil {
+		return store.User{}, wrap(op, err)
+	}
 	kinds, values := aliasArrays(u.Aliases)
 	searchAttrs, searchKeys := searchRows(u)
 	// The user and its user_search rows go in one statement.
 	insert := func(db execer) error {
 		_, err := db.Exec(ctx, `WITH u AS (INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
 			attributes, password_hash, srp_salt, srp_verifier, password_temporary,
-			password_expires_at, password_changed_at, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			password_expires_at, password_changed_at, version, created_at, updated_at, mfa)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
 			RETURNING pool_id, sub)
 			`+insertSearch,
 			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
 			attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
 			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt),
-			searchAttrs, searchKeys)
+			searchAttrs, searchKeys, mfa)
 		return asExists(err)
 	}
 	if len(kinds) == 0 {
@@ -211,8 +257,11 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	return u, nil
 }
 
-// UpdateUser replaces the user, with its aliases and search keys, if
-// u.Version is the stored version, and returns it with Version+1. A stale version is store.ErrConflict, a taken
+// UpdateUser replaces the user, with its MFA document, aliases and search
+// keys, if u.Version is the stored version, and returns it with
+// Version+1. The version check and the write are one UPDATE, so of
+// concurrent updates from one read (two requests accepting one TOTP step)
+// exactly one wins. A stale version is store.ErrConflict, a taken
 // username key or alias an *store.ExistsError, a missing user
 // store.ErrNotFound. Sub, PoolID and CreatedAt keep their stored values.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
@@ -225,18 +274,22 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, wrap(op, err)
 	}
+	mfa, err := mfaJSON(u.MFA)
+	if err != nil {
+		return store.User{}, wrap(op, err)
+	}
 	kinds, values := aliasArrays(u.Aliases)
 	err = s.inTx(ctx, op, func(tx pgx.Tx) (error, error) {
 		var createdAt pgtype.Timestamptz
 		err := tx.QueryRow(ctx, `UPDATE users SET username = $3, username_key = $4, status = $5,
 			enabled = $6, attributes = $7, password_hash = $8, srp_salt = $9, srp_verifier = $10,
 			password_temporary = $11, password_expires_at = $12, password_changed_at = $13,
-			updated_at = $14, version = version + 1
+			updated_at = $14, mfa = $16, version = version + 1
 			WHERE pool_id = $1 AND sub = $2 AND version = $15
 			RETURNING created_at`,
 			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
 			attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
-			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), ts(u.UpdatedAt), u.Version).Scan(&createdAt)
+			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), ts(u.UpdatedAt), u.Version, mfa).Scan(&createdAt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil, missingOrStale(ctx, tx, `SELECT true FROM users WHERE pool_id = $1 AND sub = $2`, u.PoolID, u.Sub)
 		}
@@ -289,8 +342,8 @@ func missingOrStale(ctx context.Context, db querier, query string, args ...any) 
 	return store.ErrConflict
 }
 
-// DeleteUser removes the user with its aliases, search keys and group
-// memberships (by foreign-key cascade), codes, auth sessions,
+// DeleteUser removes the user with its aliases, search keys, group
+// memberships and devices (by foreign-key cascade), codes, auth sessions,
 // refresh-token families (and their tokens) and lockout state, in one
 // statement.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
