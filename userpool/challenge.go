@@ -9,6 +9,7 @@ import (
 
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/trigger"
 )
 
 // Challenge names (cognito.md §2).
@@ -55,6 +56,21 @@ type challengeState struct {
 	DeviceKey string `json:"k,omitempty"`
 	// Decoy marks a session made for an unknown user: every answer fails.
 	Decoy bool `json:"x,omitempty"`
+	// History is a custom-auth conversation so far (DefineAuthChallenge's
+	// session); Private and Metadata belong to the pending challenge and
+	// never leave the server.
+	History  []trigger.ChallengeResult `json:"y,omitempty"`
+	Private  map[string]string         `json:"z,omitempty"`
+	Metadata string                    `json:"m,omitempty"`
+	// Source is the token-generation trigger source of the sign-in.
+	Source string `json:"s,omitempty"`
+}
+
+func (st challengeState) source() string {
+	if st.Source == "" {
+		return sourceAuthentication
+	}
+	return st.Source
 }
 
 // newChallenge opens a single-use, expiring Session for the next step of
@@ -174,6 +190,10 @@ func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthCh
 		return p.respondSelectChallenge(ctx, c, in)
 	case ChallengeDevicePasswordVerifier:
 		return p.respondDevice(ctx, c, in)
+	case ChallengeCustom:
+		return p.respondCustom(ctx, c, in)
+	case ChallengePasswordVerifier:
+		return p.respondPasswordVerifier(ctx, c, in)
 	case "":
 		return nil, invalidParam("Missing required parameter ChallengeName")
 	default:

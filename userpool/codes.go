@@ -74,40 +74,62 @@ func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, k
 	if err != nil {
 		return nil, internalErr("store code", err)
 	}
-	d, err := p.deliver(ctx, kind, attr, value, message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
+	d, err := p.deliver(ctx, u, kind, attr, value, message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
 	if err != nil {
 		return nil, err
 	}
 	return d, nil
 }
 
-// deliver renders and sends one message.
-func (p *UserPool) deliver(ctx context.Context, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
+// deliver renders and sends one message to u. The CustomMessage trigger
+// may rewrite it, and the CustomEmailSender / CustomSMSSender triggers, when
+// set, deliver it instead of the pool's senders.
+func (p *UserPool) deliver(ctx context.Context, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
+	tpl, err := p.customMessage(ctx, u, kind, data)
+	if err != nil {
+		return nil, err
+	}
+	failed := func(medium string, err error) error {
+		var pe *Error
+		if errors.As(err, &pe) {
+			return err
+		}
+		p.log.WarnContext(ctx, medium+" delivery failed", "kind", string(kind), "err", err)
+		return &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+	}
 	switch attr {
 	case "email":
-		if p.cfg.EmailSender == nil {
-			return nil, newErr(CodeCodeDeliveryFailure, "No email sender is configured for the pool.")
+		m, err := tpl.Email(kind, to, data)
+		if err != nil {
+			return nil, failed("email", err)
 		}
-		m, err := p.cfg.Messages.Email(kind, to, data)
-		if err == nil {
+		switch {
+		case p.cfg.Triggers.CustomEmailSender != nil:
+			err = p.customSender(ctx, u, kind, "CustomEmailSender", data.Code)
+		case p.cfg.EmailSender != nil:
 			err = p.cfg.EmailSender.SendEmail(ctx, m)
+		default:
+			err = newErr(CodeCodeDeliveryFailure, "No email sender is configured for the pool.")
 		}
 		if err != nil {
-			p.log.WarnContext(ctx, "email delivery failed", "kind", string(kind), "err", err)
-			return nil, &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+			return nil, failed("email", err)
 		}
 		return &CodeDeliveryDetails{Destination: maskEmail(to), DeliveryMedium: "EMAIL", AttributeName: attr}, nil
 	case "phone_number":
-		if p.cfg.SMSSender == nil {
-			return nil, newErr(CodeCodeDeliveryFailure, "No SMS sender is configured for the pool.")
+		m, err := tpl.SMS(kind, to, data)
+		if err != nil {
+			return nil, failed("sms", err)
 		}
-		m, err := p.cfg.Messages.SMS(kind, to, data)
-		if err == nil {
+		switch {
+		case p.cfg.Triggers.CustomSMSSender != nil:
+			err = p.customSender(ctx, u, kind, "CustomSMSSender", data.Code)
+		case p.cfg.SMSSender != nil:
 			err = p.cfg.SMSSender.SendSMS(ctx, m)
+		default:
+			err = newErr(CodeCodeDeliveryFailure, "No SMS sender is configured for the pool.")
 		}
 		if err != nil {
-			p.log.WarnContext(ctx, "sms delivery failed", "kind", string(kind), "err", err)
-			return nil, &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+			return nil, failed("sms", err)
 		}
 		return &CodeDeliveryDetails{Destination: maskPhone(to), DeliveryMedium: "SMS", AttributeName: attr}, nil
 	}

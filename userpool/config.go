@@ -14,6 +14,7 @@ import (
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
+	"github.com/cupola-auth/cupola/trigger"
 )
 
 // Config is a user pool's settings as code. Zero values are safe defaults;
@@ -85,6 +86,12 @@ type Config struct {
 	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
 	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy).
 	AllowedFirstAuthFactors []string
+
+	// Triggers are Go funcs run at Cognito's trigger points (PreSignUp,
+	// PreTokenGeneration, MigrateUser, custom auth…); see package trigger.
+	Triggers trigger.Set
+	// Region fills the region field of trigger events; empty means "local".
+	Region string
 
 	// Clients are app clients created at New when absent from the store.
 	Clients []ClientConfig

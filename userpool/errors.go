@@ -118,3 +118,10 @@ const CodeGroupExists ErrorCode = "GroupExistsException"
 
 // ErrGroupExists matches GroupExistsException.
 var ErrGroupExists = &Error{Code: CodeGroupExists}
+
+// Sentinels for trigger failures.
+var (
+	ErrUserLambdaValidation  = &Error{Code: CodeUserLambdaValidation}
+	ErrUnexpectedLambda      = &Error{Code: CodeUnexpectedLambda}
+	ErrInvalidLambdaResponse = &Error{Code: CodeInvalidLambdaResponse}
+)

@@ -34,6 +34,16 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalErr("forgot password", err)
 	}
+	if err != nil {
+		// The old system may know the user (MigrateUser, ForgotPassword).
+		migrated, ok, merr := p.migrateUser(ctx, c, in.Username, "", in.ClientMetadata)
+		if merr != nil {
+			return nil, merr
+		}
+		if ok {
+			u, err = migrated, nil
+		}
+	}
 	if err != nil || !u.Enabled {
 		if c.preventsExistenceErrors() {
 			return p.simulatedSend(ctx, in.Username)
@@ -106,7 +116,7 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err != nil {
 		return p.hashErr(err)
 	}
-	_, err = p.modifyUser(ctx, "confirm forgot password", u.Sub, func(u *store.User) error {
+	u, err = p.modifyUser(ctx, "confirm forgot password", u.Sub, func(u *store.User) error {
 		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
 		if u.Status != store.StatusExternalProvider {
 			u.Status = store.StatusConfirmed
@@ -122,5 +132,5 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
 		return internalErr("lockout", err)
 	}
-	return nil
+	return p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata)
 }

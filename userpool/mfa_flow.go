@@ -14,17 +14,17 @@ import (
 // afterFirstFactor runs once a user proved their first factor (password,
 // new password): it asks for the second factor the pool and the user call
 // for, or lets a remembered device prove itself instead, or issues tokens.
-func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.User, login string, params map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.User, login string, params map[string]string, source string) (*InitiateAuthOutput, error) {
 	deviceKey := params["DEVICE_KEY"]
 	if len(deviceKey) > 128 {
 		return nil, invalidParam("DEVICE_KEY is too long")
 	}
 	if p.cfg.MFA.Mode == MFAOff {
-		return p.finishSignIn(ctx, c, u, deviceKey)
+		return p.finishSignIn(ctx, c, u, deviceKey, source)
 	}
 	factors := p.userFactors(u)
 	if len(factors) == 0 && p.cfg.MFA.Mode == MFAOptional {
-		return p.finishSignIn(ctx, c, u, deviceKey)
+		return p.finishSignIn(ctx, c, u, deviceKey, source)
 	}
 	if deviceKey != "" && p.cfg.Devices.Enabled && p.cfg.Devices.SkipMFAOnRememberedDevice {
 		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, deviceKey)
@@ -35,16 +35,23 @@ func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.U
 			return nil, internalErr("device", err)
 		}
 	}
-	return p.mfaChallenge(ctx, c, u, challengeState{Username: login, DeviceKey: deviceKey}, factors)
+	return p.mfaChallenge(ctx, c, u, challengeState{Username: login, DeviceKey: deviceKey, Source: source}, factors)
 }
 
 // finishSignIn issues the tokens of a completed sign-in.
-func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User, deviceKey string) (*InitiateAuthOutput, error) {
+func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User, deviceKey, source string) (*InitiateAuthOutput, error) {
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
 		return nil, internalErr("lockout", err)
 	}
-	res, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey)
+	res, famID, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey, source)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.postAuthentication(ctx, u, c.ID, res.NewDeviceMetadata != nil); err != nil {
+		// The sign-in is refused: the tokens just issued must not outlive it.
+		if rerr := p.store.RevokeFamily(context.WithoutCancel(ctx), p.cfg.ID, famID, p.now()); rerr != nil {
+			p.log.ErrorContext(ctx, "revoking a refused sign-in failed", "sub", u.Sub, "err", rerr)
+		}
 		return nil, err
 	}
 	return &InitiateAuthOutput{AuthenticationResult: res}, nil
@@ -141,7 +148,7 @@ func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User
 	if err != nil {
 		return nil, err
 	}
-	d, err := p.deliver(ctx, message.KindAuthentication, attr, u.Attributes[attr], message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
+	d, err := p.deliver(ctx, u, message.KindAuthentication, attr, u.Attributes[attr], message.Data{Code: code, Username: u.Username, PoolName: p.cfg.Name})
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +199,7 @@ func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAu
 		}
 		return nil, err
 	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
 
 // checkSecondFactorCode accepts a TOTP code for a step after the last one
@@ -273,7 +280,7 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 	if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
 		return nil, p.wrongAnswer(ctx, s, st)
 	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
 
 // respondSelectMFA takes the factor the user chose.
@@ -317,7 +324,7 @@ func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in Respond
 		restore()
 		return nil, invalidParam("Set up the software token (AssociateSoftwareToken, VerifySoftwareToken) with this session first")
 	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey)
+	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
 
 // deviceChallenge asks a remembered device to prove its secret over a
@@ -364,5 +371,5 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondTo
 	if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses["PROOF"]) {
 		return nil, refused
 	}
-	return p.finishSignIn(ctx, c, u, d.Key)
+	return p.finishSignIn(ctx, c, u, d.Key, sourceAuthenticateDevice)
 }

@@ -113,5 +113,5 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in Resp
 	if err != nil {
 		return nil, err
 	}
-	return p.afterFirstFactor(ctx, c, u, st.Username, r)
+	return p.afterFirstFactor(ctx, c, u, st.Username, r, sourceNewPasswordChallenge)
 }

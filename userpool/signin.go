@@ -12,8 +12,8 @@ import (
 // AuthFlow is InitiateAuth's AuthFlow (cognito.md §2).
 type AuthFlow string
 
-// Auth flows. USER_SRP_AUTH and CUSTOM_AUTH arrive with their issues; they
-// are refused with InvalidParameterException until then.
+// Auth flows. USER_SRP_AUTH arrives with its issue; it is refused with
+// InvalidParameterException until then.
 const (
 	FlowUserPasswordAuth      AuthFlow = "USER_PASSWORD_AUTH"
 	FlowAdminUserPasswordAuth AuthFlow = "ADMIN_USER_PASSWORD_AUTH"
@@ -60,11 +60,13 @@ func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*Ini
 		if !c.allows(AllowUserPasswordAuth) {
 			return nil, invalidParam("USER_PASSWORD_AUTH flow not enabled for this client")
 		}
-		return p.passwordAuth(ctx, c, in.AuthParameters)
+		return p.passwordAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
 	case FlowRefreshTokenAuth, FlowRefreshToken:
 		return p.refreshAuth(ctx, c, in.AuthParameters)
 	case FlowUserAuth:
-		return p.userAuth(ctx, c, in.AuthParameters)
+		return p.userAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
+	case FlowCustomAuth:
+		return p.customAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
 	case FlowAdminUserPasswordAuth:
 		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
 	case "":
@@ -95,11 +97,13 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 		if !c.allows(AllowAdminUserPasswordAuth) {
 			return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH flow not enabled for this client")
 		}
-		return p.passwordAuth(ctx, c, in.AuthParameters)
+		return p.passwordAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
 	case FlowRefreshTokenAuth, FlowRefreshToken:
 		return p.refreshAuth(ctx, c, in.AuthParameters)
 	case FlowUserAuth:
-		return p.userAuth(ctx, c, in.AuthParameters)
+		return p.userAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
+	case FlowCustomAuth:
+		return p.customAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
 	case "":
 		return nil, invalidParam("Missing required parameter AuthFlow")
 	default:
@@ -111,7 +115,7 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 // work as known ones and, when the client prevents existence errors, get
 // the same answer. Every attempt is counted before the password is hashed,
 // so parallel guesses cannot outrun the lockout.
-func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
 	login, password := params["USERNAME"], params["PASSWORD"]
 	if err := checkLogin(login); err != nil {
 		return nil, err
@@ -143,9 +147,32 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if !att.Allowed {
 		return nil, newErr(CodeNotAuthorized, msgAttemptsExceeded)
 	}
+	if known || c.preventsExistenceErrors() {
+		if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
+			return nil, err
+		}
+	}
 	if !known {
-		if err := p.hasher.VerifyDummy(ctx, password); err != nil {
-			return nil, p.hashErr(err)
+		// A user the pool does not know may still be in the system the
+		// team is moving from: the MigrateUser trigger checks the password
+		// there and, if it is right, the user is created here.
+		migrated, ok, err := p.migrateUser(ctx, c, login, password, meta)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			if migrated.Status == store.StatusResetRequired {
+				return nil, newErr(CodePasswordResetRequired, msgResetRequired)
+			}
+			if err := p.signInAllowed(migrated); err != nil {
+				return nil, err
+			}
+			return p.afterFirstFactor(ctx, c, migrated, login, params, sourceAuthentication)
+		}
+		if p.cfg.Triggers.MigrateUser == nil {
+			if err := p.hasher.VerifyDummy(ctx, password); err != nil {
+				return nil, p.hashErr(err)
+			}
 		}
 		if c.preventsExistenceErrors() {
 			return nil, newErr(CodeNotAuthorized, msgIncorrect)
@@ -190,7 +217,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params map[st
 	if rehash {
 		p.upgradeHash(ctx, u, password)
 	}
-	return p.afterFirstFactor(ctx, c, u, login, params)
+	return p.afterFirstFactor(ctx, c, u, login, params, sourceAuthentication)
 }
 
 // signInAllowed maps a user's state to Cognito's answers after a correct

@@ -73,6 +73,10 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if username == "" {
 		username = sub
 	}
+	status, err := p.preSignUp(ctx, "PreSignUp_SignUp", username, c.ID, attrs, in.ValidationData, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
 		return nil, internalErr("hash password", err)
@@ -80,7 +84,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	now := p.now()
 	u, err := p.store.CreateUser(ctx, store.User{
 		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: store.StatusUnconfirmed, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
+		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
 		Password: store.PasswordCredential{Hash: hash, ChangedAt: now}, CreatedAt: now, UpdatedAt: now,
 	})
 	var exists *store.ExistsError
@@ -93,7 +97,10 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if err != nil {
 		return nil, internalErr("create user", err)
 	}
-	out := &SignUpOutput{UserSub: u.Sub}
+	out := &SignUpOutput{UserSub: u.Sub, UserConfirmed: status == store.StatusConfirmed}
+	if out.UserConfirmed {
+		return out, nil // auto-confirmed by PreSignUp: no code to send
+	}
 	attr, value := p.deliveryFor(attrs, p.cfg.AutoVerifiedAttributes)
 	if attr == "" {
 		return out, nil // confirmed later by an administrator
@@ -185,7 +192,7 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) err
 	if err != nil {
 		return err
 	}
-	_, err = p.modifyUser(ctx, "confirm sign-up", u.Sub, func(u *store.User) error {
+	confirmed, err := p.modifyUser(ctx, "confirm sign-up", u.Sub, func(u *store.User) error {
 		if u.Status != store.StatusUnconfirmed {
 			return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
 		}
@@ -196,7 +203,10 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) err
 		u.Aliases = p.aliasesOf(u.Attributes)
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, c.ID, in.ClientMetadata)
 }
 
 // withVerified returns attrs with the given attributes marked verified.

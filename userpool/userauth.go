@@ -15,7 +15,7 @@ import (
 // answer is SELECT_CHALLENGE with AvailableChallenges. Codes go only to a
 // verified email or phone number. Unknown users get the same answers
 // (with existence errors prevented), and every code they type is wrong.
-func (p *UserPool) userAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) userAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
 	if !c.allows(AllowUserAuth) {
 		return nil, invalidParam("USER_AUTH flow not enabled for this client")
 	}
@@ -28,7 +28,7 @@ func (p *UserPool) userAuth(ctx context.Context, c *appClient, params map[string
 	}
 	preferred := params["PREFERRED_CHALLENGE"]
 	if preferred == FirstFactorPassword && params["PASSWORD"] != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
-		return p.passwordAuth(ctx, c, params)
+		return p.passwordAuth(ctx, c, params, meta)
 	}
 	u, err := p.findUser(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -37,6 +37,9 @@ func (p *UserPool) userAuth(ctx context.Context, c *appClient, params map[string
 	known := err == nil
 	if !known && !c.preventsExistenceErrors() {
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
+	}
+	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
+		return nil, err
 	}
 	st := challengeState{Username: login, DeviceKey: params["DEVICE_KEY"], Decoy: !known}
 	available := p.firstFactors(u, known)
@@ -131,7 +134,7 @@ func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in 
 			return nil, invalidParam("Missing required parameter PASSWORD")
 		}
 		return p.passwordAuth(ctx, c, map[string]string{"USERNAME": st.Username, "PASSWORD": r["PASSWORD"],
-			"SECRET_HASH": r["SECRET_HASH"], "DEVICE_KEY": st.DeviceKey})
+			"SECRET_HASH": r["SECRET_HASH"], "DEVICE_KEY": st.DeviceKey}, in.ClientMetadata)
 	}
 	var u store.User
 	if !st.Decoy {

@@ -1,0 +1,946 @@
+package userpool_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/userpool"
+)
+
+// Helpers for the MFA, USER_AUTH and device tests, on top of mfa_test.go.
+
+const expiredSession = "Invalid session for the user, session is expired."
+
+// respondAt answers a challenge at a client with the given responses.
+func (e *env) respondAt(clientID string, name userpool.ChallengeName, session string, responses map[string]string) (*userpool.InitiateAuthOutput, error) {
+	return e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: clientID,
+		ChallengeName: name, Session: session, ChallengeResponses: responses})
+}
+
+// respondAs answers a challenge at the web client as username, with
+// further key/value pairs.
+func (e *env) respondAs(name userpool.ChallengeName, session, username string, kv ...string) (*userpool.InitiateAuthOutput, error) {
+	r := map[string]string{"USERNAME": username}
+	for i := 0; i+1 < len(kv); i += 2 {
+		r[kv[i]] = kv[i+1]
+	}
+	return e.respondAt(webClient, name, session, r)
+}
+
+// verifiedPhone gives a user a verified phone number.
+func (e *env) verifiedPhone(username, phone string) {
+	e.t.Helper()
+	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: username, UserAttributes: []userpool.Attribute{
+		{Name: "phone_number", Value: phone}, {Name: "phone_number_verified", Value: "true"}}}); err != nil {
+		e.t.Fatalf("verified phone for %s: %v", username, err)
+	}
+}
+
+// enableFactors turns on SMS and/or email MFA for a user.
+func (e *env) enableFactors(username string, sms, email bool) {
+	e.t.Helper()
+	in := userpool.SetUserMFAPreferenceInput{}
+	if sms {
+		in.SMSMfaSettings = &userpool.MFASettings{Enabled: true}
+	}
+	if email {
+		in.EmailMfaSettings = &userpool.MFASettings{Enabled: true}
+	}
+	if err := e.pool.AdminSetUserMFAPreference(e.ctx, username, in); err != nil {
+		e.t.Fatalf("AdminSetUserMFAPreference(%s): %v", username, err)
+	}
+}
+
+// passwordStepWith runs the password step with extra parameters
+// (DEVICE_KEY) and expects a challenge or tokens, not an error.
+func (e *env) passwordStepWith(username string, extra map[string]string) *userpool.InitiateAuthOutput {
+	e.t.Helper()
+	params := map[string]string{"USERNAME": username, "PASSWORD": goodPW}
+	for k, v := range extra {
+		params[k] = v
+	}
+	out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient, AuthParameters: params})
+	if err != nil {
+		e.t.Fatalf("password step: %v", err)
+	}
+	return out
+}
+
+// wantChallenge fails unless out asks for that challenge with a session.
+func wantChallenge(t *testing.T, out *userpool.InitiateAuthOutput, err error, name userpool.ChallengeName) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("want %s, got error %v", name, err)
+	}
+	if out.ChallengeName != name || out.Session == "" || out.AuthenticationResult != nil {
+		t.Fatalf("got %+v, want the %s challenge", out, name)
+	}
+}
+
+// wantTokens returns a check that fails unless a response carries tokens:
+// wantTokens(t)(e.respondAs(…)).
+func wantTokens(t *testing.T) func(*userpool.InitiateAuthOutput, error) *userpool.AuthenticationResult {
+	return func(out *userpool.InitiateAuthOutput, err error) *userpool.AuthenticationResult {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("want tokens, got error %v", err)
+		}
+		if out.AuthenticationResult == nil || out.AuthenticationResult.AccessToken == "" {
+			t.Fatalf("got %+v, want tokens", out)
+		}
+		return out.AuthenticationResult
+	}
+}
+
+// wantExpiredSession fails unless err is Cognito's invalid-session answer.
+func wantExpiredSession(t *testing.T, err error) {
+	t.Helper()
+	wantMessage(t, err, userpool.CodeNotAuthorized, expiredSession)
+}
+
+// probeAttempts registers one attempt on key under a policy that never
+// locks, and returns the count including it. Comparing two probes tells
+// how many attempts the pool counted between them (minus the probe).
+func (e *env) probeAttempts(key string) int {
+	e.t.Helper()
+	a, err := e.store.BeginAttempt(e.ctx, e.cfg.ID, key, e.clock.Now(),
+		store.LockoutPolicy{Threshold: 100, Base: time.Second, Max: time.Second, ResetAfter: 24 * time.Hour})
+	if err != nil || !a.Allowed {
+		e.t.Fatalf("probe attempts: %+v, %v", a, err)
+	}
+	return a.Failures
+}
+
+// attemptsCountedBy returns how many sign-in attempts f registered on key.
+func (e *env) attemptsCountedBy(key string, f func()) int {
+	e.t.Helper()
+	before := e.probeAttempts(key)
+	f()
+	return e.probeAttempts(key) - before - 1
+}
+
+// lenientLockout keeps counting tests clear of the lockout.
+func lenientLockout(c *userpool.Config) {
+	c.Lockout = store.LockoutPolicy{Threshold: 50, Base: time.Second, Max: time.Minute, ResetAfter: 15 * time.Minute}
+}
+
+// withUserAuth allows USER_AUTH at the web client with these first factors.
+func withUserAuth(factors ...string) func(*userpool.Config) {
+	return func(c *userpool.Config) {
+		c.AllowedFirstAuthFactors = factors
+		c.Clients[0].ExplicitAuthFlows = append(c.Clients[0].ExplicitAuthFlows, userpool.AllowUserAuth)
+	}
+}
+
+// userAuth starts USER_AUTH at the web client.
+func (e *env) userAuth(username, preferred string) (*userpool.InitiateAuthOutput, error) {
+	params := map[string]string{"USERNAME": username}
+	if preferred != "" {
+		params["PREFERRED_CHALLENGE"] = preferred
+	}
+	return e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserAuth, ClientID: webClient, AuthParameters: params})
+}
+
+// openChallenge is a challenge waiting for its answer, with a right one.
+type openChallenge struct {
+	name    userpool.ChallengeName
+	session string
+	answer  map[string]string
+}
+
+// challengeKinds start each kind of challenge in a fresh pool.
+var challengeKinds = []struct {
+	name  string
+	start func(t *testing.T) (*env, openChallenge)
+}{
+	{"NEW_PASSWORD_REQUIRED", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t)
+		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "nia", TemporaryPassword: "Temp-Password-42", MessageAction: "SUPPRESS"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+			AuthParameters: map[string]string{"USERNAME": "nia", "PASSWORD": "Temp-Password-42"}})
+		wantChallenge(t, out, err, userpool.ChallengeNewPasswordRequired)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "NEW_PASSWORD": goodPW}}
+	}},
+	{"SOFTWARE_TOKEN_MFA", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional))
+		e.confirmedUser("nia", "nia@example.com")
+		app, _ := e.enrollTOTP("nia")
+		e.clock.Advance(30 * time.Second)
+		out := e.passwordStep("nia")
+		wantChallenge(t, out, nil, userpool.ChallengeSoftwareTokenMFA)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "SOFTWARE_TOKEN_MFA_CODE": app.code(e.clock.Now())}}
+	}},
+	{"SMS_MFA", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorSMS))
+		e.confirmedUser("nia", "nia@example.com")
+		e.verifiedPhone("nia", "+15555550101")
+		e.enableFactors("nia", true, false)
+		out := e.passwordStep("nia")
+		wantChallenge(t, out, nil, userpool.ChallengeSMSMFA)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "SMS_MFA_CODE": e.lastCode("+15555550101")}}
+	}},
+	{"EMAIL_OTP as a second factor", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorEmail))
+		e.confirmedUser("nia", "nia@example.com")
+		e.enableFactors("nia", false, true)
+		out := e.passwordStep("nia")
+		wantChallenge(t, out, nil, userpool.ChallengeEmailOTP)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "EMAIL_OTP_CODE": e.lastCode("nia@example.com")}}
+	}},
+	{"SELECT_MFA_TYPE", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorSMS, userpool.FactorEmail))
+		e.confirmedUser("nia", "nia@example.com")
+		e.verifiedPhone("nia", "+15555550101")
+		e.enableFactors("nia", true, true)
+		out := e.passwordStep("nia")
+		wantChallenge(t, out, nil, userpool.ChallengeSelectMFAType)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "ANSWER": userpool.FactorSMS}}
+	}},
+	{"MFA_SETUP", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOn))
+		e.confirmedUser("nia", "nia@example.com")
+		out := e.passwordStep("nia")
+		wantChallenge(t, out, nil, userpool.ChallengeMFASetup)
+		assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: out.Session, ClientID: webClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient,
+			UserCode: newAuthenticator(t, assoc.SecretCode).code(e.clock.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, openChallenge{userpool.ChallengeMFASetup, v.Session, map[string]string{"USERNAME": "nia"}}
+	}},
+	{"DEVICE_PASSWORD_VERIFIER", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional), withRememberedDevices(false))
+		e.confirmedUser("nia", "nia@example.com")
+		app, _ := e.enrollTOTP("nia")
+		d := e.rememberDevice("nia", app)
+		out := e.passwordStepWith("nia", map[string]string{"DEVICE_KEY": d.key})
+		wantChallenge(t, out, nil, userpool.ChallengeDevicePasswordVerifier)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "PROOF": d.proof(t, out)}}
+	}},
+	{"SELECT_CHALLENGE", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP))
+		e.confirmedUser("nia", "nia@example.com")
+		out, err := e.userAuth("nia", "")
+		wantChallenge(t, out, err, userpool.ChallengeSelectChallenge)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "ANSWER": userpool.FirstFactorEmailOTP}}
+	}},
+	{"EMAIL_OTP as a first factor", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withUserAuth(userpool.FirstFactorEmailOTP))
+		e.confirmedUser("nia", "nia@example.com")
+		out, err := e.userAuth("nia", userpool.FirstFactorEmailOTP)
+		wantChallenge(t, out, err, userpool.ChallengeEmailOTP)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "EMAIL_OTP_CODE": e.lastCode("nia@example.com")}}
+	}},
+	{"SMS_OTP", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withUserAuth(userpool.FirstFactorSMSOTP))
+		e.confirmedUser("nia", "nia@example.com")
+		e.verifiedPhone("nia", "+15555550101")
+		out, err := e.userAuth("nia", userpool.FirstFactorSMSOTP)
+		wantChallenge(t, out, err, userpool.ChallengeSMSOTP)
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "SMS_OTP_CODE": e.lastCode("+15555550101")}}
+	}},
+}
+
+func TestEveryChallengeRefusesAWrongExpiredOrReusedSession(t *testing.T) {
+	for _, kind := range challengeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			t.Run("the right answer with the right session succeeds", func(t *testing.T) {
+				e, c := kind.start(t)
+				if _, err := e.respondAt(webClient, c.name, c.session, c.answer); err != nil {
+					t.Fatalf("right answer: %v", err)
+				}
+			})
+			t.Run("a made-up session is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				_, err := e.respondAt(webClient, c.name, "bm90LWEtc2Vzc2lvbi1hdC1hbGwtYnV0LWxvbmctZW5vdWdo", c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a missing session is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				_, err := e.respondAt(webClient, c.name, "", c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a huge session is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				_, err := e.respondAt(webClient, c.name, c.session+strings.Repeat("A", 1<<20), c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a session past its validity is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				e.clock.Advance(3*time.Minute + time.Second)
+				_, err := e.respondAt(webClient, c.name, c.session, c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a session used once is refused the second time", func(t *testing.T) {
+				e, c := kind.start(t)
+				if _, err := e.respondAt(webClient, c.name, c.session, c.answer); err != nil {
+					t.Fatalf("first answer: %v", err)
+				}
+				_, err := e.respondAt(webClient, c.name, c.session, c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a session answered as another challenge is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				other := userpool.ChallengeNewPasswordRequired
+				if c.name == other {
+					other = userpool.ChallengeSoftwareTokenMFA
+				}
+				_, err := e.respondAt(webClient, other, c.session, c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a session answered at another client is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				e.passwordClient("other", func(cc *userpool.ClientConfig) {
+					cc.ExplicitAuthFlows = append(cc.ExplicitAuthFlows, userpool.AllowUserAuth)
+				})
+				_, err := e.respondAt("other", c.name, c.session, c.answer)
+				wantExpiredSession(t, err)
+			})
+			t.Run("a session answered for another user is refused", func(t *testing.T) {
+				e, c := kind.start(t)
+				e.confirmedUser("bob", "bob@example.com")
+				answer := map[string]string{}
+				for k, v := range c.answer {
+					answer[k] = v
+				}
+				answer["USERNAME"] = "bob"
+				out, err := e.respondAt(webClient, c.name, c.session, answer)
+				if err == nil {
+					t.Fatalf("answered for bob with nia's session: %+v", out)
+				}
+				// The refusal is bad input: nia can still answer.
+				if _, err := e.respondAt(webClient, c.name, c.session, c.answer); err != nil {
+					t.Fatalf("nia's own answer after the refused one: %v", err)
+				}
+			})
+		})
+	}
+}
+
+func TestACodeSentForAnotherUserIsRefused(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorEmail))
+	for _, u := range []string{"ann", "ben"} {
+		e.confirmedUser(u, u+"@example.com")
+		e.enableFactors(u, false, true)
+	}
+	ann := e.passwordStep("ann")
+	ben := e.passwordStep("ben")
+	annCode, benCode := e.lastCode("ann@example.com"), e.lastCode("ben@example.com")
+	for annCode == benCode { // one chance in a million: ask Ben for another code
+		ben = e.passwordStep("ben")
+		benCode = e.lastCode("ben@example.com")
+	}
+	_, err := e.respondAs(userpool.ChallengeEmailOTP, ann.Session, "ann", "EMAIL_OTP_CODE", benCode)
+	wantCode(t, err, userpool.CodeCodeMismatch)
+	wantTokens(t)(e.respondAs(userpool.ChallengeEmailOTP, ann.Session, "ann", "EMAIL_OTP_CODE", annCode))
+	// Ben's session with Ben's code, named as Ann, is refused too.
+	if _, err := e.respondAs(userpool.ChallengeEmailOTP, ben.Session, "ann", "EMAIL_OTP_CODE", benCode); err == nil {
+		t.Fatal("ben's session answered as ann")
+	}
+	wantTokens(t)(e.respondAs(userpool.ChallengeEmailOTP, ben.Session, "ben", "EMAIL_OTP_CODE", benCode))
+}
+
+func TestMalformedCodesAreRefusedWithoutSpendingTheSession(t *testing.T) {
+	malformed := []struct{ name, code string }{
+		{"letters", "abcdef"},
+		{"five digits", "12345"},
+		{"seven digits", "1234567"},
+		{"digits with a space", "123 45"},
+		{"a megabyte", strings.Repeat("1", 1<<20)},
+		{"nothing", ""},
+	}
+	kinds := []struct {
+		name  userpool.ChallengeName
+		key   string
+		setup func(t *testing.T) (*env, string, func() string)
+	}{
+		{userpool.ChallengeSoftwareTokenMFA, "SOFTWARE_TOKEN_MFA_CODE", func(t *testing.T) (*env, string, func() string) {
+			e := newFastEnv(t, withMFA(userpool.MFAOptional), lenientLockout)
+			sub := e.confirmedUser("mal", "mal@example.com")
+			app, _ := e.enrollTOTP("mal")
+			e.clock.Advance(30 * time.Second)
+			return e, sub, func() string { return app.code(e.clock.Now()) }
+		}},
+		{userpool.ChallengeSMSMFA, "SMS_MFA_CODE", func(t *testing.T) (*env, string, func() string) {
+			e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorSMS), lenientLockout)
+			sub := e.confirmedUser("mal", "mal@example.com")
+			e.verifiedPhone("mal", "+15555550102")
+			e.enableFactors("mal", true, false)
+			return e, sub, func() string { return e.lastCode("+15555550102") }
+		}},
+		{userpool.ChallengeEmailOTP, "EMAIL_OTP_CODE", func(t *testing.T) (*env, string, func() string) {
+			e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorEmail), lenientLockout)
+			sub := e.confirmedUser("mal", "mal@example.com")
+			e.enableFactors("mal", false, true)
+			return e, sub, func() string { return e.lastCode("mal@example.com") }
+		}},
+	}
+	for _, k := range kinds {
+		t.Run(string(k.name), func(t *testing.T) {
+			e, sub, right := k.setup(t)
+			out := e.passwordStep("mal")
+			wantChallenge(t, out, nil, k.name)
+			for _, m := range malformed {
+				counted := e.attemptsCountedBy(sub, func() {
+					res, err := e.respondAs(k.name, out.Session, "mal", k.key, m.code)
+					if err == nil {
+						t.Fatalf("%s accepted: %+v", m.name, res)
+					}
+					if pe := asPoolError(err); pe == nil || (pe.Code != userpool.CodeInvalidParameter && pe.Code != userpool.CodeCodeMismatch) {
+						t.Fatalf("%s: %v, want InvalidParameterException or CodeMismatchException", m.name, err)
+					}
+				})
+				if counted > 1 {
+					t.Fatalf("%s counted %d attempts, want at most one", m.name, counted)
+				}
+			}
+			wantTokens(t)(e.respondAs(k.name, out.Session, "mal", k.key, right()))
+		})
+	}
+}
+
+func TestACodeLivesNoLongerThanItsSession(t *testing.T) {
+	setup := func(t *testing.T, mutate ...func(*userpool.Config)) (*env, *userpool.InitiateAuthOutput) {
+		e := newFastEnv(t, append([]func(*userpool.Config){withMFA(userpool.MFAOptional, userpool.FactorSMS)}, mutate...)...)
+		e.confirmedUser("cody", "cody@example.com")
+		e.verifiedPhone("cody", "+15555550103")
+		e.enableFactors("cody", true, false)
+		out := e.passwordStep("cody")
+		wantChallenge(t, out, nil, userpool.ChallengeSMSMFA)
+		return e, out
+	}
+	t.Run("a code answered just inside the session's validity is accepted", func(t *testing.T) {
+		e, out := setup(t)
+		e.clock.Advance(3*time.Minute - time.Second)
+		wantTokens(t)(e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", e.lastCode("+15555550103")))
+	})
+	t.Run("a code answered after the session's validity is refused", func(t *testing.T) {
+		e, out := setup(t)
+		e.clock.Advance(3*time.Minute + time.Second)
+		_, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", e.lastCode("+15555550103"))
+		wantExpiredSession(t, err)
+	})
+	t.Run("a wrong answer does not extend the session", func(t *testing.T) {
+		e, out := setup(t)
+		code := e.lastCode("+15555550103")
+		e.clock.Advance(2 * time.Minute)
+		if _, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", otherCode(code)); !errors.Is(err, userpool.ErrCodeMismatch) {
+			t.Fatalf("wrong code: %v", err)
+		}
+		e.clock.Advance(time.Minute + time.Second)
+		_, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", code)
+		wantExpiredSession(t, err)
+	})
+	t.Run("a long session validity does not stretch a code past CodeValidity", func(t *testing.T) {
+		e, out := setup(t, func(c *userpool.Config) {
+			c.Clients[0].AuthSessionValidity = 15 * time.Minute
+			c.CodeValidity = 10 * time.Minute
+		})
+		e.clock.Advance(10*time.Minute + time.Second)
+		_, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", e.lastCode("+15555550103"))
+		wantExpiredSession(t, err)
+	})
+	t.Run("a long session validity applies to challenges without codes", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional), func(c *userpool.Config) { c.Clients[0].AuthSessionValidity = 15 * time.Minute })
+		e.confirmedUser("cody", "cody@example.com")
+		app, _ := e.enrollTOTP("cody")
+		out := e.passwordStep("cody")
+		e.clock.Advance(14 * time.Minute)
+		wantTokens(t)(e.answerTOTP(out.Session, "cody", app.code(e.clock.Now())))
+	})
+}
+
+func TestSelectMFATypeRefusesAFactorItDidNotOffer(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorTOTP, userpool.FactorSMS, userpool.FactorEmail))
+	e.confirmedUser("sel", "sel@example.com")
+	e.verifiedPhone("sel", "+15555550104")
+	e.enableFactors("sel", true, true)
+	out := e.passwordStep("sel")
+	wantChallenge(t, out, nil, userpool.ChallengeSelectMFAType)
+	if got := out.ChallengeParameters["MFAS_CAN_CHOOSE"]; got != `["SMS_MFA","EMAIL_OTP"]` {
+		t.Fatalf("MFAS_CAN_CHOOSE = %s", got)
+	}
+	sentBefore := e.sent()
+	for _, answer := range []string{userpool.FactorTOTP, "sms_mfa", "", "SMS_MFA ", strings.Repeat("X", 1<<16)} {
+		_, err := e.respondAs(userpool.ChallengeSelectMFAType, out.Session, "sel", "ANSWER", answer)
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	}
+	if n := e.sent(); n != sentBefore {
+		t.Fatalf("refused choices sent %d messages", n-sentBefore)
+	}
+	next, err := e.respondAs(userpool.ChallengeSelectMFAType, out.Session, "sel", "ANSWER", userpool.FactorEmail)
+	wantChallenge(t, next, err, userpool.ChallengeEmailOTP)
+	wantTokens(t)(e.respondAs(userpool.ChallengeEmailOTP, next.Session, "sel", "EMAIL_OTP_CODE", e.lastCode("sel@example.com")))
+}
+
+func TestMFASetupCannotBeAnsweredBeforeTheTokenIsVerified(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOn))
+	e.confirmedUser("set", "set@example.com")
+	out := e.passwordStep("set")
+	wantChallenge(t, out, nil, userpool.ChallengeMFASetup)
+
+	// Answering before anything was set up is bad input; the session stays.
+	_, err := e.respondAs(userpool.ChallengeMFASetup, out.Session, "set")
+	wantCode(t, err, userpool.CodeInvalidParameter)
+	// So is verifying before associating.
+	_, err = e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: out.Session, ClientID: webClient, UserCode: "123456"})
+	wantCode(t, err, userpool.CodeInvalidParameter)
+
+	assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: out.Session, ClientID: webClient})
+	if err != nil {
+		t.Fatalf("associate with the session after refused answers: %v", err)
+	}
+	// Associating spent the first session.
+	_, err = e.respondAs(userpool.ChallengeMFASetup, out.Session, "set")
+	wantExpiredSession(t, err)
+	// Associated but not verified: still refused.
+	_, err = e.respondAs(userpool.ChallengeMFASetup, assoc.Session, "set")
+	wantCode(t, err, userpool.CodeInvalidParameter)
+	app := newAuthenticator(t, assoc.SecretCode)
+	_, err = e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: otherCode(app.code(e.clock.Now()))})
+	wantCode(t, err, userpool.CodeCodeMismatch)
+	if u := e.user("set"); u.MFA.TOTPVerified || len(u.MFA.TOTPSecret) != 0 {
+		t.Fatalf("a wrong code enabled TOTP: %+v", u.MFA)
+	}
+	_, err = e.respondAs(userpool.ChallengeMFASetup, assoc.Session, "set")
+	wantCode(t, err, userpool.CodeInvalidParameter)
+	v, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: app.code(e.clock.Now())})
+	if err != nil || v.Session == "" || v.Status != "SUCCESS" {
+		t.Fatalf("VerifySoftwareToken = %+v, %v", v, err)
+	}
+	// The verifying session is spent; the one it returned completes set-up.
+	_, err = e.respondAs(userpool.ChallengeMFASetup, assoc.Session, "set")
+	wantExpiredSession(t, err)
+	wantTokens(t)(e.respondAs(userpool.ChallengeMFASetup, v.Session, "set"))
+}
+
+func TestAssociateAndVerifySoftwareTokenRefuseBadInput(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOn), lenientLockout)
+	e.passwordClient("other")
+	e.confirmedUser("bad", "bad@example.com")
+	setup := func() string {
+		t.Helper()
+		out := e.passwordStep("bad")
+		wantChallenge(t, out, nil, userpool.ChallengeMFASetup)
+		return out.Session
+	}
+	session := setup()
+	assocCases := []struct {
+		name string
+		in   userpool.AssociateSoftwareTokenInput
+		want userpool.ErrorCode
+	}{
+		{"neither an access token nor a session", userpool.AssociateSoftwareTokenInput{ClientID: webClient}, userpool.CodeInvalidParameter},
+		{"both an access token and a session", userpool.AssociateSoftwareTokenInput{AccessToken: "x.y.z", Session: session, ClientID: webClient}, userpool.CodeInvalidParameter},
+		{"a session without its client", userpool.AssociateSoftwareTokenInput{Session: session}, userpool.CodeInvalidParameter},
+		{"a forged access token", userpool.AssociateSoftwareTokenInput{AccessToken: "x.y.z"}, userpool.CodeNotAuthorized},
+		{"an unknown session", userpool.AssociateSoftwareTokenInput{Session: "no-such-session", ClientID: webClient}, userpool.CodeNotAuthorized},
+	}
+	for _, tc := range assocCases {
+		t.Run("AssociateSoftwareToken refuses "+tc.name, func(t *testing.T) {
+			_, err := e.pool.AssociateSoftwareToken(e.ctx, tc.in)
+			wantCode(t, err, tc.want)
+		})
+	}
+	t.Run("AssociateSoftwareToken refuses a session of another client", func(t *testing.T) {
+		_, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: setup(), ClientID: "other"})
+		wantExpiredSession(t, err)
+	})
+	t.Run("AssociateSoftwareToken refuses a session of another challenge", func(t *testing.T) {
+		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "tmp", TemporaryPassword: "Temp-Password-42", MessageAction: "SUPPRESS"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+			AuthParameters: map[string]string{"USERNAME": "tmp", "PASSWORD": "Temp-Password-42"}})
+		wantChallenge(t, out, err, userpool.ChallengeNewPasswordRequired)
+		_, err = e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: out.Session, ClientID: webClient})
+		wantExpiredSession(t, err)
+	})
+
+	assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: setup(), ClientID: webClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := newAuthenticator(t, assoc.SecretCode)
+	verifyCases := []struct {
+		name string
+		in   userpool.VerifySoftwareTokenInput
+	}{
+		{"neither an access token nor a session", userpool.VerifySoftwareTokenInput{ClientID: webClient, UserCode: "123456"}},
+		{"both an access token and a session", userpool.VerifySoftwareTokenInput{AccessToken: "x.y.z", Session: assoc.Session, ClientID: webClient, UserCode: "123456"}},
+		{"a code of five digits", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "12345"}},
+		{"a code of seven digits", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "1234567"}},
+		{"a code of letters", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "abcdef"}},
+		{"a code with a space", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "123 56"}},
+		{"a code of full-width digits", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "１２"}},
+		{"no code", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient}},
+		{"a megabyte code", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: strings.Repeat("1", 1<<20)}},
+		{"a device name over 128 characters", userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: "123456", FriendlyDeviceName: strings.Repeat("p", 129)}},
+		{"a session without its client", userpool.VerifySoftwareTokenInput{Session: assoc.Session, UserCode: "123456"}},
+	}
+	for _, tc := range verifyCases {
+		t.Run("VerifySoftwareToken refuses "+tc.name, func(t *testing.T) {
+			_, err := e.pool.VerifySoftwareToken(e.ctx, tc.in)
+			wantCode(t, err, userpool.CodeInvalidParameter)
+		})
+	}
+	t.Run("VerifySoftwareToken refuses the session at another client", func(t *testing.T) {
+		other, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: setup(), ClientID: webClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: other.Session, ClientID: "other",
+			UserCode: newAuthenticator(t, other.SecretCode).code(e.clock.Now())})
+		wantExpiredSession(t, err)
+	})
+	t.Run("bad input leaves the session usable", func(t *testing.T) {
+		v, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: app.code(e.clock.Now())})
+		if err != nil || v.Session == "" {
+			t.Fatalf("VerifySoftwareToken after refused input = %+v, %v", v, err)
+		}
+	})
+	t.Run("a pool without software tokens refuses to associate one", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorEmail))
+		e.confirmedUser("nat", "nat@example.com")
+		res := e.mustSignIn("nat", goodPW)
+		_, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{AccessToken: res.AccessToken})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	})
+	t.Run("verifying with an access token before associating is refused", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional))
+		e.confirmedUser("nat", "nat@example.com")
+		res := e.mustSignIn("nat", goodPW)
+		_, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{AccessToken: res.AccessToken, UserCode: "123456"})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	})
+}
+
+func TestANewAuthenticatorReplacesTheOldOnlyOnceVerified(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional), lenientLockout)
+	e.confirmedUser("rex", "rex@example.com")
+	oldApp, oldRecovery := e.enrollTOTP("rex")
+	signInWith := func(code func() string) (*userpool.InitiateAuthOutput, error) {
+		t.Helper()
+		e.clock.Advance(30 * time.Second)
+		out := e.passwordStep("rex")
+		wantChallenge(t, out, nil, userpool.ChallengeSoftwareTokenMFA)
+		return e.answerTOTP(out.Session, "rex", code())
+	}
+	oldCode := func() string { return oldApp.code(e.clock.Now()) }
+
+	res := wantTokens(t)(signInWith(oldCode))
+	assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{AccessToken: res.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	newApp := newAuthenticator(t, assoc.SecretCode)
+	newCode := func() string { return newApp.code(e.clock.Now()) }
+
+	// Associated, not verified: the old authenticator still signs in and
+	// the new one does not.
+	wantTokens(t)(signInWith(oldCode))
+	if _, err := signInWith(newCode); !errors.Is(err, userpool.ErrCodeMismatch) {
+		t.Fatalf("an unverified authenticator signed in: %v", err)
+	}
+	// A wrong verification changes nothing.
+	e.clock.Advance(30 * time.Second)
+	_, err = e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{AccessToken: res.AccessToken, UserCode: otherCode(newCode())})
+	wantCode(t, err, userpool.CodeCodeMismatch)
+	wantTokens(t)(signInWith(oldCode))
+
+	e.clock.Advance(30 * time.Second)
+	v, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{AccessToken: res.AccessToken, UserCode: newCode(), FriendlyDeviceName: "new phone"})
+	if err != nil || v.Status != "SUCCESS" || len(v.RecoveryCodes) != 10 {
+		t.Fatalf("VerifySoftwareToken = %+v, %v", v, err)
+	}
+	if _, err := signInWith(oldCode); !errors.Is(err, userpool.ErrCodeMismatch) {
+		t.Fatalf("the replaced authenticator still signs in: %v", err)
+	}
+	out := e.passwordStep("rex")
+	if out.ChallengeParameters["FRIENDLY_DEVICE_NAME"] != "new phone" {
+		t.Fatalf("challenge parameters = %v", out.ChallengeParameters)
+	}
+	if _, err := e.answerTOTP(out.Session, "rex", oldRecovery[0]); !errors.Is(err, userpool.ErrCodeMismatch) {
+		t.Fatalf("a recovery code of the replaced set: %v", err)
+	}
+	wantTokens(t)(e.answerTOTP(out.Session, "rex", v.RecoveryCodes[0]))
+	wantTokens(t)(signInWith(newCode))
+}
+
+func TestSetUserMFAPreferenceFollowsTheRules(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorTOTP, userpool.FactorEmail))
+	e.confirmedUser("pam", "pam@example.com")
+	res := e.mustSignIn("pam", goodPW)
+	on, preferred := &userpool.MFASettings{Enabled: true}, &userpool.MFASettings{Enabled: true, PreferredMfa: true}
+	set := func(in userpool.SetUserMFAPreferenceInput) error {
+		in.AccessToken = res.AccessToken
+		return e.pool.SetUserMFAPreference(e.ctx, in)
+	}
+	refused := []struct {
+		name string
+		in   userpool.SetUserMFAPreferenceInput
+	}{
+		{"a preferred factor that is not enabled", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: &userpool.MFASettings{PreferredMfa: true}}},
+		{"two preferred factors", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: preferred, SoftwareTokenMfaSettings: preferred}},
+		{"a software token that was never verified", userpool.SetUserMFAPreferenceInput{SoftwareTokenMfaSettings: on}},
+		{"a factor the pool does not offer", userpool.SetUserMFAPreferenceInput{SMSMfaSettings: on}},
+		{"a factor the pool does not offer, with one it does", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: preferred, SMSMfaSettings: on}},
+	}
+	for _, tc := range refused {
+		t.Run("refuses "+tc.name, func(t *testing.T) {
+			wantCode(t, set(tc.in), userpool.CodeInvalidParameter)
+			if m := e.user("pam").MFA; m.EmailEnabled || m.SMSEnabled || m.TOTPEnabled || m.Preferred != "" {
+				t.Fatalf("a refused preference changed the user: %+v", m)
+			}
+		})
+	}
+	t.Run("an enabled, preferred factor is asked for at sign-in", func(t *testing.T) {
+		wantNoError(t, "set email preferred", set(userpool.SetUserMFAPreferenceInput{EmailMfaSettings: preferred}))
+		if m := e.user("pam").MFA; !m.EmailEnabled || m.Preferred != userpool.FactorEmail {
+			t.Fatalf("MFA = %+v", m)
+		}
+		wantChallenge(t, e.passwordStep("pam"), nil, userpool.ChallengeEmailOTP)
+	})
+	t.Run("enrolling TOTP keeps the preferred factor", func(t *testing.T) {
+		assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{AccessToken: res.AccessToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{AccessToken: res.AccessToken,
+			UserCode: newAuthenticator(t, assoc.SecretCode).code(e.clock.Now())}); err != nil {
+			t.Fatal(err)
+		}
+		if m := e.user("pam").MFA; m.Preferred != userpool.FactorEmail || !m.TOTPEnabled {
+			t.Fatalf("MFA = %+v", m)
+		}
+		wantChallenge(t, e.passwordStep("pam"), nil, userpool.ChallengeEmailOTP)
+	})
+	t.Run("preferring another factor moves the preference", func(t *testing.T) {
+		wantNoError(t, "prefer TOTP", set(userpool.SetUserMFAPreferenceInput{SoftwareTokenMfaSettings: preferred}))
+		if m := e.user("pam").MFA; m.Preferred != userpool.FactorTOTP || !m.EmailEnabled {
+			t.Fatalf("MFA = %+v", m)
+		}
+		wantChallenge(t, e.passwordStep("pam"), nil, userpool.ChallengeSoftwareTokenMFA)
+	})
+	t.Run("disabling the preferred factor clears the preference", func(t *testing.T) {
+		wantNoError(t, "disable TOTP", set(userpool.SetUserMFAPreferenceInput{SoftwareTokenMfaSettings: &userpool.MFASettings{}}))
+		if m := e.user("pam").MFA; m.Preferred != "" || m.TOTPEnabled {
+			t.Fatalf("MFA = %+v", m)
+		}
+		wantChallenge(t, e.passwordStep("pam"), nil, userpool.ChallengeEmailOTP)
+	})
+	t.Run("a nil setting leaves the factor alone", func(t *testing.T) {
+		wantNoError(t, "empty preference", set(userpool.SetUserMFAPreferenceInput{}))
+		if m := e.user("pam").MFA; !m.EmailEnabled || !m.TOTPVerified {
+			t.Fatalf("MFA = %+v", m)
+		}
+	})
+	t.Run("email MFA needs an email", func(t *testing.T) {
+		e.changeUser(e.user("pam").Sub, func(u *store.User) { delete(u.Attributes, "email"); delete(u.Attributes, "email_verified") })
+		wantCode(t, set(userpool.SetUserMFAPreferenceInput{EmailMfaSettings: on}), userpool.CodeInvalidParameter)
+	})
+	t.Run("the admin version refuses unknown users", func(t *testing.T) {
+		wantCode(t, e.pool.AdminSetUserMFAPreference(e.ctx, "nobody", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: on}), userpool.CodeUserNotFound)
+	})
+	t.Run("a forged access token is refused", func(t *testing.T) {
+		err := e.pool.SetUserMFAPreference(e.ctx, userpool.SetUserMFAPreferenceInput{AccessToken: "x.y.z", EmailMfaSettings: on})
+		wantCode(t, err, userpool.CodeNotAuthorized)
+	})
+}
+
+func TestAdminDeleteSoftwareToken(t *testing.T) {
+	t.Run("in an optional pool the user then signs in without a code", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional))
+		e.confirmedUser("lou", "lou@example.com")
+		e.enrollTOTP("lou")
+		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeSoftwareTokenMFA)
+		wantNoError(t, "AdminDeleteSoftwareToken", e.pool.AdminDeleteSoftwareToken(e.ctx, "lou"))
+		if m := e.user("lou").MFA; m.TOTPEnabled || m.TOTPVerified || len(m.TOTPSecret) != 0 || len(m.RecoveryCodes) != 0 || m.Preferred != "" {
+			t.Fatalf("MFA after deletion = %+v", m)
+		}
+		e.mustSignIn("lou", goodPW)
+		// Recovery codes went with the token.
+		_, err := e.pool.GenerateRecoveryCodes(e.ctx, e.mustSignIn("lou", goodPW).AccessToken)
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	})
+	t.Run("in a required pool the user sets a token up again", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOn))
+		e.confirmedUser("lou", "lou@example.com")
+		out := e.passwordStep("lou")
+		assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: out.Session, ClientID: webClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient,
+			UserCode: newAuthenticator(t, assoc.SecretCode).code(e.clock.Now())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTokens(t)(e.respondAs(userpool.ChallengeMFASetup, v.Session, "lou"))
+		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeSoftwareTokenMFA)
+		wantNoError(t, "AdminDeleteSoftwareToken", e.pool.AdminDeleteSoftwareToken(e.ctx, "lou"))
+		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeMFASetup)
+	})
+	t.Run("an unknown user is UserNotFoundException", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional))
+		wantCode(t, e.pool.AdminDeleteSoftwareToken(e.ctx, "nobody"), userpool.CodeUserNotFound)
+	})
+}
+
+func TestRegeneratedRecoveryCodesReplaceTheOldSet(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional), lenientLockout)
+	e.confirmedUser("rae", "rae@example.com")
+	_, first := e.enrollTOTP("rae")
+	e.clock.Advance(time.Minute)
+	out := e.passwordStep("rae")
+	res := wantTokens(t)(e.answerTOTP(out.Session, "rae", first[0]))
+
+	second, err := e.pool.GenerateRecoveryCodes(e.ctx, res.AccessToken)
+	if err != nil || len(second) != 10 {
+		t.Fatalf("GenerateRecoveryCodes = %v, %v", second, err)
+	}
+	seen := map[string]bool{}
+	for _, c := range second {
+		if seen[c] || len(c) < 10 {
+			t.Fatalf("recovery codes %v are not ten distinct codes", second)
+		}
+		seen[c] = true
+		for _, old := range first {
+			if c == old {
+				t.Fatalf("a recovery code survived regeneration: %s", c)
+			}
+		}
+	}
+	out = e.passwordStep("rae")
+	for _, old := range first[1:3] {
+		if _, err := e.answerTOTP(out.Session, "rae", old); !errors.Is(err, userpool.ErrCodeMismatch) {
+			t.Fatalf("an old recovery code after regeneration: %v", err)
+		}
+	}
+	wantTokens(t)(e.answerTOTP(out.Session, "rae", strings.ToUpper(second[4])))
+	out = e.passwordStep("rae")
+	if _, err := e.answerTOTP(out.Session, "rae", second[4]); !errors.Is(err, userpool.ErrCodeMismatch) {
+		t.Fatalf("a spent recovery code: %v", err)
+	}
+	wantTokens(t)(e.answerTOTP(out.Session, "rae", second[5]))
+	_, err = e.pool.GenerateRecoveryCodes(e.ctx, "x.y.z")
+	wantCode(t, err, userpool.CodeNotAuthorized)
+}
+
+func TestAnOpenChallengeEndsWhenTheAdministratorSteps(t *testing.T) {
+	steps := []struct {
+		name string
+		act  func(e *env) error
+		want userpool.ErrorCode
+	}{
+		{"disabling the user", func(e *env) error { return e.pool.AdminDisableUser(e.ctx, "ola") }, userpool.CodeNotAuthorized},
+		{"resetting the password", func(e *env) error { return e.pool.AdminResetUserPassword(e.ctx, "ola") }, userpool.CodePasswordResetRequired},
+		{"setting a temporary password", func(e *env) error {
+			return e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ola", Password: "Temporary-pw-88"})
+		}, ""},
+		{"deleting the user", func(e *env) error { return e.pool.AdminDeleteUser(e.ctx, "ola") }, userpool.CodeNotAuthorized},
+	}
+	for _, s := range steps {
+		t.Run("a TOTP challenge ends on "+s.name, func(t *testing.T) {
+			e := newFastEnv(t, withMFA(userpool.MFAOptional))
+			e.confirmedUser("ola", "ola@example.com")
+			app, _ := e.enrollTOTP("ola")
+			e.clock.Advance(30 * time.Second)
+			out := e.passwordStep("ola")
+			wantNoError(t, s.name, s.act(e))
+			res, err := e.answerTOTP(out.Session, "ola", app.code(e.clock.Now()))
+			if err == nil {
+				t.Fatalf("the challenge completed after %s: %+v", s.name, res)
+			}
+			if s.want != "" {
+				wantCode(t, err, s.want)
+			}
+		})
+	}
+	t.Run("a NEW_PASSWORD_REQUIRED challenge ends when the user is disabled", func(t *testing.T) {
+		e := newFastEnv(t)
+		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "ola", TemporaryPassword: "Temp-Password-42", MessageAction: "SUPPRESS"}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+			AuthParameters: map[string]string{"USERNAME": "ola", "PASSWORD": "Temp-Password-42"}})
+		wantChallenge(t, out, err, userpool.ChallengeNewPasswordRequired)
+		wantNoError(t, "disable", e.pool.AdminDisableUser(e.ctx, "ola"))
+		res, err := e.respondAs(userpool.ChallengeNewPasswordRequired, out.Session, "ola", "NEW_PASSWORD", goodPW)
+		if err == nil {
+			t.Fatalf("a disabled user chose a password and got tokens: %+v", res)
+		}
+		wantCode(t, err, userpool.CodeNotAuthorized)
+		if u := e.user("ola"); u.Status != store.StatusForceChangePassword {
+			t.Fatalf("status = %s", u.Status)
+		}
+	})
+}
+
+// deviceOf is a remembered device as the client keeps it.
+type deviceOf struct {
+	key, username, access string
+	secret                mfa.DeviceSecret
+}
+
+// proof answers a DEVICE_PASSWORD_VERIFIER challenge.
+func (d deviceOf) proof(t *testing.T, out *userpool.InitiateAuthOutput) string {
+	t.Helper()
+	nonce, err := base64.StdEncoding.DecodeString(out.ChallengeParameters["NONCE"])
+	if err != nil {
+		t.Fatalf("NONCE: %v", err)
+	}
+	return mfa.DeviceProof(d.key, d.secret.Secret, out.ChallengeParameters["USERNAME"], nonce)
+}
+
+// withRememberedDevices tracks devices and lets remembered ones skip MFA.
+func withRememberedDevices(onPromptOnly bool) func(*userpool.Config) {
+	return func(c *userpool.Config) {
+		c.Devices = userpool.DeviceConfig{Enabled: true, SkipMFAOnRememberedDevice: true, OnlyRememberedOnUserPrompt: onPromptOnly}
+	}
+}
+
+// newDevice signs username in with the authenticator and returns the
+// device that sign-in created, unconfirmed.
+func (e *env) newDevice(username string, app *authenticator) deviceOf {
+	e.t.Helper()
+	e.clock.Advance(30 * time.Second)
+	out := e.passwordStep(username)
+	done, err := e.answerTOTP(out.Session, username, app.code(e.clock.Now()))
+	if err != nil || done.AuthenticationResult == nil || done.AuthenticationResult.NewDeviceMetadata == nil {
+		e.t.Fatalf("sign-in with device tracking: %+v, %v", done, err)
+	}
+	key := done.AuthenticationResult.NewDeviceMetadata.DeviceKey
+	secret, err := mfa.NewDeviceSecret(nil, key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return deviceOf{key: key, username: username, access: done.AuthenticationResult.AccessToken, secret: secret}
+}
+
+// confirm registers the device's verifier with its own access token.
+func (e *env) confirmDevice(d deviceOf) (bool, error) {
+	return e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: d.access, DeviceKey: d.key,
+		DeviceVerifier: base64.StdEncoding.EncodeToString(d.secret.Verifier), DeviceName: "laptop"})
+}
+
+// rememberDevice creates and confirms a device.
+func (e *env) rememberDevice(username string, app *authenticator) deviceOf {
+	e.t.Helper()
+	d := e.newDevice(username, app)
+	if _, err := e.confirmDevice(d); err != nil {
+		e.t.Fatalf("ConfirmDevice: %v", err)
+	}
+	return d
+}
