@@ -299,14 +299,17 @@ func errorMessage(body []byte) string {
 	return sanitize(string(body))
 }
 
-// sanitize makes endpoint text safe to show: valid UTF-8, one line, no
-// control or format characters (bidi overrides, zero-width), runs of space
-// collapsed, at most maxMessageRunes runes.
+// sanitize makes endpoint text safe to show: valid UTF-8, one line, control
+// characters and runs of space turned into one space, format characters
+// (bidi overrides, zero-width) dropped, cut after maxMessageRunes runes.
 func sanitize(s string) string {
 	var b strings.Builder
 	runes, pendingSpace := 0, false
 	for _, r := range s { // invalid UTF-8 comes out as utf8.RuneError
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || unicode.IsSpace(r) {
+		if unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
 			pendingSpace = runes > 0
 			continue
 		}

@@ -23,8 +23,9 @@ import (
 //   - When the deadline passes first, Invoke returns an error matching
 //     [ErrTimeout] and [context.DeadlineExceeded] without waiting: fn's
 //     goroutine is abandoned, and since it only holds the copy, its later
-//     writes never reach ev. (If ctx is cancelled instead, ctx's error is
-//     returned.)
+//     writes never reach ev. Its context is cancelled; a trigger that
+//     ignores it keeps its goroutine until it returns. (If ctx is cancelled
+//     rather than timed out, ctx's error is returned.)
 //   - A panic in fn is recovered into a [*PanicError] matching [ErrPanic].
 //
 // ev is one of this package's event types; any other type is copied by a

@@ -27,6 +27,10 @@ func runTrigger[E any](ctx context.Context, p *UserPool, name string, fn func(co
 	case errors.Is(err, trigger.ErrPanic):
 		p.log.ErrorContext(ctx, "trigger panicked", "trigger", name, "err", err)
 		return &Error{Code: CodeUnexpectedLambda, Message: name + " failed due to an unexpected error.", Err: err}
+	case errors.Is(err, trigger.ErrInvalidResponse):
+		return &Error{Code: CodeInvalidLambdaResponse, Message: name + " returned an invalid response.", Err: err}
+	case errors.Is(err, trigger.ErrUnavailable):
+		return &Error{Code: CodeUnexpectedLambda, Message: name + " failed: the trigger endpoint is unavailable.", Err: err}
 	case errors.Is(err, trigger.ErrTimeout):
 		p.log.WarnContext(ctx, "trigger timed out", "trigger", name)
 		return &Error{Code: CodeUnexpectedLambda, Message: name + " failed with error Task timed out.", Err: err}
