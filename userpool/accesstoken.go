@@ -57,7 +57,7 @@ func (p *UserPool) authenticate(ctx context.Context, raw string) (*authenticated
 		return nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
 	c, err := p.client(ctx, claims.ClientID)
-	if err != nil {
+	if err != nil || fam.CreatedAt.Before(c.CreatedAt) { // a deleted client created again stays deleted for its tokens
 		return nil, revoked
 	}
 	return &authenticated{user: u, claims: claims, client: c}, nil

@@ -85,8 +85,12 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, n
 		return "", internalErr("challenge session", err)
 	}
 	now := p.now()
+	validity := c.Settings.AuthSessionValidity
+	if (name == ChallengeSMSMFA || name == ChallengeEmailOTP || name == ChallengeSMSOTP) && p.cfg.CodeValidity < validity {
+		validity = p.cfg.CodeValidity // a texted or emailed code lives no longer than CodeValidity
+	}
 	err = p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: sessionID(raw), Subject: sub, ClientID: c.ID,
-		Challenge: string(name), Data: data, ExpiresAt: now.Add(c.Settings.AuthSessionValidity), CreatedAt: now})
+		Challenge: string(name), Data: data, ExpiresAt: now.Add(validity), CreatedAt: now})
 	if err != nil {
 		return "", internalErr("challenge session", err)
 	}

@@ -114,6 +114,10 @@ func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (us
 	if d.Key != a.claims.DeviceKey {
 		return false, newErr(CodeNotAuthorized, "A device can only be confirmed with a token issued to it.")
 	}
+	if len(d.Verifier) > 0 {
+		// A stolen access token must not swap in its thief's verifier.
+		return false, newErr(CodeNotAuthorized, "Device is already confirmed.")
+	}
 	sealed, err := p.mfaSeal.Seal(p.random, verifier, []byte("device "+a.user.Sub+" "+d.Key))
 	if err != nil {
 		return false, internalErr("seal device verifier", err)

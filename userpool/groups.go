@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -218,7 +219,7 @@ func (p *UserPool) AdminAddUserToGroup(ctx context.Context, username, group stri
 	if err != nil {
 		return internalErr("add to group", err)
 	}
-	if len(gs) >= maxGroupsPerUser {
+	if len(gs) >= maxGroupsPerUser && !slices.ContainsFunc(gs, func(g store.Group) bool { return g.Name == group }) {
 		return newErr(CodeLimitExceeded, "A user can be in at most 100 groups.")
 	}
 	if err := p.store.AddUserToGroup(ctx, p.cfg.ID, u.Sub, group); err != nil {

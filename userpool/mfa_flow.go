@@ -199,6 +199,9 @@ func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAu
 		}
 		return nil, err
 	}
+	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+		return nil, err
+	}
 	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
 
@@ -265,6 +268,18 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 		return nil, invalidParam("Missing or malformed " + key)
 	}
 	if st.Decoy {
+		// An unknown user's session answers as a real one would: the same
+		// checks of USERNAME and SECRET_HASH, the same lockout, a wrong code.
+		if r["USERNAME"] != st.Username {
+			restore()
+			return nil, invalidParam("USERNAME does not match the session")
+		}
+		if err := c.checkSecretHash(r["USERNAME"], r["SECRET_HASH"]); err != nil {
+			return nil, err
+		}
+		if err := p.countMFAAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+			return nil, err
+		}
 		return nil, p.wrongAnswer(ctx, s, st)
 	}
 	u, err := p.challengeUser(ctx, c, s, st, r)
@@ -279,6 +294,9 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 	}
 	if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
 		return nil, p.wrongAnswer(ctx, s, st)
+	}
+	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+		return nil, err
 	}
 	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
@@ -323,6 +341,9 @@ func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in Respond
 	if !st.SetupDone {
 		restore()
 		return nil, invalidParam("Set up the software token (AssociateSoftwareToken, VerifySoftwareToken) with this session first")
+	}
+	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+		return nil, err
 	}
 	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
 }
@@ -370,6 +391,9 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondTo
 	verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
 	if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses["PROOF"]) {
 		return nil, refused
+	}
+	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+		return nil, err
 	}
 	return p.finishSignIn(ctx, c, u, d.Key, sourceAuthenticateDevice)
 }

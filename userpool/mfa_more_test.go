@@ -944,3 +944,84 @@ func (e *env) rememberDevice(username string, app *authenticator) deviceOf {
 	}
 	return d
 }
+
+func TestEveryWrongCodeCountsOnceTowardTheLockout(t *testing.T) {
+	codeKeys := []string{"SOFTWARE_TOKEN_MFA_CODE", "SMS_MFA_CODE", "EMAIL_OTP_CODE", "SMS_OTP_CODE"}
+	for _, kind := range challengeKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			e, c := kind.start(t)
+			key := ""
+			for _, k := range codeKeys {
+				if _, ok := c.answer[k]; ok {
+					key = k
+				}
+			}
+			if key == "" {
+				return // no code in this challenge
+			}
+			wrong := map[string]string{}
+			for k, v := range c.answer {
+				wrong[k] = v
+			}
+			wrong[key] = otherCode(c.answer[key])
+			counted := e.attemptsCountedBy(e.user("nia").Sub, func() {
+				_, err := e.respondAt(webClient, c.name, c.session, wrong)
+				wantCode(t, err, userpool.CodeCodeMismatch)
+			})
+			if counted != 1 {
+				t.Fatalf("a wrong code counted %d attempts, want 1", counted)
+			}
+			if _, err := e.respondAt(webClient, c.name, c.session, c.answer); err != nil {
+				t.Fatalf("the right code after a wrong one: %v", err)
+			}
+		})
+	}
+	t.Run("a wrong recovery code", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional), lenientLockout)
+		sub := e.confirmedUser("rob", "rob@example.com")
+		e.enrollTOTP("rob")
+		out := e.passwordStep("rob")
+		counted := e.attemptsCountedBy(sub, func() {
+			_, err := e.answerTOTP(out.Session, "rob", "abcde-fghjk")
+			wantCode(t, err, userpool.CodeCodeMismatch)
+		})
+		if counted != 1 {
+			t.Fatalf("a wrong recovery code counted %d attempts, want 1", counted)
+		}
+	})
+	t.Run("a wrong code while setting up a software token", func(t *testing.T) {
+		e := newFastEnv(t, withMFA(userpool.MFAOn), lenientLockout)
+		sub := e.confirmedUser("rob", "rob@example.com")
+		out := e.passwordStep("rob")
+		assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{Session: out.Session, ClientID: webClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := newAuthenticator(t, assoc.SecretCode).code(e.clock.Now())
+		counted := e.attemptsCountedBy(sub, func() {
+			_, err := e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{Session: assoc.Session, ClientID: webClient, UserCode: otherCode(code)})
+			wantCode(t, err, userpool.CodeCodeMismatch)
+		})
+		if counted != 1 {
+			t.Fatalf("a wrong set-up code counted %d attempts, want 1", counted)
+		}
+	})
+}
+
+func TestAPasswordResetDoesNotSkipMFA(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional))
+	e.confirmedUser("tom", "tom@example.com")
+	e.enrollTOTP("tom")
+	if _, err := e.pool.ForgotPassword(e.ctx, userpool.ForgotPasswordInput{ClientID: webClient, Username: "tom"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "tom",
+		ConfirmationCode: e.lastCode("tom@example.com"), Password: "reset-Password-93"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+		AuthParameters: map[string]string{"USERNAME": "tom", "PASSWORD": "reset-Password-93"}})
+	wantChallenge(t, out, err, userpool.ChallengeSoftwareTokenMFA)
+	wantNoError(t, "AdminSetUserPassword", e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "tom", Password: goodPW, Permanent: true}))
+	wantChallenge(t, e.passwordStep("tom"), nil, userpool.ChallengeSoftwareTokenMFA)
+}

@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store"
@@ -122,7 +123,7 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 	if (in.AccessToken == "") == (in.Session == "") {
 		return nil, invalidParam("Give exactly one of AccessToken and Session")
 	}
-	if len(in.UserCode) != 6 || len(in.FriendlyDeviceName) > 128 {
+	if len(in.UserCode) != 6 || strings.Trim(in.UserCode, "0123456789") != "" || len(in.FriendlyDeviceName) > 128 {
 		return nil, invalidParam("UserCode must be 6 digits and FriendlyDeviceName at most 128 characters")
 	}
 	if in.AccessToken != "" {
@@ -143,11 +144,12 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 	if err != nil {
 		return nil, err
 	}
-	s, st, _, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
+	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
 	if err != nil {
 		return nil, err
 	}
 	if len(st.Pending) == 0 {
+		restore()
 		return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
 	}
 	if err := p.countMFAAttempt(ctx, s.Subject); err != nil {

@@ -62,6 +62,9 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in Resp
 	if err := c.checkSecretHash(r["USERNAME"], r["SECRET_HASH"]); err != nil {
 		return fail(err)
 	}
+	if !u.Enabled { // disabled since the challenge began
+		return nil, newErr(CodeNotAuthorized, msgDisabled)
+	}
 	var attrs []Attribute
 	for k, v := range r {
 		if name, ok := strings.CutPrefix(k, "userAttributes."); ok {

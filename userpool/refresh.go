@@ -73,7 +73,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 	if err != nil {
 		return nil, internalErr("refresh", err)
 	}
-	if fam.ClientID != c.ID || !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt) {
+	if fam.ClientID != c.ID || !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt) || fam.CreatedAt.Before(c.CreatedAt) {
 		return nil, invalid
 	}
 	if !current && !c.Settings.RefreshTokenRotation {

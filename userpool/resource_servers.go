@@ -3,7 +3,6 @@ package userpool
 import (
 	"context"
 	"errors"
-	"net/url"
 	"regexp"
 
 	"github.com/cupola-auth/cupola/store"
@@ -25,11 +24,15 @@ type ResourceServerScope struct {
 
 var scopeNamePattern = regexp.MustCompile(`^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$`)
 
+// identifierPattern is Cognito's: printable ASCII without space, quote or
+// backslash, so "https://api.example.com/orders" is an identifier.
+var identifierPattern = regexp.MustCompile(`^[\x21\x23-\x5B\x5D-\x7E]{1,256}$`)
+
 func checkResourceServer(r ResourceServerType) error {
 	if r.Identifier == "" || len(r.Identifier) > 256 {
 		return invalidParam("Identifier must be 1-256 characters")
 	}
-	if u, err := url.Parse(r.Identifier); err != nil || !scopeNamePattern.MatchString(u.Path+u.Host+u.Scheme) {
+	if !identifierPattern.MatchString(r.Identifier) {
 		return invalidParam("Identifier contains characters not allowed in a scope")
 	}
 	if r.Name == "" || len(r.Name) > 256 {

@@ -2,7 +2,10 @@ package userpool
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/cupola-auth/cupola/internal/random"
@@ -84,7 +87,11 @@ func (p *UserPool) firstFactors(u store.User, known bool) []string {
 // firstFactorCode sends a sign-in code (EMAIL_OTP, SMS_OTP). Sends are
 // throttled per user, since no password gates them.
 func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*InitiateAuthOutput, error) {
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+sub, p.now(), p.cfg.CodeSendLimit)
+	sendKey := "send:" + sub
+	if st.Decoy {
+		sendKey = "send:" + p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
+	}
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, sendKey, p.now(), p.cfg.CodeSendLimit)
 	if err != nil {
 		return nil, internalErr("throttle code", err)
 	}
@@ -101,14 +108,29 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 		if err != nil {
 			return nil, err
 		}
-		d := p.simulatedDelivery(st.Username)
+		// Say the medium a real user's code would take, with a made-up,
+		// stable destination when the login cannot be one.
+		d, h := p.simulatedDelivery(st.Username), sha256.Sum256([]byte(st.Username))
+		switch {
+		case name == ChallengeSMSOTP && d.DeliveryMedium != "SMS":
+			d = &CodeDeliveryDetails{DeliveryMedium: "SMS", AttributeName: "phone_number",
+				Destination: maskPhone(fmt.Sprintf("+1555555%04d", binary.BigEndian.Uint16(h[:])%10000))}
+		case name == ChallengeEmailOTP && d.DeliveryMedium != "EMAIL":
+			d = &CodeDeliveryDetails{DeliveryMedium: "EMAIL", AttributeName: "email",
+				Destination: maskEmail(string(rune('a'+h[0]%26)) + "@" + string(rune('a'+h[1]%26)) + ".example")}
+		}
 		return &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
 			"CODE_DELIVERY_DELIVERY_MEDIUM": d.DeliveryMedium, "CODE_DELIVERY_DESTINATION": d.Destination}}, nil
 	}
 	if err := p.signInAllowed(u); err != nil {
 		return nil, err
 	}
-	return p.codeChallenge(ctx, c, u, name, attr, st)
+	out, err := p.codeChallenge(ctx, c, u, name, attr, st)
+	if err != nil {
+		return nil, err
+	}
+	delete(out.ChallengeParameters, "USER_ID_FOR_SRP") // a decoy could not know it
+	return out, nil
 }
 
 // respondSelectChallenge takes the first factor chosen under SELECT_CHALLENGE:

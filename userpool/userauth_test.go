@@ -265,3 +265,28 @@ func TestUserAuthSelectChallengeRefusesBadAnswersWithoutSpendingTheSession(t *te
 	}
 	wantTokens(t)(e.respondAs(userpool.ChallengeSelectChallenge, out.Session, "gil", "ANSWER", "PASSWORD", "PASSWORD", goodPW))
 }
+
+func TestUserAuthNamesTheMediumOfTheCodeForUnknownUsersToo(t *testing.T) {
+	e := newFastEnv(t, withUserAuth(userpool.FirstFactorEmailOTP, userpool.FirstFactorSMSOTP))
+	e.confirmedUser("ivy", "ivy@example.com")
+	e.verifiedPhone("ivy", "+15555550112")
+	for _, tc := range []struct{ login, factor, medium string }{
+		{"ivy", userpool.FirstFactorSMSOTP, "SMS"},
+		{"ivy", userpool.FirstFactorEmailOTP, "EMAIL"},
+		{"ghost", userpool.FirstFactorSMSOTP, "SMS"},
+		{"ghost", userpool.FirstFactorEmailOTP, "EMAIL"},
+		{"+15555550199", userpool.FirstFactorEmailOTP, "EMAIL"},
+		{"+15555550199", userpool.FirstFactorSMSOTP, "SMS"},
+	} {
+		t.Run(tc.login+" asking for "+tc.factor, func(t *testing.T) {
+			out, err := e.userAuth(tc.login, tc.factor)
+			wantChallenge(t, out, err, userpool.ChallengeName(tc.factor))
+			if got := out.ChallengeParameters["CODE_DELIVERY_DELIVERY_MEDIUM"]; got != tc.medium {
+				t.Fatalf("medium = %q, want %s (%v)", got, tc.medium, out.ChallengeParameters)
+			}
+			if out.ChallengeParameters["CODE_DELIVERY_DESTINATION"] == "" {
+				t.Fatalf("no destination in %v", out.ChallengeParameters)
+			}
+		})
+	}
+}
