@@ -22,6 +22,11 @@ type authenticated struct {
 // out, RevokeToken, refresh reuse), of users who were disabled or deleted,
 // and of deleted clients, which an offline verifier cannot know.
 func (p *UserPool) authenticate(ctx context.Context, raw string) (*authenticated, error) {
+	return p.authenticateScopes(ctx, raw, ScopeAdmin)
+}
+
+// authenticateScopes is authenticate for a token holding any of scopes.
+func (p *UserPool) authenticateScopes(ctx context.Context, raw string, scopes ...string) (*authenticated, error) {
 	if raw == "" {
 		return nil, invalidParam("Missing required parameter AccessToken")
 	}
@@ -32,7 +37,7 @@ func (p *UserPool) authenticate(ctx context.Context, raw string) (*authenticated
 	if err != nil {
 		return nil, &Error{Code: CodeNotAuthorized, Message: msgInvalidToken, Err: err}
 	}
-	if !slices.Contains(claims.Scopes, ScopeAdmin) {
+	if !slices.ContainsFunc(scopes, func(s string) bool { return slices.Contains(claims.Scopes, s) }) {
 		return nil, newErr(CodeNotAuthorized, "Access Token does not have required scopes")
 	}
 	revoked := newErr(CodeNotAuthorized, "Access Token has been revoked")

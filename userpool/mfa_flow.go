@@ -43,6 +43,14 @@ func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User,
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
 		return nil, internalErr("lockout", err)
 	}
+	if source == sourceHostedAuth {
+		// The hosted UI signs the user in now and mints tokens at its
+		// token endpoint, when the client exchanges the code.
+		if err := p.postAuthentication(ctx, u, c.ID, false); err != nil {
+			return nil, err
+		}
+		return &InitiateAuthOutput{principal: &Principal{Sub: u.Sub, Username: u.Username, AuthTime: p.now()}}, nil
+	}
 	res, famID, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey, source)
 	if err != nil {
 		return nil, err

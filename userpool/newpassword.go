@@ -12,8 +12,8 @@ import (
 
 // newPasswordChallenge answers a correct temporary password: the user must
 // choose a password (and give any missing required attributes).
-func (p *UserPool) newPasswordChallenge(ctx context.Context, c *appClient, u store.User, login string) (*InitiateAuthOutput, error) {
-	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeNewPasswordRequired, challengeState{Username: login})
+func (p *UserPool) newPasswordChallenge(ctx context.Context, c *appClient, u store.User, login, source string) (*InitiateAuthOutput, error) {
+	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeNewPasswordRequired, challengeState{Username: login, Source: source})
 	if err != nil {
 		return nil, err
 	}
@@ -116,5 +116,9 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in Resp
 	if err != nil {
 		return nil, err
 	}
-	return p.afterFirstFactor(ctx, c, u, st.Username, r, sourceNewPasswordChallenge)
+	source := sourceNewPasswordChallenge
+	if st.Source == sourceHostedAuth {
+		source = sourceHostedAuth
+	}
+	return p.afterFirstFactor(ctx, c, u, st.Username, r, source)
 }

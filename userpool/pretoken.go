@@ -16,6 +16,7 @@ const (
 	sourceNewPasswordChallenge = "TokenGeneration_NewPasswordChallenge"
 	sourceAuthenticateDevice   = "TokenGeneration_AuthenticateDevice"
 	sourceRefreshTokens        = "TokenGeneration_RefreshTokens"
+	sourceHostedAuth           = "TokenGeneration_HostedAuth"
 )
 
 // preTokenGeneration lets the PreTokenGeneration trigger (V2 if set, else

@@ -113,7 +113,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 			return nil, internalErr("rotate refresh token", err)
 		}
 	}
-	res, err := p.mintTokens(ctx, c, u, fam, now, sourceRefreshTokens)
+	res, err := p.mintTokens(ctx, c, u, fam, now, sourceRefreshTokens, "")
 	if err != nil {
 		return nil, err
 	}

@@ -45,6 +45,10 @@ type InitiateAuthOutput struct {
 	// AvailableChallenges lists the first factors a USER_AUTH sign-in may
 	// choose (with SELECT_CHALLENGE).
 	AvailableChallenges []ChallengeName
+
+	// principal is set instead of tokens when a hosted-UI sign-in
+	// completes (see HostedSignIn).
+	principal *Principal
 }
 
 // InitiateAuth starts a sign-in from an end user's device:
@@ -116,6 +120,12 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 // the same answer. Every attempt is counted before the password is hashed,
 // so parallel guesses cannot outrun the lockout.
 func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
+	return p.passwordAuthAs(ctx, c, params, meta, sourceAuthentication)
+}
+
+// passwordAuthAs is passwordAuth for a sign-in whose tokens come from
+// source (the hosted UI's sign-ins end in a principal, not tokens).
+func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, meta map[string]string, source string) (*InitiateAuthOutput, error) {
 	login, password := params["USERNAME"], params["PASSWORD"]
 	if err := checkLogin(login); err != nil {
 		return nil, err
@@ -167,7 +177,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta 
 			if err := p.signInAllowed(migrated); err != nil {
 				return nil, err
 			}
-			return p.afterFirstFactor(ctx, c, migrated, login, params, sourceAuthentication)
+			return p.afterFirstFactor(ctx, c, migrated, login, params, source)
 		}
 		if p.cfg.Triggers.MigrateUser == nil {
 			if err := p.hasher.VerifyDummy(ctx, password); err != nil {
@@ -206,7 +216,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta 
 		if !u.Password.ExpiresAt.IsZero() && !p.now().Before(u.Password.ExpiresAt) {
 			return nil, newErr(CodeNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
 		}
-		return p.newPasswordChallenge(ctx, c, u, login)
+		return p.newPasswordChallenge(ctx, c, u, login, source)
 	}
 	if err := p.signInAllowed(u); err != nil {
 		if cerr := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); cerr != nil {
@@ -217,7 +227,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta 
 	if rehash {
 		p.upgradeHash(ctx, u, password)
 	}
-	return p.afterFirstFactor(ctx, c, u, login, params, sourceAuthentication)
+	return p.afterFirstFactor(ctx, c, u, login, params, source)
 }
 
 // signInAllowed maps a user's state to Cognito's answers after a correct

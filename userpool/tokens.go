@@ -39,15 +39,31 @@ type NewDeviceMetadata struct {
 }
 
 // startSession creates a refresh-token family for a fresh sign-in and
-// issues its first tokens.
-// It returns the family ID, so a sign-in refused after this point can be
-// revoked.
+// issues its first tokens. It returns the family ID, so a sign-in refused
+// after this point can be revoked.
 func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User, scopes []string, deviceKey, source string) (*AuthenticationResult, string, error) {
-	now := p.now()
 	deviceKey, newDevice, err := p.trackDevice(ctx, u, deviceKey)
 	if err != nil {
 		return nil, "", err
 	}
+	res, famID, err := p.openFamily(ctx, c, u, store.RefreshFamily{Scopes: scopes, AuthTime: p.now(), DeviceKey: deviceKey}, source, "")
+	if err != nil {
+		return nil, "", err
+	}
+	res.NewDeviceMetadata = newDevice
+	return res, famID, nil
+}
+
+// startSessionAt is startSession for a code exchange: the user signed in
+// at authTime in the hosted UI; nonce goes into the ID token.
+func (p *UserPool) startSessionAt(ctx context.Context, c *appClient, u store.User, scopes []string, authTime time.Time, nonce string) (*AuthenticationResult, string, error) {
+	return p.openFamily(ctx, c, u, store.RefreshFamily{Scopes: scopes, AuthTime: authTime}, sourceHostedAuth, nonce)
+}
+
+// openFamily stores a new family (from the scopes, auth time and device of
+// fam) and mints its first tokens.
+func (p *UserPool) openFamily(ctx context.Context, c *appClient, u store.User, fam store.RefreshFamily, source, nonce string) (*AuthenticationResult, string, error) {
+	now := p.now()
 	v := c.validity(p.cfg.Tokens)
 	famID, err := random.UUID(p.random)
 	if err != nil {
@@ -57,9 +73,9 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 	if err != nil {
 		return nil, "", internalErr("sign in", err)
 	}
-	fam := store.RefreshFamily{PoolID: p.cfg.ID, ID: famID, Subject: u.Sub, ClientID: c.ID, Scopes: scopes,
-		AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(v.Refresh), DeviceKey: deviceKey}
-	res, err := p.mintTokens(ctx, c, u, fam, now, source)
+	fam.PoolID, fam.ID, fam.Subject, fam.ClientID = p.cfg.ID, famID, u.Sub, c.ID
+	fam.CreatedAt, fam.ExpiresAt = now, now.Add(v.Refresh)
+	res, err := p.mintTokens(ctx, c, u, fam, now, source, nonce)
 	if err != nil {
 		return nil, "", err
 	}
@@ -67,12 +83,14 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 		return nil, "", internalErr("store refresh token", err)
 	}
 	res.RefreshToken = refresh
-	res.NewDeviceMetadata = newDevice
 	return res, fam.ID, nil
 }
 
 // mintTokens signs an ID and an access token for u in family fam.
-func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, fam store.RefreshFamily, now time.Time, source string) (*AuthenticationResult, error) {
+// An API sign-in's ID token carries every attribute the client may read;
+// an OAuth sign-in's only those its scopes allow, and no ID token without
+// the openid scope.
+func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, fam store.RefreshFamily, now time.Time, source, nonce string) (*AuthenticationResult, error) {
 	v := c.validity(p.cfg.Tokens)
 	var ids [3]string
 	for i := range ids {
@@ -83,12 +101,12 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 		ids[i] = id
 	}
 	eventID, idJTI, accessJTI := ids[0], ids[1], ids[2]
-	attrs := make(map[string]string, len(u.Attributes))
-	for k, val := range u.Attributes {
-		if c.readable(k) {
-			attrs[k] = val
-		}
+	scopes := fam.Scopes
+	if isAPIScopes(scopes) {
+		scopes = []string{ScopeAdmin}
 	}
+	attrs := scopedAttributes(u.Attributes, scopes, c.readable)
+	wantID := isAPIScopes(fam.Scopes) || slices.Contains(fam.Scopes, ScopeOpenID)
 	groups, roles, preferred, err := p.tokenGroups(ctx, u.Sub)
 	if err != nil {
 		return nil, err
@@ -96,7 +114,7 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 	idc := token.IDClaims{
 		Subject: u.Sub, Audience: c.ID, Username: u.Username, AuthTime: fam.AuthTime, IssuedAt: now,
 		ExpiresAt: now.Add(v.ID), JTI: idJTI, OriginJTI: fam.ID, EventID: eventID, Attributes: attrs,
-		Groups: groups, Roles: roles, PreferredRole: preferred,
+		Groups: groups, Roles: roles, PreferredRole: preferred, Nonce: nonce,
 	}
 	acc := token.AccessClaims{
 		Subject: u.Sub, ClientID: c.ID, Username: u.Username, Scopes: slices.Clone(fam.Scopes), AuthTime: fam.AuthTime,
@@ -107,12 +125,15 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 		return nil, err
 	}
 	iss := p.tok.Load().issuer
-	idToken, err := iss.IssueID(idc)
-	if errors.Is(err, token.ErrLockedClaim) {
-		return nil, &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration may not change that claim.", Err: err}
-	}
-	if err != nil {
-		return nil, internalErr("sign id token", err)
+	var idToken string
+	if wantID {
+		idToken, err = iss.IssueID(idc)
+		if errors.Is(err, token.ErrLockedClaim) {
+			return nil, &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration may not change that claim.", Err: err}
+		}
+		if err != nil {
+			return nil, internalErr("sign id token", err)
+		}
 	}
 	access, err := iss.IssueAccess(acc)
 	if errors.Is(err, token.ErrLockedClaim) {

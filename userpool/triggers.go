@@ -144,11 +144,11 @@ func (p *UserPool) customSender(ctx context.Context, u store.User, kind message.
 	source := name + "_" + messageSources[kind]
 	if name == "CustomEmailSender" {
 		ev := &trigger.CustomEmailSenderEvent{Common: p.triggerCommon(source, u.Username, "")}
-		ev.Request.Type, ev.Request.Code, ev.Request.UserAttributes, ev.Request.ClientMetadata = source, code, eventAttributes(u), map[string]string{}
+		ev.Request.Type, ev.Request.Code, ev.Request.UserAttributes, ev.Request.ClientMetadata = trigger.CustomEmailSenderRequestV1, code, eventAttributes(u), map[string]string{}
 		return runTrigger(ctx, p, name, p.cfg.Triggers.CustomEmailSender, ev)
 	}
 	ev := &trigger.CustomSMSSenderEvent{Common: p.triggerCommon(source, u.Username, "")}
-	ev.Request.Type, ev.Request.Code, ev.Request.UserAttributes, ev.Request.ClientMetadata = source, code, eventAttributes(u), map[string]string{}
+	ev.Request.Type, ev.Request.Code, ev.Request.UserAttributes, ev.Request.ClientMetadata = trigger.CustomSMSSenderRequestV1, code, eventAttributes(u), map[string]string{}
 	return runTrigger(ctx, p, name, p.cfg.Triggers.CustomSMSSender, ev)
 }
 
