@@ -56,7 +56,7 @@ func oauthErr(code, desc string, status int) *OAuthError {
 // AuthorizeRequest is an /oauth2/authorize request.
 type AuthorizeRequest struct {
 	ResponseType, ClientID, RedirectURI, State, Scope, Nonce string
-	CodeChallenge, CodeChallengeMethod, IdentityProvider      string
+	CodeChallenge, CodeChallengeMethod, IdentityProvider     string
 	// Prompt and MaxAge are OIDC's; the hosted UI uses them to decide
 	// whether the user must sign in again.
 	Prompt string
