@@ -301,20 +301,26 @@ func (p *UserPool) AdminDeleteUser(ctx context.Context, username string) error {
 }
 
 // AdminConfirmSignUp confirms an UNCONFIRMED user without a code. It does
-// not mark any attribute verified.
+// not mark any attribute verified. It runs the PostConfirmation trigger
+// (PostConfirmation_ConfirmSignUp), whose failure is reported but does not
+// undo the confirmation.
 func (p *UserPool) AdminConfirmSignUp(ctx context.Context, username string) error {
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
 		return err
 	}
-	_, err = p.modifyUser(ctx, "admin confirm", u.Sub, func(u *store.User) error {
+	confirmed, err := p.modifyUser(ctx, "admin confirm", u.Sub, func(u *store.User) error {
 		if u.Status != store.StatusUnconfirmed {
 			return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
 		}
 		u.Status = store.StatusConfirmed
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// Cognito runs PostConfirmation for AdminConfirmSignUp too.
+	return p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, "", nil)
 }
 
 // AdminSetUserPasswordInput is AdminSetUserPassword's request.

@@ -2,6 +2,7 @@ package userpool
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -83,6 +84,15 @@ func badTriggerClaim(name string) error {
 	return newErr(CodeInvalidLambdaResponse, "PreTokenGeneration may not change the claim "+sanitize(name)+".")
 }
 
+// checkClaimValue refuses a claim value that cannot be put in a token: a
+// Go trigger may return any value, not only JSON.
+func checkClaimValue(name string, v any) error {
+	if _, err := json.Marshal(v); err != nil {
+		return &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration returned a value for the claim " + sanitize(name) + " that is not JSON.", Err: err}
+	}
+	return nil
+}
+
 // lockedClaim reports claims no trigger may add, change or suppress.
 func lockedClaim(name string) bool {
 	return slices.Contains(token.LockedClaims(), name) || name == "token_use" || name == "client_id" || name == "scope" ||
@@ -112,7 +122,13 @@ func applyIDClaims(idc *token.IDClaims, add map[string]any, suppress []string) e
 		if lockedClaim(name) || name == "" || len(name) > 256 {
 			return badTriggerClaim(name)
 		}
+		if err := checkClaimValue(name, v); err != nil {
+			return err
+		}
 		if s, ok := v.(string); ok && (standardAttributes[name] || strings.HasPrefix(name, "custom:") || strings.HasSuffix(name, "_verified")) {
+			if (name == "email_verified" || name == "phone_number_verified") && !strings.EqualFold(s, "true") && !strings.EqualFold(s, "false") {
+				return newErr(CodeInvalidLambdaResponse, "PreTokenGeneration must set "+name+" to true or false.")
+			}
 			if idc.Attributes == nil {
 				idc.Attributes = map[string]string{}
 			}
@@ -137,6 +153,9 @@ func applyAccessClaims(acc *token.AccessClaims, add map[string]any, suppress, sc
 	for name, v := range add {
 		if lockedClaim(name) || name == "" || len(name) > 256 {
 			return badTriggerClaim(name)
+		}
+		if err := checkClaimValue(name, v); err != nil {
+			return err
 		}
 		if acc.Extra == nil {
 			acc.Extra = map[string]any{}
