@@ -1,0 +1,73 @@
+// Command cupola is a ready Cupola server: a Cognito-style user pool with
+// its hosted sign-in pages and OAuth2/OpenID Connect endpoints, on SQLite
+// (the default) or PostgreSQL, plus the administrative commands to manage
+// its users, clients and signing keys.
+//
+//	go run ./cmd/cupola serve
+//
+// Without -config, serve runs a development pool on http://127.0.0.1:8080
+// with a public client (callback http://localhost:3000/callback, PKCE) and
+// prints the client ID, the discovery URL and a ready authorize URL with
+// its PKCE verifier; emailed codes are printed on stdout. The pool secret
+// and the cookie key are generated once and kept, mode 0600, beside the
+// database (cupola.db.secrets), so restarts keep sessions and keys working.
+//
+// Commands:
+//
+//	cupola serve [-addr 127.0.0.1:8080]
+//	cupola users list [-filter 'email ^= "a"']
+//	cupola users create -username U -email E [-temporary-password P] [-email-verified] [-suppress]
+//	cupola users disable -username U
+//	cupola users enable -username U
+//	cupola clients create -name N -callback URL [-callback URL...] [-logout URL...] [-scope S...] [-secret]
+//	cupola clients list
+//	cupola keys rotate [-publish-ahead 24h]
+//
+// Every command takes -db (a SQLite file, or a postgres:// or
+// postgresql:// DSN), -config (a YAML file) and -log-level (logs go to
+// stderr). The exit status is 0 on success, 1 on failure and 2 on a usage
+// error. SIGINT or SIGTERM stops serve gracefully.
+//
+// # Configuration
+//
+// The YAML file declares the pool, its clients and resource servers, the
+// hosted UI and SMTP. Unknown fields are errors. Secrets are never written
+// in it: each names an environment variable or a file (relative paths are
+// relative to the configuration file).
+//
+//	pool:
+//	  id: prod_main
+//	  name: Example
+//	  issuer: https://auth.example.com     # public base URL; the hosted UI is served under its path
+//	  secret: {env: CUPOLA_POOL_SECRET}    # at least 32 random bytes: openssl rand -base64 48
+//	  password_policy: {minimum_length: 12}
+//	  username_attributes: [email]
+//	  mfa: {mode: OPTIONAL, factors: [SOFTWARE_TOKEN_MFA]}
+//	  tokens: {access: 30m, refresh: 720h}
+//	clients:
+//	  - client_id: web
+//	    name: Web app
+//	    callback_urls: [https://app.example.com/callback]
+//	    logout_urls: [https://app.example.com/]
+//	    allowed_oauth_flows: [code]
+//	    allowed_oauth_scopes: [openid, email, profile, https://api.example.com/read]
+//	resource_servers:
+//	  - identifier: https://api.example.com
+//	    name: API
+//	    scopes: [{name: read, description: Read access}]
+//	hosted_ui:
+//	  cookie_keys: [{file: /run/secrets/cookie_key}]   # the first seals; all open
+//	  session_ttl: 1h
+//	  branding: {title: Example, logo_file: logo.png, primary_color: "#0b5fff"}
+//	smtp:
+//	  addr: smtp.example.com:587
+//	  from: Example <no-reply@example.com>
+//	  username: no-reply@example.com
+//	  password: {env: SMTP_PASSWORD}
+//
+// Clients declared in the file are created at start and brought back to
+// the file when changed; a client with a secret is created with
+// 'cupola clients create -secret', which prints the secret once. With
+// "dev: true", secrets the file does not name are generated as without a
+// configuration, and emails go to stdout when no SMTP is configured.
+package main

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Server limits: slow or oversized clients are cut off instead of holding
+// connections and memory.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 30 * time.Second
+	idleTimeout       = 2 * time.Minute
+	maxHeaderBytes    = 64 << 10
+)
+
+// serve runs the hosted UI and the OAuth2/OIDC endpoints until ctx is
+// cancelled (SIGINT or SIGTERM), then shuts down gracefully.
+func (a *app) serve(ctx context.Context, args []string) error {
+	fs, cf := a.flagSet("serve", "serve [-addr 127.0.0.1:8080] [-db cupola.db] [-config cupola.yaml] [-log-level info]")
+	addr := fs.String("addr", defaultAddr, "`host:port` to listen on")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log, err := a.logger(cf.logLevel)
+	if err != nil {
+		return err
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	in, err := a.open(ctx, cf, devIssuer(ln.Addr().String()), log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := in.Close(); err != nil {
+			log.Error("close store", "err", err)
+		}
+	}()
+	if in.cfg.Dev {
+		log.Warn("development mode: do not use it in production")
+	}
+	keys, err := in.secrets.cookieKeys()
+	if err != nil {
+		return err
+	}
+	ui, err := a.hostedUI(in, keys, log)
+	if err != nil {
+		return err
+	}
+	handler, err := a.routes(in, ui)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	var wg sync.WaitGroup
+	reloadCtx, stopReload := context.WithCancel(ctx)
+	wg.Go(func() { a.reloadKeys(reloadCtx, in, log) })
+	defer func() {
+		// Before the store closes.
+		stopReload()
+		wg.Wait()
+	}()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	issuer := strings.TrimRight(in.pool.Issuer(), "/")
+	log.Info("listening", "addr", ln.Addr().String(), "issuer", issuer,
+		"discovery", issuer+"/.well-known/openid-configuration")
+	if in.devDefaults {
+		if err := a.printDevInfo(in); err != nil {
+			log.Error("print development details", "err", err)
+		}
+	}
+	if a.onListen != nil {
+		a.onListen(ln.Addr())
+	}
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "timeout", a.shutdownTimeout)
+	case serveErr = <-errc:
+		errc = nil
+	}
+	stopReload()
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("graceful shutdown timed out; closing connections", "err", err)
+		srv.Close()
+	}
+	if errc != nil {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			serveErr = err
+		}
+	}
+	if serveErr != nil {
+		return fmt.Errorf("serve: %w", serveErr)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// routes mounts the hosted UI where the issuer's path points, beside
+// GET /healthz.
+func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
+	u, err := url.Parse(in.pool.Issuer())
+	if err != nil {
+		return nil, fmt.Errorf("issuer: %w", err)
+	}
+	mount := strings.TrimRight(u.Path, "/") + "/"
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", a.healthz(in))
+	mux.Handle(mount, ui)
+	return mux, nil
+}
+
+// healthz answers 200 while the pool can sign tokens, 503 otherwise.
+func (a *app) healthz(in *instance) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		if _, err := in.pool.KeySet().SigningKey(a.now()); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	}
+}
+
+// reloadKeys re-reads the signing keys periodically, so that a rotation
+// made by 'cupola keys rotate' or another instance takes effect.
+func (a *app) reloadKeys(ctx context.Context, in *instance, log *slog.Logger) {
+	t := time.NewTicker(a.keyReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := in.pool.ReloadSigningKeys(ctx); err != nil && ctx.Err() == nil {
+				log.Error("reload signing keys", "err", err)
+			}
+		}
+	}
+}
