@@ -300,9 +300,7 @@ func (c *appClient) checkSecretHash(username, given string) error {
 	if err != nil {
 		return internalErr("open client secret", err)
 	}
-	mac := hmac.New(sha256.New, secret)
-	mac.Write([]byte(username + c.ID))
-	want := mac.Sum(nil)
+	want := secretHashOf(secret, username, c.ID)
 	got, err := base64.StdEncoding.DecodeString(given)
 	if err != nil || !hmac.Equal(want, got) {
 		return newErr(CodeNotAuthorized, "Unable to verify secret hash for client "+c.ID)
@@ -332,4 +330,22 @@ func (c *appClient) validity(pool TokenValidity) TokenValidity {
 		v.Refresh = c.Settings.RefreshTokenValidity
 	}
 	return v
+}
+
+func secretHashOf(secret []byte, username, clientID string) []byte {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(username + clientID))
+	return mac.Sum(nil)
+}
+
+// secretHash is the SECRET_HASH of username at c ("" without a secret).
+func (c *appClient) secretHash(username string) (string, error) {
+	if len(c.Secret) == 0 {
+		return "", nil
+	}
+	secret, err := c.pool.clientSeal.Open(c.Secret, []byte(c.ID))
+	if err != nil {
+		return "", internalErr("open client secret", err)
+	}
+	return base64.StdEncoding.EncodeToString(secretHashOf(secret, username, c.ID)), nil
 }

@@ -46,10 +46,7 @@ func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User,
 	if source == sourceHostedAuth {
 		// The hosted UI signs the user in now and mints tokens at its
 		// token endpoint, when the client exchanges the code.
-		if err := p.postAuthentication(ctx, u, c.ID, false); err != nil {
-			return nil, err
-		}
-		return &InitiateAuthOutput{principal: &Principal{Sub: u.Sub, Username: u.Username, AuthTime: p.now()}}, nil
+		return p.hostedSession(ctx, c, u)
 	}
 	res, famID, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey, source)
 	if err != nil {

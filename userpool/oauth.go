@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
 )
 
@@ -210,6 +211,9 @@ type Principal struct {
 	Sub      string
 	Username string
 	AuthTime time.Time
+	// Session names the server side of the hosted session: GlobalSignOut,
+	// AdminUserGlobalSignOut and disabling the user end it.
+	Session string
 }
 
 // HostedAuthOutput is a hosted-UI sign-in step: a signed-in Principal, or
@@ -232,14 +236,44 @@ func (p *UserPool) HostedSignIn(ctx context.Context, clientID, username, passwor
 	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) {
 		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
 	}
-	out, err := p.passwordAuthAs(ctx, c, map[string]string{"USERNAME": username, "PASSWORD": password}, nil, sourceHostedAuth)
+	params := map[string]string{"USERNAME": username, "PASSWORD": password}
+	if params["SECRET_HASH"], err = c.secretHash(username); err != nil {
+		return nil, err
+	}
+	out, err := p.passwordAuthAs(ctx, c, params, nil, sourceHostedAuth)
 	return hostedOutput(out, err)
 }
 
 // HostedRespond answers a challenge of a hosted sign-in.
+// The hosted UI is server-side code holding no client secret: SECRET_HASH
+// is computed here for clients that have one.
 func (p *UserPool) HostedRespond(ctx context.Context, in RespondToAuthChallengeInput) (*HostedAuthOutput, error) {
-	out, err := p.RespondToAuthChallenge(ctx, in)
+	c, err := p.client(ctx, in.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	r := make(map[string]string, len(in.ChallengeResponses)+1)
+	for k, v := range in.ChallengeResponses {
+		r[k] = v
+	}
+	if r["SECRET_HASH"], err = c.secretHash(r["USERNAME"]); err != nil {
+		return nil, err
+	}
+	in.ChallengeResponses = r
+	out, err := p.respond(ctx, c, in)
 	return hostedOutput(out, err)
+}
+
+// SecretHash computes a client's SECRET_HASH for username ("" for a
+// client without a secret). It is for trusted server-side callers, such as
+// the hosted UI, that act for users at a confidential client; never hand
+// its result to an end user.
+func (p *UserPool) SecretHash(ctx context.Context, clientID, username string) (string, error) {
+	c, err := p.client(ctx, clientID)
+	if err != nil {
+		return "", err
+	}
+	return c.secretHash(username)
 }
 
 func hostedOutput(out *InitiateAuthOutput, err error) (*HostedAuthOutput, error) {
@@ -258,9 +292,25 @@ func hostedOutput(out *InitiateAuthOutput, err error) (*HostedAuthOutput, error)
 }
 
 // HostedPrincipal re-checks the principal of a hosted-UI session cookie:
-// the user must still exist, be enabled and confirmed, and not have changed
-// their password since signing in.
-func (p *UserPool) HostedPrincipal(ctx context.Context, sub string, authTime time.Time) (*Principal, error) {
+// its session must not have been signed out, and the user must still
+// exist, be enabled and confirmed, and not have changed their password
+// since signing in (times compared to the microsecond).
+func (p *UserPool) HostedPrincipal(ctx context.Context, pr Principal) (*Principal, error) {
+	ended := newErr(CodeNotAuthorized, "The session has ended.")
+	if pr.Session == "" {
+		return nil, ended
+	}
+	fam, err := p.store.GetFamily(ctx, p.cfg.ID, pr.Session)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ended
+	}
+	if err != nil {
+		return nil, internalErr("hosted session", err)
+	}
+	if !fam.RevokedAt.IsZero() || fam.Subject != pr.Sub || !p.now().Before(fam.ExpiresAt) {
+		return nil, ended
+	}
+	sub, authTime := pr.Sub, pr.AuthTime
 	u, err := p.store.GetUser(ctx, p.cfg.ID, sub)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeNotAuthorized, "The session has ended.")
@@ -271,5 +321,34 @@ func (p *UserPool) HostedPrincipal(ctx context.Context, sub string, authTime tim
 	if !u.Enabled || u.Status != store.StatusConfirmed || u.Password.ChangedAt.After(authTime) {
 		return nil, newErr(CodeNotAuthorized, "The session has ended.")
 	}
-	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime}, nil
+	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime, Session: pr.Session}, nil
+}
+
+// hostedSessionTTL bounds a hosted-UI session on the server side; the
+// hosted UI's cookie usually ends it sooner.
+const hostedSessionTTL = 24 * time.Hour
+
+// hostedSession completes a hosted-UI sign-in: PostAuthentication runs,
+// and a session record (a refresh family whose token is never issued) is
+// created, so sign-out and disabling end the single sign-on too. Tokens
+// are minted later, when the client exchanges its code.
+func (p *UserPool) hostedSession(ctx context.Context, c *appClient, u store.User) (*InitiateAuthOutput, error) {
+	if err := p.postAuthentication(ctx, u, c.ID, false); err != nil {
+		return nil, err
+	}
+	id, err := random.UUID(p.random)
+	if err != nil {
+		return nil, internalErr("hosted session", err)
+	}
+	unusable, err := random.Token(p.random, refreshTokenBytes)
+	if err != nil {
+		return nil, internalErr("hosted session", err)
+	}
+	now := p.now()
+	if err := p.store.CreateFamily(ctx, store.RefreshFamily{PoolID: p.cfg.ID, ID: id, Subject: u.Sub, ClientID: c.ID,
+		Scopes: []string{"hosted-session"}, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(hostedSessionTTL)},
+		hashRefresh("hosted-session:"+unusable)); err != nil {
+		return nil, internalErr("hosted session", err)
+	}
+	return &InitiateAuthOutput{principal: &Principal{Sub: u.Sub, Username: u.Username, AuthTime: now, Session: id}}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cupola-auth/cupola/internal/random"
@@ -62,6 +63,8 @@ type TokenResponse struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	TokenType    string `json:"token_type"`
 	ExpiresIn    int    `json:"expires_in"`
+	// Scope lists the granted scopes when they may differ from the request.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Token is the /oauth2/token endpoint's logic: the authorization_code,
@@ -166,7 +169,9 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}); err != nil {
 		p.log.WarnContext(ctx, "code reuse guard not stored", "err", err)
 	}
-	return tokenResponse(res), nil
+	out := tokenResponse(res)
+	out.Scope = strings.Join(g.Scopes, " ")
+	return out, nil
 }
 
 // clientCredentials issues a machine access token: sub and client_id are
@@ -191,7 +196,7 @@ func (p *UserPool) clientCredentials(ctx context.Context, c *appClient, scope st
 	if err != nil {
 		return nil, asOAuth(internalErr("client credentials", err), "server_error")
 	}
-	return &TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(v.Access / time.Second)}, nil
+	return &TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(v.Access / time.Second), Scope: strings.Join(scopes, " ")}, nil
 }
 
 func tokenResponse(r *AuthenticationResult) *TokenResponse {

@@ -160,7 +160,7 @@ func (p *UserPool) RevokeToken(ctx context.Context, in RevokeTokenInput) error {
 		return internalErr("revoke token", err)
 	}
 	if fam.ClientID != c.ID {
-		return newErr(CodeNotAuthorized, "The token was not issued to this client.")
+		return newErr(CodeUnauthorizedClient, "The token was not issued to this client.")
 	}
 	if err := p.store.RevokeFamily(ctx, p.cfg.ID, fam.ID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return internalErr("revoke token", err)

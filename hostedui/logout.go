@@ -1,0 +1,107 @@
+package hostedui
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/cupola-auth/cupola/token"
+	"github.com/cupola-auth/cupola/userpool"
+)
+
+// logout is /logout (Cognito's logout endpoint, and OIDC RP-Initiated
+// Logout's end_session_endpoint). With client_id and a logout_uri (or
+// post_logout_redirect_uri) registered exactly in the client's LogoutURLs,
+// it ends the hosted session and redirects there. With client_id,
+// redirect_uri and response_type it ends the session and starts a new
+// sign-in. Anything else gets an error page and no redirect.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
+	if !methods(w, r, http.MethodGet) {
+		return
+	}
+	v, perr := query(r)
+	if perr == nil {
+		perr = single(v)
+	}
+	if perr != nil {
+		h.errorPage(w, perr.status, "The sign-out request is invalid: "+perr.msg+".")
+		return
+	}
+	clientID := v.Get("client_id")
+	if hint := v.Get("id_token_hint"); hint != "" {
+		aud, err := h.hintAudience(r.Context(), hint)
+		if err != nil || (clientID != "" && clientID != aud) {
+			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: id_token_hint is not a valid ID token of this client.")
+			return
+		}
+		clientID = aud
+	}
+	if clientID == "" {
+		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: client_id is required.")
+		return
+	}
+	c, err := h.pool.DescribeUserPoolClient(r.Context(), clientID)
+	if err != nil {
+		if errors.Is(err, userpool.ErrResourceNotFound) || errors.Is(err, userpool.ErrInvalidParameter) {
+			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: unknown client.")
+			return
+		}
+		h.cfg.Logger.ErrorContext(r.Context(), "logout failed", "err", err)
+		h.errorPage(w, http.StatusInternalServerError, "Sign-out is temporarily unavailable.")
+		return
+	}
+	target, oidc := v.Get("logout_uri"), false
+	if p := v.Get("post_logout_redirect_uri"); p != "" {
+		if target != "" {
+			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: give logout_uri or post_logout_redirect_uri, not both.")
+			return
+		}
+		target, oidc = p, true
+	}
+	switch {
+	case target != "":
+		if !slices.Contains(c.LogoutURLs, target) {
+			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri is not registered for this client.")
+			return
+		}
+		h.clearSession(w)
+		h.clearFlow(w)
+		if st := v.Get("state"); oidc && st != "" {
+			target = withParams(target, url.Values{"state": {st}})
+		}
+		redirect(w, r, target)
+	case v.Get("redirect_uri") != "" && v.Get("response_type") != "":
+		if _, ok := h.validate(w, r, v); !ok {
+			return
+		}
+		h.clearSession(w)
+		h.clearFlow(w)
+		next := url.Values{}
+		for _, k := range []string{"client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "code_challenge", "code_challenge_method"} {
+			if v.Has(k) {
+				next.Set(k, v.Get(k))
+			}
+		}
+		next.Set("client_id", clientID)
+		redirect(w, r, h.cfg.url("/oauth2/authorize")+"?"+next.Encode())
+	default:
+		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri, or redirect_uri and response_type, are required.")
+	}
+}
+
+// hintAudience verifies an id_token_hint issued by this pool and returns
+// its client. The hint must verify fully, expiry included: a client whose
+// ID token expired sends client_id alone.
+func (h *handler) hintAudience(ctx context.Context, hint string) (string, error) {
+	v, err := token.NewVerifier(token.VerifierConfig{Issuer: h.pool.Issuer(), Keys: h.pool.KeySet(), SkipClientIDCheck: true, Now: h.cfg.Clock})
+	if err != nil {
+		return "", err
+	}
+	c, err := v.VerifyID(ctx, hint)
+	if err != nil {
+		return "", err
+	}
+	return c.Audience, nil
+}
