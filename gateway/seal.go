@@ -1,59 +1,43 @@
 package gateway
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io"
+
+	"github.com/cupola-auth/cupola/internal/seal"
 )
 
-// sealer encrypts and authenticates cookie values with AES-256-GCM. Each
-// configured key gives one AEAD through HKDF-SHA256, with the purpose in
-// the info, so a sealed sign-in cookie never opens as a session and the
-// configured secrets are never used as AES keys directly. The first AEAD
-// seals; all of them open (key rotation).
+// sealer encrypts and authenticates cookie values (internal/seal's
+// AES-256-GCM, one key per configured secret through HKDF with the purpose
+// in the info), so a sealed sign-in cookie never opens as a session and
+// the configured secrets are never used as AES keys directly. The first
+// key seals; all of them open (key rotation).
 type sealer struct {
-	aeads  []cipher.AEAD
+	ring   *seal.Ring
 	random io.Reader
 }
 
 func newSealer(keys [][]byte, purpose string, random io.Reader) (*sealer, error) {
-	s := &sealer{random: random}
-	for i, k := range keys {
-		dk, err := hkdf.Key(sha256.New, k, nil, "cupola gateway "+purpose+" cookie v1", 32)
-		if err != nil {
-			return nil, fmt.Errorf("derive cookie key %d: %w", i, err)
-		}
-		block, err := aes.NewCipher(dk)
-		if err != nil {
-			return nil, fmt.Errorf("cookie key %d: %w", i, err)
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("cookie key %d: %w", i, err)
-		}
-		s.aeads = append(s.aeads, aead)
+	ring, err := seal.NewRing(keys, "gateway "+purpose+" cookie")
+	if err != nil {
+		return nil, fmt.Errorf("cookie keys: %w", err)
 	}
-	return s, nil
+	return &sealer{ring: ring, random: random}, nil
 }
 
-// seal returns base64url(nonce || ciphertext) of plaintext, bound to aad
-// (the cookie's name), so a value moved to another cookie does not open.
+// seal returns the base64url sealed plaintext, bound to aad (the cookie's
+// name), so a value moved to another cookie does not open.
 func (s *sealer) seal(plaintext, aad []byte) (string, error) {
-	a := s.aeads[0]
-	buf := make([]byte, a.NonceSize(), a.NonceSize()+len(plaintext)+a.Overhead())
-	if _, err := io.ReadFull(s.random, buf); err != nil {
-		return "", fmt.Errorf("cookie nonce: %w", err)
+	box, err := s.ring.Seal(s.random, plaintext, aad)
+	if err != nil {
+		return "", fmt.Errorf("cookie: %w", err)
 	}
-	buf = a.Seal(buf, buf, plaintext, aad)
-	return base64.RawURLEncoding.EncodeToString(buf), nil
+	return base64.RawURLEncoding.EncodeToString(box), nil
 }
 
-// overhead is how many bytes seal adds before encoding: nonce and tag.
-func (s *sealer) overhead() int { return s.aeads[0].NonceSize() + s.aeads[0].Overhead() }
+// overhead is how many bytes seal adds before encoding.
+func (s *sealer) overhead() int { return s.ring.Overhead() }
 
 // open reverses seal with any of the keys. Every failure is errSession.
 func (s *sealer) open(value string, aad []byte) ([]byte, error) {
@@ -61,14 +45,9 @@ func (s *sealer) open(value string, aad []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cookie encoding: %w", errSession)
 	}
-	for _, a := range s.aeads {
-		n := a.NonceSize()
-		if len(raw) < n+a.Overhead() {
-			return nil, fmt.Errorf("cookie too short: %w", errSession)
-		}
-		if pt, err := a.Open(nil, raw[:n], raw[n:], aad); err == nil {
-			return pt, nil
-		}
+	pt, err := s.ring.Open(raw, aad)
+	if err != nil {
+		return nil, fmt.Errorf("cookie does not open: %w", errSession)
 	}
-	return nil, fmt.Errorf("cookie does not open: %w", errSession)
+	return pt, nil
 }

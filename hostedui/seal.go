@@ -1,15 +1,13 @@
 package hostedui
 
 import (
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/cupola-auth/cupola/internal/seal"
 )
 
 // errSealed: a sealed value is malformed, was sealed under no current key,
@@ -20,35 +18,21 @@ var errSealed = errors.New("hostedui: sealed value cannot be opened")
 // most about 4 KB per cookie.
 const maxSealed = 4096
 
-// sealer encrypts and authenticates cookie values with AES-256-GCM. Each
-// value is bound to its purpose (the additional data), so a session cookie
-// cannot be replayed as a sign-in cookie. The first key seals; every key
-// opens, which is how keys are rotated.
+// sealer encrypts and authenticates cookie values (internal/seal's
+// AES-256-GCM). Each value is bound to its purpose (the additional data),
+// so a session cookie cannot be replayed as a sign-in cookie. The first key
+// seals; every key opens, which is how keys are rotated.
 type sealer struct {
-	aeads  []cipher.AEAD
+	ring   *seal.Ring
 	random io.Reader
 }
 
 func newSealer(keys [][]byte, random io.Reader) (*sealer, error) {
-	s := &sealer{random: random}
-	for _, k := range keys {
-		// A derived key keeps the configured secret usable for other
-		// purposes and fixes the AES key size whatever its length.
-		dk, err := hkdf.Key(sha256.New, k, nil, "cupola hostedui cookie v1", 32)
-		if err != nil {
-			return nil, fmt.Errorf("hostedui: derive cookie key: %w", err)
-		}
-		block, err := aes.NewCipher(dk)
-		if err != nil {
-			return nil, fmt.Errorf("hostedui: cookie key: %w", err)
-		}
-		aead, err := cipher.NewGCM(block)
-		if err != nil {
-			return nil, fmt.Errorf("hostedui: cookie key: %w", err)
-		}
-		s.aeads = append(s.aeads, aead)
+	ring, err := seal.NewRing(keys, "hostedui cookie")
+	if err != nil {
+		return nil, fmt.Errorf("hostedui: cookie keys: %w", err)
 	}
-	return s, nil
+	return &sealer{ring: ring, random: random}, nil
 }
 
 // seal returns v as JSON, encrypted for purpose, in unpadded base64url.
@@ -57,12 +41,11 @@ func (s *sealer) seal(purpose string, v any) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("seal %s: %w", purpose, err)
 	}
-	a := s.aeads[0]
-	nonce := make([]byte, a.NonceSize(), a.NonceSize()+len(plain)+a.Overhead())
-	if _, err := io.ReadFull(s.random, nonce); err != nil {
-		return "", fmt.Errorf("seal %s: nonce: %w", purpose, err)
+	box, err := s.ring.Seal(s.random, plain, []byte(purpose))
+	if err != nil {
+		return "", fmt.Errorf("seal %s: %w", purpose, err)
 	}
-	out := base64.RawURLEncoding.EncodeToString(a.Seal(nonce, nonce, plain, []byte(purpose)))
+	out := base64.RawURLEncoding.EncodeToString(box)
 	if len(out) > maxSealed {
 		return "", fmt.Errorf("seal %s: %d bytes: %w", purpose, len(out), errTooLarge)
 	}
@@ -81,18 +64,9 @@ func (s *sealer) open(purpose, sealed string, v any) error {
 	if err != nil {
 		return errSealed
 	}
-	for _, a := range s.aeads {
-		if len(box) < a.NonceSize()+a.Overhead() {
-			return errSealed
-		}
-		plain, err := a.Open(nil, box[:a.NonceSize()], box[a.NonceSize():], []byte(purpose))
-		if err != nil {
-			continue
-		}
-		if err := json.Unmarshal(plain, v); err != nil {
-			return errSealed
-		}
-		return nil
+	plain, err := s.ring.Open(box, []byte(purpose))
+	if err != nil || json.Unmarshal(plain, v) != nil {
+		return errSealed
 	}
-	return errSealed
+	return nil
 }

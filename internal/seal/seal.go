@@ -69,3 +69,45 @@ func (s *Sealer) Open(box, ad []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// Overhead is how many bytes Seal adds to a plaintext.
+func (s *Sealer) Overhead() int { return 1 + s.aead.NonceSize() + s.aead.Overhead() }
+
+// Ring seals with its first secret and opens with any of them, so secrets
+// can be rotated: put the new one first and keep the old ones until what
+// they sealed has expired.
+type Ring struct{ sealers []*Sealer }
+
+// NewRing derives a Sealer for purpose from each secret (at least one).
+func NewRing(secrets [][]byte, purpose string) (*Ring, error) {
+	if len(secrets) == 0 {
+		return nil, errors.New("seal: no secret")
+	}
+	r := &Ring{}
+	for i, secret := range secrets {
+		s, err := New(secret, purpose)
+		if err != nil {
+			return nil, fmt.Errorf("seal: secret %d: %w", i, err)
+		}
+		r.sealers = append(r.sealers, s)
+	}
+	return r, nil
+}
+
+// Seal encrypts plaintext bound to ad with the first secret.
+func (r *Ring) Seal(random io.Reader, plaintext, ad []byte) ([]byte, error) {
+	return r.sealers[0].Seal(random, plaintext, ad)
+}
+
+// Open decrypts a value sealed by any secret of the ring.
+func (r *Ring) Open(box, ad []byte) ([]byte, error) {
+	for _, s := range r.sealers {
+		if plain, err := s.Open(box, ad); err == nil {
+			return plain, nil
+		}
+	}
+	return nil, ErrOpen
+}
+
+// Overhead is how many bytes Seal adds to a plaintext.
+func (r *Ring) Overhead() int { return r.sealers[0].Overhead() }

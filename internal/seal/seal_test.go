@@ -45,3 +45,33 @@ func TestShortSecretIsRefused(t *testing.T) {
 		t.Fatal("a 31-byte secret was accepted")
 	}
 }
+
+func TestRingRotates(t *testing.T) {
+	oldKey, newKey := bytes.Repeat([]byte{1, 2, 3, 4, 5, 6, 7, 8}, 4), bytes.Repeat([]byte{8, 7, 6, 5, 4, 3, 2, 1}, 4)
+	before, err := NewRing([][]byte{oldKey}, "cookie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box, err := before.Seal(rand.Reader, []byte("session"), []byte("name"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := NewRing([][]byte{newKey, oldKey}, "cookie")
+	if got, err := after.Open(box, []byte("name")); err != nil || string(got) != "session" {
+		t.Fatalf("a value sealed under the old key: %q, %v", got, err)
+	}
+	fresh, _ := after.Seal(rand.Reader, []byte("session"), []byte("name"))
+	if _, err := before.Open(fresh, []byte("name")); !errors.Is(err, ErrOpen) {
+		t.Fatal("the ring sealed with an old key")
+	}
+	dropped, _ := NewRing([][]byte{newKey}, "cookie")
+	if _, err := dropped.Open(box, []byte("name")); !errors.Is(err, ErrOpen) {
+		t.Fatal("a dropped key still opens")
+	}
+	if len(fresh) != len("session")+after.Overhead() {
+		t.Fatalf("Overhead() = %d, sealed %d bytes of 7", after.Overhead(), len(fresh))
+	}
+	if _, err := NewRing(nil, "cookie"); err == nil {
+		t.Fatal("an empty ring was accepted")
+	}
+}
