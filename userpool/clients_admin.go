@@ -19,25 +19,14 @@ func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in ClientConfig) (*
 	if err := checkClientConfig(&in); err != nil {
 		return nil, err
 	}
-	for range 5 {
-		c, err := p.store.GetClient(ctx, p.cfg.ID, in.ClientID)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, newErr(CodeResourceNotFound, "User pool client "+sanitize(in.ClientID)+" does not exist.")
-		}
-		if err != nil {
-			return nil, internalErr("update client", err)
-		}
-		c.Name, c.Settings, c.UpdatedAt = in.ClientName, clientSettings(in), p.now()
-		c, err = p.store.UpdateClient(ctx, c)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, internalErr("update client", err)
-		}
-		return describeClient(c), nil
+	c, err := updateRecord("update client", newErr(CodeResourceNotFound, "User pool client "+sanitize(in.ClientID)+" does not exist."),
+		func() (store.Client, error) { return p.store.GetClient(ctx, p.cfg.ID, in.ClientID) },
+		func(c store.Client) (store.Client, error) { return p.store.UpdateClient(ctx, c) },
+		func(c *store.Client) { c.Name, c.Settings, c.UpdatedAt = in.ClientName, clientSettings(in), p.now() })
+	if err != nil {
+		return nil, err
 	}
-	return nil, newErr(CodeTooManyRequests, "The client is being changed concurrently; retry.")
+	return describeClient(c), nil
 }
 
 // DeleteUserPoolClient deletes a client. Tokens issued to it are refused by

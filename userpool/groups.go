@@ -125,35 +125,26 @@ func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*Group
 	if err := checkGroupFields(in.GroupName, deref(in.Description), deref(in.RoleArn), in.Precedence); err != nil {
 		return nil, err
 	}
-	for range 5 {
-		g, err := p.group(ctx, in.GroupName)
-		if err != nil {
-			return nil, err
-		}
-		if in.Description != nil {
-			g.Description = *in.Description
-		}
-		if in.RoleArn != nil {
-			g.RoleArn = *in.RoleArn
-		}
-		if in.Precedence != nil {
-			g.Precedence = *in.Precedence
-		}
-		g.UpdatedAt = p.now()
-		g, err = p.store.UpdateGroup(ctx, g)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, newErr(CodeResourceNotFound, "Group not found.")
-		}
-		if err != nil {
-			return nil, internalErr("update group", err)
-		}
-		out := groupType(g)
-		return &out, nil
+	g, err := updateRecord("update group", newErr(CodeResourceNotFound, "Group not found."),
+		func() (store.Group, error) { return p.store.GetGroup(ctx, p.cfg.ID, in.GroupName) },
+		func(g store.Group) (store.Group, error) { return p.store.UpdateGroup(ctx, g) },
+		func(g *store.Group) {
+			if in.Description != nil {
+				g.Description = *in.Description
+			}
+			if in.RoleArn != nil {
+				g.RoleArn = *in.RoleArn
+			}
+			if in.Precedence != nil {
+				g.Precedence = *in.Precedence
+			}
+			g.UpdatedAt = p.now()
+		})
+	if err != nil {
+		return nil, err
 	}
-	return nil, newErr(CodeTooManyRequests, "The group is being changed concurrently; retry.")
+	out := groupType(g)
+	return &out, nil
 }
 
 // DeleteGroup deletes a group and its memberships.

@@ -107,25 +107,18 @@ func (p *UserPool) UpdateResourceServer(ctx context.Context, in ResourceServerTy
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
-	for range 5 {
-		r, err := p.store.GetResourceServer(ctx, p.cfg.ID, in.Identifier)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, newErr(CodeResourceNotFound, "Resource server not found.")
-		}
-		if err != nil {
-			return nil, internalErr("update resource server", err)
-		}
-		r.Name, r.Scopes, r.UpdatedAt = in.Name, toStoreScopes(in.Scopes), p.now()
-		r, err = p.store.UpdateResourceServer(ctx, r)
-		if errors.Is(err, store.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, internalErr("update resource server", err)
-		}
-		return resourceServerType(r), nil
+	r, err := updateRecord("update resource server", newErr(CodeResourceNotFound, "Resource server not found."),
+		func() (store.ResourceServer, error) { return p.store.GetResourceServer(ctx, p.cfg.ID, in.Identifier) },
+		func(r store.ResourceServer) (store.ResourceServer, error) {
+			return p.store.UpdateResourceServer(ctx, r)
+		},
+		func(r *store.ResourceServer) {
+			r.Name, r.Scopes, r.UpdatedAt = in.Name, toStoreScopes(in.Scopes), p.now()
+		})
+	if err != nil {
+		return nil, err
 	}
-	return nil, newErr(CodeTooManyRequests, "The resource server is being changed concurrently; retry.")
+	return resourceServerType(r), nil
 }
 
 // DeleteResourceServer removes a resource server.
