@@ -187,7 +187,7 @@ func TestMiddlewareRefusesAttacks(t *testing.T) {
 		{"a wrong token_use is refused", bearer(signRaw(t, rs, nil, with(func(c map[string]any) { c["token_use"] = "refresh" }))), http.StatusUnauthorized, "invalid_token"},
 		{"an id token used as an access token is refused", bearer(goodID), http.StatusUnauthorized, "invalid_token"},
 		{"a token of another client is refused", bearer(signRaw(t, rs, nil, with(func(c map[string]any) { c["client_id"] = "other-client" }))), http.StatusUnauthorized, "invalid_token"},
-		{"a tampered token is refused", bearer(good[:len(good)-4] + "AAAA"), http.StatusUnauthorized, "invalid_token"},
+		{"a tampered token is refused", bearer(tamperSignature(good)), http.StatusUnauthorized, "invalid_token"},
 		{"a 1 MB token is refused", bearer(strings.Repeat("a", 1<<20)), http.StatusUnauthorized, "invalid_token"},
 		{"a 1 MB token of dots is refused", bearer(strings.Repeat(".", 1<<20)), http.StatusUnauthorized, "invalid_token"},
 		{"a token of dots is refused", bearer("...."), http.StatusUnauthorized, "invalid_token"},
@@ -561,4 +561,16 @@ func TestIsB64TokenMatchesRFC6750(t *testing.T) {
 			t.Fatalf("%q: want %v", s, want)
 		}
 	}
+}
+
+// tamperSignature changes one character well inside a JWT's signature.
+// Editing its last characters instead can change only unused trailing
+// bits, or nothing when the text already ends that way.
+func tamperSignature(tok string) string {
+	i := len(tok) - 20
+	c := byte('A')
+	if tok[i] == 'A' {
+		c = 'B'
+	}
+	return tok[:i] + string(c) + tok[i+1:]
 }

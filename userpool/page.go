@@ -42,7 +42,7 @@ func (p *UserPool) decodePage(kind, token string) (key, after string, err error)
 	if len(token) > 4096 {
 		return "", "", bad
 	}
-	box, err := base64.RawURLEncoding.DecodeString(token)
+	box, err := base64.RawURLEncoding.Strict().DecodeString(token)
 	if err != nil {
 		return "", "", bad
 	}
