@@ -204,7 +204,7 @@ func (e *env) user(name, email string) string {
 	if err != nil {
 		e.t.Fatalf("AdminCreateUser: %v", err)
 	}
-	if err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: name, Password: password, Permanent: true}); err != nil {
+	if _, err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: name, Password: password, Permanent: true}); err != nil {
 		e.t.Fatalf("AdminSetUserPassword: %v", err)
 	}
 	for _, a := range u.Attributes {

@@ -112,7 +112,7 @@ func TestFailedRefreshStartsSignInAgain(t *testing.T) {
 	b := newAgent(t)
 	e.signIn(b, "/", "alice")
 	stale := cookieHeader(e.cookies(b))
-	if err := e.pool.AdminUserGlobalSignOut(e.ctx, "alice"); err != nil {
+	if _, err := e.pool.AdminUserGlobalSignOut(e.ctx, userpool.AdminUserGlobalSignOutInput{Username: "alice"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)

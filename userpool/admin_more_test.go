@@ -154,7 +154,7 @@ func TestAdminCreateUserDeliversWhereAsked(t *testing.T) {
 	if got := e.tryPassword("ned", temporaryPasswordIn(t, sms.Text)); got != string(userpool.ChallengeNewPasswordRequired) {
 		t.Fatalf("sign-in with the texted password: %s", got)
 	}
-	u, err := e.pool.AdminGetUser(e.ctx, "ned")
+	u, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "ned"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestAdminCreateUserLeavesNoUserWhenTheInvitationFails(t *testing.T) {
 	_, err := e.pool.AdminCreateUser(e.ctx, in)
 	wantCode(t, err, userpool.CodeCodeDeliveryFailure)
 	e.noUser("sam")
-	if _, err := e.pool.AdminGetUser(e.ctx, "sam@example.com"); err == nil {
+	if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "sam@example.com"}); err == nil {
 		t.Fatal("the failed user's email still finds a user")
 	}
 	sw.failing.Store(false)

@@ -59,7 +59,7 @@ func TestAdminCreatedUserChoosesAPassword(t *testing.T) {
 			if _, err := respond(out.Session, goodPW); !errors.Is(err, userpool.ErrNotAuthorized) {
 				t.Fatalf("second use of the session: %v, want NotAuthorizedException", err)
 			}
-			got, err := e.pool.AdminGetUser(e.ctx, "dave")
+			got, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "dave"})
 			if err != nil || got.UserStatus != store.StatusConfirmed {
 				t.Fatalf("AdminGetUser = %+v, %v", got, err)
 			}
@@ -104,20 +104,20 @@ func TestAdminDisableRevokesAtOnce(t *testing.T) {
 	e := newMemEnv(t)
 	e.confirmedUser("gus", "gus@example.com")
 	res := e.mustSignIn("gus", goodPW)
-	if err := e.pool.AdminDisableUser(e.ctx, "gus"); err != nil {
+	if _, err := e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "gus"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.pool.GetUser(e.ctx, res.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("access token of a disabled user: %v", err)
 	}
 	if _, err := e.signIn("gus", goodPW); err == nil || !strings.Contains(err.Error(), "disabled") {
 		t.Fatalf("sign-in of a disabled user: %v", err)
 	}
-	if err := e.pool.AdminEnableUser(e.ctx, "gus"); err != nil {
+	if _, err := e.pool.AdminEnableUser(e.ctx, userpool.AdminEnableUserInput{Username: "gus"}); err != nil {
 		t.Fatal(err)
 	}
 	// Enabling does not bring revoked sessions back.
-	if _, err := e.pool.GetUser(e.ctx, res.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("old token after re-enable: %v", err)
 	}
 	e.mustSignIn("gus", goodPW)
@@ -127,13 +127,13 @@ func TestAdminResetRequiresReset(t *testing.T) {
 	e := newMemEnv(t)
 	e.confirmedUser("hal", "hal@example.com")
 	e.outbox.Reset()
-	if err := e.pool.AdminResetUserPassword(e.ctx, "hal"); err != nil {
+	if _, err := e.pool.AdminResetUserPassword(e.ctx, userpool.AdminResetUserPasswordInput{Username: "hal"}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.signIn("hal", goodPW); !errors.Is(err, userpool.ErrPasswordResetRequired) {
 		t.Fatalf("sign-in after admin reset: %v, want PasswordResetRequiredException", err)
 	}
-	if err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "hal",
+	if _, err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "hal",
 		ConfirmationCode: e.lastCode("hal@example.com"), Password: "new-Password-for-h4l"}); err != nil {
 		t.Fatal(err)
 	}
@@ -144,14 +144,14 @@ func TestAdminSetUserPassword(t *testing.T) {
 	e := newMemEnv(t)
 	e.confirmedUser("ivy", "ivy@example.com")
 	res := e.mustSignIn("ivy", goodPW)
-	if err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "Permanent-pw-77", Permanent: true}); err != nil {
+	if _, err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "Permanent-pw-77", Permanent: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.pool.GetUser(e.ctx, res.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("sessions survive an admin password change: %v", err)
 	}
 	e.mustSignIn("ivy", "Permanent-pw-77")
-	if err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "Temporary-pw-88"}); err != nil {
+	if _, err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "Temporary-pw-88"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
@@ -159,7 +159,7 @@ func TestAdminSetUserPassword(t *testing.T) {
 	if err != nil || out.ChallengeName != userpool.ChallengeNewPasswordRequired {
 		t.Fatalf("temporary password: %+v, %v", out, err)
 	}
-	if err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "123"}); !errors.Is(err, userpool.ErrInvalidPassword) {
+	if _, err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ivy", Password: "123"}); !errors.Is(err, userpool.ErrInvalidPassword) {
 		t.Fatalf("weak admin password: %v", err)
 	}
 }
@@ -167,20 +167,39 @@ func TestAdminSetUserPassword(t *testing.T) {
 func TestAdminOperationsOnUnknownUsers(t *testing.T) {
 	e := newMemEnv(t)
 	calls := map[string]func() error{
-		"AdminGetUser":              func() error { _, err := e.pool.AdminGetUser(e.ctx, "nobody"); return err },
-		"AdminDeleteUser":           func() error { return e.pool.AdminDeleteUser(e.ctx, "nobody") },
-		"AdminConfirmSignUp":        func() error { return e.pool.AdminConfirmSignUp(e.ctx, "nobody") },
-		"AdminDisableUser":          func() error { return e.pool.AdminDisableUser(e.ctx, "nobody") },
-		"AdminEnableUser":           func() error { return e.pool.AdminEnableUser(e.ctx, "nobody") },
-		"AdminUserGlobalSignOut":    func() error { return e.pool.AdminUserGlobalSignOut(e.ctx, "nobody") },
-		"AdminResetUserPassword":    func() error { return e.pool.AdminResetUserPassword(e.ctx, "nobody") },
-		"AdminDeleteUserAttributes": func() error { return e.pool.AdminDeleteUserAttributes(e.ctx, "nobody", []string{"name"}) },
-		"AdminAddUserToGroup":       func() error { return e.pool.AdminAddUserToGroup(e.ctx, "nobody", "g") },
+		"AdminGetUser": func() error {
+			_, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "nobody"})
+			return err
+		},
+		"AdminDeleteUser": func() error {
+			return errOf(e.pool.AdminDeleteUser(e.ctx, userpool.AdminDeleteUserInput{Username: "nobody"}))
+		},
+		"AdminConfirmSignUp": func() error {
+			return errOf(e.pool.AdminConfirmSignUp(e.ctx, userpool.AdminConfirmSignUpInput{Username: "nobody"}))
+		},
+		"AdminDisableUser": func() error {
+			return errOf(e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "nobody"}))
+		},
+		"AdminEnableUser": func() error {
+			return errOf(e.pool.AdminEnableUser(e.ctx, userpool.AdminEnableUserInput{Username: "nobody"}))
+		},
+		"AdminUserGlobalSignOut": func() error {
+			return errOf(e.pool.AdminUserGlobalSignOut(e.ctx, userpool.AdminUserGlobalSignOutInput{Username: "nobody"}))
+		},
+		"AdminResetUserPassword": func() error {
+			return errOf(e.pool.AdminResetUserPassword(e.ctx, userpool.AdminResetUserPasswordInput{Username: "nobody"}))
+		},
+		"AdminDeleteUserAttributes": func() error {
+			return errOf(e.pool.AdminDeleteUserAttributes(e.ctx, userpool.AdminDeleteUserAttributesInput{Username: "nobody", UserAttributeNames: []string{"name"}}))
+		},
+		"AdminAddUserToGroup": func() error {
+			return errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "nobody", GroupName: "g"}))
+		},
 		"AdminSetUserPassword": func() error {
-			return e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "nobody", Password: goodPW})
+			return errOf(e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "nobody", Password: goodPW}))
 		},
 		"AdminUpdateUserAttributes": func() error {
-			return e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "nobody"})
+			return errOf(e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "nobody"}))
 		},
 	}
 	for name, call := range calls {
@@ -192,7 +211,7 @@ func TestAdminAttributes(t *testing.T) {
 	e := newMemEnv(t, func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
 	e.confirmedUser("jan", "jan@example.com")
 	// An admin may set the verified flag with the new value in one call.
-	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "jan", UserAttributes: []userpool.Attribute{
+	if _, err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "jan", UserAttributes: []userpool.Attribute{
 		{Name: "email", Value: "jan@work.example"}, {Name: "email_verified", Value: "true"}, {Name: "name", Value: "Jan"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -200,10 +219,10 @@ func TestAdminAttributes(t *testing.T) {
 	if _, err := e.signIn("jan@example.com", goodPW); err == nil {
 		t.Fatal("the old alias still signs in")
 	}
-	if err := e.pool.AdminDeleteUserAttributes(e.ctx, "jan", []string{"email", "name"}); err != nil {
+	if _, err := e.pool.AdminDeleteUserAttributes(e.ctx, userpool.AdminDeleteUserAttributesInput{Username: "jan", UserAttributeNames: []string{"email", "name"}}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := e.pool.AdminGetUser(e.ctx, "jan")
+	u, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "jan"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +234,7 @@ func TestAdminAttributes(t *testing.T) {
 	if _, err := e.signIn("jan@work.example", goodPW); err == nil {
 		t.Fatal("a deleted email still signs in")
 	}
-	err = e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "jan",
+	_, err = e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "jan",
 		UserAttributes: []userpool.Attribute{{Name: "email_verified", Value: "maybe"}}})
 	wantCode(t, err, userpool.CodeInvalidParameter)
 }
@@ -239,7 +258,7 @@ func TestGroupsInTokens(t *testing.T) {
 			}
 			e.confirmedUser("kim", "kim@example.com")
 			for _, g := range []string{"readers", "editors", "admins", "admins"} {
-				if err := e.pool.AdminAddUserToGroup(e.ctx, "kim", g); err != nil {
+				if _, err := e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "kim", GroupName: g}); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -267,17 +286,17 @@ func TestGroupsInTokens(t *testing.T) {
 			if err != nil || len(members.Users) != 1 || members.Users[0].Username != "kim" {
 				t.Fatalf("ListUsersInGroup = %+v, %v", members, err)
 			}
-			if err := e.pool.AdminRemoveUserFromGroup(e.ctx, "kim", "admins"); err != nil {
+			if _, err := e.pool.AdminRemoveUserFromGroup(e.ctx, userpool.AdminRemoveUserFromGroupInput{Username: "kim", GroupName: "admins"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := e.pool.DeleteGroup(e.ctx, "editors"); err != nil {
+			if _, err := e.pool.DeleteGroup(e.ctx, userpool.DeleteGroupInput{GroupName: "editors"}); err != nil {
 				t.Fatal(err)
 			}
-			gs, err := e.pool.AdminListGroupsForUser(e.ctx, "kim", userpool.ListGroupsInput{})
+			gs, err := e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "kim"})
 			if err != nil || len(gs.Groups) != 1 || gs.Groups[0].GroupName != "readers" {
 				t.Fatalf("groups after removal = %+v, %v", gs, err)
 			}
-			if _, err := e.pool.GetGroup(e.ctx, "editors"); !errors.Is(err, userpool.ErrResourceNotFound) {
+			if _, err := e.pool.GetGroup(e.ctx, userpool.GetGroupInput{GroupName: "editors"}); !errors.Is(err, userpool.ErrResourceNotFound) {
 				t.Fatalf("deleted group: %v", err)
 			}
 		})

@@ -88,10 +88,15 @@ type AdminCreateUserInput struct {
 	ClientMetadata         map[string]string
 }
 
+// AdminCreateUserOutput is AdminCreateUser's answer.
+type AdminCreateUserOutput struct {
+	*UserType
+}
+
 // AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD status with a
 // temporary password valid for PasswordPolicy.TemporaryPasswordValidityDays.
 // The first sign-in answers NEW_PASSWORD_REQUIRED.
-func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*UserType, error) {
+func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*AdminCreateUserOutput, error) {
 	switch in.MessageAction {
 	case "", "RESEND", "SUPPRESS":
 	default:
@@ -103,7 +108,8 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 		}
 	}
 	if in.MessageAction == "RESEND" {
-		return p.resendInvitation(ctx, in)
+		v, err := p.resendInvitation(ctx, in)
+		return done(&AdminCreateUserOutput{UserType: v}, err)
 	}
 	attrs, err := p.checkAdminAttributes(in.UserAttributes, true)
 	if err != nil {
@@ -174,7 +180,7 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 			return nil, err
 		}
 	}
-	return userType(u), nil
+	return &AdminCreateUserOutput{UserType: userType(u)}, nil
 }
 
 func (p *UserPool) temporaryExpiry(now time.Time) time.Time {
@@ -279,35 +285,64 @@ func (p *UserPool) temporaryPassword(given, username string, attrs map[string]st
 	return "", internalErr("temporary password", errors.New("no password satisfying the policy was generated"))
 }
 
+// AdminGetUserInput is AdminGetUser's request.
+type AdminGetUserInput struct {
+	Username string
+}
+
+// AdminGetUserOutput is AdminGetUser's answer.
+type AdminGetUserOutput struct {
+	*UserType
+}
+
 // AdminGetUser returns a user by username.
-func (p *UserPool) AdminGetUser(ctx context.Context, username string) (*UserType, error) {
+func (p *UserPool) AdminGetUser(ctx context.Context, in AdminGetUserInput) (*AdminGetUserOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	return userType(u), nil
+	return &AdminGetUserOutput{UserType: userType(u)}, nil
 }
 
+// AdminDeleteUserInput is AdminDeleteUser's request.
+type AdminDeleteUserInput struct {
+	Username string
+}
+
+// AdminDeleteUserOutput is AdminDeleteUser's answer; it carries nothing.
+type AdminDeleteUserOutput struct{}
+
 // AdminDeleteUser deletes a user and everything issued to them.
-func (p *UserPool) AdminDeleteUser(ctx context.Context, username string) error {
+func (p *UserPool) AdminDeleteUser(ctx context.Context, in AdminDeleteUserInput) (*AdminDeleteUserOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.DeleteUser(ctx, p.cfg.ID, u.Sub); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return internalErr("delete user", err)
+		return nil, internalErr("delete user", err)
 	}
-	return nil
+	return &AdminDeleteUserOutput{}, nil
 }
+
+// AdminConfirmSignUpInput is AdminConfirmSignUp's request.
+type AdminConfirmSignUpInput struct {
+	Username string
+}
+
+// AdminConfirmSignUpOutput is AdminConfirmSignUp's answer; it carries nothing.
+type AdminConfirmSignUpOutput struct{}
 
 // AdminConfirmSignUp confirms an UNCONFIRMED user without a code. It does
 // not mark any attribute verified. It runs the PostConfirmation trigger
 // (PostConfirmation_ConfirmSignUp), whose failure is reported but does not
 // undo the confirmation.
-func (p *UserPool) AdminConfirmSignUp(ctx context.Context, username string) error {
+func (p *UserPool) AdminConfirmSignUp(ctx context.Context, in AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	confirmed, err := p.modifyUser(ctx, "admin confirm", u.Sub, func(u *store.User) error {
 		if u.Status != store.StatusUnconfirmed {
@@ -317,10 +352,10 @@ func (p *UserPool) AdminConfirmSignUp(ctx context.Context, username string) erro
 		return nil
 	})
 	if err != nil {
-		return err
+		return done(&AdminConfirmSignUpOutput{}, err)
 	}
 	// Cognito runs PostConfirmation for AdminConfirmSignUp too.
-	return p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, "", nil)
+	return done(&AdminConfirmSignUpOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, "", nil))
 }
 
 // AdminSetUserPasswordInput is AdminSetUserPassword's request.
@@ -332,20 +367,23 @@ type AdminSetUserPasswordInput struct {
 	Permanent bool
 }
 
+// AdminSetUserPasswordOutput is AdminSetUserPassword's answer; it carries nothing.
+type AdminSetUserPasswordOutput struct{}
+
 // AdminSetUserPassword sets a user's password. Cupola also signs the user
 // out everywhere, since an administrator setting a password is usually a
 // response to a lost or compromised one.
-func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPasswordInput) error {
+func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPasswordInput) (*AdminSetUserPasswordOutput, error) {
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
-		return err
+		return nil, err
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return p.hashErr(err)
+		return done(&AdminSetUserPasswordOutput{}, p.hashErr(err))
 	}
 	_, err = p.modifyUser(ctx, "admin set password", u.Sub, func(u *store.User) error {
 		now := p.now()
@@ -361,39 +399,48 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.revokeAll(ctx, u.Sub)
+	return done(&AdminSetUserPasswordOutput{}, p.revokeAll(ctx, u.Sub))
 }
+
+// AdminResetUserPasswordInput is AdminResetUserPassword's request.
+type AdminResetUserPasswordInput struct {
+	Username string
+}
+
+// AdminResetUserPasswordOutput is AdminResetUserPassword's answer; it carries nothing.
+type AdminResetUserPasswordOutput struct{}
 
 // AdminResetUserPassword puts a user in RESET_REQUIRED: sign-in answers
 // PasswordResetRequiredException, and a reset code goes to the verified
 // email or phone number (if any) for ConfirmForgotPassword.
-func (p *UserPool) AdminResetUserPassword(ctx context.Context, username string) error {
+func (p *UserPool) AdminResetUserPassword(ctx context.Context, in AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if u.Status == store.StatusExternalProvider {
-		return newErr(CodeNotAuthorized, "Cannot reset password for a federated user.")
+		return nil, newErr(CodeNotAuthorized, "Cannot reset password for a federated user.")
 	}
 	u, err = p.modifyUser(ctx, "admin reset password", u.Sub, func(u *store.User) error {
 		u.Status = store.StatusResetRequired
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.revokeAll(ctx, u.Sub); err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range []string{"email", "phone_number"} {
 		if u.Attributes[a] != "" && u.Attributes[verifiedFlags[a]] == "true" {
 			_, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, a, u.Attributes[a], "")
-			return err
+			return done(&AdminResetUserPasswordOutput{}, err)
 		}
 	}
-	return nil
+	return &AdminResetUserPasswordOutput{}, nil
 }
 
 // AdminUpdateUserAttributesInput is AdminUpdateUserAttributes' request.
@@ -403,17 +450,20 @@ type AdminUpdateUserAttributesInput struct {
 	ClientMetadata map[string]string
 }
 
+// AdminUpdateUserAttributesOutput is AdminUpdateUserAttributes's answer; it carries nothing.
+type AdminUpdateUserAttributesOutput struct{}
+
 // AdminUpdateUserAttributes changes a user's attributes, including the
 // verified flags. A changed email or phone number without its flag in the
 // same call becomes unverified and, when auto-verified, gets a code.
-func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdateUserAttributesInput) error {
+func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	vals, err := p.checkAdminAttributes(in.UserAttributes, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var sends []string
 	u, err = p.modifyUser(ctx, "admin update attributes", u.Sub, func(u *store.User) error {
@@ -437,33 +487,44 @@ func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdate
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range sends {
 		if _, err := p.sendCode(ctx, u, purposeVerify+a, message.KindVerifyUserAttribute, a, u.Attributes[a], ""); err != nil {
-			return err
+			return done(&AdminUpdateUserAttributesOutput{}, err)
 		}
 	}
-	return nil
+	return &AdminUpdateUserAttributesOutput{}, nil
 }
+
+// AdminDeleteUserAttributesInput is AdminDeleteUserAttributes's request.
+type AdminDeleteUserAttributesInput struct {
+	Username           string
+	UserAttributeNames []string
+}
+
+// AdminDeleteUserAttributesOutput is AdminDeleteUserAttributes's answer; it carries nothing.
+type AdminDeleteUserAttributesOutput struct{}
 
 // AdminDeleteUserAttributes removes attributes (and the verified flag of a
 // removed email or phone number). Required attributes cannot be removed.
-func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, username string, names []string) error {
+func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
+	username := in.Username
+	names := in.UserAttributeNames
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, n := range names {
 		s, ok := p.schemaOf(n)
 		if !ok {
-			return invalidParam("Attribute does not exist in the schema: " + sanitize(n))
+			return nil, invalidParam("Attribute does not exist in the schema: " + sanitize(n))
 		}
 		if s.Required {
-			return invalidParam("Cannot delete the required attribute " + n)
+			return nil, invalidParam("Cannot delete the required attribute " + n)
 		}
 		if s.Immutable {
-			return invalidParam("Cannot modify the non-mutable attribute " + n)
+			return nil, invalidParam("Cannot modify the non-mutable attribute " + n)
 		}
 	}
 	_, err = p.modifyUser(ctx, "admin delete attributes", u.Sub, func(u *store.User) error {
@@ -476,18 +537,36 @@ func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, username strin
 		u.Aliases = p.aliasesOf(u.Attributes)
 		return nil
 	})
-	return err
+	return done(&AdminDeleteUserAttributesOutput{}, err)
 }
+
+// AdminDisableUserInput is AdminDisableUser's request.
+type AdminDisableUserInput struct {
+	Username string
+}
+
+// AdminDisableUserOutput is AdminDisableUser's answer; it carries nothing.
+type AdminDisableUserOutput struct{}
 
 // AdminDisableUser disables a user and at once revokes every refresh token
 // and, for Cupola's APIs, every access token they hold.
-func (p *UserPool) AdminDisableUser(ctx context.Context, username string) error {
-	return p.setEnabled(ctx, username, false)
+func (p *UserPool) AdminDisableUser(ctx context.Context, in AdminDisableUserInput) (*AdminDisableUserOutput, error) {
+	username := in.Username
+	return done(&AdminDisableUserOutput{}, p.setEnabled(ctx, username, false))
 }
 
+// AdminEnableUserInput is AdminEnableUser's request.
+type AdminEnableUserInput struct {
+	Username string
+}
+
+// AdminEnableUserOutput is AdminEnableUser's answer; it carries nothing.
+type AdminEnableUserOutput struct{}
+
 // AdminEnableUser enables a disabled user.
-func (p *UserPool) AdminEnableUser(ctx context.Context, username string) error {
-	return p.setEnabled(ctx, username, true)
+func (p *UserPool) AdminEnableUser(ctx context.Context, in AdminEnableUserInput) (*AdminEnableUserOutput, error) {
+	username := in.Username
+	return done(&AdminEnableUserOutput{}, p.setEnabled(ctx, username, true))
 }
 
 func (p *UserPool) setEnabled(ctx context.Context, username string, enabled bool) error {
@@ -507,13 +586,22 @@ func (p *UserPool) setEnabled(ctx context.Context, username string, enabled bool
 	return nil
 }
 
+// AdminUserGlobalSignOutInput is AdminUserGlobalSignOut's request.
+type AdminUserGlobalSignOutInput struct {
+	Username string
+}
+
+// AdminUserGlobalSignOutOutput is AdminUserGlobalSignOut's answer; it carries nothing.
+type AdminUserGlobalSignOutOutput struct{}
+
 // AdminUserGlobalSignOut signs a user out of every sign-in.
-func (p *UserPool) AdminUserGlobalSignOut(ctx context.Context, username string) error {
+func (p *UserPool) AdminUserGlobalSignOut(ctx context.Context, in AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.revokeAll(ctx, u.Sub)
+	return done(&AdminUserGlobalSignOutOutput{}, p.revokeAll(ctx, u.Sub))
 }
 
 func (p *UserPool) revokeAll(ctx context.Context, sub string) error {

@@ -37,7 +37,7 @@ func BenchmarkImportUsers(b *testing.B) {
 			b.Run(kind+"/"+c.name, func(b *testing.B) {
 				e := benchEnvOn(b, kind)
 				b.ResetTimer()
-				rep, err := e.pool.ImportUsers(e.ctx, csvUsers(b.N, c.hash), userpool.ImportOptions{Strict: true})
+				rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: csvUsers(b.N, c.hash), Strict: true})
 				if err != nil || rep.Imported != b.N {
 					b.Fatalf("import: %+v, %v", rep, err)
 				}
@@ -55,7 +55,7 @@ func BenchmarkListUsers(b *testing.B) {
 		for _, n := range []int{1_000, 100_000} {
 			b.Run(fmt.Sprintf("%s/%dk", kind, n/1000), func(b *testing.B) {
 				e := benchEnvOn(b, kind)
-				if rep, err := e.pool.ImportUsers(e.ctx, csvUsers(n, ""), userpool.ImportOptions{Strict: true}); err != nil || rep.Imported != n {
+				if rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: csvUsers(n, ""), Strict: true}); err != nil || rep.Imported != n {
 					b.Fatalf("seed: %+v, %v", rep, err)
 				}
 				in := userpool.ListUsersInput{Filter: `email ^= "user00"`, Limit: 60}

@@ -62,10 +62,16 @@ type challengeState struct {
 	History  []trigger.ChallengeResult `json:"y,omitempty"`
 	Private  map[string]string         `json:"z,omitempty"`
 	Metadata string                    `json:"m,omitempty"`
-	// Source is the token-generation trigger source of the sign-in.
+	// Source is the token-generation trigger source if the sign-in
+	// completes at the next answer ("" means TokenGeneration_Authentication).
 	Source string `json:"s,omitempty"`
+	// Hosted marks a sign-in begun in the hosted UI: it can only end
+	// there, in a principal, never in tokens.
+	Hosted bool `json:"w,omitempty"`
 }
 
+// source is the token-generation trigger source if the sign-in completes
+// at this answer.
 func (st challengeState) source() string {
 	if st.Source == "" {
 		return sourceAuthentication
@@ -104,31 +110,58 @@ func sessionID(raw string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// takeChallenge consumes the Session for a response. The returned restore
-// puts it back unchanged, for answers refused before they were checked
-// (bad input) so the user can correct them within the session's lifetime.
-func (p *UserPool) takeChallenge(ctx context.Context, c *appClient, raw string, name ChallengeName) (store.AuthSession, challengeState, func(), error) {
-	var st challengeState
+// errKeepSession marks an answer refused before it was checked, for a
+// reason the user can correct (see keepSession).
+type errKeepSession struct{ err error }
+
+func (e errKeepSession) Error() string { return e.err.Error() }
+func (e errKeepSession) Unwrap() error { return e.err }
+
+// keepSession marks err, returned from an answerChallenge check, as
+// refusing the answer before it was checked: the session is put back for
+// a corrected answer. Malformed input (ErrInvalidParameter) needs no mark.
+func keepSession(err error) error { return errKeepSession{err} }
+
+// answerChallenge is how every challenge answer opens and closes its
+// Session. It consumes the session (so one answer wins, even in parallel),
+// hands it to check, and puts it back unchanged when check refused the
+// answer as malformed (ErrInvalidParameter) or marked it with
+// keepSession, so the user can correct a typo within the session's
+// lifetime. Any other outcome has used the session up; check opens a new
+// one for the next step (newChallenge) or counts a wrong answer
+// (wrongAnswer).
+func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, raw string, name ChallengeName,
+	check func(s store.AuthSession, st challengeState) (T, error)) (T, error) {
+	var zero T
 	expired := newErr(CodeNotAuthorized, msgSessionExpired)
 	if raw == "" || len(raw) > 1024 {
-		return store.AuthSession{}, st, nil, expired
+		return zero, expired
 	}
 	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, sessionID(raw), p.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return s, st, nil, expired
+		return zero, expired
 	}
 	if err != nil {
-		return s, st, nil, internalErr("challenge session", err)
+		return zero, internalErr("challenge session", err)
 	}
+	var st challengeState
 	if s.ClientID != c.ID || s.Challenge != string(name) || json.Unmarshal(s.Data, &st) != nil {
-		return s, st, nil, expired
+		return zero, expired
 	}
-	restore := func() {
-		if err := p.store.PutAuthSession(context.WithoutCancel(ctx), s); err != nil {
-			p.log.WarnContext(ctx, "challenge session not restored", "err", err)
-		}
+	if st.Source == sourceHostedAuth { // written before Hosted existed
+		st.Source, st.Hosted = "", true
 	}
-	return s, st, restore, nil
+	out, err := check(s, st)
+	var keep errKeepSession
+	if errors.As(err, &keep) {
+		err = keep.err
+	} else if !errors.Is(err, ErrInvalidParameter) {
+		return out, err
+	}
+	if perr := p.store.PutAuthSession(context.WithoutCancel(ctx), s); perr != nil {
+		p.log.WarnContext(ctx, "challenge session not restored", "err", perr)
+	}
+	return out, err
 }
 
 // wrongAnswer counts a wrong answer: the session comes back for another
@@ -161,21 +194,36 @@ type RespondToAuthChallengeInput struct {
 // RespondToAuthChallenge answers a challenge from InitiateAuth with the
 // Session it returned. Each Session is good for one answer (a wrong code
 // may be retried a few times in the same session).
-func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*RespondToAuthChallengeOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	return p.respond(ctx, c, in)
+	return p.endWithTokens(ctx)(p.respond(ctx, c, in))
 }
+
+// RespondToAuthChallengeOutput is RespondToAuthChallenge's answer: tokens,
+// or the next challenge. It has InitiateAuth's fields.
+type RespondToAuthChallengeOutput = InitiateAuthOutput
+
+// AdminRespondToAuthChallengeInput is AdminRespondToAuthChallenge's
+// request; it has RespondToAuthChallenge's fields.
+type AdminRespondToAuthChallengeInput = RespondToAuthChallengeInput
+
+// AdminRespondToAuthChallengeOutput is AdminRespondToAuthChallenge's
+// answer; it has InitiateAuth's fields.
+type AdminRespondToAuthChallengeOutput = InitiateAuthOutput
 
 // AdminRespondToAuthChallenge is RespondToAuthChallenge for trusted back
 // ends (the answer to AdminInitiateAuth's challenges).
-func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in AdminRespondToAuthChallengeInput) (*AdminRespondToAuthChallengeOutput, error) {
 	return p.RespondToAuthChallenge(ctx, in)
 }
 
-func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+// respond routes a challenge answer to its check. The front end that asks
+// ends the sign-in (endWithTokens, or the hosted UI's endHosted) and
+// refuses one begun at the other.
+func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	if in.ChallengeResponses == nil {
 		in.ChallengeResponses = map[string]string{}
 	}
@@ -219,10 +267,10 @@ func (p *UserPool) challengeUser(ctx context.Context, c *appClient, s store.Auth
 	if err != nil {
 		return u, internalErr("challenge", err)
 	}
-	if name := r["USERNAME"]; name != st.Username && name != u.Username {
+	if name := r[ParamUsername]; name != st.Username && name != u.Username {
 		return u, invalidParam("USERNAME does not match the session")
 	}
-	if err := c.checkSecretHash(r["USERNAME"], r["SECRET_HASH"]); err != nil {
+	if err := c.checkSecretHash(r[ParamUsername], r[ParamSecretHash]); err != nil {
 		return u, err
 	}
 	if !u.Enabled {

@@ -70,12 +70,22 @@ type ClientDescription struct {
 	LastModifiedDate time.Time
 }
 
+// CreateUserPoolClientInput is CreateUserPoolClient's request: the new
+// client's settings.
+type CreateUserPoolClientInput = ClientConfig
+
+// CreateUserPoolClientOutput is CreateUserPoolClient's answer: the client,
+// with its secret shown this once.
+type CreateUserPoolClientOutput struct {
+	*ClientDescription
+}
+
 var clientIDPattern = regexp.MustCompile(`^[\w+]{1,128}$`)
 
 // CreateUserPoolClient registers an app client. The secret, when asked
 // for, is returned once and stored encrypted under the pool secret
 // (SECRET_HASH needs the secret itself, so a one-way hash cannot work).
-func (p *UserPool) CreateUserPoolClient(ctx context.Context, in ClientConfig) (*ClientDescription, error) {
+func (p *UserPool) CreateUserPoolClient(ctx context.Context, in CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
 	if err := checkClientConfig(&in); err != nil {
 		return nil, err
 	}
@@ -109,11 +119,22 @@ func (p *UserPool) CreateUserPoolClient(ctx context.Context, in ClientConfig) (*
 	}
 	d := describeClient(created)
 	d.ClientSecret = secret
-	return d, nil
+	return &CreateUserPoolClientOutput{ClientDescription: d}, nil
+}
+
+// DescribeUserPoolClientInput is DescribeUserPoolClient's request.
+type DescribeUserPoolClientInput struct {
+	ClientID string
+}
+
+// DescribeUserPoolClientOutput is DescribeUserPoolClient's answer.
+type DescribeUserPoolClientOutput struct {
+	*ClientDescription
 }
 
 // DescribeUserPoolClient returns a client's settings (never its secret).
-func (p *UserPool) DescribeUserPoolClient(ctx context.Context, clientID string) (*ClientDescription, error) {
+func (p *UserPool) DescribeUserPoolClient(ctx context.Context, in DescribeUserPoolClientInput) (*DescribeUserPoolClientOutput, error) {
+	clientID := in.ClientID
 	c, err := p.store.GetClient(ctx, p.cfg.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "User pool client "+sanitize(clientID)+" does not exist.")
@@ -121,7 +142,7 @@ func (p *UserPool) DescribeUserPoolClient(ctx context.Context, clientID string) 
 	if err != nil {
 		return nil, internalErr("describe client", err)
 	}
-	return describeClient(c), nil
+	return &DescribeUserPoolClientOutput{ClientDescription: describeClient(c)}, nil
 }
 
 // ensureClient creates a configured client unless one with its ID exists.

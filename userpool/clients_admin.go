@@ -7,9 +7,18 @@ import (
 	"github.com/cupola-auth/cupola/store"
 )
 
+// UpdateUserPoolClientInput is UpdateUserPoolClient's request: the
+// client's ID and its new settings.
+type UpdateUserPoolClientInput = ClientConfig
+
+// UpdateUserPoolClientOutput is UpdateUserPoolClient's answer.
+type UpdateUserPoolClientOutput struct {
+	*ClientDescription
+}
+
 // UpdateUserPoolClient replaces a client's settings, as Cognito does: a
 // field left zero returns to its default. The secret and ID are kept.
-func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in ClientConfig) (*ClientDescription, error) {
+func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in UpdateUserPoolClientInput) (*UpdateUserPoolClientOutput, error) {
 	if in.ClientID == "" {
 		return nil, invalidParam("Missing required parameter ClientId")
 	}
@@ -26,20 +35,29 @@ func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in ClientConfig) (*
 	if err != nil {
 		return nil, err
 	}
-	return describeClient(c), nil
+	return &UpdateUserPoolClientOutput{ClientDescription: describeClient(c)}, nil
 }
+
+// DeleteUserPoolClientInput is DeleteUserPoolClient's request.
+type DeleteUserPoolClientInput struct {
+	ClientID string
+}
+
+// DeleteUserPoolClientOutput is DeleteUserPoolClient's answer; it carries nothing.
+type DeleteUserPoolClientOutput struct{}
 
 // DeleteUserPoolClient deletes a client. Tokens issued to it are refused by
 // Cupola's APIs from then on, and its refresh tokens stop working.
-func (p *UserPool) DeleteUserPoolClient(ctx context.Context, clientID string) error {
+func (p *UserPool) DeleteUserPoolClient(ctx context.Context, in DeleteUserPoolClientInput) (*DeleteUserPoolClientOutput, error) {
+	clientID := in.ClientID
 	err := p.store.DeleteClient(ctx, p.cfg.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return newErr(CodeResourceNotFound, "User pool client "+sanitize(clientID)+" does not exist.")
+		return nil, newErr(CodeResourceNotFound, "User pool client "+sanitize(clientID)+" does not exist.")
 	}
 	if err != nil {
-		return internalErr("delete client", err)
+		return nil, internalErr("delete client", err)
 	}
-	return nil
+	return &DeleteUserPoolClientOutput{}, nil
 }
 
 // ListUserPoolClientsInput pages through clients.

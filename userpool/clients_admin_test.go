@@ -84,11 +84,11 @@ func TestUpdateUserPoolClientResetsWhatItIsNotGivenAndKeepsTheSecret(t *testing.
 	if err != nil {
 		t.Fatal(err)
 	}
-	described, err := e.pool.DescribeUserPoolClient(e.ctx, "svc")
+	described, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: "svc"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, d := range map[string]*userpool.ClientDescription{"UpdateUserPoolClient": updated, "DescribeUserPoolClient": described} {
+	for name, d := range map[string]*userpool.ClientDescription{"UpdateUserPoolClient": updated.ClientDescription, "DescribeUserPoolClient": described.ClientDescription} {
 		switch {
 		case d.ClientName != "renamed" || !slices.Equal(d.ExplicitAuthFlows, []string{userpool.AllowUserPasswordAuth}):
 			t.Errorf("%s: name %q, flows %v", name, d.ClientName, d.ExplicitAuthFlows)
@@ -134,7 +134,7 @@ func TestUpdateUserPoolClientResetsWhatItIsNotGivenAndKeepsTheSecret(t *testing.
 		t.Run("refuses "+tc.name, func(t *testing.T) {
 			_, err := e.pool.UpdateUserPoolClient(e.ctx, tc.in)
 			wantCode(t, err, tc.want)
-			d, err := e.pool.DescribeUserPoolClient(e.ctx, "svc")
+			d, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: "svc"})
 			if err != nil || d.ClientName != "renamed" || !d.GenerateSecret || !d.LastModifiedDate.Equal(updated.LastModifiedDate) {
 				t.Fatalf("a refused update changed the client: %+v, %v", d, err)
 			}
@@ -152,8 +152,8 @@ func TestDeleteUserPoolClientEndsItsSessions(t *testing.T) {
 	}
 	web := e.mustSignIn("bea", goodPW)
 
-	wantNoError(t, "DeleteUserPoolClient", e.pool.DeleteUserPoolClient(e.ctx, "mobile"))
-	_, err = e.pool.GetUser(e.ctx, mobile.AccessToken)
+	wantNoError(t, "DeleteUserPoolClient", errOf(e.pool.DeleteUserPoolClient(e.ctx, userpool.DeleteUserPoolClientInput{ClientID: "mobile"})))
+	_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: mobile.AccessToken})
 	wantCode(t, err, userpool.CodeNotAuthorized)
 	if _, err := e.refresh("mobile", mobile.RefreshToken); err == nil {
 		t.Fatal("a deleted client's refresh token still works")
@@ -163,11 +163,11 @@ func TestDeleteUserPoolClientEndsItsSessions(t *testing.T) {
 	}
 	_, err = e.signInWith("mobile", "bea", goodPW, nil)
 	wantCode(t, err, userpool.CodeResourceNotFound)
-	_, err = e.pool.DescribeUserPoolClient(e.ctx, "mobile")
+	_, err = e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: "mobile"})
 	wantCode(t, err, userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.DeleteUserPoolClient(e.ctx, "mobile"), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.DeleteUserPoolClient(e.ctx, userpool.DeleteUserPoolClientInput{ClientID: "mobile"})), userpool.CodeResourceNotFound)
 	// The user's other sessions are untouched.
-	if _, err := e.pool.GetUser(e.ctx, web.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: web.AccessToken}); err != nil {
 		t.Fatalf("the web client's token after deleting mobile: %v", err)
 	}
 	if _, err := e.refresh(webClient, web.RefreshToken); err != nil {
@@ -177,7 +177,7 @@ func TestDeleteUserPoolClientEndsItsSessions(t *testing.T) {
 	// A client created again under the same ID does not revive them.
 	e.clock.Advance(time.Minute)
 	e.passwordClient("mobile")
-	_, err = e.pool.GetUser(e.ctx, mobile.AccessToken)
+	_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: mobile.AccessToken})
 	wantCode(t, err, userpool.CodeNotAuthorized)
 	if _, err := e.refresh("mobile", mobile.RefreshToken); err == nil {
 		t.Fatal("a re-created client accepts the deleted one's refresh token")
@@ -186,7 +186,7 @@ func TestDeleteUserPoolClientEndsItsSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.pool.GetUser(e.ctx, again.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: again.AccessToken}); err != nil {
 		t.Fatalf("a token of the re-created client: %v", err)
 	}
 	if _, err := e.refresh("mobile", again.RefreshToken); err != nil {

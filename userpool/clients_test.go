@@ -29,7 +29,7 @@ func TestCreateUserPoolClientShowsTheSecretOnce(t *testing.T) {
 		t.Errorf("created = %+v", created)
 	}
 
-	d, err := e.pool.DescribeUserPoolClient(e.ctx, created.ClientID)
+	d, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: created.ClientID})
 	wantNoError(t, "DescribeUserPoolClient", err)
 	if d.ClientSecret != "" || !d.GenerateSecret {
 		t.Errorf("DescribeUserPoolClient: secret %q, GenerateSecret %v; want no secret shown", d.ClientSecret, d.GenerateSecret)
@@ -56,9 +56,9 @@ func TestCreateUserPoolClientShowsTheSecretOnce(t *testing.T) {
 func TestCreateUserPoolClientDefaults(t *testing.T) {
 	e := newFastEnv(t)
 	created := e.createClient(userpool.ClientConfig{ClientID: "plain"})
-	d, err := e.pool.DescribeUserPoolClient(e.ctx, "plain")
+	d, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: "plain"})
 	wantNoError(t, "DescribeUserPoolClient", err)
-	for _, c := range []*userpool.ClientDescription{created, d} {
+	for _, c := range []*userpool.ClientDescription{created, d.ClientDescription} {
 		wantFlows := []string{userpool.AllowUserSRPAuth, userpool.AllowCustomAuth, userpool.AllowRefreshTokenAuth}
 		if !slices.Equal(c.ExplicitAuthFlows, wantFlows) {
 			t.Errorf("ExplicitAuthFlows = %v, want %v", c.ExplicitAuthFlows, wantFlows)
@@ -108,7 +108,7 @@ func TestCreateUserPoolClientRefusesBadInputAndStoresNothing(t *testing.T) {
 			if d != nil {
 				t.Errorf("answer = %+v, want nil", d)
 			}
-			if _, err := e.pool.DescribeUserPoolClient(e.ctx, tt.c.ClientID); !strings.Contains(tt.c.ClientID, "\xff") {
+			if _, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: tt.c.ClientID}); !strings.Contains(tt.c.ClientID, "\xff") {
 				wantCode(t, err, userpool.CodeResourceNotFound)
 			}
 		})
@@ -117,7 +117,7 @@ func TestCreateUserPoolClientRefusesBadInputAndStoresNothing(t *testing.T) {
 		e := newFastEnv(t)
 		_, err := e.pool.CreateUserPoolClient(e.ctx, userpool.ClientConfig{ClientID: webClient, GenerateSecret: true})
 		wantCode(t, err, userpool.CodeInvalidParameter)
-		d, err := e.pool.DescribeUserPoolClient(e.ctx, webClient)
+		d, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: webClient})
 		wantNoError(t, "DescribeUserPoolClient", err)
 		if d.GenerateSecret {
 			t.Error("the existing client was given a secret")
@@ -125,7 +125,7 @@ func TestCreateUserPoolClientRefusesBadInputAndStoresNothing(t *testing.T) {
 	})
 	t.Run("an unknown client is not found", func(t *testing.T) {
 		e := newFastEnv(t)
-		_, err := e.pool.DescribeUserPoolClient(e.ctx, "nope")
+		_, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: "nope"})
 		wantCode(t, err, userpool.CodeResourceNotFound)
 	})
 }
@@ -169,8 +169,8 @@ func TestClientsWithASecretNeedTheSecretHash(t *testing.T) {
 			return err
 		}},
 		{"ConfirmSignUp", func(h string) error {
-			return e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: id, SecretHash: h, Username: "alice",
-				ConfirmationCode: e.lastCode("alice@example.com")})
+			return errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: id, SecretHash: h, Username: "alice",
+				ConfirmationCode: e.lastCode("alice@example.com")}))
 		}},
 		{"InitiateAuth", func(h string) error {
 			_, err := e.signInWith(id, "alice", goodPW, map[string]string{"SECRET_HASH": h})
@@ -181,8 +181,8 @@ func TestClientsWithASecretNeedTheSecretHash(t *testing.T) {
 			return err
 		}},
 		{"ConfirmForgotPassword", func(h string) error {
-			return e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: id, SecretHash: h,
-				Username: "alice", ConfirmationCode: e.lastCode("alice@example.com"), Password: newPW})
+			return errOf(e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: id, SecretHash: h,
+				Username: "alice", ConfirmationCode: e.lastCode("alice@example.com"), Password: newPW}))
 		}},
 	}
 	for _, op := range ops {
@@ -216,12 +216,12 @@ func TestClientsWithASecretNeedTheSecretHash(t *testing.T) {
 			_, err := e.pool.GetTokensFromRefreshToken(e.ctx, userpool.GetTokensFromRefreshTokenInput{ClientID: id,
 				ClientSecret: s, RefreshToken: res.RefreshToken})
 			wantCode(t, err, userpool.CodeNotAuthorized)
-			err = e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: id, ClientSecret: s, Token: res.RefreshToken})
+			_, err = e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: id, ClientSecret: s, Token: res.RefreshToken})
 			wantCode(t, err, userpool.CodeNotAuthorized)
 		}
 		_, err := e.pool.GetTokensFromRefreshToken(e.ctx, userpool.GetTokensFromRefreshTokenInput{ClientID: id,
 			ClientSecret: secret, RefreshToken: res.RefreshToken})
 		wantNoError(t, "GetTokensFromRefreshToken", err)
-		wantNoError(t, "RevokeToken", e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: id, ClientSecret: secret, Token: res.RefreshToken}))
+		wantNoError(t, "RevokeToken", errOf(e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: id, ClientSecret: secret, Token: res.RefreshToken})))
 	})
 }

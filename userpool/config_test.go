@@ -209,7 +209,7 @@ func TestConfigDefaultsHold(t *testing.T) {
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	})
 	t.Run("the configured clients exist with their settings", func(t *testing.T) {
-		d, err := e.pool.DescribeUserPoolClient(e.ctx, webClient)
+		d, err := e.pool.DescribeUserPoolClient(e.ctx, userpool.DescribeUserPoolClientInput{ClientID: webClient})
 		wantNoError(t, "DescribeUserPoolClient", err)
 		if d.ClientName != "web" || d.PreventUserExistenceErrors != "ENABLED" || d.DisableTokenRevocation || d.GenerateSecret ||
 			d.AuthSessionValidity != 3*time.Minute {
@@ -230,7 +230,7 @@ func TestNewKeepsConfiguredClientsAndKeysAcrossRestarts(t *testing.T) {
 	if got := again.KeySet().JWKS(e.clock.Now()).Keys; len(got) != 1 || got[0].Kid != kid {
 		t.Errorf("keys after restart = %+v, want the one key %s", got, kid)
 	}
-	if _, err := again.GetUser(e.ctx, res.AccessToken); err != nil {
+	if _, err := again.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); err != nil {
 		t.Errorf("the restarted pool refuses an earlier token: %v", err)
 	}
 

@@ -25,18 +25,18 @@ const maxCustomRounds = 8
 // VerifyAuthChallengeResponse checks answers. With CHALLENGE_NAME
 // "PASSWORD_VERIFIER" (Cognito's SRP_A step) the user first proves the
 // password, sent in plain as PASSWORD until SRP exists.
-func (p *UserPool) customAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, error) {
+	c, login, meta := req.client, req.login, req.meta
 	if !c.allows(AllowCustomAuth) {
 		return nil, invalidParam("CUSTOM_AUTH flow not enabled for this client")
 	}
 	if p.cfg.Triggers.DefineAuthChallenge == nil || p.cfg.Triggers.CreateAuthChallenge == nil || p.cfg.Triggers.VerifyAuthChallengeResponse == nil {
 		return nil, newErr(CodeInvalidUserPoolConfig, "Custom auth needs the DefineAuthChallenge, CreateAuthChallenge and VerifyAuthChallengeResponse triggers.")
 	}
-	login := params["USERNAME"]
 	if err := checkLogin(login); err != nil {
 		return nil, err
 	}
-	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
+	if err := c.checkSecretHash(login, req.secretHash); err != nil {
 		return nil, err
 	}
 	u, err := p.findUser(ctx, login)
@@ -56,20 +56,21 @@ func (p *UserPool) customAuth(ctx context.Context, c *appClient, params, meta ma
 			return nil, internalErr("custom auth", err)
 		}
 	}
-	st := challengeState{Username: login, DeviceKey: params["DEVICE_KEY"], Decoy: !known}
-	if name := params["CHALLENGE_NAME"]; name == "PASSWORD_VERIFIER" || name == "SRP_A" {
+	st := req.state()
+	st.Decoy = !known
+	if name := req.challenge; name == "PASSWORD_VERIFIER" || name == "SRP_A" {
 		session, err := p.newChallenge(ctx, c, sub, ChallengePasswordVerifier, st)
 		if err != nil {
 			return nil, err
 		}
-		return &InitiateAuthOutput{ChallengeName: ChallengePasswordVerifier, Session: session,
-			ChallengeParameters: map[string]string{"USERNAME": login, "USER_ID_FOR_SRP": login}}, nil
+		return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengePasswordVerifier, Session: session,
+			ChallengeParameters: map[string]string{ParamUsername: login, ParamUserIDForSRP: login}}}, nil
 	}
 	return p.nextCustomStep(ctx, c, u, sub, st, meta)
 }
 
 // nextCustomStep asks DefineAuthChallenge what comes next.
-func (p *UserPool) nextCustomStep(ctx context.Context, c *appClient, u store.User, sub string, st challengeState, meta map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) nextCustomStep(ctx context.Context, c *appClient, u store.User, sub string, st challengeState, meta map[string]string) (*step, error) {
 	fail := newErr(CodeNotAuthorized, msgIncorrect)
 	if len(st.History) >= maxCustomRounds {
 		return nil, fail
@@ -90,7 +91,7 @@ func (p *UserPool) nextCustomStep(ctx context.Context, c *appClient, u store.Use
 		if err := p.signInAllowed(u); err != nil {
 			return nil, err
 		}
-		return p.finishSignIn(ctx, c, u, st.DeviceKey, sourceAuthentication)
+		return p.complete(ctx, c, u, st, sourceAuthentication)
 	case r.ChallengeName == string(ChallengeCustom):
 	default:
 		return nil, newErr(CodeInvalidLambdaResponse, "DefineAuthChallenge must issue tokens, fail, or name CUSTOM_CHALLENGE.")
@@ -110,8 +111,8 @@ func (p *UserPool) nextCustomStep(ctx context.Context, c *appClient, u store.Use
 	for k, v := range create.Response.PublicChallengeParameters {
 		params[k] = v
 	}
-	params["USERNAME"] = st.Username
-	return &InitiateAuthOutput{ChallengeName: ChallengeCustom, Session: session, ChallengeParameters: params}, nil
+	params[ParamUsername] = st.Username
+	return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeCustom, Session: session, ChallengeParameters: params}}, nil
 }
 
 // customAttributes are the attributes custom-auth triggers see (none for an
@@ -125,71 +126,67 @@ func (p *UserPool) customAttributes(u store.User, st challengeState) map[string]
 
 // respondCustom checks a CUSTOM_CHALLENGE ANSWER with
 // VerifyAuthChallengeResponse and asks DefineAuthChallenge for the next step.
-func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	r := in.ChallengeResponses
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeCustom)
-	if err != nil {
-		return nil, err
-	}
-	if r["USERNAME"] != st.Username || len(r["ANSWER"]) > 4096 {
-		restore()
-		return nil, invalidParam("USERNAME must match the session and ANSWER be at most 4096 characters")
-	}
-	var u store.User
-	if !st.Decoy {
-		if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
+	return answerChallenge(ctx, p, c, in.Session, ChallengeCustom, func(s store.AuthSession, st challengeState) (*step, error) {
+		if r[ParamUsername] != st.Username || len(r[ParamAnswer]) > 4096 {
+			return nil, invalidParam("USERNAME must match the session and ANSWER be at most 4096 characters")
+		}
+		var u store.User
+		var err error
+		if !st.Decoy {
+			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
+				return nil, err
+			}
+		}
+		ver := &trigger.VerifyAuthChallengeResponseEvent{Common: p.triggerCommon("VerifyAuthChallengeResponse_Authentication", st.Username, c.ID)}
+		ver.Request.UserAttributes, ver.Request.PrivateChallengeParameters = p.customAttributes(u, st), st.Private
+		ver.Request.ChallengeAnswer, ver.Request.ClientMetadata, ver.Request.UserNotFound = r[ParamAnswer], nonNil(in.ClientMetadata), st.Decoy
+		if err := runTrigger(ctx, p, "VerifyAuthChallengeResponse", p.cfg.Triggers.VerifyAuthChallengeResponse, ver); err != nil {
 			return nil, err
 		}
-	}
-	ver := &trigger.VerifyAuthChallengeResponseEvent{Common: p.triggerCommon("VerifyAuthChallengeResponse_Authentication", st.Username, c.ID)}
-	ver.Request.UserAttributes, ver.Request.PrivateChallengeParameters = p.customAttributes(u, st), st.Private
-	ver.Request.ChallengeAnswer, ver.Request.ClientMetadata, ver.Request.UserNotFound = r["ANSWER"], nonNil(in.ClientMetadata), st.Decoy
-	if err := runTrigger(ctx, p, "VerifyAuthChallengeResponse", p.cfg.Triggers.VerifyAuthChallengeResponse, ver); err != nil {
-		return nil, err
-	}
-	if !st.Decoy && !ver.Response.AnswerCorrect {
-		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-			return nil, err
+		if !st.Decoy && !ver.Response.AnswerCorrect {
+			if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+				return nil, err
+			}
 		}
-	}
-	st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengeCustom),
-		ChallengeResult: ver.Response.AnswerCorrect && !st.Decoy, ChallengeMetadata: st.Metadata})
-	st.Private, st.Metadata = nil, ""
-	return p.nextCustomStep(ctx, c, u, s.Subject, st, in.ClientMetadata)
+		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengeCustom),
+			ChallengeResult: ver.Response.AnswerCorrect && !st.Decoy, ChallengeMetadata: st.Metadata})
+		st.Private, st.Metadata = nil, ""
+		return p.nextCustomStep(ctx, c, u, s.Subject, st, in.ClientMetadata)
+	})
 }
 
 // respondPasswordVerifier is the PASSWORD_VERIFIER step of CUSTOM_AUTH: the
 // password (PASSWORD, in plain until SRP exists) is checked like a sign-in,
 // lockout included, and the result joins the history.
-func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	r := in.ChallengeResponses
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengePasswordVerifier)
-	if err != nil {
-		return nil, err
-	}
-	pw := r["PASSWORD"]
-	if r["USERNAME"] != st.Username || pw == "" || len(pw) > 1024 {
-		restore()
-		return nil, invalidParam("USERNAME must match the session and PASSWORD is required")
-	}
-	var u store.User
-	ok := false
-	if st.Decoy {
-		if err := p.hasher.VerifyDummy(ctx, pw); err != nil {
-			return nil, p.hashErr(err)
+	return answerChallenge(ctx, p, c, in.Session, ChallengePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
+		pw := r[ParamPassword]
+		if r[ParamUsername] != st.Username || pw == "" || len(pw) > 1024 {
+			return nil, invalidParam("USERNAME must match the session and PASSWORD is required")
 		}
-	} else {
-		if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
-			return nil, err
+		var u store.User
+		var err error
+		ok := false
+		if st.Decoy {
+			if err := p.hasher.VerifyDummy(ctx, pw); err != nil {
+				return nil, p.hashErr(err)
+			}
+		} else {
+			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
+				return nil, err
+			}
+			if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+				return nil, err
+			}
+			ok, _, err = p.hasher.Verify(ctx, u.Password.Hash, pw)
+			if err != nil && ctx.Err() != nil {
+				return nil, p.hashErr(err)
+			}
 		}
-		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-			return nil, err
-		}
-		ok, _, err = p.hasher.Verify(ctx, u.Password.Hash, pw)
-		if err != nil && ctx.Err() != nil {
-			return nil, p.hashErr(err)
-		}
-	}
-	st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengePasswordVerifier), ChallengeResult: ok})
-	return p.nextCustomStep(ctx, c, u, s.Subject, st, in.ClientMetadata)
+		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengePasswordVerifier), ChallengeResult: ok})
+		return p.nextCustomStep(ctx, c, u, s.Subject, st, in.ClientMetadata)
+	})
 }

@@ -12,6 +12,13 @@ import (
 
 // Remembered devices. Cognito proves a device with device SRP; until SRP
 // exists, Cupola uses a secret-based proof that never sends the secret: at
+// ConfirmDeviceOutput is ConfirmDevice's answer.
+type ConfirmDeviceOutput struct {
+	// UserConfirmationNecessary is true when the device is remembered only
+	// once the user asks (UpdateDeviceStatus).
+	UserConfirmationNecessary bool
+}
+
 // ConfirmDevice the client registers a verifier of its device secret
 // (mfa.DeviceVerifier), and at sign-in it answers DEVICE_PASSWORD_VERIFIER
 // with an HMAC over a fresh server nonce (mfa.DeviceProof). The verifier is
@@ -95,39 +102,39 @@ type ConfirmDeviceInput struct {
 // remembered at once unless the pool remembers devices only on the user's
 // request; then UserConfirmationNecessary is true and UpdateDeviceStatus
 // remembers it.
-func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (userConfirmationNecessary bool, err error) {
+func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (*ConfirmDeviceOutput, error) {
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if !p.cfg.Devices.Enabled {
-		return false, invalidParam("Device tracking is not enabled for this pool.")
+		return nil, invalidParam("Device tracking is not enabled for this pool.")
 	}
 	verifier, err := base64.StdEncoding.DecodeString(in.DeviceVerifier)
 	if err != nil || len(verifier) != 32 || len(in.DeviceName) > 1024 {
-		return false, invalidParam("DeviceVerifier must be base64 of 32 bytes and DeviceName at most 1024 characters")
+		return nil, invalidParam("DeviceVerifier must be base64 of 32 bytes and DeviceName at most 1024 characters")
 	}
 	d, err := p.device(ctx, a.user.Sub, in.DeviceKey)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if d.Key != a.claims.DeviceKey {
-		return false, newErr(CodeNotAuthorized, "A device can only be confirmed with a token issued to it.")
+		return nil, newErr(CodeNotAuthorized, "A device can only be confirmed with a token issued to it.")
 	}
 	if len(d.Verifier) > 0 {
 		// A stolen access token must not swap in its thief's verifier.
-		return false, newErr(CodeNotAuthorized, "Device is already confirmed.")
+		return nil, newErr(CodeNotAuthorized, "Device is already confirmed.")
 	}
 	sealed, err := p.mfaSeal.Seal(p.random, verifier, []byte("device "+a.user.Sub+" "+d.Key))
 	if err != nil {
-		return false, internalErr("seal device verifier", err)
+		return nil, internalErr("seal device verifier", err)
 	}
 	d.Verifier, d.Name, d.UpdatedAt = sealed, in.DeviceName, p.now()
 	d.Remembered = !p.cfg.Devices.OnlyRememberedOnUserPrompt
 	if err := p.store.PutDevice(ctx, d); err != nil {
-		return false, internalErr("confirm device", err)
+		return nil, internalErr("confirm device", err)
 	}
-	return p.cfg.Devices.OnlyRememberedOnUserPrompt, nil
+	return &ConfirmDeviceOutput{UserConfirmationNecessary: p.cfg.Devices.OnlyRememberedOnUserPrompt}, nil
 }
 
 func (p *UserPool) device(ctx context.Context, sub, key string) (store.Device, error) {
@@ -144,22 +151,50 @@ func (p *UserPool) device(ctx context.Context, sub, key string) (store.Device, e
 	return d, nil
 }
 
+// GetDeviceInput is GetDevice's request.
+type GetDeviceInput struct {
+	AccessToken string
+	DeviceKey   string
+}
+
+// GetDeviceOutput is GetDevice's answer.
+type GetDeviceOutput struct {
+	*DeviceType
+}
+
 // GetDevice returns one of the signed-in user's devices.
-func (p *UserPool) GetDevice(ctx context.Context, accessToken, deviceKey string) (*DeviceType, error) {
+func (p *UserPool) GetDevice(ctx context.Context, in GetDeviceInput) (*GetDeviceOutput, error) {
+	accessToken := in.AccessToken
+	deviceKey := in.DeviceKey
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, err
 	}
-	return p.getDevice(ctx, a.user.Sub, deviceKey)
+	v, err := p.getDevice(ctx, a.user.Sub, deviceKey)
+	return done(&GetDeviceOutput{DeviceType: v}, err)
+}
+
+// AdminGetDeviceInput is AdminGetDevice's request.
+type AdminGetDeviceInput struct {
+	Username  string
+	DeviceKey string
+}
+
+// AdminGetDeviceOutput is AdminGetDevice's answer.
+type AdminGetDeviceOutput struct {
+	*DeviceType
 }
 
 // AdminGetDevice returns one of a user's devices.
-func (p *UserPool) AdminGetDevice(ctx context.Context, username, deviceKey string) (*DeviceType, error) {
+func (p *UserPool) AdminGetDevice(ctx context.Context, in AdminGetDeviceInput) (*AdminGetDeviceOutput, error) {
+	username := in.Username
+	deviceKey := in.DeviceKey
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
 		return nil, err
 	}
-	return p.getDevice(ctx, u.Sub, deviceKey)
+	v, err := p.getDevice(ctx, u.Sub, deviceKey)
+	return done(&AdminGetDeviceOutput{DeviceType: v}, err)
 }
 
 func (p *UserPool) getDevice(ctx context.Context, sub, key string) (*DeviceType, error) {
@@ -177,8 +212,18 @@ type ListDevicesOutput struct {
 	PaginationToken string
 }
 
+// ListDevicesInput is ListDevices's request.
+type ListDevicesInput struct {
+	AccessToken     string
+	Limit           int
+	PaginationToken string
+}
+
 // ListDevices lists the signed-in user's devices (limit 1–60, zero 60).
-func (p *UserPool) ListDevices(ctx context.Context, accessToken string, limit int, paginationToken string) (*ListDevicesOutput, error) {
+func (p *UserPool) ListDevices(ctx context.Context, in ListDevicesInput) (*ListDevicesOutput, error) {
+	accessToken := in.AccessToken
+	limit := in.Limit
+	paginationToken := in.PaginationToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, err
@@ -186,8 +231,18 @@ func (p *UserPool) ListDevices(ctx context.Context, accessToken string, limit in
 	return p.listDevices(ctx, a.user.Sub, limit, paginationToken)
 }
 
+// AdminListDevicesInput is AdminListDevices's request.
+type AdminListDevicesInput struct {
+	Username        string
+	Limit           int
+	PaginationToken string
+}
+
 // AdminListDevices lists a user's devices.
-func (p *UserPool) AdminListDevices(ctx context.Context, username string, limit int, paginationToken string) (*ListDevicesOutput, error) {
+func (p *UserPool) AdminListDevices(ctx context.Context, in AdminListDevicesInput) (*ListDevicesOutput, error) {
+	username := in.Username
+	limit := in.Limit
+	paginationToken := in.PaginationToken
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
 		return nil, err
@@ -222,23 +277,59 @@ func (p *UserPool) listDevices(ctx context.Context, sub string, limit int, token
 	return out, nil
 }
 
-// UpdateDeviceStatus remembers ("remembered") or forgets
-// ("not_remembered") one of the signed-in user's devices.
-func (p *UserPool) UpdateDeviceStatus(ctx context.Context, accessToken, deviceKey, status string) error {
-	a, err := p.authenticate(ctx, accessToken)
-	if err != nil {
-		return err
-	}
-	return p.updateDeviceStatus(ctx, a.user.Sub, deviceKey, status)
+// DeviceRememberedStatus is whether a device is remembered (Cognito's
+// DeviceRememberedStatusType).
+type DeviceRememberedStatus string
+
+// Device remembered statuses.
+const (
+	DeviceRemembered    DeviceRememberedStatus = "remembered"
+	DeviceNotRemembered DeviceRememberedStatus = "not_remembered"
+)
+
+// UpdateDeviceStatusInput is UpdateDeviceStatus's request.
+type UpdateDeviceStatusInput struct {
+	AccessToken            string
+	DeviceKey              string
+	DeviceRememberedStatus DeviceRememberedStatus
 }
 
+// UpdateDeviceStatusOutput is UpdateDeviceStatus's answer; it carries nothing.
+type UpdateDeviceStatusOutput struct{}
+
+// UpdateDeviceStatus remembers ("remembered") or forgets
+// ("not_remembered") one of the signed-in user's devices.
+func (p *UserPool) UpdateDeviceStatus(ctx context.Context, in UpdateDeviceStatusInput) (*UpdateDeviceStatusOutput, error) {
+	accessToken := in.AccessToken
+	deviceKey := in.DeviceKey
+	status := string(in.DeviceRememberedStatus)
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return done(&UpdateDeviceStatusOutput{}, p.updateDeviceStatus(ctx, a.user.Sub, deviceKey, status))
+}
+
+// AdminUpdateDeviceStatusInput is AdminUpdateDeviceStatus's request.
+type AdminUpdateDeviceStatusInput struct {
+	Username               string
+	DeviceKey              string
+	DeviceRememberedStatus DeviceRememberedStatus
+}
+
+// AdminUpdateDeviceStatusOutput is AdminUpdateDeviceStatus's answer; it carries nothing.
+type AdminUpdateDeviceStatusOutput struct{}
+
 // AdminUpdateDeviceStatus is UpdateDeviceStatus by username.
-func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, username, deviceKey, status string) error {
+func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, in AdminUpdateDeviceStatusInput) (*AdminUpdateDeviceStatusOutput, error) {
+	username := in.Username
+	deviceKey := in.DeviceKey
+	status := string(in.DeviceRememberedStatus)
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.updateDeviceStatus(ctx, u.Sub, deviceKey, status)
+	return done(&AdminUpdateDeviceStatusOutput{}, p.updateDeviceStatus(ctx, u.Sub, deviceKey, status))
 }
 
 func (p *UserPool) updateDeviceStatus(ctx context.Context, sub, key, status string) error {
@@ -259,22 +350,44 @@ func (p *UserPool) updateDeviceStatus(ctx context.Context, sub, key, status stri
 	return nil
 }
 
-// ForgetDevice deletes one of the signed-in user's devices.
-func (p *UserPool) ForgetDevice(ctx context.Context, accessToken, deviceKey string) error {
-	a, err := p.authenticate(ctx, accessToken)
-	if err != nil {
-		return err
-	}
-	return p.forgetDevice(ctx, a.user.Sub, deviceKey)
+// ForgetDeviceInput is ForgetDevice's request.
+type ForgetDeviceInput struct {
+	AccessToken string
+	DeviceKey   string
 }
 
+// ForgetDeviceOutput is ForgetDevice's answer; it carries nothing.
+type ForgetDeviceOutput struct{}
+
+// ForgetDevice deletes one of the signed-in user's devices.
+func (p *UserPool) ForgetDevice(ctx context.Context, in ForgetDeviceInput) (*ForgetDeviceOutput, error) {
+	accessToken := in.AccessToken
+	deviceKey := in.DeviceKey
+	a, err := p.authenticate(ctx, accessToken)
+	if err != nil {
+		return nil, err
+	}
+	return done(&ForgetDeviceOutput{}, p.forgetDevice(ctx, a.user.Sub, deviceKey))
+}
+
+// AdminForgetDeviceInput is AdminForgetDevice's request.
+type AdminForgetDeviceInput struct {
+	Username  string
+	DeviceKey string
+}
+
+// AdminForgetDeviceOutput is AdminForgetDevice's answer; it carries nothing.
+type AdminForgetDeviceOutput struct{}
+
 // AdminForgetDevice deletes one of a user's devices.
-func (p *UserPool) AdminForgetDevice(ctx context.Context, username, deviceKey string) error {
+func (p *UserPool) AdminForgetDevice(ctx context.Context, in AdminForgetDeviceInput) (*AdminForgetDeviceOutput, error) {
+	username := in.Username
+	deviceKey := in.DeviceKey
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.forgetDevice(ctx, u.Sub, deviceKey)
+	return done(&AdminForgetDeviceOutput{}, p.forgetDevice(ctx, u.Sub, deviceKey))
 }
 
 func (p *UserPool) forgetDevice(ctx context.Context, sub, key string) error {

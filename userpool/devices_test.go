@@ -24,7 +24,7 @@ func deviceEnv(t *testing.T, onPromptOnly bool, mutate ...func(*userpool.Config)
 // status returns a device's remembered status through GetDevice.
 func (e *env) deviceStatus(access, key string) string {
 	e.t.Helper()
-	d, err := e.pool.GetDevice(e.ctx, access, key)
+	d, err := e.pool.GetDevice(e.ctx, userpool.GetDeviceInput{AccessToken: access, DeviceKey: key})
 	if err != nil {
 		e.t.Fatalf("GetDevice: %v", err)
 	}
@@ -103,7 +103,7 @@ func TestConfirmDeviceRefusesBadInputAndStoresNothing(t *testing.T) {
 			if got := e.deviceStatus(d.access, d.key); got != "not_remembered" {
 				t.Fatalf("refused input left the device %s", got)
 			}
-			err = e.pool.UpdateDeviceStatus(e.ctx, d.access, d.key, "remembered")
+			_, err = e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceRemembered})
 			wantCode(t, err, userpool.CodeInvalidParameter)
 		})
 	}
@@ -145,14 +145,14 @@ func TestAConfirmedDeviceKeepsItsVerifier(t *testing.T) {
 func TestUpdateDeviceStatusRefusesBadInput(t *testing.T) {
 	e, app := deviceEnv(t, false)
 	d := e.newDevice("ada", app)
-	wantCode(t, e.pool.UpdateDeviceStatus(e.ctx, d.access, d.key, "remembered"), userpool.CodeInvalidParameter)
-	for _, status := range []string{"", "REMEMBERED", "forgotten"} {
-		wantCode(t, e.pool.UpdateDeviceStatus(e.ctx, d.access, d.key, status), userpool.CodeInvalidParameter)
+	wantCode(t, errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceRemembered})), userpool.CodeInvalidParameter)
+	for _, status := range []userpool.DeviceRememberedStatus{"", "REMEMBERED", "forgotten"} {
+		wantCode(t, errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: d.key, DeviceRememberedStatus: status})), userpool.CodeInvalidParameter)
 	}
-	wantCode(t, e.pool.UpdateDeviceStatus(e.ctx, d.access, "", "not_remembered"), userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.UpdateDeviceStatus(e.ctx, d.access, e.cfg.ID+"_nope", "not_remembered"), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: "", DeviceRememberedStatus: userpool.DeviceNotRemembered})), userpool.CodeInvalidParameter)
+	wantCode(t, errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: e.cfg.ID + "_nope", DeviceRememberedStatus: userpool.DeviceNotRemembered})), userpool.CodeResourceNotFound)
 	// Forgetting an unconfirmed device is harmless.
-	wantNoError(t, "not_remembered on an unconfirmed device", e.pool.UpdateDeviceStatus(e.ctx, d.access, d.key, "not_remembered"))
+	wantNoError(t, "not_remembered on an unconfirmed device", errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: d.access, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceNotRemembered})))
 }
 
 func TestDevicesRememberedOnlyOnTheUsersPrompt(t *testing.T) {
@@ -179,12 +179,12 @@ func TestDevicesRememberedOnlyOnTheUsersPrompt(t *testing.T) {
 		t.Fatalf("sign-in naming a known device: %+v", res)
 	}
 
-	wantNoError(t, "remember", e.pool.UpdateDeviceStatus(e.ctx, res.AccessToken, d.key, "remembered"))
+	wantNoError(t, "remember", errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: res.AccessToken, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceRemembered})))
 	out = signIn()
 	wantChallenge(t, out, nil, userpool.ChallengeDevicePasswordVerifier)
 	res = wantTokens(t)(e.respondAs(out.ChallengeName, out.Session, "ada", "PROOF", d.proof(t, out)))
 
-	wantNoError(t, "forget", e.pool.UpdateDeviceStatus(e.ctx, res.AccessToken, d.key, "not_remembered"))
+	wantNoError(t, "forget", errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: res.AccessToken, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceNotRemembered})))
 	wantChallenge(t, signIn(), nil, userpool.ChallengeSoftwareTokenMFA)
 }
 
@@ -259,14 +259,14 @@ func TestDevicesOfAnotherUserAreOutOfReach(t *testing.T) {
 	if bob.NewDeviceMetadata == nil {
 		t.Fatal("bob's sign-in made no device")
 	}
-	_, err := e.pool.GetDevice(e.ctx, bob.AccessToken, d.key)
+	_, err := e.pool.GetDevice(e.ctx, userpool.GetDeviceInput{AccessToken: bob.AccessToken, DeviceKey: d.key})
 	wantCode(t, err, userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.UpdateDeviceStatus(e.ctx, bob.AccessToken, d.key, "not_remembered"), userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.ForgetDevice(e.ctx, bob.AccessToken, d.key), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.UpdateDeviceStatus(e.ctx, userpool.UpdateDeviceStatusInput{AccessToken: bob.AccessToken, DeviceKey: d.key, DeviceRememberedStatus: userpool.DeviceNotRemembered})), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.ForgetDevice(e.ctx, userpool.ForgetDeviceInput{AccessToken: bob.AccessToken, DeviceKey: d.key})), userpool.CodeResourceNotFound)
 	_, err = e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: bob.AccessToken, DeviceKey: d.key,
 		DeviceVerifier: base64.StdEncoding.EncodeToString(d.secret.Verifier)})
 	wantCode(t, err, userpool.CodeResourceNotFound)
-	list, err := e.pool.ListDevices(e.ctx, bob.AccessToken, 0, "")
+	list, err := e.pool.ListDevices(e.ctx, userpool.ListDevicesInput{AccessToken: bob.AccessToken, Limit: 0, PaginationToken: ""})
 	if err != nil || len(list.Devices) != 1 || list.Devices[0].DeviceKey != bob.NewDeviceMetadata.DeviceKey {
 		t.Fatalf("bob's devices = %+v, %v", list, err)
 	}
@@ -295,7 +295,7 @@ func TestAdminDeviceOperations(t *testing.T) {
 	var keys []string
 	next := ""
 	for {
-		page, err := e.pool.AdminListDevices(e.ctx, "ada", 1, next)
+		page, err := e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "ada", Limit: 1, PaginationToken: next})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,7 +310,7 @@ func TestAdminDeviceOperations(t *testing.T) {
 	if len(keys) != 3 || !slices.Contains(keys, a.key) || !slices.Contains(keys, b.key) {
 		t.Fatalf("AdminListDevices = %v", keys)
 	}
-	got, err := e.pool.AdminGetDevice(e.ctx, "ada", a.key)
+	got, err := e.pool.AdminGetDevice(e.ctx, userpool.AdminGetDeviceInput{Username: "ada", DeviceKey: a.key})
 	if err != nil || got.DeviceRememberedStatus != "remembered" || got.DeviceKey != a.key {
 		t.Fatalf("AdminGetDevice = %+v, %v", got, err)
 	}
@@ -324,22 +324,28 @@ func TestAdminDeviceOperations(t *testing.T) {
 		t.Fatalf("device attributes = %+v", got.DeviceAttributes)
 	}
 
-	wantNoError(t, "AdminUpdateDeviceStatus", e.pool.AdminUpdateDeviceStatus(e.ctx, "ada", a.key, "not_remembered"))
+	wantNoError(t, "AdminUpdateDeviceStatus", errOf(e.pool.AdminUpdateDeviceStatus(e.ctx, userpool.AdminUpdateDeviceStatusInput{Username: "ada", DeviceKey: a.key, DeviceRememberedStatus: userpool.DeviceNotRemembered})))
 	if got := e.deviceStatus(a.access, a.key); got != "not_remembered" {
 		t.Fatalf("status after the admin forgot it = %q", got)
 	}
-	wantCode(t, e.pool.AdminUpdateDeviceStatus(e.ctx, "ada", b.key, "remembered"), userpool.CodeInvalidParameter)
-	wantNoError(t, "AdminForgetDevice", e.pool.AdminForgetDevice(e.ctx, "ada", a.key))
-	_, err = e.pool.AdminGetDevice(e.ctx, "ada", a.key)
+	wantCode(t, errOf(e.pool.AdminUpdateDeviceStatus(e.ctx, userpool.AdminUpdateDeviceStatusInput{Username: "ada", DeviceKey: b.key, DeviceRememberedStatus: userpool.DeviceRemembered})), userpool.CodeInvalidParameter)
+	wantNoError(t, "AdminForgetDevice", errOf(e.pool.AdminForgetDevice(e.ctx, userpool.AdminForgetDeviceInput{Username: "ada", DeviceKey: a.key})))
+	_, err = e.pool.AdminGetDevice(e.ctx, userpool.AdminGetDeviceInput{Username: "ada", DeviceKey: a.key})
 	wantCode(t, err, userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.AdminForgetDevice(e.ctx, "ada", a.key), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.AdminForgetDevice(e.ctx, userpool.AdminForgetDeviceInput{Username: "ada", DeviceKey: a.key})), userpool.CodeResourceNotFound)
 	wantChallenge(t, e.passwordStepWith("ada", map[string]string{"DEVICE_KEY": a.key}), nil, userpool.ChallengeSoftwareTokenMFA)
 
 	unknown := map[string]error{
-		"AdminListDevices":        func() error { _, err := e.pool.AdminListDevices(e.ctx, "nobody", 0, ""); return err }(),
-		"AdminGetDevice":          func() error { _, err := e.pool.AdminGetDevice(e.ctx, "nobody", b.key); return err }(),
-		"AdminUpdateDeviceStatus": e.pool.AdminUpdateDeviceStatus(e.ctx, "nobody", b.key, "not_remembered"),
-		"AdminForgetDevice":       e.pool.AdminForgetDevice(e.ctx, "nobody", b.key),
+		"AdminListDevices": func() error {
+			_, err := e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "nobody", Limit: 0, PaginationToken: ""})
+			return err
+		}(),
+		"AdminGetDevice": func() error {
+			_, err := e.pool.AdminGetDevice(e.ctx, userpool.AdminGetDeviceInput{Username: "nobody", DeviceKey: b.key})
+			return err
+		}(),
+		"AdminUpdateDeviceStatus": errOf(e.pool.AdminUpdateDeviceStatus(e.ctx, userpool.AdminUpdateDeviceStatusInput{Username: "nobody", DeviceKey: b.key, DeviceRememberedStatus: userpool.DeviceNotRemembered})),
+		"AdminForgetDevice":       errOf(e.pool.AdminForgetDevice(e.ctx, userpool.AdminForgetDeviceInput{Username: "nobody", DeviceKey: b.key})),
 	}
 	for op, err := range unknown {
 		t.Run(op+" refuses an unknown user", func(t *testing.T) { wantCode(t, err, userpool.CodeUserNotFound) })
@@ -347,16 +353,16 @@ func TestAdminDeviceOperations(t *testing.T) {
 
 	e.confirmedUser("bob", "bob@example.com")
 	e.mustSignIn("bob", goodPW)
-	first, err := e.pool.AdminListDevices(e.ctx, "ada", 1, "")
+	first, err := e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "ada", Limit: 1, PaginationToken: ""})
 	if err != nil || first.PaginationToken == "" {
 		t.Fatalf("first page = %+v, %v", first, err)
 	}
-	_, err = e.pool.AdminListDevices(e.ctx, "bob", 1, first.PaginationToken)
+	_, err = e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "bob", Limit: 1, PaginationToken: first.PaginationToken})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	_, err = e.pool.AdminListDevices(e.ctx, "ada", 1, "forged")
+	_, err = e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "ada", Limit: 1, PaginationToken: "forged"})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	_, err = e.pool.AdminListDevices(e.ctx, "ada", 61, "")
+	_, err = e.pool.AdminListDevices(e.ctx, userpool.AdminListDevicesInput{Username: "ada", Limit: 61, PaginationToken: ""})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	_, err = e.pool.AdminGetDevice(e.ctx, "bob", b.key)
+	_, err = e.pool.AdminGetDevice(e.ctx, userpool.AdminGetDeviceInput{Username: "bob", DeviceKey: b.key})
 	wantCode(t, err, userpool.CodeResourceNotFound)
 }

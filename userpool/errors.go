@@ -125,3 +125,12 @@ var (
 	ErrUnexpectedLambda      = &Error{Code: CodeUnexpectedLambda}
 	ErrInvalidLambdaResponse = &Error{Code: CodeInvalidLambdaResponse}
 )
+
+// done is an operation's answer from the error of its last step: out when
+// err is nil, else only err.
+func done[T any](out *T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}

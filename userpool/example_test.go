@@ -42,7 +42,7 @@ func Example() {
 
 	mail, _ := outbox.LastEmail("alice@example.com")
 	code := regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)
-	if err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "web", Username: "alice", ConfirmationCode: code}); err != nil {
+	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "web", Username: "alice", ConfirmationCode: code}); err != nil {
 		fmt.Println(err)
 		return
 	}

@@ -24,7 +24,7 @@ func TestPasswordLifecycle(t *testing.T) {
 			if _, err := e.signIn("alice", goodPW); !errors.Is(err, userpool.ErrUserNotConfirmed) {
 				t.Fatalf("sign-in before confirmation: %v, want UserNotConfirmedException", err)
 			}
-			if err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice",
+			if _, err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice",
 				ConfirmationCode: e.lastCode("alice@example.com")}); err != nil {
 				t.Fatalf("ConfirmSignUp: %v", err)
 			}
@@ -52,7 +52,7 @@ func TestPasswordLifecycle(t *testing.T) {
 				t.Fatalf("claims: id=%+v access=%+v", id, access)
 			}
 
-			got, err := e.pool.GetUser(e.ctx, res.AccessToken)
+			got, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken})
 			if err != nil || got.Username != "alice" {
 				t.Fatalf("GetUser = %+v, %v", got, err)
 			}
@@ -70,11 +70,11 @@ func TestPasswordLifecycle(t *testing.T) {
 				t.Fatalf("ForgotPassword: %v", err)
 			}
 			const newPW = "granite-Meadow-93"
-			if err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "alice",
+			if _, err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "alice",
 				ConfirmationCode: e.lastCode("alice@example.com"), Password: newPW}); err != nil {
 				t.Fatalf("ConfirmForgotPassword: %v", err)
 			}
-			if _, err := e.pool.GetUser(e.ctx, res.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+			if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 				t.Fatalf("GetUser with a token from before the reset: %v, want NotAuthorizedException", err)
 			}
 			if _, err := e.signIn("alice", goodPW); !errors.Is(err, userpool.ErrNotAuthorized) {
@@ -82,10 +82,10 @@ func TestPasswordLifecycle(t *testing.T) {
 			}
 
 			res = e.mustSignIn("alice", newPW)
-			if err := e.pool.GlobalSignOut(e.ctx, res.AccessToken); err != nil {
+			if _, err := e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: res.AccessToken}); err != nil {
 				t.Fatalf("GlobalSignOut: %v", err)
 			}
-			if _, err := e.pool.GetUser(e.ctx, res.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+			if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 				t.Fatalf("GetUser after sign-out: %v, want NotAuthorizedException", err)
 			}
 			_, err = e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowRefreshTokenAuth,
@@ -166,7 +166,7 @@ func TestRefreshReuseRevokesFamily(t *testing.T) {
 			if !errors.Is(err, userpool.ErrNotAuthorized) {
 				t.Fatalf("the family's newest token after reuse: %v, want NotAuthorizedException", err)
 			}
-			if _, err := e.pool.GetUser(e.ctx, second.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+			if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: second.AccessToken}); !errors.Is(err, userpool.ErrNotAuthorized) {
 				t.Fatalf("access token of a revoked family: %v, want NotAuthorizedException", err)
 			}
 		})

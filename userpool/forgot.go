@@ -16,10 +16,15 @@ type ForgotPasswordInput struct {
 	ClientMetadata map[string]string
 }
 
+// ForgotPasswordOutput is ForgotPassword's answer.
+type ForgotPasswordOutput struct {
+	*CodeDeliveryDetails
+}
+
 // ForgotPassword sends a password-reset code to the user's verified email,
 // else verified phone number. With existence errors prevented, an unknown
 // user gets a plausible answer and nothing is sent.
-func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*CodeDeliveryDetails, error) {
+func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*ForgotPasswordOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -46,7 +51,8 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	}
 	if err != nil || !u.Enabled {
 		if c.preventsExistenceErrors() {
-			return p.simulatedSend(ctx, in.Username)
+			v, err := p.simulatedSend(ctx, in.Username)
+			return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 		}
 		if err != nil {
 			return nil, newErr(CodeUserNotFound, msgUserNotExist)
@@ -63,7 +69,8 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	if attr == "" {
 		return nil, invalidParam("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
-	return p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "")
+	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "")
+	return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 }
 
 // ConfirmForgotPasswordInput is ConfirmForgotPassword's request.
@@ -76,45 +83,48 @@ type ConfirmForgotPasswordInput struct {
 	ClientMetadata   map[string]string
 }
 
+// ConfirmForgotPasswordOutput is ConfirmForgotPassword's answer; it carries nothing.
+type ConfirmForgotPasswordOutput struct{}
+
 // ConfirmForgotPassword sets a new password with a reset code. It confirms
 // an unconfirmed user (the code proves the address), clears the lockout
 // and signs the user out everywhere.
-func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPasswordInput) error {
+func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
-		return err
+		return nil, err
 	}
 	// The policy is checked before the look-up too, so that a weak password
 	// gets the same answer whether the user exists or not.
 	if err := p.checkPassword(in.Password, in.Username, p.cfg.Name); err != nil {
-		return err
+		return nil, err
 	}
 	u, err := p.findUser(ctx, in.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return internalErr("confirm forgot password", err)
+		return nil, internalErr("confirm forgot password", err)
 	}
 	if err != nil || !u.Enabled {
 		// ForgotPassword sent nothing to either.
 		if c.preventsExistenceErrors() {
-			return newErr(CodeCodeMismatch, msgCodeMismatch)
+			return nil, newErr(CodeCodeMismatch, msgCodeMismatch)
 		}
 		if err != nil {
-			return newErr(CodeUserNotFound, msgUserNotExist)
+			return nil, newErr(CodeUserNotFound, msgUserNotExist)
 		}
-		return newErr(CodeNotAuthorized, msgDisabled)
+		return nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
 	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := p.consumeCode(ctx, u.Sub, purposeForgot, in.ConfirmationCode); err != nil {
-		return err
+		return nil, err
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return p.hashErr(err)
+		return done(&ConfirmForgotPasswordOutput{}, p.hashErr(err))
 	}
 	u, err = p.modifyUser(ctx, "confirm forgot password", u.Sub, func(u *store.User) error {
 		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
@@ -124,13 +134,13 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, u.Sub, p.now()); err != nil {
-		return internalErr("revoke sessions", err)
+		return nil, internalErr("revoke sessions", err)
 	}
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return internalErr("lockout", err)
+		return nil, internalErr("lockout", err)
 	}
-	return p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata)
+	return done(&ConfirmForgotPasswordOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata))
 }

@@ -12,13 +12,13 @@ import (
 
 const newPW = "fresh-Lagoon-42"
 
-func (e *env) forgot(clientID, username string) (*userpool.CodeDeliveryDetails, error) {
+func (e *env) forgot(clientID, username string) (*userpool.ForgotPasswordOutput, error) {
 	return e.pool.ForgotPassword(e.ctx, userpool.ForgotPasswordInput{ClientID: clientID, Username: username})
 }
 
 func (e *env) confirmForgot(clientID, username, code, password string) error {
-	return e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: clientID,
-		Username: username, ConfirmationCode: code, Password: password})
+	return errOf(e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: clientID,
+		Username: username, ConfirmationCode: code, Password: password}))
 }
 
 func TestForgotPasswordResetsThePasswordAndEndsEverySession(t *testing.T) {
@@ -29,7 +29,7 @@ func TestForgotPasswordResetsThePasswordAndEndsEverySession(t *testing.T) {
 	d, err := e.forgot(webClient, "alice")
 	wantNoError(t, "ForgotPassword", err)
 	want := userpool.CodeDeliveryDetails{Destination: "a***@e***", DeliveryMedium: "EMAIL", AttributeName: "email"}
-	if *d != want {
+	if *d.CodeDeliveryDetails != want {
 		t.Errorf("delivery = %+v, want %+v", *d, want)
 	}
 	code := e.lastCode("alice@example.com")
@@ -41,7 +41,7 @@ func TestForgotPasswordResetsThePasswordAndEndsEverySession(t *testing.T) {
 	for _, s := range []*userpool.AuthenticationResult{first, second} {
 		_, err := e.refresh(webClient, s.RefreshToken)
 		wantCode(t, err, userpool.CodeNotAuthorized)
-		_, err = e.pool.GetUser(e.ctx, s.AccessToken)
+		_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: s.AccessToken})
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	}
 	// The code was single-use.

@@ -63,8 +63,13 @@ func precedenceOf(p *int) int {
 	return *p
 }
 
+// CreateGroupOutput is CreateGroup's answer.
+type CreateGroupOutput struct {
+	*GroupType
+}
+
 // CreateGroup creates a group.
-func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (*GroupType, error) {
+func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (*CreateGroupOutput, error) {
 	if err := checkGroupFields(in.GroupName, in.Description, in.RoleArn, in.Precedence); err != nil {
 		return nil, err
 	}
@@ -78,7 +83,7 @@ func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (*Group
 		return nil, internalErr("create group", err)
 	}
 	out := groupType(g)
-	return &out, nil
+	return &CreateGroupOutput{GroupType: &out}, nil
 }
 
 func (p *UserPool) group(ctx context.Context, name string) (store.Group, error) {
@@ -95,14 +100,25 @@ func (p *UserPool) group(ctx context.Context, name string) (store.Group, error) 
 	return g, nil
 }
 
+// GetGroupInput is GetGroup's request.
+type GetGroupInput struct {
+	GroupName string
+}
+
+// GetGroupOutput is GetGroup's answer.
+type GetGroupOutput struct {
+	*GroupType
+}
+
 // GetGroup returns a group.
-func (p *UserPool) GetGroup(ctx context.Context, name string) (*GroupType, error) {
+func (p *UserPool) GetGroup(ctx context.Context, in GetGroupInput) (*GetGroupOutput, error) {
+	name := in.GroupName
 	g, err := p.group(ctx, name)
 	if err != nil {
 		return nil, err
 	}
 	out := groupType(g)
-	return &out, nil
+	return &GetGroupOutput{GroupType: &out}, nil
 }
 
 // UpdateGroupInput is UpdateGroup's request. Nil fields are left as they
@@ -114,8 +130,13 @@ type UpdateGroupInput struct {
 	Precedence  *int
 }
 
+// UpdateGroupOutput is UpdateGroup's answer.
+type UpdateGroupOutput struct {
+	*GroupType
+}
+
 // UpdateGroup changes a group's description, role or precedence.
-func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*GroupType, error) {
+func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*UpdateGroupOutput, error) {
 	deref := func(s *string) string {
 		if s == nil {
 			return ""
@@ -144,18 +165,27 @@ func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*Group
 		return nil, err
 	}
 	out := groupType(g)
-	return &out, nil
+	return &UpdateGroupOutput{GroupType: &out}, nil
 }
 
+// DeleteGroupInput is DeleteGroup's request.
+type DeleteGroupInput struct {
+	GroupName string
+}
+
+// DeleteGroupOutput is DeleteGroup's answer; it carries nothing.
+type DeleteGroupOutput struct{}
+
 // DeleteGroup deletes a group and its memberships.
-func (p *UserPool) DeleteGroup(ctx context.Context, name string) error {
+func (p *UserPool) DeleteGroup(ctx context.Context, in DeleteGroupInput) (*DeleteGroupOutput, error) {
+	name := in.GroupName
 	if _, err := p.group(ctx, name); err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.DeleteGroup(ctx, p.cfg.ID, name); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return internalErr("delete group", err)
+		return nil, internalErr("delete group", err)
 	}
-	return nil
+	return &DeleteGroupOutput{}, nil
 }
 
 // ListGroupsInput pages through groups.
@@ -197,51 +227,81 @@ func (p *UserPool) ListGroups(ctx context.Context, in ListGroupsInput) (*ListGro
 	return out, nil
 }
 
+// AdminAddUserToGroupInput is AdminAddUserToGroup's request.
+type AdminAddUserToGroupInput struct {
+	Username  string
+	GroupName string
+}
+
+// AdminAddUserToGroupOutput is AdminAddUserToGroup's answer; it carries nothing.
+type AdminAddUserToGroupOutput struct{}
+
 // AdminAddUserToGroup adds a user to a group (at most 100 groups a user).
-func (p *UserPool) AdminAddUserToGroup(ctx context.Context, username, group string) error {
+func (p *UserPool) AdminAddUserToGroup(ctx context.Context, in AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
+	username := in.Username
+	group := in.GroupName
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := p.group(ctx, group); err != nil {
-		return err
+		return nil, err
 	}
 	gs, err := p.store.ListGroupsForUser(ctx, p.cfg.ID, u.Sub)
 	if err != nil {
-		return internalErr("add to group", err)
+		return nil, internalErr("add to group", err)
 	}
 	if len(gs) >= maxGroupsPerUser && !slices.ContainsFunc(gs, func(g store.Group) bool { return g.Name == group }) {
-		return newErr(CodeLimitExceeded, "A user can be in at most 100 groups.")
+		return nil, newErr(CodeLimitExceeded, "A user can be in at most 100 groups.")
 	}
 	if err := p.store.AddUserToGroup(ctx, p.cfg.ID, u.Sub, group); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return newErr(CodeResourceNotFound, "Group not found.")
+			return nil, newErr(CodeResourceNotFound, "Group not found.")
 		}
-		return internalErr("add to group", err)
+		return nil, internalErr("add to group", err)
 	}
-	return nil
+	return &AdminAddUserToGroupOutput{}, nil
 }
 
+// AdminRemoveUserFromGroupInput is AdminRemoveUserFromGroup's request.
+type AdminRemoveUserFromGroupInput struct {
+	Username  string
+	GroupName string
+}
+
+// AdminRemoveUserFromGroupOutput is AdminRemoveUserFromGroup's answer; it carries nothing.
+type AdminRemoveUserFromGroupOutput struct{}
+
 // AdminRemoveUserFromGroup removes a user from a group.
-func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, username, group string) error {
+func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, in AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
+	username := in.Username
+	group := in.GroupName
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := p.group(ctx, group); err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.RemoveUserFromGroup(ctx, p.cfg.ID, u.Sub, group); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			return newErr(CodeResourceNotFound, "Group not found.")
+			return nil, newErr(CodeResourceNotFound, "Group not found.")
 		}
-		return internalErr("remove from group", err)
+		return nil, internalErr("remove from group", err)
 	}
-	return nil
+	return &AdminRemoveUserFromGroupOutput{}, nil
+}
+
+// AdminListGroupsForUserInput is AdminListGroupsForUser's request.
+type AdminListGroupsForUserInput struct {
+	Username  string
+	Limit     int // 1–60; zero means 60
+	NextToken string
 }
 
 // AdminListGroupsForUser lists a user's groups by name.
-func (p *UserPool) AdminListGroupsForUser(ctx context.Context, username string, in ListGroupsInput) (*ListGroupsOutput, error) {
+func (p *UserPool) AdminListGroupsForUser(ctx context.Context, in AdminListGroupsForUserInput) (*ListGroupsOutput, error) {
+	username := in.Username
 	limit, err := pageLimit(in.Limit)
 	if err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ func (e *env) mustGroup(in userpool.CreateGroupInput) *userpool.GroupType {
 	if err != nil {
 		e.t.Fatalf("CreateGroup(%s): %v", in.GroupName, err)
 	}
-	return g
+	return g.GroupType
 }
 
 func TestTokenGroupsFollowPrecedenceWithUnsetLast(t *testing.T) {
@@ -41,7 +41,7 @@ func TestTokenGroupsFollowPrecedenceWithUnsetLast(t *testing.T) {
 	}
 	e.confirmedUser("gus", "gus@example.com")
 	for _, g := range []string{"unset-b", "mid", "zeta", "unset-a", "alpha", "zero"} {
-		wantNoError(t, "add "+g, e.pool.AdminAddUserToGroup(e.ctx, "gus", g))
+		wantNoError(t, "add "+g, errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "gus", GroupName: g})))
 	}
 	res := e.mustSignIn("gus", goodPW)
 	want := []string{"zero", "alpha", "zeta", "mid", "unset-a", "unset-b"}
@@ -79,15 +79,15 @@ func TestAUserCanBeInAtMostOneHundredGroups(t *testing.T) {
 				e.mustGroup(userpool.CreateGroupInput{GroupName: fmt.Sprintf("g%03d", i)})
 			}
 			for i := range 100 {
-				wantNoError(t, "join", e.pool.AdminAddUserToGroup(e.ctx, "hal", fmt.Sprintf("g%03d", i)))
+				wantNoError(t, "join", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "hal", GroupName: fmt.Sprintf("g%03d", i)})))
 			}
-			wantCode(t, e.pool.AdminAddUserToGroup(e.ctx, "hal", "g100"), userpool.CodeLimitExceeded)
+			wantCode(t, errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "hal", GroupName: "g100"})), userpool.CodeLimitExceeded)
 			// Joining a group the user is already in is not a new membership.
-			wantNoError(t, "join again", e.pool.AdminAddUserToGroup(e.ctx, "hal", "g042"))
+			wantNoError(t, "join again", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "hal", GroupName: "g042"})))
 			var all []string
 			next := ""
 			for {
-				page, err := e.pool.AdminListGroupsForUser(e.ctx, "hal", userpool.ListGroupsInput{Limit: 60, NextToken: next})
+				page, err := e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "hal", Limit: 60, NextToken: next})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -101,8 +101,8 @@ func TestAUserCanBeInAtMostOneHundredGroups(t *testing.T) {
 			if len(all) != 100 || slices.Contains(all, "g100") || !slices.IsSorted(all) {
 				t.Fatalf("%d groups listed: %v…", len(all), all[:3])
 			}
-			wantNoError(t, "leave", e.pool.AdminRemoveUserFromGroup(e.ctx, "hal", "g000"))
-			wantNoError(t, "join after leaving one", e.pool.AdminAddUserToGroup(e.ctx, "hal", "g100"))
+			wantNoError(t, "leave", errOf(e.pool.AdminRemoveUserFromGroup(e.ctx, userpool.AdminRemoveUserFromGroupInput{Username: "hal", GroupName: "g000"})))
+			wantNoError(t, "join after leaving one", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "hal", GroupName: "g100"})))
 			res := e.mustSignIn("hal", goodPW)
 			if n := len(e.accessClaims(res.AccessToken).Groups); n != 100 {
 				t.Fatalf("the token holds %d groups", n)
@@ -133,7 +133,7 @@ func TestUpdateGroupLeavesNilFieldsAlone(t *testing.T) {
 	if g.Description != "Site reliability" || g.RoleArn != "" || g.Precedence == nil || *g.Precedence != 0 {
 		t.Fatalf("after clearing the role and setting precedence 0: %+v", g)
 	}
-	if got, err := e.pool.GetGroup(e.ctx, "ops"); err != nil || got.Description != g.Description || got.RoleArn != g.RoleArn || *got.Precedence != *g.Precedence {
+	if got, err := e.pool.GetGroup(e.ctx, userpool.GetGroupInput{GroupName: "ops"}); err != nil || got.Description != g.Description || got.RoleArn != g.RoleArn || *got.Precedence != *g.Precedence {
 		t.Fatalf("GetGroup = %+v, %v; UpdateGroup said %+v", got, err, g)
 	}
 	g, err = e.pool.UpdateGroup(e.ctx, userpool.UpdateGroupInput{GroupName: "ops"})
@@ -156,7 +156,7 @@ func TestUpdateGroupLeavesNilFieldsAlone(t *testing.T) {
 		t.Run("refuses "+tc.name, func(t *testing.T) {
 			_, err := e.pool.UpdateGroup(e.ctx, tc.in)
 			wantCode(t, err, tc.want)
-			got, err := e.pool.GetGroup(e.ctx, "ops")
+			got, err := e.pool.GetGroup(e.ctx, userpool.GetGroupInput{GroupName: "ops"})
 			if err != nil || got.Description != "Site reliability" || *got.Precedence != 0 {
 				t.Fatalf("a refused update changed the group: %+v, %v", got, err)
 			}
@@ -174,7 +174,7 @@ func TestListUsersInGroupPages(t *testing.T) {
 			for i := range 7 {
 				name := fmt.Sprintf("member%d", i)
 				e.confirmedUser(name, name+"@example.com")
-				wantNoError(t, "join", e.pool.AdminAddUserToGroup(e.ctx, name, "crew"))
+				wantNoError(t, "join", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: name, GroupName: "crew"})))
 				want = append(want, name)
 			}
 			e.confirmedUser("outsider", "outsider@example.com")
@@ -215,7 +215,7 @@ func TestListUsersInGroupPages(t *testing.T) {
 				t.Fatalf("a page of exactly 7 = %d users, token %q, %v", len(full.Users), full.NextToken, err)
 			}
 			// A deleted user leaves the group.
-			wantNoError(t, "delete", e.pool.AdminDeleteUser(e.ctx, "member3"))
+			wantNoError(t, "delete", errOf(e.pool.AdminDeleteUser(e.ctx, userpool.AdminDeleteUserInput{Username: "member3"})))
 			full, err = e.pool.ListUsersInGroup(e.ctx, userpool.ListUsersInGroupInput{GroupName: "crew"})
 			if err != nil || len(full.Users) != 6 {
 				t.Fatalf("after deleting a member: %d users, %v", len(full.Users), err)
@@ -251,23 +251,23 @@ func TestGroupOperationsRefuseBadInput(t *testing.T) {
 		_, err := e.pool.CreateGroup(e.ctx, in)
 		wantCode(t, err, userpool.CodeInvalidParameter)
 	}
-	if _, err := e.pool.GetGroup(e.ctx, "ok"); err == nil {
+	if _, err := e.pool.GetGroup(e.ctx, userpool.GetGroupInput{GroupName: "ok"}); err == nil {
 		t.Fatal("a refused group was created")
 	}
-	_, err := e.pool.GetGroup(e.ctx, "")
+	_, err := e.pool.GetGroup(e.ctx, userpool.GetGroupInput{GroupName: ""})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.DeleteGroup(e.ctx, "nope"), userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.AdminAddUserToGroup(e.ctx, "ivy", "nope"), userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.AdminRemoveUserFromGroup(e.ctx, "ivy", "nope"), userpool.CodeResourceNotFound)
-	wantCode(t, e.pool.AdminRemoveUserFromGroup(e.ctx, "nobody", "real"), userpool.CodeUserNotFound)
-	_, err = e.pool.AdminListGroupsForUser(e.ctx, "nobody", userpool.ListGroupsInput{})
+	wantCode(t, errOf(e.pool.DeleteGroup(e.ctx, userpool.DeleteGroupInput{GroupName: "nope"})), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "ivy", GroupName: "nope"})), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.AdminRemoveUserFromGroup(e.ctx, userpool.AdminRemoveUserFromGroupInput{Username: "ivy", GroupName: "nope"})), userpool.CodeResourceNotFound)
+	wantCode(t, errOf(e.pool.AdminRemoveUserFromGroup(e.ctx, userpool.AdminRemoveUserFromGroupInput{Username: "nobody", GroupName: "real"})), userpool.CodeUserNotFound)
+	_, err = e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "nobody"})
 	wantCode(t, err, userpool.CodeUserNotFound)
-	_, err = e.pool.AdminListGroupsForUser(e.ctx, "ivy", userpool.ListGroupsInput{Limit: 61})
+	_, err = e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "ivy", Limit: 61})
 	wantCode(t, err, userpool.CodeInvalidParameter)
 	_, err = e.pool.ListGroups(e.ctx, userpool.ListGroupsInput{Limit: -1})
 	wantCode(t, err, userpool.CodeInvalidParameter)
 	// Leaving a group one is not in is harmless.
-	wantNoError(t, "remove a non-member", e.pool.AdminRemoveUserFromGroup(e.ctx, "ivy", "real"))
+	wantNoError(t, "remove a non-member", errOf(e.pool.AdminRemoveUserFromGroup(e.ctx, userpool.AdminRemoveUserFromGroupInput{Username: "ivy", GroupName: "real"})))
 }
 
 func TestAdminListGroupsForUserPages(t *testing.T) {
@@ -276,12 +276,12 @@ func TestAdminListGroupsForUserPages(t *testing.T) {
 	e.confirmedUser("kim", "kim@example.com")
 	for _, g := range []string{"e", "d", "c", "b", "a"} {
 		e.mustGroup(userpool.CreateGroupInput{GroupName: g})
-		wantNoError(t, "join", e.pool.AdminAddUserToGroup(e.ctx, "joe", g))
+		wantNoError(t, "join", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "joe", GroupName: g})))
 	}
 	var got []string
 	next := ""
 	for {
-		page, err := e.pool.AdminListGroupsForUser(e.ctx, "joe", userpool.ListGroupsInput{Limit: 2, NextToken: next})
+		page, err := e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "joe", Limit: 2, NextToken: next})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,14 +292,14 @@ func TestAdminListGroupsForUserPages(t *testing.T) {
 			break
 		}
 		// Another user's listing does not continue from joe's token.
-		_, err = e.pool.AdminListGroupsForUser(e.ctx, "kim", userpool.ListGroupsInput{Limit: 2, NextToken: next})
+		_, err = e.pool.AdminListGroupsForUser(e.ctx, userpool.AdminListGroupsForUserInput{Username: "kim", Limit: 2, NextToken: next})
 		wantCode(t, err, userpool.CodeInvalidParameter)
 	}
 	if strings.Join(got, "") != "abcde" {
 		t.Fatalf("pages gave %v", got)
 	}
 	// Deleting a group takes it out of its members' tokens at once.
-	wantNoError(t, "delete", e.pool.DeleteGroup(e.ctx, "c"))
+	wantNoError(t, "delete", errOf(e.pool.DeleteGroup(e.ctx, userpool.DeleteGroupInput{GroupName: "c"})))
 	res := e.mustSignIn("joe", goodPW)
 	if gs := e.accessClaims(res.AccessToken).Groups; slices.Contains(gs, "c") || len(gs) != 4 {
 		t.Fatalf("groups after deleting c: %v", gs)

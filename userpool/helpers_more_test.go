@@ -44,7 +44,7 @@ func (e *env) createClient(c userpool.ClientConfig) *userpool.ClientDescription 
 	if err != nil {
 		e.t.Fatalf("CreateUserPoolClient(%s): %v", c.ClientID, err)
 	}
-	return d
+	return d.ClientDescription
 }
 
 // passwordClient creates a public client allowing password and refresh
@@ -88,8 +88,12 @@ func (e *env) refresh(clientID, refreshToken string) (*userpool.AuthenticationRe
 
 // rotate runs GetTokensFromRefreshToken.
 func (e *env) rotate(clientID, refreshToken string) (*userpool.AuthenticationResult, error) {
-	return e.pool.GetTokensFromRefreshToken(e.ctx, userpool.GetTokensFromRefreshTokenInput{
+	out, err := e.pool.GetTokensFromRefreshToken(e.ctx, userpool.GetTokensFromRefreshTokenInput{
 		ClientID: clientID, RefreshToken: refreshToken})
+	if err != nil {
+		return nil, err
+	}
+	return out.AuthenticationResult, nil
 }
 
 // verifier checks tokens the way a resource server in the same process
@@ -158,7 +162,7 @@ func (e *env) changeUser(sub string, change func(*store.User)) {
 // attrs returns GetUser's attributes as a map.
 func (e *env) attrs(accessToken string) map[string]string {
 	e.t.Helper()
-	out, err := e.pool.GetUser(e.ctx, accessToken)
+	out, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: accessToken})
 	if err != nil {
 		e.t.Fatalf("GetUser: %v", err)
 	}

@@ -52,13 +52,29 @@ type ImportReport struct {
 	Errors []ImportRowError
 }
 
+// ImportUsersInput is ImportUsers's request.
+type ImportUsersInput struct {
+	// CSV is the file, in Cognito's import format (see ImportUsers).
+	CSV io.Reader
+	// Strict stops at the first bad row instead of skipping it. Rows
+	// before it stay imported; the import is idempotent, so fix the file
+	// and run it again.
+	Strict bool
+}
+
+// ImportUsersOutput is ImportUsers's answer.
+type ImportUsersOutput struct {
+	*ImportReport
+}
+
 // ImportUsers reads users from Cognito's user-import CSV (a header row of
 // attribute names with cognito:username, then one user a row), streaming:
 // the file is never held in memory. Users with an ImportHashColumn value
 // are CONFIRMED and sign in with their old password; users without one are
 // RESET_REQUIRED and must reset it (ForgotPassword). A malformed row is
 // reported with its line number and skipped.
-func (p *UserPool) ImportUsers(ctx context.Context, r io.Reader, opts ImportOptions) (*ImportReport, error) {
+func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (*ImportUsersOutput, error) {
+	r := in.CSV
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	header, err := cr.Read()
@@ -89,11 +105,11 @@ func (p *UserPool) ImportUsers(ctx context.Context, r io.Reader, opts ImportOpti
 	rep := &ImportReport{}
 	for {
 		if err := ctx.Err(); err != nil {
-			return rep, err
+			return &ImportUsersOutput{ImportReport: rep}, err
 		}
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return rep, nil
+			return &ImportUsersOutput{ImportReport: rep}, nil
 		}
 		var rowErr error
 		line, username := 0, ""
@@ -102,7 +118,7 @@ func (p *UserPool) ImportUsers(ctx context.Context, r io.Reader, opts ImportOpti
 		} else {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return rep, invalidParam("cannot read the CSV: " + err.Error())
+				return &ImportUsersOutput{ImportReport: rep}, invalidParam("cannot read the CSV: " + err.Error())
 			}
 			line, rowErr = pe.StartLine, invalidParam("malformed CSV row: "+pe.Err.Error())
 		}
@@ -123,15 +139,15 @@ func (p *UserPool) ImportUsers(ctx context.Context, r io.Reader, opts ImportOpti
 		}
 		var pe *Error
 		if errors.As(rowErr, &pe) && pe.Code == CodeInternalError {
-			return rep, rowErr
+			return &ImportUsersOutput{ImportReport: rep}, rowErr
 		}
 		rep.Failed++
 		re := ImportRowError{Line: line, Username: sanitize(username), Err: rowErr}
 		if len(rep.Errors) < maxImportErrors {
 			rep.Errors = append(rep.Errors, re)
 		}
-		if opts.Strict {
-			return rep, &Error{Code: CodeInvalidParameter, Message: re.Error(), Err: rowErr}
+		if in.Strict {
+			return &ImportUsersOutput{ImportReport: rep}, &Error{Code: CodeInvalidParameter, Message: re.Error(), Err: rowErr}
 		}
 	}
 }

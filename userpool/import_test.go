@@ -36,7 +36,7 @@ func TestImportUsers(t *testing.T) {
 				"oli,not-an-email,true,,false,\n" +
 				"pam,pam@example.com,true,,false,$2a$31$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234\n" + // cost 31
 				"\"unterminated,x\n"
-			rep, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{})
+			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,13 +60,13 @@ func TestImportUsers(t *testing.T) {
 			if _, err := e.signIn("ned", "anything-at-all-1"); !errors.Is(err, userpool.ErrPasswordResetRequired) {
 				t.Fatalf("user imported without hash: %v, want PasswordResetRequiredException", err)
 			}
-			ned, err := e.pool.AdminGetUser(e.ctx, "ned")
+			ned, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "ned"})
 			if err != nil || ned.UserStatus != store.StatusResetRequired {
 				t.Fatalf("ned = %+v, %v", ned, err)
 			}
 
 			// Re-running changes nothing.
-			rep, err = e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{})
+			rep, err = e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv)})
 			if err != nil || rep.Imported != 0 || rep.Skipped != 3 {
 				t.Fatalf("re-run report = %+v, %v", rep, err)
 			}
@@ -77,11 +77,11 @@ func TestImportUsers(t *testing.T) {
 func TestImportStrictStopsAtFirstBadRow(t *testing.T) {
 	e := newMemEnv(t)
 	csv := "cognito:username,email\nqua,qua@example.com\nbad user,b@example.com\nrex,rex@example.com\n"
-	rep, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{Strict: true})
+	rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv), Strict: true})
 	if !errors.Is(err, userpool.ErrInvalidParameter) || rep.Imported != 1 || rep.Failed != 1 {
 		t.Fatalf("strict import = %+v, %v", rep, err)
 	}
-	if _, err := e.pool.AdminGetUser(e.ctx, "rex"); !errors.Is(err, userpool.ErrUserNotFound) {
+	if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "rex"}); !errors.Is(err, userpool.ErrUserNotFound) {
 		t.Fatalf("row after the bad one was imported: %v", err)
 	}
 }
@@ -89,7 +89,7 @@ func TestImportStrictStopsAtFirstBadRow(t *testing.T) {
 func TestImportRefusesBadHeaders(t *testing.T) {
 	e := newMemEnv(t)
 	for _, csv := range []string{"", "email\nx@example.com\n", "cognito:username,shoe_size\nsam,44\n"} {
-		if _, err := e.pool.ImportUsers(e.ctx, strings.NewReader(csv), userpool.ImportOptions{}); !errors.Is(err, userpool.ErrInvalidParameter) {
+		if _, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv)}); !errors.Is(err, userpool.ErrInvalidParameter) {
 			t.Errorf("ImportUsers(%q) = %v, want InvalidParameterException", csv, err)
 		}
 	}

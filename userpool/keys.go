@@ -86,29 +86,38 @@ func (p *UserPool) persistKey(ctx context.Context, k token.Key) error {
 	return nil
 }
 
+// RotateSigningKeyInput is RotateSigningKey's request.
+type RotateSigningKeyInput struct {
+	PublishAhead time.Duration
+}
+
+// RotateSigningKeyOutput is RotateSigningKey's answer; it carries nothing.
+type RotateSigningKeyOutput struct{}
+
 // RotateSigningKey publishes a new signing key now and starts signing with
 // it after publishAhead, so verifiers that cache the JWKS see it before
 // the first token it signs (a day is a safe choice; zero switches at
 // once). The current key keeps verifying until the tokens it signed have
 // expired. Other instances pick the change up with ReloadSigningKeys.
-func (p *UserPool) RotateSigningKey(ctx context.Context, publishAhead time.Duration) error {
+func (p *UserPool) RotateSigningKey(ctx context.Context, in RotateSigningKeyInput) (*RotateSigningKeyOutput, error) {
+	publishAhead := in.PublishAhead
 	k, err := token.GenerateKey(p.cfg.SigningAlgorithm, p.random)
 	if err != nil {
-		return fmt.Errorf("userpool: generate signing key: %w", err)
+		return done(&RotateSigningKeyOutput{}, fmt.Errorf("userpool: generate signing key: %w", err))
 	}
 	p.keysMu.Lock()
 	changed, err := p.tok.Load().keys.Rotate(k, p.now(), publishAhead, p.maxTokenLifetime())
 	p.keysMu.Unlock()
 	if err != nil {
-		return fmt.Errorf("userpool: rotate: %w", err)
+		return done(&RotateSigningKeyOutput{}, fmt.Errorf("userpool: rotate: %w", err))
 	}
 	for _, c := range changed {
 		if err := p.persistKey(ctx, c); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	p.log.InfoContext(ctx, "signing key rotated", "kid", k.ID)
-	return p.loadKeys(ctx, false)
+	return done(&RotateSigningKeyOutput{}, p.loadKeys(ctx, false))
 }
 
 // ReloadSigningKeys re-reads the signing keys from the store, dropping

@@ -20,7 +20,7 @@ func TestListUsers(t *testing.T) {
 				e.confirmedUser(fmt.Sprintf("user%d", i), fmt.Sprintf("user%d@%s.example", i, []string{"alpha", "beta"}[i%2]))
 			}
 			e.signUp("pending", "pending@alpha.example", goodPW)
-			if err := e.pool.AdminDisableUser(e.ctx, "user3"); err != nil {
+			if _, err := e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "user3"}); err != nil {
 				t.Fatal(err)
 			}
 

@@ -136,8 +136,8 @@ func TestLockoutCountsChangePasswordChecks(t *testing.T) {
 	e.confirmedUser("alice", "alice@example.com")
 	access := e.mustSignIn("alice", goodPW).AccessToken
 	change := func(previous string) error {
-		return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
-			PreviousPassword: previous, ProposedPassword: "fresh-Lagoon-42"})
+		return errOf(e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
+			PreviousPassword: previous, ProposedPassword: "fresh-Lagoon-42"}))
 	}
 	for range 5 {
 		wantMessage(t, change(wrongPW), userpool.CodeNotAuthorized, incorrect)
@@ -156,7 +156,7 @@ func TestLockoutFromSignInsBlocksChangePassword(t *testing.T) {
 	for range 5 {
 		e.wantOutcome("alice", wrongPW, incorrect)
 	}
-	err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
+	_, err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: access,
 		PreviousPassword: goodPW, ProposedPassword: "fresh-Lagoon-42"})
 	wantCode(t, err, userpool.CodeLimitExceeded)
 	e.clock.Advance(time.Second)

@@ -105,7 +105,7 @@ func TestCustomMessageRunsForEveryKindOfMessage(t *testing.T) {
 			return err
 		}},
 		{trigger.TriggerCustomMessageVerifyUserAttribute, "ada@example.com", func() error {
-			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, access, "email")
+			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: access, AttributeName: "email"})
 			return err
 		}},
 		{trigger.TriggerCustomMessageAdminCreateUser, "bob@example.com", func() error {

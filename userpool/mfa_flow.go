@@ -11,57 +11,6 @@ import (
 	"github.com/cupola-auth/cupola/store"
 )
 
-// afterFirstFactor runs once a user proved their first factor (password,
-// new password): it asks for the second factor the pool and the user call
-// for, or lets a remembered device prove itself instead, or issues tokens.
-func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.User, login string, params map[string]string, source string) (*InitiateAuthOutput, error) {
-	deviceKey := params["DEVICE_KEY"]
-	if len(deviceKey) > 128 {
-		return nil, invalidParam("DEVICE_KEY is too long")
-	}
-	if p.cfg.MFA.Mode == MFAOff {
-		return p.finishSignIn(ctx, c, u, deviceKey, source)
-	}
-	factors := p.userFactors(u)
-	if len(factors) == 0 && p.cfg.MFA.Mode == MFAOptional {
-		return p.finishSignIn(ctx, c, u, deviceKey, source)
-	}
-	if deviceKey != "" && p.cfg.Devices.Enabled && p.cfg.Devices.SkipMFAOnRememberedDevice {
-		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, deviceKey)
-		if err == nil && d.Remembered && len(d.Verifier) > 0 {
-			return p.deviceChallenge(ctx, c, u, login, deviceKey)
-		}
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, internalErr("device", err)
-		}
-	}
-	return p.mfaChallenge(ctx, c, u, challengeState{Username: login, DeviceKey: deviceKey, Source: source}, factors)
-}
-
-// finishSignIn issues the tokens of a completed sign-in.
-func (p *UserPool) finishSignIn(ctx context.Context, c *appClient, u store.User, deviceKey, source string) (*InitiateAuthOutput, error) {
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return nil, internalErr("lockout", err)
-	}
-	if source == sourceHostedAuth {
-		// The hosted UI signs the user in now and mints tokens at its
-		// token endpoint, when the client exchanges the code.
-		return p.hostedSession(ctx, c, u)
-	}
-	res, famID, err := p.startSession(ctx, c, u, []string{ScopeAdmin}, deviceKey, source)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.postAuthentication(ctx, u, c.ID, res.NewDeviceMetadata != nil); err != nil {
-		// The sign-in is refused: the tokens just issued must not outlive it.
-		if rerr := p.store.RevokeFamily(context.WithoutCancel(ctx), p.cfg.ID, famID, p.now()); rerr != nil {
-			p.log.ErrorContext(ctx, "revoking a refused sign-in failed", "sub", u.Sub, "err", rerr)
-		}
-		return nil, err
-	}
-	return &InitiateAuthOutput{AuthenticationResult: res}, nil
-}
-
 // userFactors lists the second factors the pool offers and u can use.
 func (p *UserPool) userFactors(u store.User) []string {
 	var out []string
@@ -85,7 +34,7 @@ func (p *UserPool) verified(u store.User, attr string) bool {
 // mfaChallenge asks for the second factor: the only or preferred one,
 // SELECT_MFA_TYPE when there is a choice, or MFA_SETUP when MFA is
 // required and the user has none yet.
-func (p *UserPool) mfaChallenge(ctx context.Context, c *appClient, u store.User, st challengeState, factors []string) (*InitiateAuthOutput, error) {
+func (p *UserPool) mfaChallenge(ctx context.Context, c *appClient, u store.User, st challengeState, factors []string) (*step, error) {
 	if len(factors) == 0 {
 		switch {
 		case p.cfg.MFA.allows(FactorSMS) && p.verified(u, "phone_number"):
@@ -98,8 +47,8 @@ func (p *UserPool) mfaChallenge(ctx context.Context, c *appClient, u store.User,
 				return nil, err
 			}
 			setup, _ := json.Marshal([]string{FactorTOTP})
-			return &InitiateAuthOutput{ChallengeName: ChallengeMFASetup, Session: session,
-				ChallengeParameters: map[string]string{"MFAS_CAN_SETUP": string(setup), "USER_ID_FOR_SRP": u.Username}}, nil
+			return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeMFASetup, Session: session,
+				ChallengeParameters: map[string]string{ParamMFAsCanSetup: string(setup), ParamUserIDForSRP: u.Username}}}, nil
 		default:
 			return nil, newErr(CodeInvalidUserPoolConfig, "MFA is required but the user has no factor the pool can set up.")
 		}
@@ -118,12 +67,12 @@ func (p *UserPool) mfaChallenge(ctx context.Context, c *appClient, u store.User,
 		return nil, err
 	}
 	choose, _ := json.Marshal(factors)
-	return &InitiateAuthOutput{ChallengeName: ChallengeSelectMFAType, Session: session,
-		ChallengeParameters: map[string]string{"MFAS_CAN_CHOOSE": string(choose), "USER_ID_FOR_SRP": u.Username}}, nil
+	return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeSelectMFAType, Session: session,
+		ChallengeParameters: map[string]string{ParamMFAsCanChoose: string(choose), ParamUserIDForSRP: u.Username}}}, nil
 }
 
 // factorChallenge asks for one second factor.
-func (p *UserPool) factorChallenge(ctx context.Context, c *appClient, u store.User, factor string, st challengeState) (*InitiateAuthOutput, error) {
+func (p *UserPool) factorChallenge(ctx context.Context, c *appClient, u store.User, factor string, st challengeState) (*step, error) {
 	st.Choices, st.Attempts = nil, 0
 	switch factor {
 	case FactorTOTP:
@@ -131,8 +80,8 @@ func (p *UserPool) factorChallenge(ctx context.Context, c *appClient, u store.Us
 		if err != nil {
 			return nil, err
 		}
-		return &InitiateAuthOutput{ChallengeName: ChallengeSoftwareTokenMFA, Session: session, ChallengeParameters: map[string]string{
-			"USER_ID_FOR_SRP": u.Username, "FRIENDLY_DEVICE_NAME": u.MFA.TOTPDeviceName}}, nil
+		return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeSoftwareTokenMFA, Session: session, ChallengeParameters: map[string]string{
+			ParamUserIDForSRP: u.Username, ParamFriendlyDeviceName: u.MFA.TOTPDeviceName}}}, nil
 	case FactorSMS:
 		return p.codeChallenge(ctx, c, u, ChallengeSMSMFA, "phone_number", st)
 	case FactorEmail:
@@ -143,7 +92,7 @@ func (p *UserPool) factorChallenge(ctx context.Context, c *appClient, u store.Us
 
 // codeChallenge texts or emails a one-time code and opens the session that
 // holds its hash. The code lives as long as the session.
-func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User, name ChallengeName, attr string, st challengeState) (*InitiateAuthOutput, error) {
+func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User, name ChallengeName, attr string, st challengeState) (*step, error) {
 	code, err := mfa.NewOTP(p.random)
 	if err != nil {
 		return nil, internalErr("one-time code", err)
@@ -157,8 +106,8 @@ func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User
 	if err != nil {
 		return nil, err
 	}
-	return &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
-		"CODE_DELIVERY_DELIVERY_MEDIUM": d.DeliveryMedium, "CODE_DELIVERY_DESTINATION": d.Destination, "USER_ID_FOR_SRP": u.Username}}, nil
+	return &step{challenge: &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
+		ParamCodeDeliveryMedium: d.DeliveryMedium, ParamCodeDeliveryDestination: d.Destination, ParamUserIDForSRP: u.Username}}}, nil
 }
 
 // countMFAAttempt counts a second-factor answer toward the account lockout,
@@ -177,37 +126,31 @@ func (p *UserPool) countMFAAttempt(ctx context.Context, sub string) error {
 // respondTOTP checks SOFTWARE_TOKEN_MFA_CODE: an authenticator code (each
 // time step accepted once, enforced by compare-and-swap in the store) or
 // one of the user's recovery codes.
-func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	r := in.ChallengeResponses
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSoftwareTokenMFA)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.challengeUser(ctx, c, s, st, r)
-	if err != nil {
-		if errors.Is(err, ErrInvalidParameter) {
-			restore()
+	return answerChallenge(ctx, p, c, in.Session, ChallengeSoftwareTokenMFA, func(s store.AuthSession, st challengeState) (*step, error) {
+		u, err := p.challengeUser(ctx, c, s, st, r)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
-	}
-	code := r["SOFTWARE_TOKEN_MFA_CODE"]
-	if code == "" || len(code) > 64 {
-		restore()
-		return nil, invalidParam("Missing or malformed SOFTWARE_TOKEN_MFA_CODE")
-	}
-	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-		return nil, err
-	}
-	if err := p.checkSecondFactorCode(ctx, u, code); err != nil {
-		if errors.Is(err, ErrCodeMismatch) {
-			return nil, p.wrongAnswer(ctx, s, st)
+		code := r[ParamSoftwareTokenMFACode]
+		if code == "" || len(code) > 64 {
+			return nil, invalidParam("Missing or malformed SOFTWARE_TOKEN_MFA_CODE")
 		}
-		return nil, err
-	}
-	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
-		return nil, err
-	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
+		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+			return nil, err
+		}
+		if err := p.checkSecondFactorCode(ctx, u, code); err != nil {
+			if errors.Is(err, ErrCodeMismatch) {
+				return nil, p.wrongAnswer(ctx, s, st)
+			}
+			return nil, err
+		}
+		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+			return nil, err
+		}
+		return p.complete(ctx, c, u, st, st.source())
+	})
 }
 
 // checkSecondFactorCode accepts a TOTP code for a step after the last one
@@ -260,145 +203,123 @@ func (p *UserPool) checkSecondFactorCode(ctx context.Context, u store.User, code
 
 // respondCode checks an emailed or texted code (SMS_MFA, EMAIL_OTP as a
 // second factor, and EMAIL_OTP/SMS_OTP as a USER_AUTH first factor).
-func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	r := in.ChallengeResponses
 	key := map[ChallengeName]string{ChallengeSMSMFA: "SMS_MFA_CODE", ChallengeEmailOTP: "EMAIL_OTP_CODE", ChallengeSMSOTP: "SMS_OTP_CODE"}[in.ChallengeName]
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, in.ChallengeName)
-	if err != nil {
-		return nil, err
-	}
-	code := r[key]
-	if code == "" || len(code) > 16 {
-		restore()
-		return nil, invalidParam("Missing or malformed " + key)
-	}
-	if st.Decoy {
-		// An unknown user's session answers as a real one would: the same
-		// checks of USERNAME and SECRET_HASH, the same lockout, a wrong code.
-		if r["USERNAME"] != st.Username {
-			restore()
-			return nil, invalidParam("USERNAME does not match the session")
+	return answerChallenge(ctx, p, c, in.Session, in.ChallengeName, func(s store.AuthSession, st challengeState) (*step, error) {
+		code := r[key]
+		if code == "" || len(code) > 16 {
+			return nil, invalidParam("Missing or malformed " + key)
 		}
-		if err := c.checkSecretHash(r["USERNAME"], r["SECRET_HASH"]); err != nil {
+		if st.Decoy {
+			// An unknown user's session answers as a real one would: the same
+			// checks of USERNAME and SECRET_HASH, the same lockout, a wrong code.
+			if r[ParamUsername] != st.Username {
+				return nil, invalidParam("USERNAME does not match the session")
+			}
+			if err := c.checkSecretHash(r[ParamUsername], r[ParamSecretHash]); err != nil {
+				return nil, err
+			}
+			if err := p.countMFAAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+				return nil, err
+			}
+			return nil, p.wrongAnswer(ctx, s, st)
+		}
+		u, err := p.challengeUser(ctx, c, s, st, r)
+		if err != nil {
 			return nil, err
 		}
-		if err := p.countMFAAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
 			return nil, err
 		}
-		return nil, p.wrongAnswer(ctx, s, st)
-	}
-	u, err := p.challengeUser(ctx, c, s, st, r)
-	if err != nil {
-		if errors.Is(err, ErrInvalidParameter) {
-			restore()
+		if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
+			return nil, p.wrongAnswer(ctx, s, st)
 		}
-		return nil, err
-	}
-	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-		return nil, err
-	}
-	if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
-		return nil, p.wrongAnswer(ctx, s, st)
-	}
-	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
-		return nil, err
-	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
+		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+			return nil, err
+		}
+		return p.complete(ctx, c, u, st, st.source())
+	})
 }
 
 // respondSelectMFA takes the factor the user chose.
-func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSelectMFAType)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
-	if err != nil {
-		if errors.Is(err, ErrInvalidParameter) {
-			restore()
+func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+	return answerChallenge(ctx, p, c, in.Session, ChallengeSelectMFAType, func(s store.AuthSession, st challengeState) (*step, error) {
+		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
-	}
-	answer := in.ChallengeResponses["ANSWER"]
-	for _, f := range st.Choices {
-		if f == answer {
-			return p.factorChallenge(ctx, c, u, f, st)
+		answer := in.ChallengeResponses[ParamAnswer]
+		for _, f := range st.Choices {
+			if f == answer {
+				return p.factorChallenge(ctx, c, u, f, st)
+			}
 		}
-	}
-	restore()
-	return nil, invalidParam("ANSWER must be one of MFAS_CAN_CHOOSE")
+		return nil, invalidParam("ANSWER must be one of MFAS_CAN_CHOOSE")
+	})
 }
 
 // respondMFASetup completes MFA_SETUP once VerifySoftwareToken succeeded
 // with the setup Session.
-func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
-	if err != nil {
-		if errors.Is(err, ErrInvalidParameter) {
-			restore()
+func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*step, error) {
+		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
-	}
-	if !st.SetupDone {
-		restore()
-		return nil, invalidParam("Set up the software token (AssociateSoftwareToken, VerifySoftwareToken) with this session first")
-	}
-	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
-		return nil, err
-	}
-	return p.finishSignIn(ctx, c, u, st.DeviceKey, st.source())
+		if !st.SetupDone {
+			return nil, invalidParam("Set up the software token (AssociateSoftwareToken, VerifySoftwareToken) with this session first")
+		}
+		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+			return nil, err
+		}
+		return p.complete(ctx, c, u, st, st.source())
+	})
 }
 
 // deviceChallenge asks a remembered device to prove its secret over a
 // fresh nonce (Cupola's stand-in for Cognito's device SRP).
-func (p *UserPool) deviceChallenge(ctx context.Context, c *appClient, u store.User, login, deviceKey string) (*InitiateAuthOutput, error) {
+func (p *UserPool) deviceChallenge(ctx context.Context, c *appClient, u store.User, st challengeState) (*step, error) {
 	nonce, err := mfa.NewNonce(p.random)
 	if err != nil {
 		return nil, internalErr("device nonce", err)
 	}
-	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeDevicePasswordVerifier, challengeState{Username: login, DeviceKey: deviceKey, Nonce: nonce})
+	deviceKey := st.DeviceKey
+	st.Nonce = nonce
+	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeDevicePasswordVerifier, st)
 	if err != nil {
 		return nil, err
 	}
-	return &InitiateAuthOutput{ChallengeName: ChallengeDevicePasswordVerifier, Session: session, ChallengeParameters: map[string]string{
-		"DEVICE_KEY": deviceKey, "NONCE": base64.StdEncoding.EncodeToString(nonce), "USERNAME": u.Username}}, nil
+	return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeDevicePasswordVerifier, Session: session, ChallengeParameters: map[string]string{
+		ParamDeviceKey: deviceKey, ParamNonce: base64.StdEncoding.EncodeToString(nonce), ParamUsername: u.Username}}}, nil
 }
 
 // respondDevice checks a device's PROOF; a remembered device that proves
 // its secret skips the second factor.
-func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeDevicePasswordVerifier)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
-	if err != nil {
-		if errors.Is(err, ErrInvalidParameter) {
-			restore()
+func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+	return answerChallenge(ctx, p, c, in.Session, ChallengeDevicePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
+		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
+		if err != nil {
+			return nil, err
 		}
-		return nil, err
-	}
-	if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-		return nil, err
-	}
-	refused := newErr(CodeNotAuthorized, "Device proof is invalid.")
-	d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, st.DeviceKey)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, refused
-	}
-	if err != nil {
-		return nil, internalErr("device", err)
-	}
-	verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
-	if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses["PROOF"]) {
-		return nil, refused
-	}
-	if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
-		return nil, err
-	}
-	return p.finishSignIn(ctx, c, u, d.Key, sourceAuthenticateDevice)
+		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+			return nil, err
+		}
+		refused := newErr(CodeNotAuthorized, "Device proof is invalid.")
+		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, st.DeviceKey)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, refused
+		}
+		if err != nil {
+			return nil, internalErr("device", err)
+		}
+		verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
+		if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses[ParamProof]) {
+			return nil, refused
+		}
+		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
+			return nil, err
+		}
+		return p.complete(ctx, c, u, st, sourceAuthenticateDevice)
+	})
 }

@@ -35,7 +35,7 @@ func (e *env) respondAs(name userpool.ChallengeName, session, username string, k
 // verifiedPhone gives a user a verified phone number.
 func (e *env) verifiedPhone(username, phone string) {
 	e.t.Helper()
-	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: username, UserAttributes: []userpool.Attribute{
+	if _, err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: username, UserAttributes: []userpool.Attribute{
 		{Name: "phone_number", Value: phone}, {Name: "phone_number_verified", Value: "true"}}}); err != nil {
 		e.t.Fatalf("verified phone for %s: %v", username, err)
 	}
@@ -44,14 +44,14 @@ func (e *env) verifiedPhone(username, phone string) {
 // enableFactors turns on SMS and/or email MFA for a user.
 func (e *env) enableFactors(username string, sms, email bool) {
 	e.t.Helper()
-	in := userpool.SetUserMFAPreferenceInput{}
+	in := userpool.AdminSetUserMFAPreferenceInput{Username: username}
 	if sms {
 		in.SMSMfaSettings = &userpool.MFASettings{Enabled: true}
 	}
 	if email {
 		in.EmailMfaSettings = &userpool.MFASettings{Enabled: true}
 	}
-	if err := e.pool.AdminSetUserMFAPreference(e.ctx, username, in); err != nil {
+	if _, err := e.pool.AdminSetUserMFAPreference(e.ctx, in); err != nil {
 		e.t.Fatalf("AdminSetUserMFAPreference(%s): %v", username, err)
 	}
 }
@@ -531,12 +531,18 @@ func TestAnOpenChallengeEndsWhenTheAdministratorSteps(t *testing.T) {
 		act  func(e *env) error
 		want userpool.ErrorCode
 	}{
-		{"disabling the user", func(e *env) error { return e.pool.AdminDisableUser(e.ctx, "ola") }, userpool.CodeNotAuthorized},
-		{"resetting the password", func(e *env) error { return e.pool.AdminResetUserPassword(e.ctx, "ola") }, userpool.CodePasswordResetRequired},
+		{"disabling the user", func(e *env) error {
+			return errOf(e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "ola"}))
+		}, userpool.CodeNotAuthorized},
+		{"resetting the password", func(e *env) error {
+			return errOf(e.pool.AdminResetUserPassword(e.ctx, userpool.AdminResetUserPasswordInput{Username: "ola"}))
+		}, userpool.CodePasswordResetRequired},
 		{"setting a temporary password", func(e *env) error {
-			return e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ola", Password: "Temporary-pw-88"})
+			return errOf(e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "ola", Password: "Temporary-pw-88"}))
 		}, ""},
-		{"deleting the user", func(e *env) error { return e.pool.AdminDeleteUser(e.ctx, "ola") }, userpool.CodeNotAuthorized},
+		{"deleting the user", func(e *env) error {
+			return errOf(e.pool.AdminDeleteUser(e.ctx, userpool.AdminDeleteUserInput{Username: "ola"}))
+		}, userpool.CodeNotAuthorized},
 	}
 	for _, s := range steps {
 		t.Run("a TOTP challenge ends on "+s.name, func(t *testing.T) {
@@ -563,7 +569,7 @@ func TestAnOpenChallengeEndsWhenTheAdministratorSteps(t *testing.T) {
 		out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
 			AuthParameters: map[string]string{"USERNAME": "ola", "PASSWORD": "Temp-Password-42"}})
 		wantChallenge(t, out, err, userpool.ChallengeNewPasswordRequired)
-		wantNoError(t, "disable", e.pool.AdminDisableUser(e.ctx, "ola"))
+		wantNoError(t, "disable", errOf(e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "ola"})))
 		res, err := e.respondAs(userpool.ChallengeNewPasswordRequired, out.Session, "ola", "NEW_PASSWORD", goodPW)
 		if err == nil {
 			t.Fatalf("a disabled user chose a password and got tokens: %+v", res)
@@ -618,8 +624,12 @@ func (e *env) newDevice(username string, app *authenticator) deviceOf {
 
 // confirm registers the device's verifier with its own access token.
 func (e *env) confirmDevice(d deviceOf) (bool, error) {
-	return e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: d.access, DeviceKey: d.key,
+	out, err := e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: d.access, DeviceKey: d.key,
 		DeviceVerifier: base64.StdEncoding.EncodeToString(d.secret.Verifier), DeviceName: "laptop"})
+	if err != nil {
+		return false, err
+	}
+	return out.UserConfirmationNecessary, nil
 }
 
 // rememberDevice creates and confirms a device.
@@ -702,13 +712,13 @@ func TestAPasswordResetDoesNotSkipMFA(t *testing.T) {
 	if _, err := e.pool.ForgotPassword(e.ctx, userpool.ForgotPasswordInput{ClientID: webClient, Username: "tom"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "tom",
+	if _, err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "tom",
 		ConfirmationCode: e.lastCode("tom@example.com"), Password: "reset-Password-93"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
 		AuthParameters: map[string]string{"USERNAME": "tom", "PASSWORD": "reset-Password-93"}})
 	wantChallenge(t, out, err, userpool.ChallengeSoftwareTokenMFA)
-	wantNoError(t, "AdminSetUserPassword", e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "tom", Password: goodPW, Permanent: true}))
+	wantNoError(t, "AdminSetUserPassword", errOf(e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: "tom", Password: goodPW, Permanent: true})))
 	wantChallenge(t, e.passwordStep("tom"), nil, userpool.ChallengeSoftwareTokenMFA)
 }

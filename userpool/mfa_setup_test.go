@@ -172,7 +172,7 @@ func TestSetUserMFAPreferenceFollowsTheRules(t *testing.T) {
 	on, preferred := &userpool.MFASettings{Enabled: true}, &userpool.MFASettings{Enabled: true, PreferredMfa: true}
 	set := func(in userpool.SetUserMFAPreferenceInput) error {
 		in.AccessToken = res.AccessToken
-		return e.pool.SetUserMFAPreference(e.ctx, in)
+		return errOf(e.pool.SetUserMFAPreference(e.ctx, in))
 	}
 	refused := []struct {
 		name string
@@ -238,10 +238,10 @@ func TestSetUserMFAPreferenceFollowsTheRules(t *testing.T) {
 		wantCode(t, set(userpool.SetUserMFAPreferenceInput{EmailMfaSettings: on}), userpool.CodeInvalidParameter)
 	})
 	t.Run("the admin version refuses unknown users", func(t *testing.T) {
-		wantCode(t, e.pool.AdminSetUserMFAPreference(e.ctx, "nobody", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: on}), userpool.CodeUserNotFound)
+		wantCode(t, errOf(e.pool.AdminSetUserMFAPreference(e.ctx, userpool.AdminSetUserMFAPreferenceInput{Username: "nobody", EmailMfaSettings: on})), userpool.CodeUserNotFound)
 	})
 	t.Run("a forged access token is refused", func(t *testing.T) {
-		err := e.pool.SetUserMFAPreference(e.ctx, userpool.SetUserMFAPreferenceInput{AccessToken: "x.y.z", EmailMfaSettings: on})
+		_, err := e.pool.SetUserMFAPreference(e.ctx, userpool.SetUserMFAPreferenceInput{AccessToken: "x.y.z", EmailMfaSettings: on})
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	})
 }
@@ -252,13 +252,13 @@ func TestAdminDeleteSoftwareToken(t *testing.T) {
 		e.confirmedUser("lou", "lou@example.com")
 		e.enrollTOTP("lou")
 		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeSoftwareTokenMFA)
-		wantNoError(t, "AdminDeleteSoftwareToken", e.pool.AdminDeleteSoftwareToken(e.ctx, "lou"))
+		wantNoError(t, "AdminDeleteSoftwareToken", errOf(e.pool.AdminDeleteSoftwareToken(e.ctx, userpool.AdminDeleteSoftwareTokenInput{Username: "lou"})))
 		if m := e.user("lou").MFA; m.TOTPEnabled || m.TOTPVerified || len(m.TOTPSecret) != 0 || len(m.RecoveryCodes) != 0 || m.Preferred != "" {
 			t.Fatalf("MFA after deletion = %+v", m)
 		}
 		e.mustSignIn("lou", goodPW)
 		// Recovery codes went with the token.
-		_, err := e.pool.GenerateRecoveryCodes(e.ctx, e.mustSignIn("lou", goodPW).AccessToken)
+		_, err := e.pool.GenerateRecoveryCodes(e.ctx, userpool.GenerateRecoveryCodesInput{AccessToken: e.mustSignIn("lou", goodPW).AccessToken})
 		wantCode(t, err, userpool.CodeInvalidParameter)
 	})
 	t.Run("in a required pool the user sets a token up again", func(t *testing.T) {
@@ -276,12 +276,12 @@ func TestAdminDeleteSoftwareToken(t *testing.T) {
 		}
 		wantTokens(t)(e.respondAs(userpool.ChallengeMFASetup, v.Session, "lou"))
 		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeSoftwareTokenMFA)
-		wantNoError(t, "AdminDeleteSoftwareToken", e.pool.AdminDeleteSoftwareToken(e.ctx, "lou"))
+		wantNoError(t, "AdminDeleteSoftwareToken", errOf(e.pool.AdminDeleteSoftwareToken(e.ctx, userpool.AdminDeleteSoftwareTokenInput{Username: "lou"})))
 		wantChallenge(t, e.passwordStep("lou"), nil, userpool.ChallengeMFASetup)
 	})
 	t.Run("an unknown user is UserNotFoundException", func(t *testing.T) {
 		e := newFastEnv(t, withMFA(userpool.MFAOptional))
-		wantCode(t, e.pool.AdminDeleteSoftwareToken(e.ctx, "nobody"), userpool.CodeUserNotFound)
+		wantCode(t, errOf(e.pool.AdminDeleteSoftwareToken(e.ctx, userpool.AdminDeleteSoftwareTokenInput{Username: "nobody"})), userpool.CodeUserNotFound)
 	})
 }
 
@@ -293,10 +293,11 @@ func TestRegeneratedRecoveryCodesReplaceTheOldSet(t *testing.T) {
 	out := e.passwordStep("rae")
 	res := wantTokens(t)(e.answerTOTP(out.Session, "rae", first[0]))
 
-	second, err := e.pool.GenerateRecoveryCodes(e.ctx, res.AccessToken)
-	if err != nil || len(second) != 10 {
-		t.Fatalf("GenerateRecoveryCodes = %v, %v", second, err)
+	regenerated, err := e.pool.GenerateRecoveryCodes(e.ctx, userpool.GenerateRecoveryCodesInput{AccessToken: res.AccessToken})
+	if err != nil || len(regenerated.RecoveryCodes) != 10 {
+		t.Fatalf("GenerateRecoveryCodes = %v, %v", regenerated, err)
 	}
+	second := regenerated.RecoveryCodes
 	seen := map[string]bool{}
 	for _, c := range second {
 		if seen[c] || len(c) < 10 {
@@ -321,6 +322,6 @@ func TestRegeneratedRecoveryCodesReplaceTheOldSet(t *testing.T) {
 		t.Fatalf("a spent recovery code: %v", err)
 	}
 	wantTokens(t)(e.answerTOTP(out.Session, "rae", second[5]))
-	_, err = e.pool.GenerateRecoveryCodes(e.ctx, "x.y.z")
+	_, err = e.pool.GenerateRecoveryCodes(e.ctx, userpool.GenerateRecoveryCodesInput{AccessToken: "x.y.z"})
 	wantCode(t, err, userpool.CodeNotAuthorized)
 }

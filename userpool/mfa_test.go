@@ -213,12 +213,12 @@ func TestMFASetupAtSignInWhenRequired(t *testing.T) {
 func TestEmailAndSMSMFA(t *testing.T) {
 	e := newMemEnv(t, withMFA(userpool.MFAOptional, userpool.FactorTOTP, userpool.FactorSMS, userpool.FactorEmail))
 	e.confirmedUser("xia", "xia@example.com")
-	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "xia", UserAttributes: []userpool.Attribute{
+	if _, err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "xia", UserAttributes: []userpool.Attribute{
 		{Name: "phone_number", Value: "+15555550100"}, {Name: "phone_number_verified", Value: "true"}}}); err != nil {
 		t.Fatal(err)
 	}
 	on := &userpool.MFASettings{Enabled: true}
-	if err := e.pool.AdminSetUserMFAPreference(e.ctx, "xia", userpool.SetUserMFAPreferenceInput{SMSMfaSettings: on, EmailMfaSettings: on}); err != nil {
+	if _, err := e.pool.AdminSetUserMFAPreference(e.ctx, userpool.AdminSetUserMFAPreferenceInput{Username: "xia", SMSMfaSettings: on, EmailMfaSettings: on}); err != nil {
 		t.Fatal(err)
 	}
 	out := e.passwordStep("xia")
@@ -239,7 +239,7 @@ func TestEmailAndSMSMFA(t *testing.T) {
 	}
 
 	// Email preferred: asked directly; five wrong codes end the session.
-	if err := e.pool.AdminSetUserMFAPreference(e.ctx, "xia", userpool.SetUserMFAPreferenceInput{EmailMfaSettings: &userpool.MFASettings{Enabled: true, PreferredMfa: true}}); err != nil {
+	if _, err := e.pool.AdminSetUserMFAPreference(e.ctx, userpool.AdminSetUserMFAPreferenceInput{Username: "xia", EmailMfaSettings: &userpool.MFASettings{Enabled: true, PreferredMfa: true}}); err != nil {
 		t.Fatal(err)
 	}
 	out = e.passwordStep("xia")
@@ -320,7 +320,7 @@ func TestPasswordlessEmailSignIn(t *testing.T) {
 	}
 	// An unverified email never receives a sign-in code.
 	e.signUp("unv", "unv@example.com", goodPW)
-	if err := e.pool.AdminConfirmSignUp(e.ctx, "unv"); err != nil {
+	if _, err := e.pool.AdminConfirmSignUp(e.ctx, userpool.AdminConfirmSignUpInput{Username: "unv"}); err != nil {
 		t.Fatal(err)
 	}
 	e.outbox.Reset()
@@ -367,7 +367,7 @@ func TestRememberedDeviceSkipsMFA(t *testing.T) {
 	if err != nil || done.AuthenticationResult == nil || done.AuthenticationResult.NewDeviceMetadata != nil {
 		t.Fatalf("device proof: %+v, %v", done, err)
 	}
-	devices, err := e.pool.ListDevices(e.ctx, done.AuthenticationResult.AccessToken, 0, "")
+	devices, err := e.pool.ListDevices(e.ctx, userpool.ListDevicesInput{AccessToken: done.AuthenticationResult.AccessToken, Limit: 0, PaginationToken: ""})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,7 +383,7 @@ func TestRememberedDeviceSkipsMFA(t *testing.T) {
 	if remembered != 1 {
 		t.Fatalf("ListDevices = %+v", devices)
 	}
-	if err := e.pool.ForgetDevice(e.ctx, done.AuthenticationResult.AccessToken, key); err != nil {
+	if _, err := e.pool.ForgetDevice(e.ctx, userpool.ForgetDeviceInput{AccessToken: done.AuthenticationResult.AccessToken, DeviceKey: key}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,

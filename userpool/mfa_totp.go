@@ -61,24 +61,22 @@ func (p *UserPool) AssociateSoftwareToken(ctx context.Context, in AssociateSoftw
 	if err != nil {
 		return nil, err
 	}
-	s, st, _, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
-	if err != nil {
-		return nil, err
-	}
-	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
-	if err != nil {
-		return nil, newErr(CodeNotAuthorized, msgSessionExpired)
-	}
-	enr, sealed, err := p.enrollTOTP(u)
-	if err != nil {
-		return nil, err
-	}
-	st.Pending, st.SetupDone, st.Attempts = sealed, false, 0
-	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeMFASetup, st)
-	if err != nil {
-		return nil, err
-	}
-	return &AssociateSoftwareTokenOutput{SecretCode: enr.Secret, Session: session, URI: enr.URI, QRCodePNG: enr.PNG}, nil
+	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*AssociateSoftwareTokenOutput, error) {
+		u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
+		if err != nil {
+			return nil, newErr(CodeNotAuthorized, msgSessionExpired)
+		}
+		enr, sealed, err := p.enrollTOTP(u)
+		if err != nil {
+			return nil, err
+		}
+		st.Pending, st.SetupDone, st.Attempts = sealed, false, 0
+		session, err := p.newChallenge(ctx, c, u.Sub, ChallengeMFASetup, st)
+		if err != nil {
+			return nil, err
+		}
+		return &AssociateSoftwareTokenOutput{SecretCode: enr.Secret, Session: session, URI: enr.URI, QRCodePNG: enr.PNG}, nil
+	})
 }
 
 func (p *UserPool) enrollTOTP(u store.User) (mfa.Enrollment, []byte, error) {
@@ -144,30 +142,27 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 	if err != nil {
 		return nil, err
 	}
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeMFASetup)
-	if err != nil {
-		return nil, err
-	}
-	if len(st.Pending) == 0 {
-		restore()
-		return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
-	}
-	if err := p.countMFAAttempt(ctx, s.Subject); err != nil {
-		return nil, err
-	}
-	codes, err := p.enableTOTP(ctx, s.Subject, st.Pending, in.UserCode, in.FriendlyDeviceName)
-	if errors.Is(err, ErrCodeMismatch) {
-		return nil, p.wrongAnswer(ctx, s, st)
-	}
-	if err != nil {
-		return nil, err
-	}
-	st.SetupDone, st.Pending, st.Attempts = true, nil, 0
-	session, err := p.newChallenge(ctx, c, s.Subject, ChallengeMFASetup, st)
-	if err != nil {
-		return nil, err
-	}
-	return &VerifySoftwareTokenOutput{Status: "SUCCESS", Session: session, RecoveryCodes: codes}, nil
+	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*VerifySoftwareTokenOutput, error) {
+		if len(st.Pending) == 0 {
+			return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
+		}
+		if err := p.countMFAAttempt(ctx, s.Subject); err != nil {
+			return nil, err
+		}
+		codes, err := p.enableTOTP(ctx, s.Subject, st.Pending, in.UserCode, in.FriendlyDeviceName)
+		if errors.Is(err, ErrCodeMismatch) {
+			return nil, p.wrongAnswer(ctx, s, st)
+		}
+		if err != nil {
+			return nil, err
+		}
+		st.SetupDone, st.Pending, st.Attempts = true, nil, 0
+		session, err := p.newChallenge(ctx, c, s.Subject, ChallengeMFASetup, st)
+		if err != nil {
+			return nil, err
+		}
+		return &VerifySoftwareTokenOutput{Status: "SUCCESS", Session: session, RecoveryCodes: codes}, nil
+	})
 }
 
 // enableTOTP verifies code against the sealed pending secret and makes it
@@ -201,10 +196,20 @@ func (p *UserPool) enableTOTP(ctx context.Context, sub string, sealed []byte, co
 	return rc.Codes, nil
 }
 
+// GenerateRecoveryCodesInput is GenerateRecoveryCodes' request.
+type GenerateRecoveryCodesInput struct {
+	AccessToken string
+}
+
+// GenerateRecoveryCodesOutput holds the new recovery codes, shown once.
+type GenerateRecoveryCodesOutput struct {
+	RecoveryCodes []string
+}
+
 // GenerateRecoveryCodes replaces the signed-in user's recovery codes with a
 // new set of ten, shown once; the old set stops working.
-func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, accessToken string) ([]string, error) {
-	a, err := p.authenticate(ctx, accessToken)
+func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, in GenerateRecoveryCodesInput) (*GenerateRecoveryCodesOutput, error) {
+	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +226,7 @@ func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, accessToken string
 	}); err != nil {
 		return nil, err
 	}
-	return rc.Codes, nil
+	return &GenerateRecoveryCodesOutput{RecoveryCodes: rc.Codes}, nil
 }
 
 // MFASettings enables a factor and marks it preferred (Cognito's
@@ -239,23 +244,39 @@ type SetUserMFAPreferenceInput struct {
 	EmailMfaSettings         *MFASettings
 }
 
+// SetUserMFAPreferenceOutput is SetUserMFAPreference's answer; it carries nothing.
+type SetUserMFAPreferenceOutput struct{}
+
 // SetUserMFAPreference enables, disables and orders the signed-in user's
 // factors.
-func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPreferenceInput) error {
+func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPreferenceInput) (*SetUserMFAPreferenceOutput, error) {
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.setMFAPreference(ctx, a.user.Sub, in)
+	return done(&SetUserMFAPreferenceOutput{}, p.setMFAPreference(ctx, a.user.Sub, in))
 }
 
+// AdminSetUserMFAPreferenceInput is AdminSetUserMFAPreference's request.
+type AdminSetUserMFAPreferenceInput struct {
+	Username                 string
+	SoftwareTokenMfaSettings *MFASettings
+	SMSMfaSettings           *MFASettings
+	EmailMfaSettings         *MFASettings
+}
+
+// AdminSetUserMFAPreferenceOutput is AdminSetUserMFAPreference's answer; it carries nothing.
+type AdminSetUserMFAPreferenceOutput struct{}
+
 // AdminSetUserMFAPreference is SetUserMFAPreference by username.
-func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, username string, in SetUserMFAPreferenceInput) error {
+func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, in AdminSetUserMFAPreferenceInput) (*AdminSetUserMFAPreferenceOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.setMFAPreference(ctx, u.Sub, in)
+	return done(&AdminSetUserMFAPreferenceOutput{}, p.setMFAPreference(ctx, u.Sub, SetUserMFAPreferenceInput{
+		SoftwareTokenMfaSettings: in.SoftwareTokenMfaSettings, SMSMfaSettings: in.SMSMfaSettings, EmailMfaSettings: in.EmailMfaSettings}))
 }
 
 func (p *UserPool) setMFAPreference(ctx context.Context, sub string, in SetUserMFAPreferenceInput) error {
@@ -314,13 +335,22 @@ func (p *UserPool) setMFAPreference(ctx context.Context, sub string, in SetUserM
 	return err
 }
 
+// AdminDeleteSoftwareTokenInput is AdminDeleteSoftwareToken's request.
+type AdminDeleteSoftwareTokenInput struct {
+	Username string
+}
+
+// AdminDeleteSoftwareTokenOutput is AdminDeleteSoftwareToken's answer; it carries nothing.
+type AdminDeleteSoftwareTokenOutput struct{}
+
 // AdminDeleteSoftwareToken removes a user's authenticator and recovery
 // codes (a lost phone). The user signs in with another factor, or sets TOTP
 // up again when the pool requires MFA.
-func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, username string) error {
+func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, in AdminDeleteSoftwareTokenInput) (*AdminDeleteSoftwareTokenOutput, error) {
+	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = p.modifyUser(ctx, "delete software token", u.Sub, func(u *store.User) error {
 		u.MFA.TOTPSecret, u.MFA.TOTPPending, u.MFA.RecoveryCodes = nil, nil, nil
@@ -330,5 +360,5 @@ func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, username string
 		}
 		return nil
 	})
-	return err
+	return done(&AdminDeleteSoftwareTokenOutput{}, err)
 }

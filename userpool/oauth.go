@@ -7,11 +7,26 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
-
-	"github.com/cupola-auth/cupola/internal/random"
-	"github.com/cupola-auth/cupola/store"
 )
+
+// OAuthServer is the pool's OAuth 2.0 and OpenID Connect authorization
+// server: authorize-request validation, the hosted sign-in that ends in a
+// Principal instead of tokens, authorization codes with PKCE, the token
+// endpoint's grants and userInfo. hostedui builds its pages and endpoints
+// on it; another browser front end (a custom login page, a mobile app's
+// backend-for-frontend) can too. It holds no state of its own: get it with
+// UserPool.OAuth.
+//
+// Its methods act for whichever user signs in at the front end. The
+// front end must keep what they return (principals, secret hashes) on the
+// server side or sealed in cookies; never hand them to an end user's code.
+type OAuthServer struct {
+	p *UserPool
+}
+
+// OAuth returns the pool's OAuth 2.0 / OpenID Connect surface, for
+// hostedui and other front ends.
+func (p *UserPool) OAuth() *OAuthServer { return &OAuthServer{p: p} }
 
 // OAuth scopes with meaning in the pool, beside ScopeAdmin and resource
 // servers' "identifier/scope".
@@ -76,7 +91,8 @@ type Authorization struct {
 // whose Redirect is false. Then: response_type code, the client allowing
 // the code flow, scopes the client allows (email, phone and profile need
 // openid), PKCE with S256 only, and a challenge from every public client.
-func (p *UserPool) ValidateAuthorizeRequest(ctx context.Context, in AuthorizeRequest) (*Authorization, error) {
+func (o *OAuthServer) ValidateAuthorizeRequest(ctx context.Context, in AuthorizeRequest) (*Authorization, error) {
+	p := o.p
 	noRedirect := func(desc string) error {
 		return &OAuthError{Code: "invalid_request", Description: desc, Status: 400}
 	}
@@ -204,151 +220,4 @@ func validPKCE(s string) bool {
 		}
 	}
 	return true
-}
-
-// Principal is a user the hosted UI has signed in.
-type Principal struct {
-	Sub      string
-	Username string
-	AuthTime time.Time
-	// Session names the server side of the hosted session: GlobalSignOut,
-	// AdminUserGlobalSignOut and disabling the user end it.
-	Session string
-}
-
-// HostedAuthOutput is a hosted-UI sign-in step: a signed-in Principal, or
-// a Challenge to show (MFA, NEW_PASSWORD_REQUIRED, MFA_SETUP), answered
-// with HostedRespond.
-type HostedAuthOutput struct {
-	Principal *Principal
-	Challenge *InitiateAuthOutput
-}
-
-// HostedSignIn is the hosted login form's password sign-in at a client
-// that allows the code flow, whatever its ExplicitAuthFlows. The lockout,
-// MFA and triggers apply as for InitiateAuth; no tokens are minted until
-// the client exchanges its code.
-func (p *UserPool) HostedSignIn(ctx context.Context, clientID, username, password string) (*HostedAuthOutput, error) {
-	c, err := p.client(ctx, clientID)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) {
-		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
-	}
-	params := map[string]string{"USERNAME": username, "PASSWORD": password}
-	if params["SECRET_HASH"], err = c.secretHash(username); err != nil {
-		return nil, err
-	}
-	out, err := p.passwordAuthAs(ctx, c, params, nil, sourceHostedAuth)
-	return hostedOutput(out, err)
-}
-
-// HostedRespond answers a challenge of a hosted sign-in.
-// The hosted UI is server-side code holding no client secret: SECRET_HASH
-// is computed here for clients that have one.
-func (p *UserPool) HostedRespond(ctx context.Context, in RespondToAuthChallengeInput) (*HostedAuthOutput, error) {
-	c, err := p.client(ctx, in.ClientID)
-	if err != nil {
-		return nil, err
-	}
-	r := make(map[string]string, len(in.ChallengeResponses)+1)
-	for k, v := range in.ChallengeResponses {
-		r[k] = v
-	}
-	if r["SECRET_HASH"], err = c.secretHash(r["USERNAME"]); err != nil {
-		return nil, err
-	}
-	in.ChallengeResponses = r
-	out, err := p.respond(ctx, c, in)
-	return hostedOutput(out, err)
-}
-
-// SecretHash computes a client's SECRET_HASH for username ("" for a
-// client without a secret). It is for trusted server-side callers, such as
-// the hosted UI, that act for users at a confidential client; never hand
-// its result to an end user.
-func (p *UserPool) SecretHash(ctx context.Context, clientID, username string) (string, error) {
-	c, err := p.client(ctx, clientID)
-	if err != nil {
-		return "", err
-	}
-	return c.secretHash(username)
-}
-
-func hostedOutput(out *InitiateAuthOutput, err error) (*HostedAuthOutput, error) {
-	if err != nil {
-		return nil, err
-	}
-	if out.principal != nil {
-		return &HostedAuthOutput{Principal: out.principal}, nil
-	}
-	if out.AuthenticationResult != nil {
-		// A challenge session from another kind of sign-in was answered
-		// here: its tokens must not leak into the hosted flow.
-		return nil, newErr(CodeNotAuthorized, msgSessionExpired)
-	}
-	return &HostedAuthOutput{Challenge: out}, nil
-}
-
-// HostedPrincipal re-checks the principal of a hosted-UI session cookie:
-// its session must not have been signed out, and the user must still
-// exist, be enabled and confirmed, and not have changed their password
-// since signing in (times compared to the microsecond).
-func (p *UserPool) HostedPrincipal(ctx context.Context, pr Principal) (*Principal, error) {
-	ended := newErr(CodeNotAuthorized, "The session has ended.")
-	if pr.Session == "" {
-		return nil, ended
-	}
-	fam, err := p.store.GetFamily(ctx, p.cfg.ID, pr.Session)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, ended
-	}
-	if err != nil {
-		return nil, internalErr("hosted session", err)
-	}
-	if !fam.RevokedAt.IsZero() || fam.Subject != pr.Sub || !p.now().Before(fam.ExpiresAt) {
-		return nil, ended
-	}
-	sub, authTime := pr.Sub, pr.AuthTime
-	u, err := p.store.GetUser(ctx, p.cfg.ID, sub)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, newErr(CodeNotAuthorized, "The session has ended.")
-	}
-	if err != nil {
-		return nil, internalErr("hosted session", err)
-	}
-	if !u.Enabled || u.Status != store.StatusConfirmed || u.Password.ChangedAt.After(authTime) {
-		return nil, newErr(CodeNotAuthorized, "The session has ended.")
-	}
-	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime, Session: pr.Session}, nil
-}
-
-// hostedSessionTTL bounds a hosted-UI session on the server side; the
-// hosted UI's cookie usually ends it sooner.
-const hostedSessionTTL = 24 * time.Hour
-
-// hostedSession completes a hosted-UI sign-in: PostAuthentication runs,
-// and a session record (a refresh family whose token is never issued) is
-// created, so sign-out and disabling end the single sign-on too. Tokens
-// are minted later, when the client exchanges its code.
-func (p *UserPool) hostedSession(ctx context.Context, c *appClient, u store.User) (*InitiateAuthOutput, error) {
-	if err := p.postAuthentication(ctx, u, c.ID, false); err != nil {
-		return nil, err
-	}
-	id, err := random.UUID(p.random)
-	if err != nil {
-		return nil, internalErr("hosted session", err)
-	}
-	unusable, err := random.Token(p.random, refreshTokenBytes)
-	if err != nil {
-		return nil, internalErr("hosted session", err)
-	}
-	now := p.now()
-	if err := p.store.CreateFamily(ctx, store.RefreshFamily{PoolID: p.cfg.ID, ID: id, Subject: u.Sub, ClientID: c.ID,
-		Scopes: []string{"hosted-session"}, AuthTime: now, CreatedAt: now, ExpiresAt: now.Add(hostedSessionTTL)},
-		hashRefresh("hosted-session:"+unusable)); err != nil {
-		return nil, internalErr("hosted session", err)
-	}
-	return &InitiateAuthOutput{principal: &Principal{Sub: u.Sub, Username: u.Username, AuthTime: now, Session: id}}, nil
 }

@@ -44,7 +44,7 @@ func authorize(e *env, mutate func(*userpool.AuthorizeRequest)) (*userpool.Autho
 	if mutate != nil {
 		mutate(&in)
 	}
-	return e.pool.ValidateAuthorizeRequest(e.ctx, in)
+	return e.pool.OAuth().ValidateAuthorizeRequest(e.ctx, in)
 }
 
 func wantOAuth(t *testing.T, err error, code string, redirect bool) {
@@ -90,11 +90,11 @@ func TestAuthorizeRequestValidation(t *testing.T) {
 // hostedCode signs alice in through the hosted path and returns a code.
 func hostedCode(t *testing.T, e *env, a *userpool.Authorization) string {
 	t.Helper()
-	out, err := e.pool.HostedSignIn(e.ctx, oauthClient, "alice", goodPW)
+	out, err := e.pool.OAuth().SignIn(e.ctx, userpool.SignInInput{ClientID: oauthClient, Username: "alice", Password: goodPW})
 	if err != nil || out.Principal == nil {
 		t.Fatalf("HostedSignIn = %+v, %v", out, err)
 	}
-	code, err := e.pool.CreateAuthorizationCode(e.ctx, a, out.Principal)
+	code, err := e.pool.OAuth().CreateAuthorizationCode(e.ctx, a, out.Principal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	}
 	code := hostedCode(t, e, a)
 	exchange := func(code, v string) (*userpool.TokenResponse, error) {
-		return e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback, CodeVerifier: v, ClientID: oauthClient})
+		return e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback, CodeVerifier: v, ClientID: oauthClient})
 	}
 	if _, err := exchange(code, strings.Repeat("x", 43)); err == nil {
 		t.Fatal("a wrong verifier was accepted")
@@ -124,7 +124,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	if err != nil || tok.IDToken == "" || tok.RefreshToken == "" {
 		t.Fatalf("exchange = %+v, %v", tok, err)
 	}
-	info, err := e.pool.UserInfo(e.ctx, tok.AccessToken)
+	info, err := e.pool.OAuth().UserInfo(e.ctx, tok.AccessToken)
 	if err != nil || info["email"] != "alice@example.com" || info["email_verified"] != true || info["sub"] == "" {
 		t.Fatalf("UserInfo = %v, %v", info, err)
 	}
@@ -132,7 +132,7 @@ func TestAuthorizationCodeFlow(t *testing.T) {
 	if _, err := exchange(code, verifier); err == nil {
 		t.Fatal("a code was accepted twice")
 	}
-	if _, err := e.pool.UserInfo(e.ctx, tok.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.OAuth().UserInfo(e.ctx, tok.AccessToken); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("tokens of a reused code still work: %v", err)
 	}
 }
@@ -145,41 +145,41 @@ func TestCodeRedemptionRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	code := hostedCode(t, e, a)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback + "x", CodeVerifier: verifier, ClientID: oauthClient})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback + "x", CodeVerifier: verifier, ClientID: oauthClient})
 	wantOAuth(t, err, "invalid_grant", true)
 	e.clock.Advance(6 * time.Minute)
 	code = hostedCode(t, e, a)
 	e.clock.Advance(5*time.Minute + time.Second)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code, RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
 	wantOAuth(t, err, "invalid_grant", true)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "password", ClientID: oauthClient})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "password", ClientID: oauthClient})
 	wantOAuth(t, err, "unsupported_grant_type", true)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", ClientID: "nope"})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", ClientID: "nope"})
 	wantOAuth(t, err, "invalid_client", false)
 }
 
 func TestClientCredentials(t *testing.T) {
 	e, creds := oauthEnv(t)
 	id, secret, _ := strings.Cut(creds, ":")
-	tok, err := e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: secret, Scope: "orders/read"})
+	tok, err := e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: secret, Scope: "orders/read"})
 	if err != nil || tok.AccessToken == "" || tok.IDToken != "" || tok.RefreshToken != "" {
 		t.Fatalf("client_credentials = %+v, %v", tok, err)
 	}
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: "wrong", Scope: "orders/read"})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: "wrong", Scope: "orders/read"})
 	wantOAuth(t, err, "invalid_client", false)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: secret, Scope: "openid"})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: id, ClientSecret: secret, Scope: "openid"})
 	wantOAuth(t, err, "invalid_scope", true)
-	_, err = e.pool.Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: oauthClient})
+	_, err = e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "client_credentials", ClientID: oauthClient})
 	wantOAuth(t, err, "unauthorized_client", true)
 }
 
 func TestHostedSignInNeedsTheCodeFlow(t *testing.T) {
 	e, _ := oauthEnv(t)
 	e.confirmedUser("alice", "alice@example.com")
-	if _, err := e.pool.HostedSignIn(e.ctx, webClient, "alice", goodPW); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.OAuth().SignIn(e.ctx, userpool.SignInInput{ClientID: webClient, Username: "alice", Password: goodPW}); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("hosted sign-in at a client without the code flow: %v", err)
 	}
-	if _, err := e.pool.HostedSignIn(e.ctx, oauthClient, "alice", "wrong-password-1"); !errors.Is(err, userpool.ErrNotAuthorized) {
+	if _, err := e.pool.OAuth().SignIn(e.ctx, userpool.SignInInput{ClientID: oauthClient, Username: "alice", Password: "wrong-password-1"}); !errors.Is(err, userpool.ErrNotAuthorized) {
 		t.Fatalf("wrong password: %v", err)
 	}
 }

@@ -31,7 +31,8 @@ type codeGrant struct {
 
 // CreateAuthorizationCode issues a single-use code, valid 5 minutes, for
 // the principal and the validated authorization.
-func (p *UserPool) CreateAuthorizationCode(ctx context.Context, a *Authorization, pr *Principal) (string, error) {
+func (o *OAuthServer) CreateAuthorizationCode(ctx context.Context, a *Authorization, pr *Principal) (string, error) {
+	p := o.p
 	code, err := random.Token(p.random, 32)
 	if err != nil {
 		return "", internalErr("authorization code", err)
@@ -69,7 +70,8 @@ type TokenResponse struct {
 
 // Token is the /oauth2/token endpoint's logic: the authorization_code,
 // refresh_token and client_credentials grants. Errors are *OAuthError.
-func (p *UserPool) Token(ctx context.Context, in TokenRequest) (*TokenResponse, error) {
+func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (*TokenResponse, error) {
+	p := o.p
 	c, oerr := p.tokenClient(ctx, in.ClientID, in.ClientSecret)
 	if oerr != nil {
 		return nil, oerr
@@ -222,7 +224,8 @@ func asOAuth(err error, code string) *OAuthError {
 // UserInfo answers /oauth2/userInfo: sub, username and the attributes the
 // access token's scopes allow, for a token with the openid (or the admin)
 // scope whose sign-in is still live.
-func (p *UserPool) UserInfo(ctx context.Context, accessToken string) (map[string]any, error) {
+func (o *OAuthServer) UserInfo(ctx context.Context, accessToken string) (map[string]any, error) {
+	p := o.p
 	a, err := p.authenticateScopes(ctx, accessToken, ScopeOpenID, ScopeAdmin)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,7 @@ func TestThePolicyAppliesToEveryNewPassword(t *testing.T) {
 	e.confirmedUser("alice", "alice@example.com")
 	at := e.mustSignIn("alice", goodPW).AccessToken
 	for _, weak := range []string{"short", "password1", "alice-harbor-71"} {
-		err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: weak})
+		_, err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: weak})
 		wantCode(t, err, userpool.CodeInvalidPassword)
 		_, err = e.forgot(webClient, "alice")
 		wantNoError(t, "ForgotPassword", err)

@@ -32,7 +32,7 @@ func v1Pool(t *testing.T, d *trigger.ClaimsOverrideDetails, log *trigLog[trigger
 		RoleArn: "arn:aws:iam::123456789012:role/staff"}); err != nil {
 		t.Fatal(err)
 	}
-	wantNoError(t, "AdminAddUserToGroup", e.pool.AdminAddUserToGroup(e.ctx, "ada", "staff"))
+	wantNoError(t, "AdminAddUserToGroup", errOf(e.pool.AdminAddUserToGroup(e.ctx, userpool.AdminAddUserToGroupInput{Username: "ada", GroupName: "staff"})))
 	return e
 }
 
@@ -254,7 +254,7 @@ func TestPreTokenGenerationV2ChangesBothTokensAndTheScopes(t *testing.T) {
 		t.Fatalf("event = %+v", ev)
 	}
 	// Without the admin scope the token no longer opens self-service.
-	_, err := e.pool.GetUser(e.ctx, res.AccessToken)
+	_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken})
 	if err == nil {
 		t.Fatal("GetUser accepted a token whose admin scope was suppressed")
 	}

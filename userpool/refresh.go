@@ -14,12 +14,13 @@ import (
 const maxRefreshTokenLen = 512
 
 // refreshAuth is InitiateAuth's REFRESH_TOKEN_AUTH.
-func (p *UserPool) refreshAuth(ctx context.Context, c *appClient, params map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) refreshAuth(ctx context.Context, req *signInRequest) (*InitiateAuthOutput, error) {
+	c := req.client
 	if !c.allows(AllowRefreshTokenAuth) {
 		return nil, invalidParam("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	res, err := p.refresh(ctx, c, params["REFRESH_TOKEN"], func(u store.User) error {
-		return c.checkSecretHash(u.Username, params["SECRET_HASH"])
+	res, err := p.refresh(ctx, c, req.refreshToken, func(u store.User) error {
+		return c.checkSecretHash(u.Username, req.secretHash)
 	})
 	if err != nil {
 		return nil, err
@@ -35,11 +36,16 @@ type GetTokensFromRefreshTokenInput struct {
 	ClientMetadata map[string]string
 }
 
+// GetTokensFromRefreshTokenOutput is GetTokensFromRefreshToken's answer.
+type GetTokensFromRefreshTokenOutput struct {
+	*AuthenticationResult
+}
+
 // GetTokensFromRefreshToken issues new tokens for a refresh token. When
 // the client rotates refresh tokens the answer carries a new one and the
 // presented one is spent: presenting it again (after the client's retry
 // grace period) revokes the whole family, as RFC 9700 §4.14 asks.
-func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFromRefreshTokenInput) (*AuthenticationResult, error) {
+func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFromRefreshTokenInput) (*GetTokensFromRefreshTokenOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -50,7 +56,8 @@ func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFr
 	if err := c.checkClientSecret(in.ClientSecret); err != nil {
 		return nil, err
 	}
-	return p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
+	v, err := p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
+	return done(&GetTokensFromRefreshTokenOutput{AuthenticationResult: v}, err)
 }
 
 // refresh validates a refresh token for client c and mints new tokens,
@@ -128,44 +135,47 @@ type RevokeTokenInput struct {
 	ClientSecret string
 }
 
+// RevokeTokenOutput is RevokeToken's answer; it carries nothing.
+type RevokeTokenOutput struct{}
+
 // RevokeToken revokes a refresh token and every access and ID token issued
 // from its sign-in (for Cupola's own APIs; offline verifiers accept them
 // until they expire). An unknown or already revoked token succeeds, as
 // RFC 7009 asks; a store failure is an error, never a false success.
-func (p *UserPool) RevokeToken(ctx context.Context, in RevokeTokenInput) error {
+func (p *UserPool) RevokeToken(ctx context.Context, in RevokeTokenInput) (*RevokeTokenOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.checkClientSecret(in.ClientSecret); err != nil {
-		return err
+		return nil, err
 	}
 	if !c.Settings.EnableTokenRevocation {
-		return newErr(CodeUnsupportedOperation, "Token revocation is not enabled for this client.")
+		return nil, newErr(CodeUnsupportedOperation, "Token revocation is not enabled for this client.")
 	}
 	if in.Token == "" {
-		return invalidParam("Missing required parameter Token")
+		return nil, invalidParam("Missing required parameter Token")
 	}
 	if strings.Count(in.Token, ".") == 2 {
-		return newErr(CodeUnsupportedTokenType, "Only refresh tokens can be revoked.")
+		return nil, newErr(CodeUnsupportedTokenType, "Only refresh tokens can be revoked.")
 	}
 	if len(in.Token) > maxRefreshTokenLen {
-		return nil
+		return &RevokeTokenOutput{}, nil
 	}
 	fam, _, err := p.store.FamilyByToken(ctx, p.cfg.ID, hashRefresh(in.Token))
 	if errors.Is(err, store.ErrNotFound) {
-		return nil
+		return &RevokeTokenOutput{}, nil
 	}
 	if err != nil {
-		return internalErr("revoke token", err)
+		return nil, internalErr("revoke token", err)
 	}
 	if fam.ClientID != c.ID {
-		return newErr(CodeUnauthorizedClient, "The token was not issued to this client.")
+		return nil, newErr(CodeUnauthorizedClient, "The token was not issued to this client.")
 	}
 	if err := p.store.RevokeFamily(ctx, p.cfg.ID, fam.ID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return internalErr("revoke token", err)
+		return nil, internalErr("revoke token", err)
 	}
-	return nil
+	return &RevokeTokenOutput{}, nil
 }
 
 // checkClientSecret compares a client secret given in clear (RevokeToken,

@@ -110,11 +110,11 @@ func TestRefreshTokenRotationDetectsReuse(t *testing.T) {
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	}
 	for _, at := range []string{first.AccessToken, second.AccessToken, third.AccessToken} {
-		_, err := e.pool.GetUser(e.ctx, at)
+		_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: at})
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	}
 	// Other sign-ins of the user live on.
-	if _, err := e.pool.GetUser(e.ctx, other.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: other.AccessToken}); err != nil {
 		t.Errorf("another sign-in's access token: %v", err)
 	}
 	_, err = e.rotate("rotating", other.RefreshToken)
@@ -187,10 +187,10 @@ func TestRefreshIsRefusedOnceTheSignInEnds(t *testing.T) {
 		end  func(t *testing.T, e *env, sub string, s *userpool.AuthenticationResult)
 	}{
 		{"after GlobalSignOut", func(t *testing.T, e *env, _ string, s *userpool.AuthenticationResult) {
-			wantNoError(t, "GlobalSignOut", e.pool.GlobalSignOut(e.ctx, s.AccessToken))
+			wantNoError(t, "GlobalSignOut", errOf(e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: s.AccessToken})))
 		}},
 		{"after RevokeToken", func(t *testing.T, e *env, _ string, s *userpool.AuthenticationResult) {
-			wantNoError(t, "RevokeToken", e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: s.RefreshToken}))
+			wantNoError(t, "RevokeToken", errOf(e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: s.RefreshToken})))
 		}},
 		{"after the user is disabled", func(_ *testing.T, e *env, sub string, _ *userpool.AuthenticationResult) {
 			e.changeUser(sub, func(u *store.User) { u.Enabled = false })
@@ -199,7 +199,7 @@ func TestRefreshIsRefusedOnceTheSignInEnds(t *testing.T) {
 			e.changeUser(sub, func(u *store.User) { u.Status = store.StatusResetRequired })
 		}},
 		{"after DeleteUser", func(t *testing.T, e *env, _ string, s *userpool.AuthenticationResult) {
-			wantNoError(t, "DeleteUser", e.pool.DeleteUser(e.ctx, s.AccessToken))
+			wantNoError(t, "DeleteUser", errOf(e.pool.DeleteUser(e.ctx, userpool.DeleteUserInput{AccessToken: s.AccessToken})))
 		}},
 		{"after ConfirmForgotPassword", func(t *testing.T, e *env, _ string, _ *userpool.AuthenticationResult) {
 			_, err := e.forgot(webClient, "alice")
@@ -316,7 +316,7 @@ func TestRevokeToken(t *testing.T) {
 	e.confirmedUser("alice", "alice@example.com")
 	revoked, kept := e.mustSignIn("alice", goodPW), e.mustSignIn("alice", goodPW)
 	revoke := func(client, tok string) error {
-		return e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: client, Token: tok})
+		return errOf(e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: client, Token: tok}))
 	}
 
 	t.Run("an unknown token is revoked without complaint", func(t *testing.T) {
@@ -351,9 +351,9 @@ func TestRevokeToken(t *testing.T) {
 		wantNoError(t, "RevokeToken again", revoke(webClient, revoked.RefreshToken))
 		_, err := e.refresh(webClient, revoked.RefreshToken)
 		wantCode(t, err, userpool.CodeNotAuthorized)
-		_, err = e.pool.GetUser(e.ctx, revoked.AccessToken)
+		_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: revoked.AccessToken})
 		wantCode(t, err, userpool.CodeNotAuthorized)
-		if _, err := e.pool.GetUser(e.ctx, kept.AccessToken); err != nil {
+		if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: kept.AccessToken}); err != nil {
 			t.Errorf("the other sign-in's access token: %v", err)
 		}
 		_, err = e.refresh(webClient, kept.RefreshToken)
@@ -389,12 +389,12 @@ func TestRevocationFailuresAreNeverReportedAsSuccess(t *testing.T) {
 	e.confirmedUser("alice", "alice@example.com")
 	res := e.mustSignIn("alice", goodPW)
 	s.fail = true
-	err := e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: res.RefreshToken})
+	_, err := e.pool.RevokeToken(e.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: res.RefreshToken})
 	pe := wantCode(t, err, userpool.CodeInternalError)
 	if !errors.Is(err, errStoreDown) || strings.Contains(pe.Message, "down") {
 		t.Errorf("error %v: want the cause kept for logs and out of the message", err)
 	}
-	wantCode(t, e.pool.GlobalSignOut(e.ctx, res.AccessToken), userpool.CodeInternalError)
+	wantCode(t, errOf(e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: res.AccessToken})), userpool.CodeInternalError)
 	s.fail = false
 	_, err = e.refresh(webClient, res.RefreshToken)
 	wantNoError(t, "refresh (nothing was revoked)", err)
@@ -408,13 +408,13 @@ func TestPoolsSharingAStoreDoNotAcceptEachOthersTokens(t *testing.T) {
 	ra, rb := a.mustSignIn("alice", goodPW), b.mustSignIn("alice", goodPW)
 	_, err := b.refresh(webClient, ra.RefreshToken)
 	wantCode(t, err, userpool.CodeNotAuthorized)
-	_, err = b.pool.GetUser(b.ctx, ra.AccessToken)
+	_, err = b.pool.GetUser(b.ctx, userpool.GetUserInput{AccessToken: ra.AccessToken})
 	wantCode(t, err, userpool.CodeNotAuthorized)
-	wantNoError(t, "RevokeToken of a foreign token", b.pool.RevokeToken(b.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: ra.RefreshToken}))
+	wantNoError(t, "RevokeToken of a foreign token", errOf(b.pool.RevokeToken(b.ctx, userpool.RevokeTokenInput{ClientID: webClient, Token: ra.RefreshToken})))
 	_, err = a.refresh(webClient, ra.RefreshToken)
 	wantNoError(t, "refresh at its own pool", err)
-	wantNoError(t, "GlobalSignOut at b", b.pool.GlobalSignOut(b.ctx, rb.AccessToken))
-	if _, err := a.pool.GetUser(a.ctx, ra.AccessToken); err != nil {
+	wantNoError(t, "GlobalSignOut at b", errOf(b.pool.GlobalSignOut(b.ctx, userpool.GlobalSignOutInput{AccessToken: rb.AccessToken})))
+	if _, err := a.pool.GetUser(a.ctx, userpool.GetUserInput{AccessToken: ra.AccessToken}); err != nil {
 		t.Errorf("b's sign-out ended a's session: %v", err)
 	}
 }

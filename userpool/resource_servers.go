@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
+	"strings"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -73,8 +75,16 @@ func resourceServerType(r store.ResourceServer) *ResourceServerType {
 	return out
 }
 
+// CreateResourceServerInput is CreateResourceServer's request.
+type CreateResourceServerInput = ResourceServerType
+
+// CreateResourceServerOutput is CreateResourceServer's answer.
+type CreateResourceServerOutput struct {
+	*ResourceServerType
+}
+
 // CreateResourceServer registers an API and its custom scopes.
-func (p *UserPool) CreateResourceServer(ctx context.Context, in ResourceServerType) (*ResourceServerType, error) {
+func (p *UserPool) CreateResourceServer(ctx context.Context, in CreateResourceServerInput) (*CreateResourceServerOutput, error) {
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -87,11 +97,22 @@ func (p *UserPool) CreateResourceServer(ctx context.Context, in ResourceServerTy
 	if err != nil {
 		return nil, internalErr("create resource server", err)
 	}
-	return resourceServerType(r), nil
+	return &CreateResourceServerOutput{ResourceServerType: resourceServerType(r)}, nil
+}
+
+// DescribeResourceServerInput is DescribeResourceServer's request.
+type DescribeResourceServerInput struct {
+	Identifier string
+}
+
+// DescribeResourceServerOutput is DescribeResourceServer's answer.
+type DescribeResourceServerOutput struct {
+	*ResourceServerType
 }
 
 // DescribeResourceServer returns a resource server.
-func (p *UserPool) DescribeResourceServer(ctx context.Context, identifier string) (*ResourceServerType, error) {
+func (p *UserPool) DescribeResourceServer(ctx context.Context, in DescribeResourceServerInput) (*DescribeResourceServerOutput, error) {
+	identifier := in.Identifier
 	r, err := p.store.GetResourceServer(ctx, p.cfg.ID, identifier)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "Resource server not found.")
@@ -99,11 +120,19 @@ func (p *UserPool) DescribeResourceServer(ctx context.Context, identifier string
 	if err != nil {
 		return nil, internalErr("describe resource server", err)
 	}
-	return resourceServerType(r), nil
+	return &DescribeResourceServerOutput{ResourceServerType: resourceServerType(r)}, nil
+}
+
+// UpdateResourceServerInput is UpdateResourceServer's request.
+type UpdateResourceServerInput = ResourceServerType
+
+// UpdateResourceServerOutput is UpdateResourceServer's answer.
+type UpdateResourceServerOutput struct {
+	*ResourceServerType
 }
 
 // UpdateResourceServer replaces a resource server's name and scopes.
-func (p *UserPool) UpdateResourceServer(ctx context.Context, in ResourceServerType) (*ResourceServerType, error) {
+func (p *UserPool) UpdateResourceServer(ctx context.Context, in UpdateResourceServerInput) (*UpdateResourceServerOutput, error) {
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -118,30 +147,73 @@ func (p *UserPool) UpdateResourceServer(ctx context.Context, in ResourceServerTy
 	if err != nil {
 		return nil, err
 	}
-	return resourceServerType(r), nil
+	return &UpdateResourceServerOutput{ResourceServerType: resourceServerType(r)}, nil
 }
 
+// DeleteResourceServerInput is DeleteResourceServer's request.
+type DeleteResourceServerInput struct {
+	Identifier string
+}
+
+// DeleteResourceServerOutput is DeleteResourceServer's answer; it carries nothing.
+type DeleteResourceServerOutput struct{}
+
 // DeleteResourceServer removes a resource server.
-func (p *UserPool) DeleteResourceServer(ctx context.Context, identifier string) error {
+func (p *UserPool) DeleteResourceServer(ctx context.Context, in DeleteResourceServerInput) (*DeleteResourceServerOutput, error) {
+	identifier := in.Identifier
 	err := p.store.DeleteResourceServer(ctx, p.cfg.ID, identifier)
 	if errors.Is(err, store.ErrNotFound) {
-		return newErr(CodeResourceNotFound, "Resource server not found.")
+		return nil, newErr(CodeResourceNotFound, "Resource server not found.")
 	}
 	if err != nil {
-		return internalErr("delete resource server", err)
+		return nil, internalErr("delete resource server", err)
 	}
-	return nil
+	return &DeleteResourceServerOutput{}, nil
+}
+
+// ListResourceServersInput pages through resource servers.
+type ListResourceServersInput struct {
+	MaxResults int // 1–50; zero means 50
+	NextToken  string
+}
+
+// ListResourceServersOutput is a page of resource servers, by identifier.
+type ListResourceServersOutput struct {
+	ResourceServers []ResourceServerType
+	NextToken       string
 }
 
 // ListResourceServers lists the pool's resource servers.
-func (p *UserPool) ListResourceServers(ctx context.Context) ([]ResourceServerType, error) {
+func (p *UserPool) ListResourceServers(ctx context.Context, in ListResourceServersInput) (*ListResourceServersOutput, error) {
+	limit := in.MaxResults
+	if limit == 0 {
+		limit = 50
+	}
+	if limit < 0 || limit > 50 {
+		return nil, invalidParam("MaxResults must be between 1 and 50")
+	}
+	const kind = "resource-servers"
+	_, after, err := p.decodePage(kind, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
 	rs, err := p.store.ListResourceServers(ctx, p.cfg.ID)
 	if err != nil {
 		return nil, internalErr("list resource servers", err)
 	}
-	out := make([]ResourceServerType, 0, len(rs))
+	slices.SortFunc(rs, func(a, b store.ResourceServer) int { return strings.Compare(a.Identifier, b.Identifier) })
+	out := &ListResourceServersOutput{ResourceServers: []ResourceServerType{}}
 	for _, r := range rs {
-		out = append(out, *resourceServerType(r))
+		if r.Identifier <= after {
+			continue
+		}
+		if len(out.ResourceServers) == limit {
+			if out.NextToken, err = p.encodePage(kind, "", out.ResourceServers[limit-1].Identifier); err != nil {
+				return nil, err
+			}
+			break
+		}
+		out.ResourceServers = append(out.ResourceServers, *resourceServerType(r))
 	}
 	return out, nil
 }

@@ -27,12 +27,12 @@ func TestResourceServerLifecycle(t *testing.T) {
 			_, err = e.pool.CreateResourceServer(e.ctx, userpool.ResourceServerType{Identifier: orders.Identifier, Name: "Again"})
 			wantCode(t, err, userpool.CodeInvalidParameter)
 
-			got, err := e.pool.DescribeResourceServer(e.ctx, orders.Identifier)
+			got, err := e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: orders.Identifier})
 			if err != nil || got.Name != "Orders API" || len(got.Scopes) != 2 || got.Scopes[0].ScopeName != "orders.read" {
 				t.Fatalf("DescribeResourceServer = %+v, %v", got, err)
 			}
-			list, err := e.pool.ListResourceServers(e.ctx)
-			if err != nil || len(list) != 2 {
+			list, err := e.pool.ListResourceServers(e.ctx, userpool.ListResourceServersInput{})
+			if err != nil || len(list.ResourceServers) != 2 {
 				t.Fatalf("ListResourceServers = %+v, %v", list, err)
 			}
 
@@ -42,7 +42,7 @@ func TestResourceServerLifecycle(t *testing.T) {
 			if err != nil || updated.Name != "Orders" || len(updated.Scopes) != 1 || updated.Scopes[0].ScopeName != "orders.admin" {
 				t.Fatalf("UpdateResourceServer = %+v, %v", updated, err)
 			}
-			got, err = e.pool.DescribeResourceServer(e.ctx, orders.Identifier)
+			got, err = e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: orders.Identifier})
 			if err != nil || got.Name != "Orders" || len(got.Scopes) != 1 {
 				t.Fatalf("after the update = %+v, %v", got, err)
 			}
@@ -53,11 +53,11 @@ func TestResourceServerLifecycle(t *testing.T) {
 			_, err = e.pool.UpdateResourceServer(e.ctx, userpool.ResourceServerType{Identifier: "nope", Name: "Nope"})
 			wantCode(t, err, userpool.CodeResourceNotFound)
 
-			wantNoError(t, "DeleteResourceServer", e.pool.DeleteResourceServer(e.ctx, orders.Identifier))
-			_, err = e.pool.DescribeResourceServer(e.ctx, orders.Identifier)
+			wantNoError(t, "DeleteResourceServer", errOf(e.pool.DeleteResourceServer(e.ctx, userpool.DeleteResourceServerInput{Identifier: orders.Identifier})))
+			_, err = e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: orders.Identifier})
 			wantCode(t, err, userpool.CodeResourceNotFound)
-			wantCode(t, e.pool.DeleteResourceServer(e.ctx, orders.Identifier), userpool.CodeResourceNotFound)
-			if list, err := e.pool.ListResourceServers(e.ctx); err != nil || len(list) != 1 || list[0].Identifier != "billing" {
+			wantCode(t, errOf(e.pool.DeleteResourceServer(e.ctx, userpool.DeleteResourceServerInput{Identifier: orders.Identifier})), userpool.CodeResourceNotFound)
+			if list, err := e.pool.ListResourceServers(e.ctx, userpool.ListResourceServersInput{}); err != nil || len(list.ResourceServers) != 1 || list.ResourceServers[0].Identifier != "billing" {
 				t.Fatalf("after deleting one = %+v, %v", list, err)
 			}
 			// The identifier is free again.
@@ -119,7 +119,7 @@ func TestResourceServersRefuseBadIdentifiersNamesAndScopes(t *testing.T) {
 			_, err := e.pool.CreateResourceServer(e.ctx, tc.in)
 			wantCode(t, err, userpool.CodeInvalidParameter)
 			if tc.in.Identifier != "" {
-				if _, err := e.pool.DescribeResourceServer(e.ctx, tc.in.Identifier); err == nil {
+				if _, err := e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: tc.in.Identifier}); err == nil {
 					t.Fatal("a refused resource server was stored")
 				}
 			}
@@ -131,11 +131,41 @@ func TestResourceServersRefuseBadIdentifiersNamesAndScopes(t *testing.T) {
 	}
 	_, err := e.pool.UpdateResourceServer(e.ctx, userpool.ResourceServerType{Identifier: "api", Name: "API", Scopes: scope("read/all")})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	if got, err := e.pool.DescribeResourceServer(e.ctx, "api"); err != nil || len(got.Scopes) != 1 || got.Scopes[0].ScopeName != "read" {
+	if got, err := e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: "api"}); err != nil || len(got.Scopes) != 1 || got.Scopes[0].ScopeName != "read" {
 		t.Fatalf("after a refused update = %+v, %v", got, err)
 	}
-	_, err = e.pool.DescribeResourceServer(e.ctx, "")
+	_, err = e.pool.DescribeResourceServer(e.ctx, userpool.DescribeResourceServerInput{Identifier: ""})
 	if err == nil {
 		t.Fatal("DescribeResourceServer(\"\") found something")
+	}
+}
+
+func TestListResourceServersPages(t *testing.T) {
+	e := newMemEnv(t)
+	for _, id := range []string{"c-api", "a-api", "b-api"} {
+		if _, err := e.pool.CreateResourceServer(e.ctx, userpool.CreateResourceServerInput{Identifier: id, Name: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	next := ""
+	for range 3 {
+		page, err := e.pool.ListResourceServers(e.ctx, userpool.ListResourceServersInput{MaxResults: 2, NextToken: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range page.ResourceServers {
+			got = append(got, r.Identifier)
+		}
+		if next = page.NextToken; next == "" {
+			break
+		}
+	}
+	if strings.Join(got, ",") != "a-api,b-api,c-api" || next != "" {
+		t.Fatalf("pages gave %v (next %q), want a-api,b-api,c-api in identifier order", got, next)
+	}
+	for _, bad := range []userpool.ListResourceServersInput{{MaxResults: 51}, {MaxResults: -1}, {NextToken: "not-a-token"}} {
+		_, err := e.pool.ListResourceServers(e.ctx, bad)
+		wantCode(t, err, userpool.CodeInvalidParameter)
 	}
 }

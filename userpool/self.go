@@ -15,9 +15,15 @@ type GetUserOutput struct {
 	UserAttributes []Attribute
 }
 
+// GetUserInput is GetUser's request.
+type GetUserInput struct {
+	AccessToken string
+}
+
 // GetUser returns the signed-in user's attributes readable by the client
 // the access token was issued to.
-func (p *UserPool) GetUser(ctx context.Context, accessToken string) (*GetUserOutput, error) {
+func (p *UserPool) GetUser(ctx context.Context, in GetUserInput) (*GetUserOutput, error) {
+	accessToken := in.AccessToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, err
@@ -100,9 +106,22 @@ func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttrib
 	return out, nil
 }
 
+// GetUserAttributeVerificationCodeInput is GetUserAttributeVerificationCode's request.
+type GetUserAttributeVerificationCodeInput struct {
+	AccessToken   string
+	AttributeName string
+}
+
+// GetUserAttributeVerificationCodeOutput is GetUserAttributeVerificationCode's answer.
+type GetUserAttributeVerificationCodeOutput struct {
+	*CodeDeliveryDetails
+}
+
 // GetUserAttributeVerificationCode sends a code to verify the current
 // value of email or phone_number. It replaces any pending change's code.
-func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, accessToken, attributeName string) (*CodeDeliveryDetails, error) {
+func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, in GetUserAttributeVerificationCodeInput) (*GetUserAttributeVerificationCodeOutput, error) {
+	accessToken := in.AccessToken
+	attributeName := in.AttributeName
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, err
@@ -116,24 +135,38 @@ func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, accessT
 	}
 	// The code carries the value it was sent to, so that verifying it can
 	// never mark a value changed meanwhile as verified.
-	return p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, v)
+	d, err := p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, v)
+	return done(&GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d}, err)
 }
+
+// VerifyUserAttributeInput is VerifyUserAttribute's request.
+type VerifyUserAttributeInput struct {
+	AccessToken   string
+	AttributeName string
+	Code          string
+}
+
+// VerifyUserAttributeOutput is VerifyUserAttribute's answer; it carries nothing.
+type VerifyUserAttributeOutput struct{}
 
 // VerifyUserAttribute checks a verification code and marks the attribute
 // verified with the value the code was sent to: a pending new value, or
 // the value current when the code was asked for.
-func (p *UserPool) VerifyUserAttribute(ctx context.Context, accessToken, attributeName, code string) error {
+func (p *UserPool) VerifyUserAttribute(ctx context.Context, in VerifyUserAttributeInput) (*VerifyUserAttributeOutput, error) {
+	accessToken := in.AccessToken
+	attributeName := in.AttributeName
+	code := in.Code
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	flag, ok := verifiedFlags[attributeName]
 	if !ok {
-		return invalidParam("Only email and phone_number can be verified")
+		return nil, invalidParam("Only email and phone_number can be verified")
 	}
 	c, err := p.consumeCode(ctx, a.user.Sub, purposeVerify+attributeName, code)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	_, err = p.modifyUser(ctx, "verify attribute", a.user.Sub, func(u *store.User) error {
 		if c.Value != "" {
@@ -146,33 +179,51 @@ func (p *UserPool) VerifyUserAttribute(ctx context.Context, accessToken, attribu
 		u.Aliases = p.aliasesOf(u.Attributes)
 		return nil
 	})
-	return err
+	return done(&VerifyUserAttributeOutput{}, err)
 }
 
+// DeleteUserInput is DeleteUser's request.
+type DeleteUserInput struct {
+	AccessToken string
+}
+
+// DeleteUserOutput is DeleteUser's answer; it carries nothing.
+type DeleteUserOutput struct{}
+
 // DeleteUser deletes the signed-in user and everything issued to them.
-func (p *UserPool) DeleteUser(ctx context.Context, accessToken string) error {
+func (p *UserPool) DeleteUser(ctx context.Context, in DeleteUserInput) (*DeleteUserOutput, error) {
+	accessToken := in.AccessToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.DeleteUser(ctx, p.cfg.ID, a.user.Sub); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return internalErr("delete user", err)
+		return nil, internalErr("delete user", err)
 	}
-	return nil
+	return &DeleteUserOutput{}, nil
 }
+
+// GlobalSignOutInput is GlobalSignOut's request.
+type GlobalSignOutInput struct {
+	AccessToken string
+}
+
+// GlobalSignOutOutput is GlobalSignOut's answer; it carries nothing.
+type GlobalSignOutOutput struct{}
 
 // GlobalSignOut revokes every refresh token of the signed-in user, and with
 // them every access and ID token issued from those sign-ins (for Cupola's
 // APIs; offline verifiers accept them until they expire).
-func (p *UserPool) GlobalSignOut(ctx context.Context, accessToken string) error {
+func (p *UserPool) GlobalSignOut(ctx context.Context, in GlobalSignOutInput) (*GlobalSignOutOutput, error) {
+	accessToken := in.AccessToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, a.user.Sub, p.now()); err != nil {
-		return internalErr("global sign out", err)
+		return nil, internalErr("global sign out", err)
 	}
-	return nil
+	return &GlobalSignOutOutput{}, nil
 }
 
 // ChangePasswordInput is ChangePassword's request.
@@ -182,40 +233,43 @@ type ChangePasswordInput struct {
 	AccessToken      string
 }
 
+// ChangePasswordOutput is ChangePassword's answer; it carries nothing.
+type ChangePasswordOutput struct{}
+
 // ChangePassword changes the signed-in user's password after checking the
 // current one (counted by the lockout, like a sign-in).
-func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) error {
+func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (*ChangePasswordOutput, error) {
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u := a.user
 	if in.PreviousPassword == "" || in.ProposedPassword == "" {
-		return invalidParam("PreviousPassword and ProposedPassword are required")
+		return nil, invalidParam("PreviousPassword and ProposedPassword are required")
 	}
 	if err := p.checkPassword(in.ProposedPassword, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
-		return err
+		return nil, err
 	}
 	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, u.Sub, p.now(), p.cfg.Lockout)
 	if err != nil {
-		return internalErr("lockout", err)
+		return nil, internalErr("lockout", err)
 	}
 	if !att.Allowed {
-		return newErr(CodeLimitExceeded, msgLimit)
+		return nil, newErr(CodeLimitExceeded, msgLimit)
 	}
 	ok, _, err := p.hasher.Verify(ctx, u.Password.Hash, in.PreviousPassword)
 	if err != nil && ctx.Err() != nil {
-		return p.hashErr(err)
+		return done(&ChangePasswordOutput{}, p.hashErr(err))
 	}
 	if !ok {
-		return newErr(CodeNotAuthorized, msgIncorrect)
+		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return internalErr("lockout", err)
+		return nil, internalErr("lockout", err)
 	}
 	hash, err := p.hasher.Hash(ctx, in.ProposedPassword)
 	if err != nil {
-		return p.hashErr(err)
+		return done(&ChangePasswordOutput{}, p.hashErr(err))
 	}
 	old := u.Password.Hash
 	_, err = p.modifyUser(ctx, "change password", u.Sub, func(u *store.User) error {
@@ -226,12 +280,12 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) e
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if p.cfg.RevokeSessionsOnPasswordChange {
 		if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, u.Sub, p.now()); err != nil {
-			return internalErr("revoke sessions", err)
+			return nil, internalErr("revoke sessions", err)
 		}
 	}
-	return nil
+	return &ChangePasswordOutput{}, nil
 }

@@ -30,7 +30,7 @@ func TestGetUserShowsWhatTheClientMayRead(t *testing.T) {
 	wantNoError(t, "ConfirmSignUp", e.confirm("alice", e.lastCode("alice@example.com")))
 	sub := e.user("alice").Sub
 
-	out, err := e.pool.GetUser(e.ctx, e.mustSignIn("alice", goodPW).AccessToken)
+	out, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: e.mustSignIn("alice", goodPW).AccessToken})
 	wantNoError(t, "GetUser", err)
 	if out.Username != "alice" || len(out.UserAttributes) == 0 || out.UserAttributes[0] != (userpool.Attribute{Name: "sub", Value: sub}) {
 		t.Errorf("GetUser = %+v, want alice with sub first", out)
@@ -157,22 +157,22 @@ func TestAccessTokensAreVerifiedBeforeUse(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, err := e.pool.GetUser(e.ctx, tt.token)
+			out, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: tt.token})
 			wantCode(t, err, tt.want)
 			if out != nil {
 				t.Errorf("GetUser answered %+v", out)
 			}
 		})
 	}
-	if _, err := e.pool.GetUser(e.ctx, res.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken}); err != nil {
 		t.Fatalf("the genuine token: %v", err)
 	}
-	if _, err := e.pool.GetUser(e.ctx, resign(func(map[string]any) {})); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: resign(func(map[string]any) {})}); err != nil {
 		t.Fatalf("the genuine claims re-signed: %v", err)
 	}
 	t.Run("an expired token is refused", func(t *testing.T) {
 		e.clock.Advance(time.Hour)
-		_, err := e.pool.GetUser(e.ctx, res.AccessToken)
+		_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken})
 		wantMessage(t, err, userpool.CodeNotAuthorized, "Access Token has expired")
 	})
 }
@@ -183,7 +183,7 @@ func TestEveryAccessTokenOperationRefusesAnEndedSignIn(t *testing.T) {
 		end  func(t *testing.T, e *env, sub, accessToken string)
 	}{
 		{"signed out", func(t *testing.T, e *env, _, at string) {
-			wantNoError(t, "GlobalSignOut", e.pool.GlobalSignOut(e.ctx, at))
+			wantNoError(t, "GlobalSignOut", errOf(e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: at})))
 		}},
 		{"disabled", func(_ *testing.T, e *env, sub, _ string) {
 			e.changeUser(sub, func(u *store.User) { u.Enabled = false })
@@ -229,18 +229,18 @@ func TestUpdateUserAttributesKeepsAVerifiedEmailUntilTheNewOneIsVerified(t *test
 	_, err = e.signIn("new@example.com", goodPW)
 	wantMessage(t, err, userpool.CodeNotAuthorized, incorrect)
 
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "email", otherCode(code)), userpool.CodeCodeMismatch)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: otherCode(code)})), userpool.CodeCodeMismatch)
 	if e.attrs(at)["email"] != "old@example.com" {
 		t.Error("a wrong code changed the email")
 	}
-	wantNoError(t, "VerifyUserAttribute", e.pool.VerifyUserAttribute(e.ctx, at, "email", code))
+	wantNoError(t, "VerifyUserAttribute", errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: code})))
 	if a := e.attrs(at); a["email"] != "new@example.com" || a["email_verified"] != "true" {
 		t.Errorf("after verification: %v, want the new verified email", a)
 	}
 	e.mustSignIn("new@example.com", goodPW)
 	_, err = e.signIn("old@example.com", goodPW)
 	wantMessage(t, err, userpool.CodeNotAuthorized, incorrect)
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "email", code), userpool.CodeExpiredCode)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: code})), userpool.CodeExpiredCode)
 }
 
 func TestUpdateUserAttributesReplacesAnUnverifiedEmailAtOnce(t *testing.T) {
@@ -260,7 +260,7 @@ func TestUpdateUserAttributesReplacesAnUnverifiedEmailAtOnce(t *testing.T) {
 	if a := e.attrs(at); a["email"] != "alice@example.com" || a["email_verified"] != "false" {
 		t.Errorf("attributes = %v, want the new email, unverified", a)
 	}
-	wantNoError(t, "VerifyUserAttribute", e.pool.VerifyUserAttribute(e.ctx, at, "email", e.lastCode("alice@example.com")))
+	wantNoError(t, "VerifyUserAttribute", errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: e.lastCode("alice@example.com")})))
 	if a := e.attrs(at); a["email_verified"] != "true" {
 		t.Errorf("attributes = %v, want the email verified", a)
 	}
@@ -338,14 +338,14 @@ func TestVerifyUserAttributeNeverVerifiesAnAddressThatGotNoCode(t *testing.T) {
 	at := e.mustSignIn("mallory", goodPW).AccessToken
 	_, err := e.update(at, userpool.Attribute{Name: "phone_number", Value: "+12065550001"}) // mallory's phone
 	wantNoError(t, "UpdateUserAttributes", err)
-	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, at, "phone_number")
+	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: "phone_number"})
 	wantNoError(t, "GetUserAttributeVerificationCode", err)
 	code := e.lastCode("+12065550001")
 	// Swap in the victim's number, then verify with the code sent to the
 	// first one.
 	_, err = e.update(at, userpool.Attribute{Name: "phone_number", Value: "+12065559999"})
 	wantNoError(t, "UpdateUserAttributes", err)
-	_ = e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", code)
+	_, _ = e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: code})
 	a := e.attrs(at)
 	if a["phone_number"] == "+12065559999" && a["phone_number_verified"] == "true" {
 		t.Fatal("a number that never received a code was marked verified")
@@ -362,31 +362,31 @@ func TestGetUserAttributeVerificationCodeVerifiesTheCurrentValue(t *testing.T) {
 	_, err := e.update(at, userpool.Attribute{Name: "phone_number", Value: "+12065551212"})
 	wantNoError(t, "UpdateUserAttributes", err)
 
-	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, at, "name")
+	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: "name"})
 	wantCode(t, err, userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "name", "123456"), userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", "123456"), userpool.CodeExpiredCode)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "name", Code: "123456"})), userpool.CodeInvalidParameter)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: "123456"})), userpool.CodeExpiredCode)
 
-	d, err := e.pool.GetUserAttributeVerificationCode(e.ctx, at, "phone_number")
+	d, err := e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: "phone_number"})
 	wantNoError(t, "GetUserAttributeVerificationCode", err)
 	if d.DeliveryMedium != "SMS" || d.Destination != "+*******1212" {
 		t.Errorf("delivery = %+v", d)
 	}
 	code := e.lastCode("+12065551212")
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", ""), userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", strings.Repeat("1", 1<<20)), userpool.CodeInvalidParameter)
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "email", code), userpool.CodeExpiredCode) // another attribute's code
-	wantNoError(t, "VerifyUserAttribute", e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", code))
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: ""})), userpool.CodeInvalidParameter)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: strings.Repeat("1", 1<<20)})), userpool.CodeInvalidParameter)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: code})), userpool.CodeExpiredCode) // another attribute's code
+	wantNoError(t, "VerifyUserAttribute", errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: code})))
 	if a := e.attrs(at); a["phone_number_verified"] != "true" || a["phone_number"] != "+12065551212" {
 		t.Errorf("attributes = %v", a)
 	}
-	wantCode(t, e.pool.VerifyUserAttribute(e.ctx, at, "phone_number", code), userpool.CodeExpiredCode)
+	wantCode(t, errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "phone_number", Code: code})), userpool.CodeExpiredCode)
 
-	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, at, "")
+	_, err = e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: ""})
 	wantCode(t, err, userpool.CodeInvalidParameter)
 	e2 := newFastEnv(t)
 	e2.confirmedUser("bob", "bob@example.com")
-	_, err = e2.pool.GetUserAttributeVerificationCode(e2.ctx, e2.mustSignIn("bob", goodPW).AccessToken, "phone_number")
+	_, err = e2.pool.GetUserAttributeVerificationCode(e2.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: e2.mustSignIn("bob", goodPW).AccessToken, AttributeName: "phone_number"})
 	wantCode(t, err, userpool.CodeInvalidParameter) // bob has no phone
 }
 
@@ -401,8 +401,8 @@ func TestChangePassword(t *testing.T) {
 			e.confirmedUser("alice", "alice@example.com")
 			other, current := e.mustSignIn("alice", goodPW), e.mustSignIn("alice", goodPW)
 			change := func(prev, proposed string) error {
-				return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: current.AccessToken,
-					PreviousPassword: prev, ProposedPassword: proposed})
+				return errOf(e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: current.AccessToken,
+					PreviousPassword: prev, ProposedPassword: proposed}))
 			}
 			wantMessage(t, change(wrongPW, newPW), userpool.CodeNotAuthorized, incorrect)
 			wantCode(t, change(goodPW, "short"), userpool.CodeInvalidPassword)
@@ -420,7 +420,7 @@ func TestChangePassword(t *testing.T) {
 
 			for _, s := range []*userpool.AuthenticationResult{other, current} {
 				_, err = e.refresh(webClient, s.RefreshToken)
-				_, getErr := e.pool.GetUser(e.ctx, s.AccessToken)
+				_, getErr := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: s.AccessToken})
 				if revoke {
 					wantCode(t, err, userpool.CodeNotAuthorized)
 					wantCode(t, getErr, userpool.CodeNotAuthorized)
@@ -439,24 +439,24 @@ func TestDeleteUser(t *testing.T) {
 	e.confirmedUser("bob", "bob@example.com")
 	s, other := e.mustSignIn("alice", goodPW), e.mustSignIn("alice", goodPW)
 	bob := e.mustSignIn("bob", goodPW)
-	wantNoError(t, "DeleteUser", e.pool.DeleteUser(e.ctx, s.AccessToken))
+	wantNoError(t, "DeleteUser", errOf(e.pool.DeleteUser(e.ctx, userpool.DeleteUserInput{AccessToken: s.AccessToken})))
 
 	e.noUser("alice")
 	_, err := e.signIn("alice", goodPW)
 	wantMessage(t, err, userpool.CodeNotAuthorized, incorrect)
 	for _, at := range []string{s.AccessToken, other.AccessToken} {
-		_, err = e.pool.GetUser(e.ctx, at)
+		_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: at})
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	}
 	_, err = e.refresh(webClient, other.RefreshToken)
 	wantCode(t, err, userpool.CodeNotAuthorized)
-	wantCode(t, e.pool.DeleteUser(e.ctx, s.AccessToken), userpool.CodeNotAuthorized)
-	if _, err := e.pool.GetUser(e.ctx, bob.AccessToken); err != nil {
+	wantCode(t, errOf(e.pool.DeleteUser(e.ctx, userpool.DeleteUserInput{AccessToken: s.AccessToken})), userpool.CodeNotAuthorized)
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: bob.AccessToken}); err != nil {
 		t.Errorf("bob's session: %v", err)
 	}
 	// The name is free again.
 	e.confirmedUser("alice", "alice@example.com")
-	_, err = e.pool.GetUser(e.ctx, s.AccessToken)
+	_, err = e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: s.AccessToken})
 	wantCode(t, err, userpool.CodeNotAuthorized) // the old token does not fit the new alice
 }
 
@@ -465,18 +465,18 @@ func TestGlobalSignOutEndsEverySessionOfTheUser(t *testing.T) {
 	e.confirmedUser("alice", "alice@example.com")
 	e.confirmedUser("bob", "bob@example.com")
 	a1, a2, bob := e.mustSignIn("alice", goodPW), e.mustSignIn("alice", goodPW), e.mustSignIn("bob", goodPW)
-	wantNoError(t, "GlobalSignOut", e.pool.GlobalSignOut(e.ctx, a1.AccessToken))
+	wantNoError(t, "GlobalSignOut", errOf(e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: a1.AccessToken})))
 	for _, s := range []*userpool.AuthenticationResult{a1, a2} {
-		_, err := e.pool.GetUser(e.ctx, s.AccessToken)
+		_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: s.AccessToken})
 		wantMessage(t, err, userpool.CodeNotAuthorized, "Access Token has been revoked")
 		_, err = e.refresh(webClient, s.RefreshToken)
 		wantCode(t, err, userpool.CodeNotAuthorized)
 	}
-	if _, err := e.pool.GetUser(e.ctx, bob.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: bob.AccessToken}); err != nil {
 		t.Errorf("bob's session: %v", err)
 	}
 	fresh := e.mustSignIn("alice", goodPW)
-	if _, err := e.pool.GetUser(e.ctx, fresh.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: fresh.AccessToken}); err != nil {
 		t.Errorf("a sign-in after the sign-out: %v", err)
 	}
 }
@@ -490,21 +490,30 @@ func accessTokenOps() []struct {
 		name string
 		run  func(e *env, at string) error
 	}{
-		{"GetUser", func(e *env, at string) error { _, err := e.pool.GetUser(e.ctx, at); return err }},
+		{"GetUser", func(e *env, at string) error {
+			_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: at})
+			return err
+		}},
 		{"UpdateUserAttributes", func(e *env, at string) error {
 			_, err := e.update(at, userpool.Attribute{Name: "name", Value: "Mallory"})
 			return err
 		}},
 		{"GetUserAttributeVerificationCode", func(e *env, at string) error {
-			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, at, "email")
+			_, err := e.pool.GetUserAttributeVerificationCode(e.ctx, userpool.GetUserAttributeVerificationCodeInput{AccessToken: at, AttributeName: "email"})
 			return err
 		}},
-		{"VerifyUserAttribute", func(e *env, at string) error { return e.pool.VerifyUserAttribute(e.ctx, at, "email", "123456") }},
-		{"ChangePassword", func(e *env, at string) error {
-			return e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: newPW})
+		{"VerifyUserAttribute", func(e *env, at string) error {
+			return errOf(e.pool.VerifyUserAttribute(e.ctx, userpool.VerifyUserAttributeInput{AccessToken: at, AttributeName: "email", Code: "123456"}))
 		}},
-		{"GlobalSignOut", func(e *env, at string) error { return e.pool.GlobalSignOut(e.ctx, at) }},
-		{"DeleteUser", func(e *env, at string) error { return e.pool.DeleteUser(e.ctx, at) }},
+		{"ChangePassword", func(e *env, at string) error {
+			return errOf(e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: at, PreviousPassword: goodPW, ProposedPassword: newPW}))
+		}},
+		{"GlobalSignOut", func(e *env, at string) error {
+			return errOf(e.pool.GlobalSignOut(e.ctx, userpool.GlobalSignOutInput{AccessToken: at}))
+		}},
+		{"DeleteUser", func(e *env, at string) error {
+			return errOf(e.pool.DeleteUser(e.ctx, userpool.DeleteUserInput{AccessToken: at}))
+		}},
 	}
 }
 

@@ -1,8 +1,24 @@
 package userpool
 
+// A sign-in, top to bottom. Every way in (InitiateAuth, AdminInitiateAuth,
+// the hosted UI's OAuthServer.SignIn) parses its request once into a
+// signInRequest and runs the same path:
+//
+//	first factor   passwordAuth (or userAuth, customAuth)
+//	lockout        BeginAttempt counts the attempt before anything is checked
+//	verification   the password hash (a dummy hash for unknown users)
+//	next           afterFirstFactor: a second-factor challenge, or complete
+//	end            the front end decides: endWithTokens mints tokens
+//	               (this file); the hosted UI opens a hosted session
+//	               (OAuthServer, hosted.go)
+//
+// Challenge answers (RespondToAuthChallenge) open their session with
+// answerChallenge (challenge.go) and rejoin the same path.
+
 import (
 	"context"
 	"errors"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
@@ -28,12 +44,39 @@ const (
 type ChallengeName string
 
 // InitiateAuthInput is InitiateAuth's request. AuthParameters use
-// Cognito's keys: USERNAME, PASSWORD, SECRET_HASH, REFRESH_TOKEN.
+// Cognito's keys (ParamUsername, ParamPassword, ParamSecretHash,
+// ParamRefreshToken…).
 type InitiateAuthInput struct {
 	AuthFlow       AuthFlow
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
+	// UserContextData describes the end user's device, for risk
+	// assessment.
+	UserContextData *UserContextData
+}
+
+// UserContextData is what an end user's device tells about itself
+// (Cognito's UserContextDataType).
+type UserContextData struct {
+	IPAddress   string
+	EncodedData string
+}
+
+// ContextData is what a trusted back end tells about the end user it signs
+// in (Cognito's ContextDataType, for AdminInitiateAuth).
+type ContextData struct {
+	IPAddress   string
+	ServerName  string
+	ServerPath  string
+	HTTPHeaders []HTTPHeader
+	EncodedData string
+}
+
+// HTTPHeader is one header of the end user's request.
+type HTTPHeader struct {
+	HeaderName  string
+	HeaderValue string
 }
 
 // InitiateAuthOutput is InitiateAuth's answer: tokens, or a challenge.
@@ -45,39 +88,29 @@ type InitiateAuthOutput struct {
 	// AvailableChallenges lists the first factors a USER_AUTH sign-in may
 	// choose (with SELECT_CHALLENGE).
 	AvailableChallenges []ChallengeName
-
-	// principal is set instead of tokens when a hosted-UI sign-in
-	// completes (see HostedSignIn).
-	principal *Principal
 }
 
+// AdminInitiateAuthOutput is AdminInitiateAuth's answer; it has
+// InitiateAuth's fields.
+type AdminInitiateAuthOutput = InitiateAuthOutput
+
 // InitiateAuth starts a sign-in from an end user's device:
-// USER_PASSWORD_AUTH (USERNAME, PASSWORD) or REFRESH_TOKEN_AUTH
-// (REFRESH_TOKEN). The flow must be allowed by the client.
+// USER_PASSWORD_AUTH (USERNAME, PASSWORD), USER_AUTH, CUSTOM_AUTH or
+// REFRESH_TOKEN_AUTH (REFRESH_TOKEN). The flow must be allowed by the
+// client.
 func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*InitiateAuthOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	switch in.AuthFlow {
-	case FlowUserPasswordAuth:
-		if !c.allows(AllowUserPasswordAuth) {
-			return nil, invalidParam("USER_PASSWORD_AUTH flow not enabled for this client")
-		}
-		return p.passwordAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
-	case FlowRefreshTokenAuth, FlowRefreshToken:
-		return p.refreshAuth(ctx, c, in.AuthParameters)
-	case FlowUserAuth:
-		return p.userAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
-	case FlowCustomAuth:
-		return p.customAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
-	case FlowAdminUserPasswordAuth:
-		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
-	case "":
-		return nil, invalidParam("Missing required parameter AuthFlow")
-	default:
-		return nil, invalidParam("Unsupported auth flow " + sanitize(string(in.AuthFlow)))
+	req := p.signInRequest(c, in.AuthParameters, in.ClientMetadata)
+	if in.UserContextData != nil {
+		req.caller.ip = in.UserContextData.IPAddress
 	}
+	if in.AuthFlow == FlowAdminUserPasswordAuth {
+		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
+	}
+	return p.initiate(ctx, in.AuthFlow, req, FlowUserPasswordAuth, AllowUserPasswordAuth)
 }
 
 // AdminInitiateAuthInput is AdminInitiateAuth's request.
@@ -86,32 +119,133 @@ type AdminInitiateAuthInput struct {
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
+	// ContextData describes the end user's request, for risk assessment.
+	ContextData *ContextData
 }
 
 // AdminInitiateAuth starts a sign-in from a trusted back end:
-// ADMIN_USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH. Callers must guard it as
-// they would Cognito's IAM-authorized API.
-func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (*InitiateAuthOutput, error) {
+// ADMIN_USER_PASSWORD_AUTH, USER_AUTH, CUSTOM_AUTH or REFRESH_TOKEN_AUTH.
+// Callers must guard it as they would Cognito's IAM-authorized API.
+func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (*AdminInitiateAuthOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
 	}
-	switch in.AuthFlow {
-	case FlowAdminUserPasswordAuth:
-		if !c.allows(AllowAdminUserPasswordAuth) {
-			return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH flow not enabled for this client")
+	req := p.signInRequest(c, in.AuthParameters, in.ClientMetadata)
+	if d := in.ContextData; d != nil {
+		req.caller.ip = d.IPAddress
+		for _, h := range d.HTTPHeaders {
+			if strings.EqualFold(h.HeaderName, "User-Agent") {
+				req.caller.userAgent = h.HeaderValue
+			}
 		}
-		return p.passwordAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
+	}
+	return p.initiate(ctx, in.AuthFlow, req, FlowAdminUserPasswordAuth, AllowAdminUserPasswordAuth)
+}
+
+// initiate runs an auth flow for the API: password is the password flow
+// this entry point accepts, allowed the client setting that enables it.
+func (p *UserPool) initiate(ctx context.Context, flow AuthFlow, req *signInRequest, password AuthFlow, allowed string) (*InitiateAuthOutput, error) {
+	switch flow {
+	case password:
+		if !req.client.allows(allowed) {
+			return nil, invalidParam(string(password) + " flow not enabled for this client")
+		}
+		return p.endWithTokens(ctx)(p.passwordAuth(ctx, req))
 	case FlowRefreshTokenAuth, FlowRefreshToken:
-		return p.refreshAuth(ctx, c, in.AuthParameters)
+		return p.refreshAuth(ctx, req)
 	case FlowUserAuth:
-		return p.userAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
+		return p.endWithTokens(ctx)(p.userAuth(ctx, req))
 	case FlowCustomAuth:
-		return p.customAuth(ctx, c, in.AuthParameters, in.ClientMetadata)
+		return p.endWithTokens(ctx)(p.customAuth(ctx, req))
 	case "":
 		return nil, invalidParam("Missing required parameter AuthFlow")
 	default:
-		return nil, invalidParam("Unsupported auth flow " + sanitize(string(in.AuthFlow)))
+		return nil, invalidParam("Unsupported auth flow " + sanitize(string(flow)))
+	}
+}
+
+// signInRequest is one sign-in attempt, parsed once from AuthParameters
+// (or the hosted UI's form) and carried through its first request.
+type signInRequest struct {
+	client       *appClient
+	login        string // USERNAME as typed: a username or a sign-in alias
+	password     string
+	secretHash   string
+	deviceKey    string // DEVICE_KEY of a device the client remembers
+	preferred    string // USER_AUTH's PREFERRED_CHALLENGE
+	challenge    string // CUSTOM_AUTH's CHALLENGE_NAME
+	refreshToken string
+	meta         map[string]string // ClientMetadata, handed to triggers
+	caller       caller
+	// hosted marks a sign-in begun in the hosted UI: its challenge
+	// sessions can only be answered there, and it ends in a principal.
+	hosted bool
+}
+
+// caller is who asks to sign in, as far as the request tells: what risk
+// assessment reads.
+type caller struct {
+	ip        string
+	userAgent string
+}
+
+func (p *UserPool) signInRequest(c *appClient, params, meta map[string]string) *signInRequest {
+	return &signInRequest{
+		client: c, login: params[ParamUsername], password: params[ParamPassword], secretHash: params[ParamSecretHash],
+		deviceKey: params[ParamDeviceKey], preferred: params[ParamPreferredChallenge], challenge: params[ParamChallengeName],
+		refreshToken: params[ParamRefreshToken], meta: meta,
+	}
+}
+
+// state is the challenge-session state a sign-in starts with.
+func (r *signInRequest) state() challengeState {
+	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted}
+}
+
+// step is where a sign-in stands after one request: a challenge to answer
+// next, or done.
+type step struct {
+	challenge *InitiateAuthOutput
+	done      *signedIn
+}
+
+// signedIn is a sign-in that proved every factor it needs.
+type signedIn struct {
+	client    *appClient
+	user      store.User
+	deviceKey string
+	source    string // PreTokenGeneration's trigger source
+	hosted    bool   // begun in the hosted UI
+}
+
+// endWithTokens ends an API sign-in step: a challenge goes back to the
+// caller; a completed sign-in gets its tokens, and PostAuthentication may
+// still refuse it. A sign-in begun in the hosted UI cannot end here.
+func (p *UserPool) endWithTokens(ctx context.Context) func(*step, error) (*InitiateAuthOutput, error) {
+	return func(s *step, err error) (*InitiateAuthOutput, error) {
+		if err != nil {
+			return nil, err
+		}
+		if s.done == nil {
+			return s.challenge, nil
+		}
+		d := s.done
+		if d.hosted {
+			return nil, newErr(CodeNotAuthorized, msgSessionExpired)
+		}
+		res, famID, err := p.startSession(ctx, d.client, d.user, []string{ScopeAdmin}, d.deviceKey, d.source)
+		if err != nil {
+			return nil, err
+		}
+		if err := p.postAuthentication(ctx, d.user, d.client.ID, res.NewDeviceMetadata != nil); err != nil {
+			// The sign-in is refused: the tokens just issued must not outlive it.
+			if rerr := p.store.RevokeFamily(context.WithoutCancel(ctx), p.cfg.ID, famID, p.now()); rerr != nil {
+				p.log.ErrorContext(ctx, "revoking a refused sign-in failed", "sub", d.user.Sub, "err", rerr)
+			}
+			return nil, err
+		}
+		return &InitiateAuthOutput{AuthenticationResult: res}, nil
 	}
 }
 
@@ -119,14 +253,8 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 // work as known ones and, when the client prevents existence errors, get
 // the same answer. Every attempt is counted before the password is hashed,
 // so parallel guesses cannot outrun the lockout.
-func (p *UserPool) passwordAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
-	return p.passwordAuthAs(ctx, c, params, meta, sourceAuthentication)
-}
-
-// passwordAuthAs is passwordAuth for a sign-in whose tokens come from
-// source (the hosted UI's sign-ins end in a principal, not tokens).
-func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, meta map[string]string, source string) (*InitiateAuthOutput, error) {
-	login, password := params["USERNAME"], params["PASSWORD"]
+func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step, error) {
+	c, login, password := req.client, req.login, req.password
 	if err := checkLogin(login); err != nil {
 		return nil, err
 	}
@@ -138,7 +266,10 @@ func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, met
 		// before any look-up so known and unknown users cost the same.
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
-	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
+	if len(req.deviceKey) > maxDeviceKeyLen {
+		return nil, invalidParam("DEVICE_KEY is too long")
+	}
+	if err := c.checkSecretHash(login, req.secretHash); err != nil {
 		return nil, err
 	}
 	u, err := p.findUser(ctx, login)
@@ -146,6 +277,8 @@ func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, met
 		return nil, internalErr("find user", err)
 	}
 	known := err == nil
+
+	// Lockout: the attempt counts before anything is checked.
 	key := p.unknownKey(login)
 	if known {
 		key = u.Sub
@@ -158,36 +291,14 @@ func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, met
 		return nil, newErr(CodeNotAuthorized, msgAttemptsExceeded)
 	}
 	if known || c.preventsExistenceErrors() {
-		if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
+		if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, req.meta); err != nil {
 			return nil, err
 		}
 	}
+
+	// Verification.
 	if !known {
-		// A user the pool does not know may still be in the system the
-		// team is moving from: the MigrateUser trigger checks the password
-		// there and, if it is right, the user is created here.
-		migrated, ok, err := p.migrateUser(ctx, c, login, password, meta)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			if migrated.Status == store.StatusResetRequired {
-				return nil, newErr(CodePasswordResetRequired, msgResetRequired)
-			}
-			if err := p.signInAllowed(migrated); err != nil {
-				return nil, err
-			}
-			return p.afterFirstFactor(ctx, c, migrated, login, params, source)
-		}
-		if p.cfg.Triggers.MigrateUser == nil {
-			if err := p.hasher.VerifyDummy(ctx, password); err != nil {
-				return nil, p.hashErr(err)
-			}
-		}
-		if c.preventsExistenceErrors() {
-			return nil, newErr(CodeNotAuthorized, msgIncorrect)
-		}
-		return nil, newErr(CodeUserNotFound, msgUserNotExist)
+		return p.unknownUserAuth(ctx, req)
 	}
 	if u.Password.Hash == "" {
 		// Imported without a hash: nothing to check the password against.
@@ -209,14 +320,16 @@ func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, met
 	if !ok {
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
-	// The password was right. The attempt stays counted until the whole
-	// sign-in completes (finishSignIn clears it), so a second factor cannot
-	// be guessed behind a known password; an answer that ends here clears it.
+
+	// Next: the password was right. The attempt stays counted until the
+	// whole sign-in completes (complete clears it), so a second factor
+	// cannot be guessed behind a known password; an answer that ends here
+	// clears it.
 	if u.Enabled && u.Status == store.StatusForceChangePassword {
 		if !u.Password.ExpiresAt.IsZero() && !p.now().Before(u.Password.ExpiresAt) {
 			return nil, newErr(CodeNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
 		}
-		return p.newPasswordChallenge(ctx, c, u, login, source)
+		return p.newPasswordChallenge(ctx, c, u, req.state())
 	}
 	if err := p.signInAllowed(u); err != nil {
 		if cerr := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); cerr != nil {
@@ -227,7 +340,77 @@ func (p *UserPool) passwordAuthAs(ctx context.Context, c *appClient, params, met
 	if rehash {
 		p.upgradeHash(ctx, u, password)
 	}
-	return p.afterFirstFactor(ctx, c, u, login, params, source)
+	return p.afterFirstFactor(ctx, c, u, req.state(), sourceAuthentication)
+}
+
+// unknownUserAuth answers a password sign-in of a login the pool does not
+// know. The user may still be in the system the team is moving from: the
+// MigrateUser trigger checks the password there and, if it is right, the
+// user is created here and signs in.
+func (p *UserPool) unknownUserAuth(ctx context.Context, req *signInRequest) (*step, error) {
+	c := req.client
+	migrated, ok, err := p.migrateUser(ctx, c, req.login, req.password, req.meta)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if migrated.Status == store.StatusResetRequired {
+			return nil, newErr(CodePasswordResetRequired, msgResetRequired)
+		}
+		if err := p.signInAllowed(migrated); err != nil {
+			return nil, err
+		}
+		return p.afterFirstFactor(ctx, c, migrated, req.state(), sourceAuthentication)
+	}
+	if p.cfg.Triggers.MigrateUser == nil {
+		if err := p.hasher.VerifyDummy(ctx, req.password); err != nil {
+			return nil, p.hashErr(err)
+		}
+	}
+	if c.preventsExistenceErrors() {
+		return nil, newErr(CodeNotAuthorized, msgIncorrect)
+	}
+	return nil, newErr(CodeUserNotFound, msgUserNotExist)
+}
+
+// maxDeviceKeyLen bounds a DEVICE_KEY before it is looked up.
+const maxDeviceKeyLen = 128
+
+// afterFirstFactor runs once a user proved their first factor (password,
+// new password): it asks for the second factor the pool and the user call
+// for, or lets a remembered device prove itself instead, or completes the
+// sign-in. st carries the login and device into the next challenge;
+// source is the token-generation trigger source if the sign-in completes
+// now.
+func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.User, st challengeState, source string) (*step, error) {
+	if p.cfg.MFA.Mode == MFAOff {
+		return p.complete(ctx, c, u, st, source)
+	}
+	factors := p.userFactors(u)
+	if len(factors) == 0 && p.cfg.MFA.Mode == MFAOptional {
+		return p.complete(ctx, c, u, st, source)
+	}
+	if st.DeviceKey != "" && p.cfg.Devices.Enabled && p.cfg.Devices.SkipMFAOnRememberedDevice {
+		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, st.DeviceKey)
+		if err == nil && d.Remembered && len(d.Verifier) > 0 {
+			return p.deviceChallenge(ctx, c, u, st)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, internalErr("device", err)
+		}
+	}
+	st.Source = source
+	return p.mfaChallenge(ctx, c, u, st, factors)
+}
+
+// complete ends a sign-in whose every factor is proved: the failed
+// attempts are forgotten, and the front end that began it decides what the
+// user gets (endWithTokens, or the hosted UI's session).
+func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st challengeState, source string) (*step, error) {
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+		return nil, internalErr("lockout", err)
+	}
+	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }
 
 // signInAllowed maps a user's state to Cognito's answers after a correct

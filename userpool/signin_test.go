@@ -138,8 +138,8 @@ func TestSignInIDTokenCarriesOnlyReadableAttributes(t *testing.T) {
 	_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "alice", Password: goodPW,
 		UserAttributes: []userpool.Attribute{email("alice@example.com"), {Name: "name", Value: "Alice"}}})
 	wantNoError(t, "SignUp", err)
-	wantNoError(t, "ConfirmSignUp", e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
-		Username: "alice", ConfirmationCode: e.lastCode("alice@example.com")}))
+	wantNoError(t, "ConfirmSignUp", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
+		Username: "alice", ConfirmationCode: e.lastCode("alice@example.com")})))
 	res, err := e.signInWith("narrow", "alice", goodPW, nil)
 	wantNoError(t, "sign in", err)
 	wire := payloadOf(t, res.IDToken)
@@ -380,7 +380,7 @@ func TestRotateSigningKeyPublishesBeforeSigning(t *testing.T) {
 	before := e.mustSignIn("alice", goodPW)
 	oldKid := kidOf(t, before.AccessToken)
 
-	wantNoError(t, "RotateSigningKey", e.pool.RotateSigningKey(e.ctx, time.Hour))
+	wantNoError(t, "RotateSigningKey", errOf(e.pool.RotateSigningKey(e.ctx, userpool.RotateSigningKeyInput{PublishAhead: time.Hour})))
 	jwks := e.pool.KeySet().JWKS(e.clock.Now())
 	var newKid string
 	for _, k := range jwks.Keys {
@@ -405,17 +405,17 @@ func TestRotateSigningKeyPublishesBeforeSigning(t *testing.T) {
 	// Tokens of the old key keep verifying until they expire.
 	e.accessClaims(mid.AccessToken)
 	e.idClaims(mid.IDToken)
-	if _, err := e.pool.GetUser(e.ctx, mid.AccessToken); err != nil {
+	if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: mid.AccessToken}); err != nil {
 		t.Errorf("GetUser with a token of the old key: %v", err)
 	}
 
 	// Another instance on the same store sees the same keys.
 	other, err := userpool.New(e.ctx, e.cfg, e.store)
 	wantNoError(t, "second instance", err)
-	if _, err := other.GetUser(e.ctx, after.AccessToken); err != nil {
+	if _, err := other.GetUser(e.ctx, userpool.GetUserInput{AccessToken: after.AccessToken}); err != nil {
 		t.Errorf("second instance refuses a token of the new key: %v", err)
 	}
-	if _, err := other.GetUser(e.ctx, mid.AccessToken); err != nil {
+	if _, err := other.GetUser(e.ctx, userpool.GetUserInput{AccessToken: mid.AccessToken}); err != nil {
 		t.Errorf("second instance refuses a token of the old key: %v", err)
 	}
 }
@@ -423,7 +423,7 @@ func TestRotateSigningKeyPublishesBeforeSigning(t *testing.T) {
 func TestRotateSigningKeyRefusesANegativePublishAhead(t *testing.T) {
 	e := newFastEnv(t)
 	kids := len(e.pool.KeySet().JWKS(e.clock.Now()).Keys)
-	if err := e.pool.RotateSigningKey(e.ctx, -time.Second); err == nil {
+	if _, err := e.pool.RotateSigningKey(e.ctx, userpool.RotateSigningKeyInput{PublishAhead: -time.Second}); err == nil {
 		t.Fatal("RotateSigningKey(-1s) succeeded")
 	}
 	if got := len(e.pool.KeySet().JWKS(e.clock.Now()).Keys); got != kids {
@@ -435,13 +435,13 @@ func TestRotateSigningKeyWithoutPublishAheadSwitchesAtOnce(t *testing.T) {
 	e := newFastEnv(t)
 	e.confirmedUser("alice", "alice@example.com")
 	before := e.mustSignIn("alice", goodPW)
-	wantNoError(t, "RotateSigningKey", e.pool.RotateSigningKey(e.ctx, 0))
+	wantNoError(t, "RotateSigningKey", errOf(e.pool.RotateSigningKey(e.ctx, userpool.RotateSigningKeyInput{PublishAhead: 0})))
 	after := e.mustSignIn("alice", goodPW)
 	if kidOf(t, after.AccessToken) == kidOf(t, before.AccessToken) {
 		t.Error("still signing with the old key")
 	}
 	for _, tok := range []string{before.AccessToken, after.AccessToken} {
-		if _, err := e.pool.GetUser(e.ctx, tok); err != nil {
+		if _, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: tok}); err != nil {
 			t.Errorf("GetUser: %v", err)
 		}
 	}
@@ -466,7 +466,7 @@ func TestThePoolsTokenValidityApplies(t *testing.T) {
 		t.Errorf("ID token lifetime %s", i.ExpiresAt.Sub(i.IssuedAt))
 	}
 	e.clock.Advance(10 * time.Minute)
-	_, err := e.pool.GetUser(e.ctx, res.AccessToken)
+	_, err := e.pool.GetUser(e.ctx, userpool.GetUserInput{AccessToken: res.AccessToken})
 	wantMessage(t, err, userpool.CodeNotAuthorized, "Access Token has expired")
 	e.clock.Advance(2*time.Hour - 10*time.Minute)
 	_, err = e.refresh(webClient, res.RefreshToken)

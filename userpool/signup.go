@@ -157,28 +157,31 @@ type ConfirmSignUpInput struct {
 	ClientMetadata   map[string]string
 }
 
+// ConfirmSignUpOutput is ConfirmSignUp's answer; it carries nothing.
+type ConfirmSignUpOutput struct{}
+
 // ConfirmSignUp confirms a user with the code sent at sign-up, marking the
 // attribute it went to as verified.
-func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) error {
+func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
-		return err
+		return nil, err
 	}
 	u, err := p.findUser(ctx, in.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		if c.preventsExistenceErrors() {
-			return newErr(CodeCodeMismatch, msgCodeMismatch)
+			return nil, newErr(CodeCodeMismatch, msgCodeMismatch)
 		}
-		return newErr(CodeUserNotFound, msgUserNotExist)
+		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}
 	if err != nil {
-		return internalErr("confirm sign-up", err)
+		return nil, internalErr("confirm sign-up", err)
 	}
 	if u.Status != store.StatusUnconfirmed {
-		return newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
+		return nil, newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
 	}
 	// Refuse before spending the code if confirming would take an alias
 	// another user holds.
@@ -186,11 +189,11 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) err
 	// unverified and claim no alias.
 	sentTo, _ := p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
 	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, []string{sentTo}))); err != nil {
-		return err
+		return nil, err
 	}
 	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	confirmed, err := p.modifyUser(ctx, "confirm sign-up", u.Sub, func(u *store.User) error {
 		if u.Status != store.StatusUnconfirmed {
@@ -204,9 +207,9 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) err
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, c.ID, in.ClientMetadata)
+	return done(&ConfirmSignUpOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, c.ID, in.ClientMetadata))
 }
 
 // withVerified returns attrs with the given attributes marked verified.
@@ -248,8 +251,13 @@ type ResendConfirmationCodeInput struct {
 	ClientMetadata map[string]string
 }
 
+// ResendConfirmationCodeOutput is ResendConfirmationCode's answer.
+type ResendConfirmationCodeOutput struct {
+	*CodeDeliveryDetails
+}
+
 // ResendConfirmationCode sends a new sign-up code, replacing the old one.
-func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirmationCodeInput) (*CodeDeliveryDetails, error) {
+func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -260,7 +268,8 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 	u, err := p.findUser(ctx, in.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		if c.preventsExistenceErrors() {
-			return p.simulatedSend(ctx, in.Username)
+			v, err := p.simulatedSend(ctx, in.Username)
+			return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: v}, err)
 		}
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}
@@ -274,7 +283,8 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 	if attr == "" {
 		return nil, invalidParam("No verifiable attribute to send a code to.")
 	}
-	return p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr)
+	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr)
+	return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err)
 }
 
 // modifyUser reads a user, applies change and writes it back, retrying on

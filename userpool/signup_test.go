@@ -213,7 +213,7 @@ func TestSignUpCanBeRetriedWithoutDuplicates(t *testing.T) {
 	_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "alice", Password: goodPW,
 		UserAttributes: []userpool.Attribute{email("alice@example.com")}})
 	wantCode(t, err, userpool.CodeUsernameExists)
-	err = e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice", ConfirmationCode: "123456"})
+	_, err = e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice", ConfirmationCode: "123456"})
 	wantCode(t, err, userpool.CodeNotAuthorized)
 	if e.sent() != sent {
 		t.Error("a retry sent a message")
@@ -237,7 +237,7 @@ func TestSignUpInAnEmailUsernamePool(t *testing.T) {
 	}
 
 	t.Run("the email confirms and signs in", func(t *testing.T) {
-		err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice@example.com",
+		_, err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice@example.com",
 			ConfirmationCode: e.lastCode("alice@example.com")})
 		wantNoError(t, "ConfirmSignUp", err)
 		res := e.mustSignIn("ALICE@example.com", goodPW)
@@ -283,7 +283,7 @@ func TestSignUpInAnEmailAliasPool(t *testing.T) {
 	_, err = e.signIn("alice", goodPW)
 	wantCode(t, err, userpool.CodeUserNotConfirmed)
 
-	wantNoError(t, "ConfirmSignUp", e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice", ConfirmationCode: code}))
+	wantNoError(t, "ConfirmSignUp", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice", ConfirmationCode: code})))
 	for _, login := range []string{"alice@example.com", "ALICE@Example.COM"} {
 		res, err := e.signIn(login, goodPW)
 		wantNoError(t, "sign in with the alias "+login, err)
@@ -296,7 +296,7 @@ func TestSignUpInAnEmailAliasPool(t *testing.T) {
 	// verified) but cannot confirm while alice holds it.
 	e.signUp("bob", "Alice@example.com", goodPW)
 	bobCode := e.lastCode("alice@example.com")
-	err = e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "bob", ConfirmationCode: bobCode})
+	_, err = e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "bob", ConfirmationCode: bobCode})
 	wantCode(t, err, userpool.CodeAliasExists)
 	if u := e.user("bob"); u.Status != store.StatusUnconfirmed || u.Attributes["email_verified"] != "false" {
 		t.Errorf("bob after AliasExists: %s %v", u.Status, u.Attributes)
@@ -307,9 +307,9 @@ func TestSignUpInAnEmailAliasPool(t *testing.T) {
 
 	// The refused confirmation did not spend bob's code: once alice is
 	// gone, the same code confirms him.
-	wantNoError(t, "DeleteUser", e.pool.DeleteUser(e.ctx, e.mustSignIn("alice", goodPW).AccessToken))
-	wantNoError(t, "ConfirmSignUp with the same code", e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{
-		ClientID: webClient, Username: "bob", ConfirmationCode: bobCode}))
+	wantNoError(t, "DeleteUser", errOf(e.pool.DeleteUser(e.ctx, userpool.DeleteUserInput{AccessToken: e.mustSignIn("alice", goodPW).AccessToken})))
+	wantNoError(t, "ConfirmSignUp with the same code", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{
+		ClientID: webClient, Username: "bob", ConfirmationCode: bobCode})))
 	if res := e.mustSignIn("alice@example.com", goodPW); e.accessClaims(res.AccessToken).Username != "bob" {
 		t.Error("the alias does not sign bob in")
 	}
@@ -336,8 +336,8 @@ func TestSignUpForgetsTheUserWhenTheCodeCannotBeDelivered(t *testing.T) {
 	if e.user("alice").Sub != out.UserSub {
 		t.Error("the retried sign-up was not stored")
 	}
-	wantNoError(t, "ConfirmSignUp", e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
-		Username: "alice", ConfirmationCode: e.lastCode("alice@example.com")}))
+	wantNoError(t, "ConfirmSignUp", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
+		Username: "alice", ConfirmationCode: e.lastCode("alice@example.com")})))
 }
 
 func TestSignUpWithoutASenderForTheMediumFails(t *testing.T) {
@@ -363,8 +363,8 @@ func TestSignUpSendsTheCodeToThePhoneWhenPhonesAreAutoVerified(t *testing.T) {
 	if len(e.outbox.Emails()) != 0 {
 		t.Error("an email was sent too")
 	}
-	wantNoError(t, "ConfirmSignUp", e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
-		Username: "alice", ConfirmationCode: e.lastCode("+12065551212")}))
+	wantNoError(t, "ConfirmSignUp", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,
+		Username: "alice", ConfirmationCode: e.lastCode("+12065551212")})))
 	u := e.user("alice")
 	if u.Attributes["phone_number_verified"] != "true" || u.Attributes["email_verified"] != "false" {
 		t.Errorf("verified flags = %v, want only the phone verified", u.Attributes)

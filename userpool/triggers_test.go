@@ -83,7 +83,7 @@ func wantAttrIs(t *testing.T, attrs map[string]string, name, want string) {
 // wantNoSuchUser fails unless AdminGetUser reports the user unknown.
 func (e *env) wantNoSuchUser(t *testing.T, username string) {
 	t.Helper()
-	_, err := e.pool.AdminGetUser(e.ctx, username)
+	_, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: username})
 	wantCode(t, err, userpool.CodeUserNotFound)
 }
 
@@ -221,7 +221,7 @@ func TestPreSignUpRunsForAdminCreateUserButCannotConfirm(t *testing.T) {
 	if ev.Request.ValidationData["ticket"] != "T-7" || ev.Request.ClientMetadata["by"] != "ops" {
 		t.Fatalf("request = %+v", ev.Request)
 	}
-	u, err := e.pool.AdminGetUser(e.ctx, "bob")
+	u, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "bob"})
 	wantNoError(t, "AdminGetUser", err)
 	if u.UserStatus != store.StatusForceChangePassword {
 		t.Fatalf("status = %s, want the response ignored", u.UserStatus)
@@ -349,7 +349,7 @@ func TestPostConfirmationRunsAfterEachKindOfConfirmation(t *testing.T) {
 	if log.count() != 0 {
 		t.Fatal("PostConfirmation ran at sign-up")
 	}
-	err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "ada",
+	_, err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient, Username: "ada",
 		ConfirmationCode: e.lastCode("ada@example.com"), ClientMetadata: map[string]string{"ref": "mail"}})
 	wantNoError(t, "ConfirmSignUp", err)
 	ev := log.last(t)
@@ -373,7 +373,7 @@ func TestPostConfirmationRunsAfterEachKindOfConfirmation(t *testing.T) {
 	}
 
 	e.signUp("bob", "bob@example.com", goodPW)
-	wantNoError(t, "AdminConfirmSignUp", e.pool.AdminConfirmSignUp(e.ctx, "bob"))
+	wantNoError(t, "AdminConfirmSignUp", errOf(e.pool.AdminConfirmSignUp(e.ctx, userpool.AdminConfirmSignUpInput{Username: "bob"})))
 	if ev := log.last(t); ev.TriggerSource != trigger.TriggerPostConfirmationConfirmSignUp || ev.UserName != "bob" || log.count() != 3 {
 		t.Fatalf("after AdminConfirmSignUp: %d events, last %+v", log.count(), ev.Common)
 	}

@@ -18,20 +18,19 @@ import (
 // answer is SELECT_CHALLENGE with AvailableChallenges. Codes go only to a
 // verified email or phone number. Unknown users get the same answers
 // (with existence errors prevented), and every code they type is wrong.
-func (p *UserPool) userAuth(ctx context.Context, c *appClient, params, meta map[string]string) (*InitiateAuthOutput, error) {
+func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, error) {
+	c, login, meta, preferred := req.client, req.login, req.meta, req.preferred
 	if !c.allows(AllowUserAuth) {
 		return nil, invalidParam("USER_AUTH flow not enabled for this client")
 	}
-	login := params["USERNAME"]
 	if err := checkLogin(login); err != nil {
 		return nil, err
 	}
-	if err := c.checkSecretHash(login, params["SECRET_HASH"]); err != nil {
+	if err := c.checkSecretHash(login, req.secretHash); err != nil {
 		return nil, err
 	}
-	preferred := params["PREFERRED_CHALLENGE"]
-	if preferred == FirstFactorPassword && params["PASSWORD"] != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
-		return p.passwordAuth(ctx, c, params, meta)
+	if preferred == FirstFactorPassword && req.password != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
+		return p.passwordAuth(ctx, req)
 	}
 	u, err := p.findUser(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -44,7 +43,8 @@ func (p *UserPool) userAuth(ctx context.Context, c *appClient, params, meta map[
 	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
 		return nil, err
 	}
-	st := challengeState{Username: login, DeviceKey: params["DEVICE_KEY"], Decoy: !known}
+	st := req.state()
+	st.Decoy = !known
 	available := p.firstFactors(u, known)
 	sub := u.Sub
 	if !known {
@@ -64,7 +64,7 @@ func (p *UserPool) userAuth(ctx context.Context, c *appClient, params, meta map[
 	for _, f := range available {
 		out.AvailableChallenges = append(out.AvailableChallenges, ChallengeName(f))
 	}
-	return out, nil
+	return &step{challenge: out}, nil
 }
 
 // firstFactors lists what the user may sign in with. For an unknown user
@@ -86,7 +86,7 @@ func (p *UserPool) firstFactors(u store.User, known bool) []string {
 
 // firstFactorCode sends a sign-in code (EMAIL_OTP, SMS_OTP). Sends are
 // throttled per user, since no password gates them.
-func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*InitiateAuthOutput, error) {
+func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*step, error) {
 	sendKey := "send:" + sub
 	if st.Decoy {
 		sendKey = "send:" + p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
@@ -119,8 +119,8 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 			d = &CodeDeliveryDetails{DeliveryMedium: "EMAIL", AttributeName: "email",
 				Destination: maskEmail(string(rune('a'+h[0]%26)) + "@" + string(rune('a'+h[1]%26)) + ".example")}
 		}
-		return &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
-			"CODE_DELIVERY_DELIVERY_MEDIUM": d.DeliveryMedium, "CODE_DELIVERY_DESTINATION": d.Destination}}, nil
+		return &step{challenge: &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
+			ParamCodeDeliveryMedium: d.DeliveryMedium, ParamCodeDeliveryDestination: d.Destination}}}, nil
 	}
 	if err := p.signInAllowed(u); err != nil {
 		return nil, err
@@ -129,40 +129,36 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 	if err != nil {
 		return nil, err
 	}
-	delete(out.ChallengeParameters, "USER_ID_FOR_SRP") // a decoy could not know it
+	delete(out.challenge.ChallengeParameters, ParamUserIDForSRP) // a decoy could not know it
 	return out, nil
 }
 
 // respondSelectChallenge takes the first factor chosen under SELECT_CHALLENGE:
 // PASSWORD (with PASSWORD in the same answer), EMAIL_OTP or SMS_OTP.
-func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
 	r := in.ChallengeResponses
-	s, st, restore, err := p.takeChallenge(ctx, c, in.Session, ChallengeSelectChallenge)
-	if err != nil {
-		return nil, err
-	}
-	answer := r["ANSWER"]
-	if !slices.Contains(st.Choices, answer) {
-		restore()
-		return nil, invalidParam("ANSWER must be one of AvailableChallenges")
-	}
-	if r["USERNAME"] != st.Username {
-		restore()
-		return nil, invalidParam("USERNAME does not match the session")
-	}
-	if answer == FirstFactorPassword {
-		if r["PASSWORD"] == "" {
-			restore()
-			return nil, invalidParam("Missing required parameter PASSWORD")
+	return answerChallenge(ctx, p, c, in.Session, ChallengeSelectChallenge, func(s store.AuthSession, st challengeState) (*step, error) {
+		answer := r[ParamAnswer]
+		if !slices.Contains(st.Choices, answer) {
+			return nil, invalidParam("ANSWER must be one of AvailableChallenges")
 		}
-		return p.passwordAuth(ctx, c, map[string]string{"USERNAME": st.Username, "PASSWORD": r["PASSWORD"],
-			"SECRET_HASH": r["SECRET_HASH"], "DEVICE_KEY": st.DeviceKey}, in.ClientMetadata)
-	}
-	var u store.User
-	if !st.Decoy {
-		if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
-			return nil, err
+		if r[ParamUsername] != st.Username {
+			return nil, invalidParam("USERNAME does not match the session")
 		}
-	}
-	return p.firstFactorCode(ctx, c, u, s.Subject, answer, st)
+		if answer == FirstFactorPassword {
+			if r[ParamPassword] == "" {
+				return nil, invalidParam("Missing required parameter PASSWORD")
+			}
+			return p.passwordAuth(ctx, &signInRequest{client: c, login: st.Username, password: r[ParamPassword],
+				secretHash: r[ParamSecretHash], deviceKey: st.DeviceKey, meta: in.ClientMetadata, hosted: st.Hosted})
+		}
+		var u store.User
+		var err error
+		if !st.Decoy {
+			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
+				return nil, err
+			}
+		}
+		return p.firstFactorCode(ctx, c, u, s.Subject, answer, st)
+	})
 }

@@ -28,7 +28,7 @@ func (e *env) quietUser(username, email string) {
 		UserAttributes: []userpool.Attribute{{Name: "email", Value: email}, {Name: "email_verified", Value: "true"}}}); err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: username, Password: goodPW, Permanent: true}); err != nil {
+	if _, err := e.pool.AdminSetUserPassword(e.ctx, userpool.AdminSetUserPasswordInput{Username: username, Password: goodPW, Permanent: true}); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -119,7 +119,7 @@ func TestUserAuthPasswordAnswersCountTowardTheLockout(t *testing.T) {
 func TestUserAuthSendsSMSCodesOnlyToAVerifiedPhone(t *testing.T) {
 	e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorSMSOTP))
 	e.confirmedUser("dan", "dan@example.com")
-	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "dan",
+	if _, err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "dan",
 		UserAttributes: []userpool.Attribute{{Name: "phone_number", Value: "+15555550111"}}}); err != nil {
 		t.Fatal(err)
 	}

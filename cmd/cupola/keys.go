@@ -27,7 +27,7 @@ func (a *app) keysRotate(ctx context.Context, args []string) (err error) {
 	}
 	defer closeInto(in, &err)
 	before := kids(in.pool.KeySet().Keys())
-	if err := in.pool.RotateSigningKey(ctx, *ahead); err != nil {
+	if _, err := in.pool.RotateSigningKey(ctx, userpool.RotateSigningKeyInput{PublishAhead: *ahead}); err != nil {
 		return fmt.Errorf("rotate signing key: %w", err)
 	}
 	for _, k := range in.pool.KeySet().Keys() {

@@ -162,7 +162,7 @@ func (in *instance) sync(ctx context.Context) error {
 		for _, s := range r.Scopes {
 			want.Scopes = append(want.Scopes, userpool.ResourceServerScope{ScopeName: s.Name, ScopeDescription: s.Description})
 		}
-		have, err := in.pool.DescribeResourceServer(ctx, r.Identifier)
+		have, err := in.pool.DescribeResourceServer(ctx, userpool.DescribeResourceServerInput{Identifier: r.Identifier})
 		switch {
 		case errors.Is(err, userpool.ErrResourceNotFound):
 			if _, err := in.pool.CreateResourceServer(ctx, want); err != nil {
@@ -180,7 +180,7 @@ func (in *instance) sync(ctx context.Context) error {
 	}
 	for _, c := range in.cfg.Clients {
 		want := c.userpool()
-		have, err := in.pool.DescribeUserPoolClient(ctx, c.ClientID)
+		have, err := in.pool.DescribeUserPoolClient(ctx, userpool.DescribeUserPoolClientInput{ClientID: c.ClientID})
 		if err != nil {
 			return fmt.Errorf("client %s: %w", c.ClientID, err)
 		}

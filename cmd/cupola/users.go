@@ -130,9 +130,9 @@ func (a *app) setEnabled(ctx context.Context, name string, args []string, enable
 	}
 	defer closeInto(in, &err)
 	if enable {
-		err = in.pool.AdminEnableUser(ctx, *username)
+		_, err = in.pool.AdminEnableUser(ctx, userpool.AdminEnableUserInput{Username: *username})
 	} else {
-		err = in.pool.AdminDisableUser(ctx, *username)
+		_, err = in.pool.AdminDisableUser(ctx, userpool.AdminDisableUserInput{Username: *username})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)

@@ -71,7 +71,7 @@ func addUser(t *testing.T, pool *userpool.UserPool, name string) {
 	if _, err := pool.AdminCreateUser(t.Context(), userpool.AdminCreateUserInput{Username: name, MessageAction: "SUPPRESS"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := pool.AdminSetUserPassword(t.Context(), userpool.AdminSetUserPasswordInput{Username: name, Password: testPW, Permanent: true}); err != nil {
+	if _, err := pool.AdminSetUserPassword(t.Context(), userpool.AdminSetUserPasswordInput{Username: name, Password: testPW, Permanent: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -86,7 +86,7 @@ func TestAPIProtectsItsRoutes(t *testing.T) {
 	if _, err := pool.CreateGroup(t.Context(), userpool.CreateGroupInput{GroupName: "admin"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := pool.AdminAddUserToGroup(t.Context(), "root", "admin"); err != nil {
+	if _, err := pool.AdminAddUserToGroup(t.Context(), userpool.AdminAddUserToGroupInput{Username: "root", GroupName: "admin"}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := newHandler(t.Context(), config{issuer: issuer, clientIDs: []string{testClient}})

@@ -90,7 +90,7 @@ func newSite(t *testing.T) *site {
 		UserAttributes: []userpool.Attribute{{Name: "email", Value: "alice@example.com"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := pool.AdminSetUserPassword(t.Context(), userpool.AdminSetUserPasswordInput{Username: "alice", Password: testPW, Permanent: true}); err != nil {
+	if _, err := pool.AdminSetUserPassword(t.Context(), userpool.AdminSetUserPasswordInput{Username: "alice", Password: testPW, Permanent: true}); err != nil {
 		t.Fatal(err)
 	}
 	s.pool = pool

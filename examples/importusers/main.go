@@ -49,7 +49,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	rep, err := pool.ImportUsers(ctx, bytes.NewReader(usersCSV), userpool.ImportOptions{})
+	rep, err := pool.ImportUsers(ctx, userpool.ImportUsersInput{CSV: bytes.NewReader(usersCSV)})
 	if err != nil {
 		return err
 	}
@@ -76,7 +76,7 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println("grace must reset her password:", err)
 
-	again, err := pool.ImportUsers(ctx, bytes.NewReader(usersCSV), userpool.ImportOptions{})
+	again, err := pool.ImportUsers(ctx, userpool.ImportUsersInput{CSV: bytes.NewReader(usersCSV)})
 	if err != nil {
 		return err
 	}

@@ -56,7 +56,7 @@ func run(ctx context.Context) error {
 		return err
 	}
 	mail, _ := outbox.LastEmail(email)
-	if err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "app", Username: user,
+	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "app", Username: user,
 		ConfirmationCode: regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)}); err != nil {
 		return err
 	}

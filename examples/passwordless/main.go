@@ -96,7 +96,7 @@ func run(ctx context.Context) error {
 		UserAttributes: []userpool.Attribute{{Name: "email", Value: "noa@example.com"}, {Name: "email_verified", Value: "true"}}}); err != nil {
 		return err
 	}
-	if err := pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "noa", Password: randomPassword(), Permanent: true}); err != nil {
+	if _, err := pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "noa", Password: randomPassword(), Permanent: true}); err != nil {
 		return err
 	}
 	fmt.Println("1. user noa exists with an unguessable password nobody knows")

@@ -64,7 +64,7 @@ func run(ctx context.Context) error {
 	code := regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)
 	step("2. read the email", "subject=%q code=%s", mail.Subject, code)
 
-	if err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: client, Username: user, ConfirmationCode: code}); err != nil {
+	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: client, Username: user, ConfirmationCode: code}); err != nil {
 		return fmt.Errorf("confirm: %w", err)
 	}
 	step("3. confirmed", "")
@@ -90,7 +90,7 @@ func run(ctx context.Context) error {
 	step("5. verified the ID token", "sub=%s cognito:username=%s email=%s email_verified=%s",
 		id.Subject, id.Username, id.Attributes["email"], id.Attributes["email_verified"])
 
-	me, err := pool.GetUser(ctx, tokens.AccessToken)
+	me, err := pool.GetUser(ctx, userpool.GetUserInput{AccessToken: tokens.AccessToken})
 	if err != nil {
 		return fmt.Errorf("get user: %w", err)
 	}
@@ -103,12 +103,12 @@ func run(ctx context.Context) error {
 	}
 	step("7. refreshed", "new access token differs: %t", ref.AuthenticationResult.AccessToken != tokens.AccessToken)
 
-	if err := pool.GlobalSignOut(ctx, ref.AuthenticationResult.AccessToken); err != nil {
+	if _, err := pool.GlobalSignOut(ctx, userpool.GlobalSignOutInput{AccessToken: ref.AuthenticationResult.AccessToken}); err != nil {
 		return fmt.Errorf("global sign out: %w", err)
 	}
 	step("8. signed out everywhere", "")
 
-	_, err = pool.GetUser(ctx, tokens.AccessToken)
+	_, err = pool.GetUser(ctx, userpool.GetUserInput{AccessToken: tokens.AccessToken})
 	if !errors.Is(err, userpool.ErrNotAuthorized) {
 		return fmt.Errorf("the old access token should be refused after sign-out, got %v", err)
 	}
