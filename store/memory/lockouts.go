@@ -7,14 +7,8 @@ import (
 	"github.com/cupola-auth/cupola/store"
 )
 
-// lockout is one key's attempt counter.
-type lockout struct {
-	failures    int
-	last        time.Time
-	lockedUntil time.Time
-}
-
-// BeginAttempt registers an attempt on key unless the key is locked.
+// BeginAttempt implements store.Lockouts. The state is read, decided on
+// and written under the store's lock, so parallel attempts are each counted.
 func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (store.Attempt, error) {
 	if poolID == "" || key == "" {
 		return store.Attempt{}, invalid("begin attempt", "pool id or key missing")
@@ -25,18 +19,11 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 	defer s.mu.Unlock()
 
 	k := poolKey{poolID, key}
-	l := s.lockouts[k]
-	if now.Before(l.lockedUntil) {
-		return store.Attempt{Allowed: false, Failures: l.failures, LockedUntil: l.lockedUntil}, nil
+	next, a := p.Decide(s.lockouts[k], now)
+	if a.Allowed {
+		s.lockouts[k] = next
 	}
-	if now.Sub(l.last) > p.ResetAfter {
-		l.failures = 0
-	}
-	l.failures++
-	l.last = now
-	l.lockedUntil = now.Add(p.LockFor(l.failures))
-	s.lockouts[k] = l
-	return store.Attempt{Allowed: true, Failures: l.failures, LockedUntil: l.lockedUntil}, nil
+	return a, nil
 }
 
 // ClearAttempts forgets the key's count.

@@ -33,7 +33,7 @@ type Store struct {
 	tokens   map[poolKey]*tokenState // by string(token hash)
 
 	keys     map[poolKey]store.SigningKey
-	lockouts map[poolKey]lockout
+	lockouts map[poolKey]store.LockoutState
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -61,7 +61,7 @@ func New() *Store {
 		families:  make(map[poolKey]*family),
 		tokens:    make(map[poolKey]*tokenState),
 		keys:      make(map[poolKey]store.SigningKey),
-		lockouts:  make(map[poolKey]lockout),
+		lockouts:  make(map[poolKey]store.LockoutState),
 	}
 }
 

@@ -19,32 +19,27 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 	var a store.Attempt
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var (
-			failures      int
+			prev          store.LockoutState
 			last, lockEnd sql.NullInt64
 		)
 		err := tx.QueryRowContext(ctx, `SELECT failures, last_attempt, locked_until FROM lockouts WHERE pool_id = ? AND key = ?`,
-			poolID, key).Scan(&failures, &last, &lockEnd)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			failures = 0
-		case err != nil:
+			poolID, key).Scan(&prev.Failures, &last, &lockEnd)
+		// A key without a row has never been attempted: the zero state.
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
-		default:
-			if lu := fromMicros(lockEnd); now.Before(lu) {
-				a = store.Attempt{Allowed: false, Failures: failures, LockedUntil: lu}
-				return nil
-			}
-			if now.Sub(fromMicros(last)) > p.ResetAfter {
-				failures = 0
-			}
 		}
-		failures++
-		a = store.Attempt{Allowed: true, Failures: failures, LockedUntil: normTime(now.Add(p.LockFor(failures)))}
+		prev.LastAttempt, prev.LockedUntil = fromMicros(last), fromMicros(lockEnd)
+		var next store.LockoutState
+		next, a = p.Decide(prev, now)
+		a.LockedUntil = normTime(a.LockedUntil)
+		if !a.Allowed {
+			return nil
+		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO lockouts (pool_id, key, failures, last_attempt, locked_until)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (pool_id, key) DO UPDATE SET failures = excluded.failures,
 				last_attempt = excluded.last_attempt, locked_until = excluded.locked_until`,
-			poolID, key, failures, toMicros(now), toMicros(a.LockedUntil))
+			poolID, key, next.Failures, toMicros(next.LastAttempt), toMicros(next.LockedUntil))
 		return err
 	})
 	if err != nil {

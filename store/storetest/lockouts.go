@@ -23,83 +23,79 @@ func wantAttempt(t *testing.T, st store.Store, pool, key string, now time.Time, 
 	wantTime(t, what+": LockedUntil", a.LockedUntil, lockedUntil)
 }
 
-func (s suite) lockouts(t *testing.T) {
-	policy := store.LockoutPolicy{Threshold: 3, Base: time.Minute, Max: 10 * time.Minute, ResetAfter: time.Hour}
+// lockoutPolicy locks at the third failure and doubles from a minute, so
+// a test reaches the lock and its growth in a few attempts.
+var lockoutPolicy = store.LockoutPolicy{Threshold: 3, Base: time.Minute, Max: 10 * time.Minute, ResetAfter: time.Hour}
 
-	t.Run("attempts are counted until the threshold locks the key", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		wantAttempt(t, st, pool, "k", at(0), policy, true, 1, at(0))
-		wantAttempt(t, st, pool, "k", at(time.Second).In(elsewhere), policy, true, 2, at(time.Second))
-		wantAttempt(t, st, pool, "k", at(2*time.Second), policy, true, 3, at(2*time.Second+time.Minute))
-	})
+var lockoutTests = []conformanceTest{
+	{"attempts are counted until the threshold locks the key", testLockoutThreshold},
+	{"a locked key refuses attempts and counts nothing", testLockoutLockedKey},
+	{"each failure past the threshold doubles the lock up to the maximum", testLockoutDoubling},
+	{"the count resets once the last attempt is older than ResetAfter", testLockoutReset},
+	{"clearing attempts forgets the count and the lock", testLockoutClear},
+	{"keys are counted apart", testLockoutKeysApart},
+	{"a policy without threshold never locks", testLockoutNoThreshold},
+}
 
-	t.Run("a locked key refuses attempts and counts nothing", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		for i := range 3 {
-			wantAttempt(t, st, pool, "k", at(0), policy, true, i+1, at(policy.LockFor(i+1)))
-		}
-		for _, d := range []time.Duration{0, time.Second, time.Minute - time.Microsecond} {
-			wantAttempt(t, st, pool, "k", at(d).In(elsewhere), policy, false, 0, at(time.Minute))
-		}
-		wantAttempt(t, st, pool, "k", at(time.Minute), policy, true, 4, at(time.Minute+2*time.Minute))
-	})
+func testLockoutThreshold(t *testing.T, st store.Store, pool string) {
+	wantAttempt(t, st, pool, "k", at(0), lockoutPolicy, true, 1, at(0))
+	wantAttempt(t, st, pool, "k", at(time.Second).In(elsewhere), lockoutPolicy, true, 2, at(time.Second))
+	wantAttempt(t, st, pool, "k", at(2*time.Second), lockoutPolicy, true, 3, at(2*time.Second+time.Minute))
+}
 
-	t.Run("each failure past the threshold doubles the lock up to the maximum", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		now := at(0)
-		for i := range 3 {
-			wantAttempt(t, st, pool, "k", now, policy, true, i+1, now.Add(policy.LockFor(i+1)))
-		}
-		now = now.Add(time.Minute)
-		for _, step := range []struct {
-			failures int
-			lock     time.Duration
-		}{{4, 2 * time.Minute}, {5, 4 * time.Minute}, {6, 8 * time.Minute}, {7, 10 * time.Minute}, {8, 10 * time.Minute}} {
-			wantAttempt(t, st, pool, "k", now, policy, true, step.failures, now.Add(step.lock))
-			now = now.Add(step.lock)
-		}
-	})
+func testLockoutLockedKey(t *testing.T, st store.Store, pool string) {
+	for i := range 3 {
+		wantAttempt(t, st, pool, "k", at(0), lockoutPolicy, true, i+1, at(lockoutPolicy.LockFor(i+1)))
+	}
+	for _, d := range []time.Duration{0, time.Second, time.Minute - time.Microsecond} {
+		wantAttempt(t, st, pool, "k", at(d).In(elsewhere), lockoutPolicy, false, 0, at(time.Minute))
+	}
+	wantAttempt(t, st, pool, "k", at(time.Minute), lockoutPolicy, true, 4, at(time.Minute+2*time.Minute))
+}
 
-	t.Run("the count resets once the last attempt is older than ResetAfter", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		p := store.LockoutPolicy{Threshold: 5, Base: time.Minute, Max: time.Hour, ResetAfter: 10 * time.Minute}
-		wantAttempt(t, st, pool, "k", at(0), p, true, 1, at(0))
-		wantAttempt(t, st, pool, "k", at(time.Minute), p, true, 2, at(time.Minute))
-		wantAttempt(t, st, pool, "k", at(11*time.Minute), p, true, 3, at(11*time.Minute))
-		wantAttempt(t, st, pool, "k", at(21*time.Minute+time.Microsecond).In(elsewhere), p, true, 1, at(21*time.Minute+time.Microsecond))
-	})
+func testLockoutDoubling(t *testing.T, st store.Store, pool string) {
+	now := at(0)
+	for i := range 3 {
+		wantAttempt(t, st, pool, "k", now, lockoutPolicy, true, i+1, now.Add(lockoutPolicy.LockFor(i+1)))
+	}
+	now = now.Add(time.Minute)
+	for _, step := range []struct {
+		failures int
+		lock     time.Duration
+	}{{4, 2 * time.Minute}, {5, 4 * time.Minute}, {6, 8 * time.Minute}, {7, 10 * time.Minute}, {8, 10 * time.Minute}} {
+		wantAttempt(t, st, pool, "k", now, lockoutPolicy, true, step.failures, now.Add(step.lock))
+		now = now.Add(step.lock)
+	}
+}
 
-	t.Run("clearing attempts forgets the count and the lock", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		for i := range 3 {
-			wantAttempt(t, st, pool, "k", at(0), policy, true, i+1, at(policy.LockFor(i+1)))
-		}
-		wantOK(t, "ClearAttempts", st.ClearAttempts(t.Context(), pool, "k"))
-		wantAttempt(t, st, pool, "k", at(time.Second), policy, true, 1, at(time.Second))
-		wantOK(t, "ClearAttempts of an unknown key", st.ClearAttempts(t.Context(), pool, "unknown"))
-	})
+func testLockoutReset(t *testing.T, st store.Store, pool string) {
+	p := store.LockoutPolicy{Threshold: 5, Base: time.Minute, Max: time.Hour, ResetAfter: 10 * time.Minute}
+	wantAttempt(t, st, pool, "k", at(0), p, true, 1, at(0))
+	wantAttempt(t, st, pool, "k", at(time.Minute), p, true, 2, at(time.Minute))
+	wantAttempt(t, st, pool, "k", at(11*time.Minute), p, true, 3, at(11*time.Minute))
+	wantAttempt(t, st, pool, "k", at(21*time.Minute+time.Microsecond).In(elsewhere), p, true, 1, at(21*time.Minute+time.Microsecond))
+}
 
-	t.Run("keys are counted apart", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		for i := range 3 {
-			wantAttempt(t, st, pool, "alice", at(0), policy, true, i+1, at(policy.LockFor(i+1)))
-		}
-		wantAttempt(t, st, pool, "bob", at(0), policy, true, 1, at(0))
-		wantAttempt(t, st, pool, "alice", at(0), policy, false, 0, at(time.Minute))
-	})
+func testLockoutClear(t *testing.T, st store.Store, pool string) {
+	for i := range 3 {
+		wantAttempt(t, st, pool, "k", at(0), lockoutPolicy, true, i+1, at(lockoutPolicy.LockFor(i+1)))
+	}
+	wantOK(t, "ClearAttempts", st.ClearAttempts(t.Context(), pool, "k"))
+	wantAttempt(t, st, pool, "k", at(time.Second), lockoutPolicy, true, 1, at(time.Second))
+	wantOK(t, "ClearAttempts of an unknown key", st.ClearAttempts(t.Context(), pool, "unknown"))
+}
 
-	t.Run("a policy without threshold never locks", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		p := store.LockoutPolicy{ResetAfter: time.Hour}
-		for i := range 10 {
-			wantAttempt(t, st, pool, "k", at(0), p, true, i+1, at(0))
-		}
-	})
+func testLockoutKeysApart(t *testing.T, st store.Store, pool string) {
+	for i := range 3 {
+		wantAttempt(t, st, pool, "alice", at(0), lockoutPolicy, true, i+1, at(lockoutPolicy.LockFor(i+1)))
+	}
+	wantAttempt(t, st, pool, "bob", at(0), lockoutPolicy, true, 1, at(0))
+	wantAttempt(t, st, pool, "alice", at(0), lockoutPolicy, false, 0, at(time.Minute))
+}
+
+func testLockoutNoThreshold(t *testing.T, st store.Store, pool string) {
+	p := store.LockoutPolicy{ResetAfter: time.Hour}
+	for i := range 10 {
+		wantAttempt(t, st, pool, "k", at(0), p, true, i+1, at(0))
+	}
 }

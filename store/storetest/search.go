@@ -136,513 +136,499 @@ func wantListed(t *testing.T, st store.Store, pool string, users []store.User, q
 	}
 }
 
-func (s suite) userSearch(t *testing.T) {
-	t.Run("every search attribute finds the user under its key", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
+var userSearchTests = []conformanceTest{
+	{"every search attribute finds the user under its key", testSearchEveryAttribute},
+	{"each user status is its own key", testSearchStatus},
+	{"users without a value for the attribute never match", testSearchNoValue},
+	{"an attribute that is not searchable or a limit that is not positive is invalid", testSearchInvalidQuery},
+	{"an exact search compares bytes: case, accents and longer values are other keys", testSearchExactBytes},
+	{"a prefix search matches bytes", testSearchPrefixBytes},
+	{"pages continue exactly after the previous page across many users sharing a key", testSearchPagesSharingAKey},
+	{"a page starts strictly after its cursor", testSearchCursor},
+	{"without an attribute every user is listed by sub and AfterKey is ignored", testSearchWithoutAttribute},
+	{"a limit above the cap is no error", testSearchLimitAboveCap},
+	{"an update is found under its new keys only", testSearchAfterUpdate},
+	{"a failed create or update indexes nothing", testSearchFailedWrites},
+	{"a deleted user is not listed", testSearchDeletedUser},
+	{"listed users share no memory with the store", testSearchResultsCopied},
+	{"a cancelled context is refused", testSearchCancelledContext},
+}
+
+func testSearchEveryAttribute(t *testing.T, st store.Store, pool string) {
+	u := newUser(t, pool)
+	u.Username, u.UsernameKey = "Alice Smith "+u.Sub, "alice smith "+u.Sub
+	u.Status = store.StatusForceChangePassword
+	u.Enabled = false
+	u.Attributes = map[string]string{
+		"email":              "alice@example.com",
+		"phone_number":       "+15555550100",
+		"name":               "Alice Smith",
+		"given_name":         "Alice",
+		"family_name":        "Smith",
+		"preferred_username": "ally",
+		"email_verified":     "true",
+		"custom:team":        "blue",
+	}
+	u = createUser(t, st, u)
+	other := newUser(t, pool)
+	other.Attributes = map[string]string{
+		"email":              "bob@example.com",
+		"phone_number":       "+15555550101",
+		"name":               "Bob Jones",
+		"given_name":         "Bob",
+		"family_name":        "Jones",
+		"preferred_username": "bobby",
+		"email_verified":     "true",
+		"custom:team":        "blue",
+	}
+	other = createUser(t, st, other)
+
+	wantKeys := map[string]string{
+		store.SearchUsername:          u.Username, // as given, not the normalized key
+		store.SearchSub:               u.Sub,
+		store.SearchStatus:            "FORCE_CHANGE_PASSWORD",
+		store.SearchEnabled:           "Disabled",
+		store.SearchEmail:             "alice@example.com",
+		store.SearchPhoneNumber:       "+15555550100",
+		store.SearchName:              "Alice Smith",
+		store.SearchGivenName:         "Alice",
+		store.SearchFamilyName:        "Smith",
+		store.SearchPreferredUsername: "ally",
+	}
+	for _, attr := range store.SearchAttributes() {
+		key, ok := wantKeys[attr]
+		if !ok {
+			t.Errorf("search attribute %q is not covered by the suite", attr)
+			continue
+		}
+		if got, ok := store.SearchKey(u, attr); !ok || got != key {
+			t.Errorf("store.SearchKey(%s) = %q, %v; want %q", attr, got, ok, key)
+		}
+		for _, prefix := range []bool{false, true} {
+			got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: key, Prefix: prefix, Limit: 10})
+			if len(got) != 1 || got[0].Sub != u.Sub {
+				t.Errorf("ListUsers(%s = %q, prefix %v) = %q, want only %s", attr, key, prefix, subs(got), u.Sub)
+				continue
+			}
+			wantSame(t, "ListUsers by "+attr, got[0], u, normUser)
+		}
+	}
+	for attr, value := range map[string]string{
+		store.SearchUsername: u.UsernameKey, // the normalized key is not the username
+		store.SearchStatus:   "force_change_password",
+		store.SearchEnabled:  "disabled",
+		store.SearchEmail:    "ALICE@example.com",
+		store.SearchName:     "alice smith",
+	} {
+		if got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: value, Limit: 10}); len(got) != 0 {
+			t.Errorf("ListUsers(%s = %q) = %q, want nobody: keys compare bytes", attr, value, subs(got))
+		}
+	}
+	got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEnabled, Value: "Enabled", Limit: 10})
+	if len(got) != 1 || got[0].Sub != other.Sub {
+		t.Errorf("ListUsers(status = Enabled) = %q, want only %s", subs(got), other.Sub)
+	}
+	got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchStatus, Value: "CONFIRMED", Limit: 10})
+	if len(got) != 1 || got[0].Sub != other.Sub {
+		t.Errorf("ListUsers(cognito:user_status = CONFIRMED) = %q, want only %s", subs(got), other.Sub)
+	}
+}
+
+func testSearchStatus(t *testing.T, st store.Store, pool string) {
+	var users []store.User
+	for _, status := range []store.UserStatus{store.StatusUnconfirmed, store.StatusConfirmed, store.StatusForceChangePassword,
+		store.StatusResetRequired, store.StatusExternalProvider, store.StatusConfirmed} {
 		u := newUser(t, pool)
-		u.Username, u.UsernameKey = "Alice Smith "+u.Sub, "alice smith "+u.Sub
-		u.Status = store.StatusForceChangePassword
-		u.Enabled = false
-		u.Attributes = map[string]string{
-			"email":              "alice@example.com",
-			"phone_number":       "+15555550100",
-			"name":               "Alice Smith",
-			"given_name":         "Alice",
-			"family_name":        "Smith",
-			"preferred_username": "ally",
-			"email_verified":     "true",
-			"custom:team":        "blue",
-		}
-		u = createUser(t, st, u)
-		other := newUser(t, pool)
-		other.Attributes = map[string]string{
-			"email":              "bob@example.com",
-			"phone_number":       "+15555550101",
-			"name":               "Bob Jones",
-			"given_name":         "Bob",
-			"family_name":        "Jones",
-			"preferred_username": "bobby",
-			"email_verified":     "true",
-			"custom:team":        "blue",
-		}
-		other = createUser(t, st, other)
+		u.Status = status
+		users = append(users, createUser(t, st, u))
+	}
+	for _, v := range []string{"UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED", "EXTERNAL_PROVIDER", "CONF"} {
+		wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchStatus, Value: v, Limit: 10})
+	}
+	for _, v := range []string{"", "CONF", "UN", "RESET_REQUIRED"} {
+		wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchStatus, Value: v, Prefix: true, Limit: 10})
+	}
+}
 
-		wantKeys := map[string]string{
-			store.SearchUsername:          u.Username, // as given, not the normalized key
-			store.SearchSub:               u.Sub,
-			store.SearchStatus:            "FORCE_CHANGE_PASSWORD",
-			store.SearchEnabled:           "Disabled",
-			store.SearchEmail:             "alice@example.com",
-			store.SearchPhoneNumber:       "+15555550100",
-			store.SearchName:              "Alice Smith",
-			store.SearchGivenName:         "Alice",
-			store.SearchFamilyName:        "Smith",
-			store.SearchPreferredUsername: "ally",
+func testSearchNoValue(t *testing.T, st store.Store, pool string) {
+	with := createUser(t, st, userWith(t, pool, "email", "a@example.com"))
+	createUser(t, st, userWith(t, pool, "email", ""))
+	createUser(t, st, userWith(t, pool, "phone_number", "+15555550100"))
+	createUser(t, st, newUser(t, pool))
+	got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 10})
+	if len(got) != 1 || got[0].Sub != with.Sub {
+		t.Errorf("ListUsers(email ^= \"\") = %q, want only the user with an email %s", subs(got), with.Sub)
+	}
+	got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Limit: 10})
+	if len(got) != 0 {
+		t.Errorf("ListUsers(email = \"\") = %q, want nobody", subs(got))
+	}
+	got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchGivenName, Prefix: true, Limit: 10})
+	if len(got) != 0 {
+		t.Errorf("ListUsers(given_name ^= \"\") = %q, want nobody", subs(got))
+	}
+}
+
+func testSearchInvalidQuery(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	createUser(t, st, userWith(t, pool, "custom:team", "blue"))
+	for _, attr := range []string{"custom:team", "email_verified", "Email", "EMAIL", " email", "email ", "cognito:username", "address", "status "} {
+		_, err := st.ListUsers(ctx, pool, store.UserQuery{Attribute: attr, Value: "blue", Limit: 10})
+		wantErr(t, "ListUsers by "+attr, err, store.ErrInvalid)
+		_, err = st.ListUsers(ctx, pool, store.UserQuery{Attribute: attr, Prefix: true, Limit: 10})
+		wantErr(t, "ListUsers by a prefix of "+attr, err, store.ErrInvalid)
+	}
+	for _, limit := range []int{0, -1, math.MinInt} {
+		_, err := st.ListUsers(ctx, pool, store.UserQuery{Limit: limit})
+		wantErr(t, "ListUsers of everyone with a limit of "+itoa(limit), err, store.ErrInvalid)
+		_, err = st.ListUsers(ctx, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "a", Prefix: true, Limit: limit})
+		wantErr(t, "ListUsers by email with a limit of "+itoa(limit), err, store.ErrInvalid)
+	}
+}
+
+func testSearchExactBytes(t *testing.T, st store.Store, pool string) {
+	var users []store.User
+	for _, v := range []string{"bob@example.com", "Bob@example.com", "BOB@EXAMPLE.COM", "bob@example.co", "bob@example.com.au", "böb@example.com", "bob@example.com "} {
+		users = append(users, createUser(t, st, userWith(t, pool, "email", v)))
+	}
+	users = append(users, createUser(t, st, userWith(t, pool, "email", "bob@example.com"))) // a second user with one key
+	for _, v := range []string{"bob@example.com", "Bob@example.com", "BOB@EXAMPLE.COM", "böb@example.com", "bob@example.co", "bob@example", "nobody"} {
+		wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchEmail, Value: v, Limit: 10})
+	}
+	if got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "bob@example.com", Limit: 10}); len(got) != 2 {
+		t.Errorf("ListUsers(email = bob@example.com) listed %d users, want the 2 with that exact email", len(got))
+	}
+}
+
+func testSearchPrefixBytes(t *testing.T, st store.Store, pool string) {
+	values := []string{
+		"a", "ab", "abc", "abd", "ac", "b", "B", "Ab", "a b", "a\x7f", "a\u00ff", "ab",
+		"¿", "¿Qué", "À", "¾", "é", "éa", "ê", "e", "\U0010FFFF", "\U0010FFFFz", "\uFFFD", "z", "~",
+	}
+	var users []store.User
+	for _, v := range values {
+		users = append(users, createUser(t, st, userWith(t, pool, "name", v)))
+	}
+	users = append(users, createUser(t, st, userWith(t, pool, "email", "no-name@example.com")))
+	for _, tc := range []struct {
+		prefix string
+		want   []string
+	}{
+		{"", nil}, // checked against every value below
+		{"a", []string{"a", "a b", "ab", "ab", "abc", "abd", "ac", "a\x7f", "a\u00ff"}},
+		{"ab", []string{"ab", "ab", "abc", "abd"}},
+		{"abc", []string{"abc"}}, // a whole value
+		{"abcd", nil},            // longer than every value
+		{"A", []string{"Ab"}},
+		{"B", []string{"B"}},
+		{"a\x7f", []string{"a\x7f"}},
+		{"¿", []string{"¿", "¿Qué"}},                          // C2 BF: the next byte string C2 C0 is not UTF-8
+		{"é", []string{"é", "éa"}},                            // not ê, the next code point
+		{"e", []string{"e"}},                                  // not é
+		{"\U0010FFFF", []string{"\U0010FFFF", "\U0010FFFFz"}}, // the highest code point
+		{"\uFFFD", []string{"\uFFFD"}},
+		{"~", []string{"~"}},
+		{"z", []string{"z"}},
+		{"a\xff", nil},                          // last byte 0xFF: nothing sorts between a\xff and b
+		{"\xff", nil},                           // no UTF-8 text starts with 0xFF
+		{"\xc3", []string{"À", "é", "éa", "ê"}}, // a bytewise prefix need not be UTF-8
+	} {
+		q := store.UserQuery{Attribute: store.SearchName, Value: tc.prefix, Prefix: true, Limit: 100}
+		got, err := st.ListUsers(t.Context(), pool, q)
+		if err != nil && !storableText(tc.prefix) {
+			wantErr(t, "ListUsers(name ^= "+tc.prefix+") of text a store may not hold", err, store.ErrInvalid)
+			continue
 		}
-		for _, attr := range store.SearchAttributes() {
-			key, ok := wantKeys[attr]
-			if !ok {
-				t.Errorf("search attribute %q is not covered by the suite", attr)
-				continue
-			}
-			if got, ok := store.SearchKey(u, attr); !ok || got != key {
-				t.Errorf("store.SearchKey(%s) = %q, %v; want %q", attr, got, ok, key)
-			}
-			for _, prefix := range []bool{false, true} {
-				got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: key, Prefix: prefix, Limit: 10})
-				if len(got) != 1 || got[0].Sub != u.Sub {
-					t.Errorf("ListUsers(%s = %q, prefix %v) = %q, want only %s", attr, key, prefix, subs(got), u.Sub)
-					continue
-				}
-				wantSame(t, "ListUsers by "+attr, got[0], u, normUser)
-			}
+		wantOK(t, "ListUsers(name ^= "+tc.prefix+")", err)
+		want := tc.want
+		if tc.prefix == "" {
+			want = slices.Clone(values)
+			sortStrings(want)
 		}
-		for attr, value := range map[string]string{
-			store.SearchUsername: u.UsernameKey, // the normalized key is not the username
-			store.SearchStatus:   "force_change_password",
-			store.SearchEnabled:  "disabled",
-			store.SearchEmail:    "ALICE@example.com",
-			store.SearchName:     "alice smith",
-		} {
-			if got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: value, Limit: 10}); len(got) != 0 {
-				t.Errorf("ListUsers(%s = %q) = %q, want nobody: keys compare bytes", attr, value, subs(got))
-			}
+		if g := keys(got, store.SearchName); !equalStrings(g, want) {
+			t.Errorf("ListUsers(name ^= %q) = %q, want %q", tc.prefix, g, want)
 		}
-		got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEnabled, Value: "Enabled", Limit: 10})
-		if len(got) != 1 || got[0].Sub != other.Sub {
-			t.Errorf("ListUsers(status = Enabled) = %q, want only %s", subs(got), other.Sub)
+		if g, w := keyed(got, store.SearchName), expectUsers(users, q); !equalStrings(g, w) {
+			t.Errorf("ListUsers(name ^= %q) = %q, want %q (key, then sub)", tc.prefix, g, w)
 		}
-		got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchStatus, Value: "CONFIRMED", Limit: 10})
-		if len(got) != 1 || got[0].Sub != other.Sub {
-			t.Errorf("ListUsers(cognito:user_status = CONFIRMED) = %q, want only %s", subs(got), other.Sub)
+		for _, limit := range []int{1, 2, 3} {
+			q.Limit = limit
+			wantListed(t, st, pool, users, q)
 		}
+	}
+}
+
+func testSearchPagesSharingAKey(t *testing.T, st store.Store, pool string) {
+	var users []store.User
+	for i := range 40 {
+		u := newUser(t, pool)
+		switch {
+		case i%4 == 0:
+			u.Status = store.StatusUnconfirmed
+		case i%4 == 1:
+			u.Status = store.StatusForceChangePassword
+			u.Enabled = false
+		}
+		u.Attributes = map[string]string{"family_name": []string{"Smith", "Smith", "Smith", "Smithson", "Jones"}[i%5]}
+		if i%7 == 0 {
+			u.Attributes["given_name"] = "Ann"
+		}
+		users = append(users, createUser(t, st, u))
+	}
+	queries := []store.UserQuery{
+		{},
+		{Attribute: store.SearchStatus, Value: "CONFIRMED"},
+		{Attribute: store.SearchStatus, Prefix: true},
+		{Attribute: store.SearchEnabled, Value: "Enabled"},
+		{Attribute: store.SearchEnabled, Prefix: true},
+		{Attribute: store.SearchFamilyName, Value: "Smith"},
+		{Attribute: store.SearchFamilyName, Value: "Smith", Prefix: true},
+		{Attribute: store.SearchFamilyName, Prefix: true},
+		{Attribute: store.SearchGivenName, Value: "Ann"},
+		{Attribute: store.SearchSub, Value: users[3].Sub},
+		{Attribute: store.SearchSub, Prefix: true},
+		{Attribute: store.SearchUsername, Value: "user-", Prefix: true},
+	}
+	for _, q := range queries {
+		for _, limit := range []int{1, 3, 7, 40, 1000} {
+			q.Limit = limit
+			wantListed(t, st, pool, users, q)
+		}
+	}
+}
+
+func testSearchCursor(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	var users []store.User
+	for _, v := range []string{"a", "a", "a", "b", "b", "c"} {
+		users = append(users, createUser(t, st, userWith(t, pool, "name", v)))
+	}
+	slices.SortFunc(users, func(x, y store.User) int {
+		return cmp.Or(strings.Compare(x.Attributes["name"], y.Attributes["name"]), strings.Compare(x.Sub, y.Sub))
 	})
+	a1, a2, a3, b1, c1 := users[0], users[1], users[2], users[3], users[5]
+	for _, q := range []store.UserQuery{
+		{Prefix: true},
+		{Prefix: true, AfterKey: "a", AfterSub: a1.Sub},
+		{Prefix: true, AfterKey: "a", AfterSub: a2.Sub},
+		{Prefix: true, AfterKey: "a", AfterSub: a3.Sub},
+		{Prefix: true, AfterKey: "a"},                         // every a is after ("a", "")
+		{Prefix: true, AfterKey: "a", AfterSub: "\U0010FFFF"}, // after every a
+		{Prefix: true, AfterKey: "a0", AfterSub: ""},
+		{Prefix: true, AfterKey: "b", AfterSub: b1.Sub},
+		{Prefix: true, AfterKey: "c", AfterSub: c1.Sub},
+		{Prefix: true, AfterKey: "zzz"},
+		{Prefix: true, AfterKey: "0", AfterSub: "zzz"}, // before every key
+		{Value: "a", AfterKey: "a", AfterSub: a1.Sub},
+		{Value: "b", AfterKey: "a", AfterSub: a3.Sub},
+		{Value: "b", AfterKey: "b", AfterSub: b1.Sub},
+		{Value: "a", AfterKey: "b"},
+		{Value: "b", Prefix: true, AfterKey: "", AfterSub: ""},
+		{Value: "b", Prefix: true, AfterKey: "a", AfterSub: a1.Sub},
+	} {
+		q.Attribute, q.Limit = store.SearchName, 100
+		got := listUsers(t, st, pool, q)
+		if g, w := keyed(got, q.Attribute), expectUsers(users, q); !equalStrings(g, w) {
+			t.Errorf("ListUsers(%+v):\n got %q\nwant %q", q, g, w)
+		}
+	}
 
-	t.Run("each user status is its own key", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		var users []store.User
-		for _, status := range []store.UserStatus{store.StatusUnconfirmed, store.StatusConfirmed, store.StatusForceChangePassword,
-			store.StatusResetRequired, store.StatusExternalProvider, store.StatusConfirmed} {
-			u := newUser(t, pool)
-			u.Status = status
-			users = append(users, createUser(t, st, u))
-		}
-		for _, v := range []string{"UNCONFIRMED", "CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED", "EXTERNAL_PROVIDER", "CONF"} {
-			wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchStatus, Value: v, Limit: 10})
-		}
-		for _, v := range []string{"", "CONF", "UN", "RESET_REQUIRED"} {
-			wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchStatus, Value: v, Prefix: true, Limit: 10})
-		}
-	})
+	// The user a page ended with may be gone before the next page.
+	wantOK(t, "DeleteUser", st.DeleteUser(ctx, pool, a2.Sub))
+	got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchName, Prefix: true, AfterKey: "a", AfterSub: a2.Sub, Limit: 100})
+	if g, w := subs(got), []string{a3.Sub, b1.Sub, users[4].Sub, c1.Sub}; !equalStrings(g, w) {
+		t.Errorf("ListUsers after a deleted user = %q, want %q", g, w)
+	}
+	got = listUsers(t, st, pool, store.UserQuery{AfterSub: a2.Sub, Limit: 100})
+	want := sortedSubs(users...)
+	want = slices.DeleteFunc(want, func(sub string) bool { return sub <= a2.Sub })
+	if g := subs(got); !equalStrings(g, want) {
+		t.Errorf("ListUsers of everyone after a deleted user = %q, want %q", g, want)
+	}
+}
 
-	t.Run("users without a value for the attribute never match", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		with := createUser(t, st, userWith(t, pool, "email", "a@example.com"))
-		createUser(t, st, userWith(t, pool, "email", ""))
-		createUser(t, st, userWith(t, pool, "phone_number", "+15555550100"))
-		createUser(t, st, newUser(t, pool))
-		got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 10})
-		if len(got) != 1 || got[0].Sub != with.Sub {
-			t.Errorf("ListUsers(email ^= \"\") = %q, want only the user with an email %s", subs(got), with.Sub)
+func testSearchWithoutAttribute(t *testing.T, st store.Store, pool string) {
+	base := randomID(t, "sub-")
+	var users []store.User
+	for _, suffix := range []string{"-b", "-a", "-B", "-A", "-é", "-0", "-a-", "-~", ""} {
+		u := newUser(t, pool)
+		u.Sub = base + suffix
+		if suffix == "-a" {
+			u.Enabled, u.Status = false, store.StatusUnconfirmed
 		}
-		got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Limit: 10})
-		if len(got) != 0 {
-			t.Errorf("ListUsers(email = \"\") = %q, want nobody", subs(got))
+		users = append(users, createUser(t, st, u))
+	}
+	want := sortedSubs(users...)
+	if got := subs(listUsers(t, st, pool, store.UserQuery{Limit: 100})); !equalStrings(got, want) {
+		t.Errorf("ListUsers of everyone = %q, want %q", got, want)
+	}
+	for _, limit := range []int{1, 2, 5} {
+		wantListed(t, st, pool, users, store.UserQuery{Limit: limit})
+	}
+	for i, after := range want {
+		got := listUsers(t, st, pool, store.UserQuery{AfterKey: "zzz", AfterSub: after, Limit: 100})
+		if g := subs(got); !equalStrings(g, want[i+1:]) {
+			t.Errorf("ListUsers after %q with an AfterKey = %q, want %q", after, g, want[i+1:])
 		}
-		got = listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchGivenName, Prefix: true, Limit: 10})
-		if len(got) != 0 {
-			t.Errorf("ListUsers(given_name ^= \"\") = %q, want nobody", subs(got))
-		}
-	})
+	}
+	got := listUsers(t, st, pool, store.UserQuery{AfterKey: "zzz", Limit: 100})
+	if g := subs(got); !equalStrings(g, want) {
+		t.Errorf("ListUsers with only an AfterKey = %q, want everyone %q", g, want)
+	}
+}
 
-	t.Run("an attribute that is not searchable or a limit that is not positive is invalid", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		ctx := t.Context()
-		createUser(t, st, userWith(t, pool, "custom:team", "blue"))
-		for _, attr := range []string{"custom:team", "email_verified", "Email", "EMAIL", " email", "email ", "cognito:username", "address", "status "} {
-			_, err := st.ListUsers(ctx, pool, store.UserQuery{Attribute: attr, Value: "blue", Limit: 10})
-			wantErr(t, "ListUsers by "+attr, err, store.ErrInvalid)
-			_, err = st.ListUsers(ctx, pool, store.UserQuery{Attribute: attr, Prefix: true, Limit: 10})
-			wantErr(t, "ListUsers by a prefix of "+attr, err, store.ErrInvalid)
-		}
-		for _, limit := range []int{0, -1, math.MinInt} {
-			_, err := st.ListUsers(ctx, pool, store.UserQuery{Limit: limit})
-			wantErr(t, "ListUsers of everyone with a limit of "+itoa(limit), err, store.ErrInvalid)
-			_, err = st.ListUsers(ctx, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "a", Prefix: true, Limit: limit})
-			wantErr(t, "ListUsers by email with a limit of "+itoa(limit), err, store.ErrInvalid)
-		}
-	})
-
-	t.Run("an exact search compares bytes: case, accents and longer values are other keys", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		var users []store.User
-		for _, v := range []string{"bob@example.com", "Bob@example.com", "BOB@EXAMPLE.COM", "bob@example.co", "bob@example.com.au", "böb@example.com", "bob@example.com "} {
-			users = append(users, createUser(t, st, userWith(t, pool, "email", v)))
-		}
-		users = append(users, createUser(t, st, userWith(t, pool, "email", "bob@example.com"))) // a second user with one key
-		for _, v := range []string{"bob@example.com", "Bob@example.com", "BOB@EXAMPLE.COM", "böb@example.com", "bob@example.co", "bob@example", "nobody"} {
-			wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchEmail, Value: v, Limit: 10})
-		}
-		if got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "bob@example.com", Limit: 10}); len(got) != 2 {
-			t.Errorf("ListUsers(email = bob@example.com) listed %d users, want the 2 with that exact email", len(got))
-		}
-	})
-
-	t.Run("a prefix search matches bytes", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		values := []string{
-			"a", "ab", "abc", "abd", "ac", "b", "B", "Ab", "a b", "a\x7f", "a\u00ff", "ab",
-			"¿", "¿Qué", "À", "¾", "é", "éa", "ê", "e", "\U0010FFFF", "\U0010FFFFz", "\uFFFD", "z", "~",
-		}
-		var users []store.User
-		for _, v := range values {
-			users = append(users, createUser(t, st, userWith(t, pool, "name", v)))
-		}
-		users = append(users, createUser(t, st, userWith(t, pool, "email", "no-name@example.com")))
-		for _, tc := range []struct {
-			prefix string
-			want   []string
-		}{
-			{"", nil}, // checked against every value below
-			{"a", []string{"a", "a b", "ab", "ab", "abc", "abd", "ac", "a\x7f", "a\u00ff"}},
-			{"ab", []string{"ab", "ab", "abc", "abd"}},
-			{"abc", []string{"abc"}}, // a whole value
-			{"abcd", nil},            // longer than every value
-			{"A", []string{"Ab"}},
-			{"B", []string{"B"}},
-			{"a\x7f", []string{"a\x7f"}},
-			{"¿", []string{"¿", "¿Qué"}},                          // C2 BF: the next byte string C2 C0 is not UTF-8
-			{"é", []string{"é", "éa"}},                            // not ê, the next code point
-			{"e", []string{"e"}},                                  // not é
-			{"\U0010FFFF", []string{"\U0010FFFF", "\U0010FFFFz"}}, // the highest code point
-			{"\uFFFD", []string{"\uFFFD"}},
-			{"~", []string{"~"}},
-			{"z", []string{"z"}},
-			{"a\xff", nil},                          // last byte 0xFF: nothing sorts between a\xff and b
-			{"\xff", nil},                           // no UTF-8 text starts with 0xFF
-			{"\xc3", []string{"À", "é", "éa", "ê"}}, // a bytewise prefix need not be UTF-8
-		} {
-			q := store.UserQuery{Attribute: store.SearchName, Value: tc.prefix, Prefix: true, Limit: 100}
-			got, err := st.ListUsers(t.Context(), pool, q)
-			if err != nil && !storableText(tc.prefix) {
-				wantErr(t, "ListUsers(name ^= "+tc.prefix+") of text a store may not hold", err, store.ErrInvalid)
-				continue
-			}
-			wantOK(t, "ListUsers(name ^= "+tc.prefix+")", err)
-			want := tc.want
-			if tc.prefix == "" {
-				want = slices.Clone(values)
-				sortStrings(want)
-			}
-			if g := keys(got, store.SearchName); !equalStrings(g, want) {
-				t.Errorf("ListUsers(name ^= %q) = %q, want %q", tc.prefix, g, want)
-			}
-			if g, w := keyed(got, store.SearchName), expectUsers(users, q); !equalStrings(g, w) {
-				t.Errorf("ListUsers(name ^= %q) = %q, want %q (key, then sub)", tc.prefix, g, w)
-			}
-			for _, limit := range []int{1, 2, 3} {
-				q.Limit = limit
-				wantListed(t, st, pool, users, q)
-			}
-		}
-	})
-
-	t.Run("pages continue exactly after the previous page across many users sharing a key", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		var users []store.User
-		for i := range 40 {
-			u := newUser(t, pool)
-			switch {
-			case i%4 == 0:
-				u.Status = store.StatusUnconfirmed
-			case i%4 == 1:
-				u.Status = store.StatusForceChangePassword
-				u.Enabled = false
-			}
-			u.Attributes = map[string]string{"family_name": []string{"Smith", "Smith", "Smith", "Smithson", "Jones"}[i%5]}
-			if i%7 == 0 {
-				u.Attributes["given_name"] = "Ann"
-			}
-			users = append(users, createUser(t, st, u))
-		}
-		queries := []store.UserQuery{
-			{},
-			{Attribute: store.SearchStatus, Value: "CONFIRMED"},
-			{Attribute: store.SearchStatus, Prefix: true},
-			{Attribute: store.SearchEnabled, Value: "Enabled"},
-			{Attribute: store.SearchEnabled, Prefix: true},
-			{Attribute: store.SearchFamilyName, Value: "Smith"},
-			{Attribute: store.SearchFamilyName, Value: "Smith", Prefix: true},
-			{Attribute: store.SearchFamilyName, Prefix: true},
-			{Attribute: store.SearchGivenName, Value: "Ann"},
-			{Attribute: store.SearchSub, Value: users[3].Sub},
-			{Attribute: store.SearchSub, Prefix: true},
-			{Attribute: store.SearchUsername, Value: "user-", Prefix: true},
-		}
-		for _, q := range queries {
-			for _, limit := range []int{1, 3, 7, 40, 1000} {
-				q.Limit = limit
-				wantListed(t, st, pool, users, q)
-			}
-		}
-	})
-
-	t.Run("a page starts strictly after its cursor", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		ctx := t.Context()
-		var users []store.User
-		for _, v := range []string{"a", "a", "a", "b", "b", "c"} {
-			users = append(users, createUser(t, st, userWith(t, pool, "name", v)))
-		}
-		slices.SortFunc(users, func(x, y store.User) int {
-			return cmp.Or(strings.Compare(x.Attributes["name"], y.Attributes["name"]), strings.Compare(x.Sub, y.Sub))
-		})
-		a1, a2, a3, b1, c1 := users[0], users[1], users[2], users[3], users[5]
-		for _, q := range []store.UserQuery{
-			{Prefix: true},
-			{Prefix: true, AfterKey: "a", AfterSub: a1.Sub},
-			{Prefix: true, AfterKey: "a", AfterSub: a2.Sub},
-			{Prefix: true, AfterKey: "a", AfterSub: a3.Sub},
-			{Prefix: true, AfterKey: "a"},                         // every a is after ("a", "")
-			{Prefix: true, AfterKey: "a", AfterSub: "\U0010FFFF"}, // after every a
-			{Prefix: true, AfterKey: "a0", AfterSub: ""},
-			{Prefix: true, AfterKey: "b", AfterSub: b1.Sub},
-			{Prefix: true, AfterKey: "c", AfterSub: c1.Sub},
-			{Prefix: true, AfterKey: "zzz"},
-			{Prefix: true, AfterKey: "0", AfterSub: "zzz"}, // before every key
-			{Value: "a", AfterKey: "a", AfterSub: a1.Sub},
-			{Value: "b", AfterKey: "a", AfterSub: a3.Sub},
-			{Value: "b", AfterKey: "b", AfterSub: b1.Sub},
-			{Value: "a", AfterKey: "b"},
-			{Value: "b", Prefix: true, AfterKey: "", AfterSub: ""},
-			{Value: "b", Prefix: true, AfterKey: "a", AfterSub: a1.Sub},
-		} {
-			q.Attribute, q.Limit = store.SearchName, 100
+func testSearchLimitAboveCap(t *testing.T, st store.Store, pool string) {
+	var users []store.User
+	for range 3 {
+		users = append(users, createUser(t, st, userWith(t, pool, "email", "same@example.com")))
+	}
+	for _, limit := range []int{1001, math.MaxInt32 + 1, math.MaxInt} {
+		for _, q := range []store.UserQuery{{}, {Attribute: store.SearchEmail, Value: "same@example.com"}, {Attribute: store.SearchEmail, Prefix: true}} {
+			q.Limit = limit
 			got := listUsers(t, st, pool, q)
 			if g, w := keyed(got, q.Attribute), expectUsers(users, q); !equalStrings(g, w) {
-				t.Errorf("ListUsers(%+v):\n got %q\nwant %q", q, g, w)
+				t.Errorf("ListUsers(%+v) = %q, want %q", q, g, w)
 			}
 		}
+	}
+}
 
-		// The user a page ended with may be gone before the next page.
-		wantOK(t, "DeleteUser", st.DeleteUser(ctx, pool, a2.Sub))
-		got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchName, Prefix: true, AfterKey: "a", AfterSub: a2.Sub, Limit: 100})
-		if g, w := subs(got), []string{a3.Sub, b1.Sub, users[4].Sub, c1.Sub}; !equalStrings(g, w) {
-			t.Errorf("ListUsers after a deleted user = %q, want %q", g, w)
+func testSearchAfterUpdate(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	u := newUser(t, pool)
+	u.Attributes = map[string]string{"email": "old@example.com", "name": "Old Name", "phone_number": "+15555550100"}
+	u = createUser(t, st, u)
+	bystander := createUser(t, st, userWith(t, pool, "email", "old@example.org"))
+	find := func(attr, value string, prefix bool) []string {
+		t.Helper()
+		return subs(listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: value, Prefix: prefix, Limit: 10}))
+	}
+	only := func(what string, got []string, want ...string) {
+		t.Helper()
+		if !equalStrings(got, want) {
+			t.Errorf("%s = %q, want %q", what, got, want)
 		}
-		got = listUsers(t, st, pool, store.UserQuery{AfterSub: a2.Sub, Limit: 100})
-		want := sortedSubs(users...)
-		want = slices.DeleteFunc(want, func(sub string) bool { return sub <= a2.Sub })
-		if g := subs(got); !equalStrings(g, want) {
-			t.Errorf("ListUsers of everyone after a deleted user = %q, want %q", g, want)
-		}
-	})
+	}
 
-	t.Run("without an attribute every user is listed by sub and AfterKey is ignored", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		base := randomID(t, "sub-")
-		var users []store.User
-		for _, suffix := range []string{"-b", "-a", "-B", "-A", "-é", "-0", "-a-", "-~", ""} {
-			u := newUser(t, pool)
-			u.Sub = base + suffix
-			if suffix == "-a" {
-				u.Enabled, u.Status = false, store.StatusUnconfirmed
-			}
-			users = append(users, createUser(t, st, u))
-		}
-		want := sortedSubs(users...)
-		if got := subs(listUsers(t, st, pool, store.UserQuery{Limit: 100})); !equalStrings(got, want) {
-			t.Errorf("ListUsers of everyone = %q, want %q", got, want)
-		}
-		for _, limit := range []int{1, 2, 5} {
-			wantListed(t, st, pool, users, store.UserQuery{Limit: limit})
-		}
-		for i, after := range want {
-			got := listUsers(t, st, pool, store.UserQuery{AfterKey: "zzz", AfterSub: after, Limit: 100})
-			if g := subs(got); !equalStrings(g, want[i+1:]) {
-				t.Errorf("ListUsers after %q with an AfterKey = %q, want %q", after, g, want[i+1:])
-			}
-		}
-		got := listUsers(t, st, pool, store.UserQuery{AfterKey: "zzz", Limit: 100})
-		if g := subs(got); !equalStrings(g, want) {
-			t.Errorf("ListUsers with only an AfterKey = %q, want everyone %q", g, want)
-		}
-	})
+	u.Username = "renamed-" + u.Sub
+	u.Status = store.StatusResetRequired
+	u.Enabled = false
+	u.Attributes = map[string]string{"email": "new@example.com", "name": "Old Name", "given_name": "Given"}
+	u, err := st.UpdateUser(ctx, u)
+	wantOK(t, "UpdateUser", err)
 
-	t.Run("a limit above the cap is no error", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		var users []store.User
-		for range 3 {
-			users = append(users, createUser(t, st, userWith(t, pool, "email", "same@example.com")))
-		}
-		for _, limit := range []int{1001, math.MaxInt32 + 1, math.MaxInt} {
-			for _, q := range []store.UserQuery{{}, {Attribute: store.SearchEmail, Value: "same@example.com"}, {Attribute: store.SearchEmail, Prefix: true}} {
-				q.Limit = limit
-				got := listUsers(t, st, pool, q)
-				if g, w := keyed(got, q.Attribute), expectUsers(users, q); !equalStrings(g, w) {
-					t.Errorf("ListUsers(%+v) = %q, want %q", q, g, w)
-				}
-			}
-		}
-	})
+	only("the old email", find(store.SearchEmail, "old@example.com", false))
+	only("the old email as a prefix", find(store.SearchEmail, "old@", true), bystander.Sub)
+	only("the new email", find(store.SearchEmail, "new@example.com", false), u.Sub)
+	only("the unchanged name", find(store.SearchName, "Old Name", false), u.Sub)
+	only("the removed phone number", find(store.SearchPhoneNumber, "", true))
+	only("the added given name", find(store.SearchGivenName, "Given", false), u.Sub)
+	only("the new username", find(store.SearchUsername, u.Username, false), u.Sub)
+	only("the old username", find(store.SearchUsername, u.UsernameKey, false))
+	only("the new status", find(store.SearchStatus, "RESET_REQUIRED", false), u.Sub)
+	only("the old status", find(store.SearchStatus, "CONFIRMED", false), bystander.Sub)
+	only("disabled users", find(store.SearchEnabled, "Disabled", false), u.Sub)
+	only("enabled users", find(store.SearchEnabled, "Enabled", false), bystander.Sub)
+	got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchSub, Value: u.Sub, Limit: 10})
+	if len(got) != 1 {
+		t.Fatalf("ListUsers by sub after update listed %d users, want 1", len(got))
+	}
+	wantSame(t, "ListUsers by sub after update", got[0], u, normUser)
 
-	t.Run("an update is found under its new keys only", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		ctx := t.Context()
-		u := newUser(t, pool)
-		u.Attributes = map[string]string{"email": "old@example.com", "name": "Old Name", "phone_number": "+15555550100"}
-		u = createUser(t, st, u)
-		bystander := createUser(t, st, userWith(t, pool, "email", "old@example.org"))
-		find := func(attr, value string, prefix bool) []string {
-			t.Helper()
-			return subs(listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: value, Prefix: prefix, Limit: 10}))
+	u.Enabled = true
+	u.Attributes = nil
+	u, err = st.UpdateUser(ctx, u)
+	wantOK(t, "UpdateUser enabling and removing every attribute", err)
+	only("disabled users after enabling", find(store.SearchEnabled, "Disabled", false))
+	only("enabled users after enabling", find(store.SearchEnabled, "Enabled", false), sortedSubs(u, bystander)...)
+	only("any email", find(store.SearchEmail, "", true), bystander.Sub)
+	only("any name", find(store.SearchName, "", true))
+	only("any given name", find(store.SearchGivenName, "", true))
+}
+
+func testSearchFailedWrites(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	holder := createUser(t, st, userWith(t, pool, "email", "holder@example.com"))
+	u := createUser(t, st, userWith(t, pool, "email", "kept@example.com"))
+
+	dup := userWith(t, pool, "email", "failed-create@example.com")
+	dup.Username, dup.UsernameKey = holder.Username, holder.UsernameKey
+	_, err := st.CreateUser(ctx, dup)
+	wantExists(t, "CreateUser with a taken username", err, "username")
+
+	stale := u
+	stale.Version = 7
+	stale.Attributes = map[string]string{"email": "stale@example.com"}
+	_, err = st.UpdateUser(ctx, stale)
+	wantErr(t, "UpdateUser with a stale version", err, store.ErrConflict)
+
+	taken := u
+	taken.Attributes = map[string]string{"email": "taken@example.com"}
+	taken.Aliases = map[string]string{"email": "x"}
+	holder.Aliases = map[string]string{"email": "x"}
+	_, err = st.UpdateUser(ctx, holder)
+	wantOK(t, "UpdateUser giving the holder an alias", err)
+	_, err = st.UpdateUser(ctx, taken)
+	wantExists(t, "UpdateUser to a taken alias", err, "email")
+
+	got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 10})
+	if g, w := keys(got, store.SearchEmail), []string{"holder@example.com", "kept@example.com"}; !equalStrings(g, w) {
+		t.Errorf("emails listed after failed writes = %q, want %q", g, w)
+	}
+	got = listUsers(t, st, pool, store.UserQuery{Limit: 10})
+	if g, w := subs(got), sortedSubs(holder, u); !equalStrings(g, w) {
+		t.Errorf("users listed after failed writes = %q, want %q", g, w)
+	}
+}
+
+func testSearchDeletedUser(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	doomed := newUser(t, pool)
+	doomed.Attributes = map[string]string{"email": "same@example.com", "name": "N"}
+	doomed = createUser(t, st, doomed)
+	kept := createUser(t, st, userWith(t, pool, "email", "same@example.com"))
+	wantOK(t, "DeleteUser", st.DeleteUser(ctx, pool, doomed.Sub))
+	for _, attr := range store.SearchAttributes() {
+		key, _ := store.SearchKey(doomed, attr)
+		got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: key, Limit: 10})
+		if slices.Contains(subs(got), doomed.Sub) {
+			t.Errorf("ListUsers(%s = %q) still lists the deleted user", attr, key)
 		}
-		only := func(what string, got []string, want ...string) {
-			t.Helper()
-			if !equalStrings(got, want) {
-				t.Errorf("%s = %q, want %q", what, got, want)
-			}
-		}
+	}
+	if got := subs(listUsers(t, st, pool, store.UserQuery{Limit: 10})); !equalStrings(got, []string{kept.Sub}) {
+		t.Errorf("ListUsers of everyone = %q, want only %s", got, kept.Sub)
+	}
+	again := doomed
+	again.Attributes = map[string]string{"email": "again@example.com"}
+	again = createUser(t, st, again) // the same sub, a new user
+	if got := subs(listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "same@example.com", Limit: 10})); !equalStrings(got, []string{kept.Sub}) {
+		t.Errorf("the old email of a re-created sub lists %q, want only %s", got, kept.Sub)
+	}
+	if got := subs(listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchName, Prefix: true, Limit: 10})); len(got) != 0 {
+		t.Errorf("the old name of a re-created sub lists %q", got)
+	}
+}
 
-		u.Username = "renamed-" + u.Sub
-		u.Status = store.StatusResetRequired
-		u.Enabled = false
-		u.Attributes = map[string]string{"email": "new@example.com", "name": "Old Name", "given_name": "Given"}
-		u, err := st.UpdateUser(ctx, u)
-		wantOK(t, "UpdateUser", err)
+func testSearchResultsCopied(t *testing.T, st store.Store, pool string) {
+	u := createUser(t, st, userWith(t, pool, "email", "a@example.com"))
+	g := createGroup(t, st, pool, "g")
+	addToGroup(t, st, pool, u.Sub, g.Name)
+	for _, q := range []store.UserQuery{{Limit: 10}, {Attribute: store.SearchEmail, Value: "a@example.com", Limit: 10}} {
+		got := listUsers(t, st, pool, q)
+		got[0].Attributes["email"] = "changed@example.com"
+	}
+	members, err := st.ListUsersInGroup(t.Context(), pool, g.Name, "", 10)
+	wantOK(t, "ListUsersInGroup", err)
+	members[0].Attributes["email"] = "changed@example.com"
+	got, err := st.GetUser(t.Context(), pool, u.Sub)
+	wantOK(t, "GetUser", err)
+	wantSame(t, "GetUser", got, u, normUser)
+}
 
-		only("the old email", find(store.SearchEmail, "old@example.com", false))
-		only("the old email as a prefix", find(store.SearchEmail, "old@", true), bystander.Sub)
-		only("the new email", find(store.SearchEmail, "new@example.com", false), u.Sub)
-		only("the unchanged name", find(store.SearchName, "Old Name", false), u.Sub)
-		only("the removed phone number", find(store.SearchPhoneNumber, "", true))
-		only("the added given name", find(store.SearchGivenName, "Given", false), u.Sub)
-		only("the new username", find(store.SearchUsername, u.Username, false), u.Sub)
-		only("the old username", find(store.SearchUsername, u.UsernameKey, false))
-		only("the new status", find(store.SearchStatus, "RESET_REQUIRED", false), u.Sub)
-		only("the old status", find(store.SearchStatus, "CONFIRMED", false), bystander.Sub)
-		only("disabled users", find(store.SearchEnabled, "Disabled", false), u.Sub)
-		only("enabled users", find(store.SearchEnabled, "Enabled", false), bystander.Sub)
-		got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchSub, Value: u.Sub, Limit: 10})
-		if len(got) != 1 {
-			t.Fatalf("ListUsers by sub after update listed %d users, want 1", len(got))
-		}
-		wantSame(t, "ListUsers by sub after update", got[0], u, normUser)
-
-		u.Enabled = true
-		u.Attributes = nil
-		u, err = st.UpdateUser(ctx, u)
-		wantOK(t, "UpdateUser enabling and removing every attribute", err)
-		only("disabled users after enabling", find(store.SearchEnabled, "Disabled", false))
-		only("enabled users after enabling", find(store.SearchEnabled, "Enabled", false), sortedSubs(u, bystander)...)
-		only("any email", find(store.SearchEmail, "", true), bystander.Sub)
-		only("any name", find(store.SearchName, "", true))
-		only("any given name", find(store.SearchGivenName, "", true))
-	})
-
-	t.Run("a failed create or update indexes nothing", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		ctx := t.Context()
-		holder := createUser(t, st, userWith(t, pool, "email", "holder@example.com"))
-		u := createUser(t, st, userWith(t, pool, "email", "kept@example.com"))
-
-		dup := userWith(t, pool, "email", "failed-create@example.com")
-		dup.Username, dup.UsernameKey = holder.Username, holder.UsernameKey
-		_, err := st.CreateUser(ctx, dup)
-		wantExists(t, "CreateUser with a taken username", err, "username")
-
-		stale := u
-		stale.Version = 7
-		stale.Attributes = map[string]string{"email": "stale@example.com"}
-		_, err = st.UpdateUser(ctx, stale)
-		wantErr(t, "UpdateUser with a stale version", err, store.ErrConflict)
-
-		taken := u
-		taken.Attributes = map[string]string{"email": "taken@example.com"}
-		taken.Aliases = map[string]string{"email": "x"}
-		holder.Aliases = map[string]string{"email": "x"}
-		_, err = st.UpdateUser(ctx, holder)
-		wantOK(t, "UpdateUser giving the holder an alias", err)
-		_, err = st.UpdateUser(ctx, taken)
-		wantExists(t, "UpdateUser to a taken alias", err, "email")
-
-		got := listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Prefix: true, Limit: 10})
-		if g, w := keys(got, store.SearchEmail), []string{"holder@example.com", "kept@example.com"}; !equalStrings(g, w) {
-			t.Errorf("emails listed after failed writes = %q, want %q", g, w)
-		}
-		got = listUsers(t, st, pool, store.UserQuery{Limit: 10})
-		if g, w := subs(got), sortedSubs(holder, u); !equalStrings(g, w) {
-			t.Errorf("users listed after failed writes = %q, want %q", g, w)
-		}
-	})
-
-	t.Run("a deleted user is not listed", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		ctx := t.Context()
-		doomed := newUser(t, pool)
-		doomed.Attributes = map[string]string{"email": "same@example.com", "name": "N"}
-		doomed = createUser(t, st, doomed)
-		kept := createUser(t, st, userWith(t, pool, "email", "same@example.com"))
-		wantOK(t, "DeleteUser", st.DeleteUser(ctx, pool, doomed.Sub))
-		for _, attr := range store.SearchAttributes() {
-			key, _ := store.SearchKey(doomed, attr)
-			got := listUsers(t, st, pool, store.UserQuery{Attribute: attr, Value: key, Limit: 10})
-			if slices.Contains(subs(got), doomed.Sub) {
-				t.Errorf("ListUsers(%s = %q) still lists the deleted user", attr, key)
-			}
-		}
-		if got := subs(listUsers(t, st, pool, store.UserQuery{Limit: 10})); !equalStrings(got, []string{kept.Sub}) {
-			t.Errorf("ListUsers of everyone = %q, want only %s", got, kept.Sub)
-		}
-		again := doomed
-		again.Attributes = map[string]string{"email": "again@example.com"}
-		again = createUser(t, st, again) // the same sub, a new user
-		if got := subs(listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchEmail, Value: "same@example.com", Limit: 10})); !equalStrings(got, []string{kept.Sub}) {
-			t.Errorf("the old email of a re-created sub lists %q, want only %s", got, kept.Sub)
-		}
-		if got := subs(listUsers(t, st, pool, store.UserQuery{Attribute: store.SearchName, Prefix: true, Limit: 10})); len(got) != 0 {
-			t.Errorf("the old name of a re-created sub lists %q", got)
-		}
-	})
-
-	t.Run("listed users share no memory with the store", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		u := createUser(t, st, userWith(t, pool, "email", "a@example.com"))
-		g := createGroup(t, st, pool, "g")
-		addToGroup(t, st, pool, u.Sub, g.Name)
-		for _, q := range []store.UserQuery{{Limit: 10}, {Attribute: store.SearchEmail, Value: "a@example.com", Limit: 10}} {
-			got := listUsers(t, st, pool, q)
-			got[0].Attributes["email"] = "changed@example.com"
-		}
-		members, err := st.ListUsersInGroup(t.Context(), pool, g.Name, "", 10)
-		wantOK(t, "ListUsersInGroup", err)
-		members[0].Attributes["email"] = "changed@example.com"
-		got, err := st.GetUser(t.Context(), pool, u.Sub)
-		wantOK(t, "GetUser", err)
-		wantSame(t, "GetUser", got, u, normUser)
-	})
-
-	t.Run("a cancelled context is refused", func(t *testing.T) {
-		t.Parallel()
-		st, pool := s.open(t)
-		createUser(t, st, newUser(t, pool))
-		ctx, cancel := context.WithCancel(t.Context())
-		cancel()
-		_, err := st.ListUsers(ctx, pool, store.UserQuery{Limit: 10})
-		wantErr(t, "ListUsers", err, context.Canceled)
-	})
+func testSearchCancelledContext(t *testing.T, st store.Store, pool string) {
+	createUser(t, st, newUser(t, pool))
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := st.ListUsers(ctx, pool, store.UserQuery{Limit: 10})
+	wantErr(t, "ListUsers", err, context.Canceled)
 }

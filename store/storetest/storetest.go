@@ -20,7 +20,7 @@ import (
 //
 // Every subtest calls newStore and works in a pool ID of its own, drawn at
 // random, so newStore may hand every subtest the same database; it should
-// register any cleanup (Close, dropping a database) with t.Cleanup. Most
+// register any cleanup (Close, dropping a database) with t.Cleanup. The
 // subtests run in parallel, so one store is used by many goroutines at
 // once.
 //
@@ -35,37 +35,51 @@ import (
 // foreign key. ClientID fields are not backed by a stored client.
 func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Helper()
-	s := suite{newStore: newStore}
-	t.Run("Users", s.users)
-	t.Run("MFA", s.mfa)
-	t.Run("UserSearch", s.userSearch)
-	t.Run("Groups", s.groups)
-	t.Run("Clients", s.clients)
-	t.Run("ResourceServers", s.resourceServers)
-	t.Run("Devices", s.devices)
-	t.Run("Codes", s.codes)
-	t.Run("AuthSessions", s.authSessions)
-	t.Run("RefreshTokens", s.refreshTokens)
-	t.Run("SigningKeys", s.signingKeys)
-	t.Run("Lockouts", s.lockouts)
-	t.Run("Pools", s.pools)
-	t.Run("PoolsAdmin", s.poolsAdmin)
-	t.Run("Concurrency", s.concurrency)
-	t.Run("ConcurrencyAdmin", s.concurrencyAdmin)
-}
-
-type suite struct {
-	newStore func(t *testing.T) store.Store
-}
-
-// open returns a fresh store and a fresh pool ID for one subtest.
-func (s suite) open(t *testing.T) (store.Store, string) {
-	t.Helper()
-	st := s.newStore(t)
-	if st == nil {
-		t.Fatal("newStore returned nil")
+	for _, group := range []struct {
+		name  string
+		tests []conformanceTest
+	}{
+		{"Users", userTests},
+		{"MFA", mfaTests},
+		{"UserSearch", userSearchTests},
+		{"Groups", groupTests},
+		{"Clients", clientTests},
+		{"ResourceServers", resourceServerTests},
+		{"Devices", deviceTests},
+		{"Codes", codeTests},
+		{"AuthSessions", authSessionTests},
+		{"RefreshTokens", refreshTokenTests},
+		{"SigningKeys", signingKeyTests},
+		{"Lockouts", lockoutTests},
+		{"Pools", poolTests},
+		{"PoolsAdmin", poolAdminTests},
+		{"Concurrency", concurrencyTests},
+		{"ConcurrencyAdmin", concurrencyAdminTests},
+	} {
+		t.Run(group.name, func(t *testing.T) {
+			for _, tc := range group.tests {
+				t.Run(tc.name, func(t *testing.T) {
+					t.Parallel()
+					st := newStore(t)
+					if st == nil {
+						t.Fatal("newStore returned nil")
+					}
+					tc.run(t, st, randomID(t, "pool-"))
+				})
+			}
+		})
 	}
-	return st, randomID(t, "pool-")
+}
+
+// conformanceTest is one subtest of the suite. Its name is a sentence
+// saying what a store must do, so a failure reads as the broken promise.
+// run gets a store of its own from newStore and a pool ID nobody else
+// uses, which is what lets every subtest run in parallel on one database.
+// A new check is a function of its own in the table of its concern, so no
+// check grows into a method that tests everything about a store at once.
+type conformanceTest struct {
+	name string
+	run  func(t *testing.T, st store.Store, pool string)
 }
 
 // randomID returns prefix followed by 24 random hex digits.

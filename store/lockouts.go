@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// LockoutPolicy is Cognito's sign-in lockout: after Threshold failures the
+// key is locked for Base, doubling with each further failure up to Max; the
+// count resets after ResetAfter without attempts.
+type LockoutPolicy struct {
+	Threshold  int
+	Base       time.Duration
+	Max        time.Duration
+	ResetAfter time.Duration
+}
+
+// LockFor is how long the key is locked once it has this many failures.
+func (p LockoutPolicy) LockFor(failures int) time.Duration {
+	if p.Threshold <= 0 || failures < p.Threshold {
+		return 0
+	}
+	d := p.Base
+	for i := p.Threshold; i < failures; i++ {
+		d *= 2
+		if d >= p.Max || d <= 0 {
+			return p.Max
+		}
+	}
+	if d > p.Max {
+		return p.Max
+	}
+	return d
+}
+
+// Attempt is the outcome of Lockouts.BeginAttempt.
+type Attempt struct {
+	// Allowed is false when the key was locked: nothing was counted.
+	Allowed bool
+	// Failures is the count including this attempt (when allowed).
+	Failures    int
+	LockedUntil time.Time
+}
+
+// LockoutState is what a store keeps for one lockout key between
+// attempts. The zero value is a key with no attempt on record (never
+// attempted, or cleared).
+type LockoutState struct {
+	// Failures is the count of attempts since the count last reset.
+	Failures int
+	// LastAttempt is the time of the last counted attempt.
+	LastAttempt time.Time
+	// LockedUntil is the end of the lock: an attempt before it is refused.
+	LockedUntil time.Time
+}
+
+// Decide is the decision BeginAttempt makes for an attempt on a key at
+// now, given the key's stored state prev. It is the one place the
+// lockout rules live, so the stores only differ in how they read and
+// write the state atomically: each reads prev (the zero LockoutState when
+// it has none), calls Decide, and stores next when a.Allowed, all within
+// one atomic section, so parallel attempts are decided one after another.
+//
+// When now is before prev.LockedUntil the attempt is refused: a.Allowed
+// is false, a reports the stored count and lock, and next is prev (there
+// is nothing to write). Otherwise the count restarts from zero when the
+// last attempt is more than p.ResetAfter before now, goes up by one, and
+// next records now as the last attempt and now+p.LockFor(count) as the
+// end of the lock.
+func (p LockoutPolicy) Decide(prev LockoutState, now time.Time) (next LockoutState, a Attempt) {
+	if now.Before(prev.LockedUntil) {
+		return prev, Attempt{Allowed: false, Failures: prev.Failures, LockedUntil: prev.LockedUntil}
+	}
+	next.Failures = prev.Failures
+	if now.Sub(prev.LastAttempt) > p.ResetAfter {
+		next.Failures = 0
+	}
+	next.Failures++
+	next.LastAttempt = now
+	next.LockedUntil = now.Add(p.LockFor(next.Failures))
+	return next, Attempt{Allowed: true, Failures: next.Failures, LockedUntil: next.LockedUntil}
+}
+
+// Lockouts keeps sign-in attempt counters, shared by every instance that
+// uses the store.
+type Lockouts interface {
+	// BeginAttempt atomically registers an attempt on key before the
+	// credential is checked, so parallel guesses cannot outrun the count:
+	// it decides the attempt with p.Decide from the key's stored state,
+	// stores the next state when the attempt is allowed and returns the
+	// outcome. A locked key is refused and nothing changes; otherwise the
+	// count (reset when the last attempt is older than p.ResetAfter) goes
+	// up by one and the key is locked until now+p.LockFor(count).
+	BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
+	// ClearAttempts forgets the key's count after a success.
+	ClearAttempts(ctx context.Context, poolID, key string) error
+}
