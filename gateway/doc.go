@@ -5,7 +5,7 @@
 // imports nothing else of Cupola but package token.
 //
 //	key, _ := token.GenerateKey(token.ES256, nil)
-//	gate, err := gateway.New(gateway.Options{
+//	gate, err := gateway.New(ctx, gateway.Options{
 //		Issuer:      "https://auth.example.com",
 //		ClientID:    "web",
 //		RedirectURL: "https://app.example.com/oauth2/idpresponse",

@@ -33,7 +33,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	gate, err := gateway.New(gateway.Options{
+	gate, err := gateway.New(context.Background(), gateway.Options{
 		Issuer:          provider.URL,
 		ClientID:        "web",
 		RedirectURL:     "http://localhost:3000/oauth2/idpresponse",

@@ -32,9 +32,11 @@ type providerExtras struct {
 }
 
 // New checks opts, reads the provider's OpenID configuration (so New
-// fails fast on a wrong issuer, within the HTTP client's timeout) and
-// returns the gateway: an http.Handler that serves opts.Upstream only to
-// signed-in users.
+// fails fast on a wrong issuer, within ctx and at most DefaultHTTPTimeout)
+// and returns the gateway: an http.Handler that serves opts.Upstream only
+// to signed-in users. ctx bounds only this construction: the gateway keeps
+// nothing of it, and calls the provider later under each request's
+// context.
 //
 // A request without a valid session is answered by the gateway: a
 // browser navigating (GET or HEAD accepting text/html) is redirected to
@@ -42,12 +44,12 @@ type providerExtras struct {
 // nonce; anything else gets 401. The gateway answers its callback
 // (RedirectURL's path) and opts.LogoutPath itself. Errors match ErrConfig
 // or ErrDiscovery.
-func New(opts Options) (http.Handler, error) {
+func New(ctx context.Context, opts Options) (http.Handler, error) {
 	cfg, err := opts.check()
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(oidc.ClientContext(context.Background(), cfg.HTTPClient), DefaultHTTPTimeout)
+	ctx, cancel := context.WithTimeout(oidc.ClientContext(ctx, cfg.HTTPClient), DefaultHTTPTimeout)
 	defer cancel()
 	provider, err := oidc.NewProvider(ctx, cfg.Issuer)
 	if err != nil {

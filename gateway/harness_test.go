@@ -155,7 +155,7 @@ func newEnv(t *testing.T, o ...envOption) *env {
 // serve puts a gateway built with opts in front of the upstream.
 func (e *env) serve(opts gateway.Options) {
 	e.t.Helper()
-	g, err := gateway.New(opts)
+	g, err := gateway.New(e.t.Context(), opts)
 	if err != nil {
 		e.t.Fatalf("gateway.New: %v", err)
 	}

@@ -1,6 +1,7 @@
 package gateway_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -75,16 +76,24 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			o := e.opts
 			tt.change(&o)
-			g, err := gateway.New(o)
+			g, err := gateway.New(t.Context(), o)
 			if !errors.Is(err, tt.want) || g != nil {
 				t.Fatalf("New = %v, %v; want %v", g, err, tt.want)
 			}
 		})
 	}
+	t.Run("a cancelled context stops discovery", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		cancel()
+		g, err := gateway.New(ctx, e.opts)
+		if !errors.Is(err, gateway.ErrDiscovery) || !errors.Is(err, context.Canceled) || g != nil {
+			t.Fatalf("New = %v, %v; want ErrDiscovery and context.Canceled", g, err)
+		}
+	})
 	t.Run("the defaults are enough", func(t *testing.T) {
 		o := gateway.Options{Issuer: e.issuer, ClientID: clientID, RedirectURL: e.appURL + callbackPath,
 			Upstream: http.NotFoundHandler(), CookieKeys: [][]byte{randomKey(t)}}
-		if _, err := gateway.New(o); err != nil {
+		if _, err := gateway.New(t.Context(), o); err != nil {
 			t.Fatal(err)
 		}
 	})

@@ -20,12 +20,10 @@ var assetTypes = map[string]string{
 	".svg": "image/svg+xml", ".ico": "image/x-icon", ".woff2": "font/woff2", ".gif": "image/gif", ".webp": "image/webp",
 }
 
-// asset serves the logo, the branding stylesheet, and static files from
-// Options.Assets or the embedded set.
-func (h *handler) asset(w http.ResponseWriter, r *http.Request, name string) {
-	if !methods(w, r, http.MethodGet) {
-		return
-	}
+// getAsset serves the logo, the branding stylesheet, and static files
+// from Options.Assets or the embedded set.
+func (h *handler) getAsset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
 	var body []byte
 	var ctype string
 	switch name {

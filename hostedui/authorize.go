@@ -11,21 +11,25 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// authorize is /oauth2/authorize (RFC 6749 §4.1, OIDC Core §3.1.2). A
-// request whose client or redirect URI cannot be trusted gets an error page
-// and no redirect; other errors go back to the client. A live session
-// answers at once with a code; otherwise the login page is shown.
-func (h *handler) authorize(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	var v url.Values
-	var perr *errParams
-	if r.Method == http.MethodPost {
-		v, perr = readForm(w, r)
-	} else {
-		v, perr = query(r)
-	}
+// getAuthorize takes an authorization request in the query.
+func (h *handler) getAuthorize(w http.ResponseWriter, r *http.Request) {
+	v, perr := query(r)
+	h.authorize(w, r, v, perr)
+}
+
+// postAuthorize takes an authorization request as a form (OIDC Core
+// §3.1.2.1).
+func (h *handler) postAuthorize(w http.ResponseWriter, r *http.Request) {
+	v, perr := readForm(w, r)
+	h.authorize(w, r, v, perr)
+}
+
+// authorize answers an authorization request (RFC 6749 §4.1, OIDC Core
+// §3.1.2) with parameters v, or perr if they could not be read. A request
+// whose client or redirect URI cannot be trusted gets an error page and no
+// redirect; other errors go back to the client. A live session answers at
+// once with a code; otherwise the login page is shown.
+func (h *handler) authorize(w http.ResponseWriter, r *http.Request, v url.Values, perr *errParams) {
 	if perr != nil {
 		h.errorPage(w, perr.status, "The sign-in request is invalid: "+perr.msg+".")
 		return

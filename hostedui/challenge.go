@@ -18,26 +18,36 @@ import (
 // and /newPassword (NEW_PASSWORD_REQUIRED). The challenge's Session lives
 // in the sealed flow cookie, never in the page.
 
-// challengeFlow is pageFlow or postFlow for a challenge page: the flow
-// must hold a challenge of one of the names.
-func (h *handler) challengeFlow(w http.ResponseWriter, r *http.Request, names ...userpool.ChallengeName) (*session, *flow, url.Values, bool) {
-	var sess *session
-	var f *flow
-	var form url.Values
-	var ok bool
-	if r.Method == http.MethodPost {
-		sess, f, form, ok = h.postFlow(w, r)
-	} else {
-		sess, f, ok = h.pageFlow(w, r)
+// challengePage is pageFlow for a challenge page: the flow must hold a
+// challenge of one of the names.
+func (h *handler) challengePage(w http.ResponseWriter, r *http.Request, names ...userpool.ChallengeName) (*session, *flow, bool) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok || !h.inChallenge(w, r, f, names) {
+		return nil, nil, false
 	}
-	if !ok {
-		return nil, nil, nil, false
-	}
-	if f.Challenge == nil || !slices.Contains(names, f.Challenge.Name) {
-		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
+	return sess, f, true
+}
+
+// challengeForm is postFlow for a challenge page: the flow must hold a
+// challenge of one of the names.
+func (h *handler) challengeForm(w http.ResponseWriter, r *http.Request, names ...userpool.ChallengeName) (*session, *flow, url.Values, bool) {
+	sess, f, form, ok := h.postFlow(w, r)
+	if !ok || !h.inChallenge(w, r, f, names) {
 		return nil, nil, nil, false
 	}
 	return sess, f, form, true
+}
+
+// inChallenge reports whether f holds a challenge of one of the names, and
+// otherwise restarts the sign-in: the page was reached with the back
+// button or from another tab after the challenge was answered, or never
+// through a challenge at all.
+func (h *handler) inChallenge(w http.ResponseWriter, r *http.Request, f *flow, names []userpool.ChallengeName) bool {
+	if f.Challenge == nil || !slices.Contains(names, f.Challenge.Name) {
+		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
+		return false
+	}
+	return true
 }
 
 // respond answers the flow's challenge and moves on. Answers the pool
@@ -72,29 +82,31 @@ func (h *handler) challengeError(w http.ResponseWriter, r *http.Request, f *flow
 	h.restart(w, r, f, msg)
 }
 
-// mfa is /mfa: the code of SOFTWARE_TOKEN_MFA (or a recovery code),
+// codeChallenges are the challenges the /mfa page answers with a code.
+var codeChallenges = []userpool.ChallengeName{userpool.ChallengeSoftwareTokenMFA, userpool.ChallengeSMSMFA,
+	userpool.ChallengeEmailOTP, userpool.ChallengeSMSOTP}
+
+// getMFA asks for the code of SOFTWARE_TOKEN_MFA (or a recovery code),
 // SMS_MFA, EMAIL_OTP or SMS_OTP.
-func (h *handler) mfa(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
-		return
-	}
-	sess, f, form, ok := h.challengeFlow(w, r, userpool.ChallengeSoftwareTokenMFA, userpool.ChallengeSMSMFA,
-		userpool.ChallengeEmailOTP, userpool.ChallengeSMSOTP)
+func (h *handler) getMFA(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.challengePage(w, r, codeChallenges...)
 	if !ok {
 		return
 	}
-	var p *page
-	if r.Method != http.MethodPost {
-		p = h.flowPage(w, sess, f, "Enter your code", "/mfa")
-	} else {
-		p = h.newPage(sess, "Enter your code", "/mfa")
-		p.Destination = f.Destination
-	}
+	p := h.flowPage(w, sess, f, "Enter your code", "/mfa")
 	p.ChallengeName, p.Focus = string(f.Challenge.Name), "code"
-	if r.Method != http.MethodPost {
-		h.show(w, "mfa", p, f)
+	h.show(w, "mfa", p, f)
+}
+
+// postMFA answers the challenge with the code.
+func (h *handler) postMFA(w http.ResponseWriter, r *http.Request) {
+	sess, f, form, ok := h.challengeForm(w, r, codeChallenges...)
+	if !ok {
 		return
 	}
+	p := h.newPage(sess, "Enter your code", "/mfa")
+	p.Destination = f.Destination
+	p.ChallengeName, p.Focus = string(f.Challenge.Name), "code"
 	code := strings.TrimSpace(form.Get("code"))
 	if code == "" {
 		p.Errors["code"] = "Enter the code."
@@ -115,30 +127,38 @@ var factorLabels = map[string]string{
 	userpool.FactorEmail: "Email",
 }
 
-// selectMFA is /selectMfa: choose one of the user's factors.
-func (h *handler) selectMFA(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// factorChoices are the factors c lets the user choose from.
+func factorChoices(c *challenge) []choice {
+	var out []choice
+	for _, v := range c.Choices {
+		label := factorLabels[v]
+		if label == "" {
+			label = v
+		}
+		out = append(out, choice{Value: v, Label: label})
+	}
+	return out
+}
+
+// getSelectMFA offers the user's factors to choose from.
+func (h *handler) getSelectMFA(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.challengePage(w, r, userpool.ChallengeSelectMFAType)
+	if !ok {
 		return
 	}
-	sess, f, form, ok := h.challengeFlow(w, r, userpool.ChallengeSelectMFAType)
+	p := h.flowPage(w, sess, f, "Choose how to verify", "/selectMfa")
+	p.Choices = factorChoices(f.Challenge)
+	h.show(w, "selectMfa", p, f)
+}
+
+// postSelectMFA answers the challenge with the factor chosen.
+func (h *handler) postSelectMFA(w http.ResponseWriter, r *http.Request) {
+	sess, f, form, ok := h.challengeForm(w, r, userpool.ChallengeSelectMFAType)
 	if !ok {
 		return
 	}
 	p := h.newPage(sess, "Choose how to verify", "/selectMfa")
-	if r.Method != http.MethodPost {
-		p = h.flowPage(w, sess, f, "Choose how to verify", "/selectMfa")
-	}
-	for _, c := range f.Challenge.Choices {
-		label := factorLabels[c]
-		if label == "" {
-			label = c
-		}
-		p.Choices = append(p.Choices, choice{Value: c, Label: label})
-	}
-	if r.Method != http.MethodPost {
-		h.show(w, "selectMfa", p, f)
-		return
-	}
+	p.Choices = factorChoices(f.Challenge)
 	answer := form.Get("answer")
 	if !slices.Contains(f.Challenge.Choices, answer) {
 		p.Errors["answer"] = "Choose one of the options."
@@ -149,43 +169,53 @@ func (h *handler) selectMFA(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, f, map[string]string{"ANSWER": answer}, "selectMfa", p, "answer")
 }
 
-// mfaSetup is /mfaSetup: MFA_SETUP with an authenticator app. The first
-// visit starts a secret (shown as a QR code and as text; reloads show the
-// same one); a correct code enables it and signs the user in, and the page
-// then shows the new recovery codes once before returning to the client.
-func (h *handler) mfaSetup(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getMFASetup shows the authenticator app secret of MFA_SETUP, as a QR
+// code and as text: the first visit starts one, reloads show the same.
+// Once postMFASetup has enabled it, the page shows the new recovery codes
+// instead, once, before returning to the client.
+func (h *handler) getMFASetup(w http.ResponseWriter, r *http.Request) {
+	if h.showsRecovery(r) {
+		h.getRecoveryCodes(w, r)
 		return
 	}
-	if f := h.readFlow(r); f != nil && len(f.Recovery) > 0 && f.Challenge == nil {
-		h.recoveryCodes(w, r)
-		return
-	}
-	sess, f, form, ok := h.challengeFlow(w, r, userpool.ChallengeMFASetup)
+	sess, f, ok := h.challengePage(w, r, userpool.ChallengeMFASetup)
 	if !ok {
 		return
 	}
 	c := f.Challenge
 	p := h.newPage(sess, "Set up your authenticator app", "/mfaSetup")
 	p.Focus = "code"
-	if r.Method != http.MethodPost && c.Secret != "" {
+	if c.Secret != "" {
 		h.setupPage(w, p, f, nil)
 		return
 	}
-	if r.Method != http.MethodPost {
-		out, err := h.pool.AssociateSoftwareToken(r.Context(), userpool.AssociateSoftwareTokenInput{Session: c.Session, ClientID: f.Auth.ClientID})
-		if err != nil {
-			h.challengeError(w, r, f, err, "mfaSetup", p)
-			return
-		}
-		c.Session, c.Secret, c.URI = out.Session, out.SecretCode, out.URI
-		if err := h.writeFlow(w, f); err != nil {
-			h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
-			return
-		}
-		h.setupPage(w, p, f, out.QRCodePNG)
+	out, err := h.pool.AssociateSoftwareToken(r.Context(), userpool.AssociateSoftwareTokenInput{Session: c.Session, ClientID: f.Auth.ClientID})
+	if err != nil {
+		h.challengeError(w, r, f, err, "mfaSetup", p)
 		return
 	}
+	c.Session, c.Secret, c.URI = out.Session, out.SecretCode, out.URI
+	if err := h.writeFlow(w, f); err != nil {
+		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
+		return
+	}
+	h.setupPage(w, p, f, out.QRCodePNG)
+}
+
+// postMFASetup enables the secret if the code is right, which signs the
+// user in; after the recovery codes it returns to the client.
+func (h *handler) postMFASetup(w http.ResponseWriter, r *http.Request) {
+	if h.showsRecovery(r) {
+		h.postRecoveryCodes(w, r)
+		return
+	}
+	sess, f, form, ok := h.challengeForm(w, r, userpool.ChallengeMFASetup)
+	if !ok {
+		return
+	}
+	c := f.Challenge
+	p := h.newPage(sess, "Set up your authenticator app", "/mfaSetup")
+	p.Focus = "code"
 	code := strings.TrimSpace(form.Get("code"))
 	p.Values["friendlyDeviceName"] = strings.TrimSpace(form.Get("friendlyDeviceName"))
 	if code == "" {
@@ -240,17 +270,16 @@ func (h *handler) setupPage(w http.ResponseWriter, p *page, f *flow, png []byte)
 	h.show(w, "mfaSetup", p, f)
 }
 
-// recoveryCodes shows the recovery codes of a finished TOTP set-up (GET)
-// and, once the user continues (POST), completes the authorization.
-func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
-	var sess *session
-	var f *flow
-	var ok bool
-	if r.Method == http.MethodPost {
-		sess, f, _, ok = h.postFlow(w, r)
-	} else {
-		sess, f, ok = h.pageFlow(w, r)
-	}
+// showsRecovery reports whether a TOTP set-up has finished and the
+// /mfaSetup page now shows its recovery codes.
+func (h *handler) showsRecovery(r *http.Request) bool {
+	f := h.readFlow(r)
+	return f != nil && len(f.Recovery) > 0 && f.Challenge == nil
+}
+
+// getRecoveryCodes shows the recovery codes of a finished TOTP set-up.
+func (h *handler) getRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
 	if !ok {
 		return
 	}
@@ -258,10 +287,20 @@ func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
 		return
 	}
-	if r.Method != http.MethodPost {
-		p := h.newPage(sess, "Save your recovery codes", "/mfaSetup")
-		p.Recovery = f.Recovery
-		h.show(w, "recoveryCodes", p, f)
+	p := h.newPage(sess, "Save your recovery codes", "/mfaSetup")
+	p.Recovery = f.Recovery
+	h.show(w, "recoveryCodes", p, f)
+}
+
+// postRecoveryCodes completes the authorization once the user has saved
+// the recovery codes.
+func (h *handler) postRecoveryCodes(w http.ResponseWriter, r *http.Request) {
+	sess, f, _, ok := h.postFlow(w, r)
+	if !ok {
+		return
+	}
+	if !sess.signedIn() {
+		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
 		return
 	}
 	pr, err := h.pool.HostedPrincipal(r.Context(), sess.principal())
@@ -272,28 +311,38 @@ func (h *handler) recoveryCodes(w http.ResponseWriter, r *http.Request) {
 	h.complete(w, r, f, pr)
 }
 
-// newPassword is /newPassword: NEW_PASSWORD_REQUIRED, with any required
-// attributes the user lacks.
-func (h *handler) newPassword(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// requiredAttributes are the inputs for the attributes c requires.
+func requiredAttributes(c *challenge) []attribute {
+	var out []attribute
+	for _, a := range c.Required {
+		out = append(out, attributeField(a))
+	}
+	return out
+}
+
+// getNewPassword asks for the new password of NEW_PASSWORD_REQUIRED, with
+// any required attributes the user lacks.
+func (h *handler) getNewPassword(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.challengePage(w, r, userpool.ChallengeNewPasswordRequired)
+	if !ok {
 		return
 	}
-	sess, f, form, ok := h.challengeFlow(w, r, userpool.ChallengeNewPasswordRequired)
+	p := h.flowPage(w, sess, f, "Choose a new password", "/newPassword")
+	p.Focus = "password"
+	p.Attributes = requiredAttributes(f.Challenge)
+	h.show(w, "newPassword", p, f)
+}
+
+// postNewPassword answers the challenge with the new password and
+// attributes.
+func (h *handler) postNewPassword(w http.ResponseWriter, r *http.Request) {
+	sess, f, form, ok := h.challengeForm(w, r, userpool.ChallengeNewPasswordRequired)
 	if !ok {
 		return
 	}
 	p := h.newPage(sess, "Choose a new password", "/newPassword")
-	if r.Method != http.MethodPost {
-		p = h.flowPage(w, sess, f, "Choose a new password", "/newPassword")
-	}
 	p.Focus = "password"
-	for _, a := range f.Challenge.Required {
-		p.Attributes = append(p.Attributes, attributeField(a))
-	}
-	if r.Method != http.MethodPost {
-		h.show(w, "newPassword", p, f)
-		return
-	}
+	p.Attributes = requiredAttributes(f.Challenge)
 	password := form.Get("password")
 	responses := map[string]string{"NEW_PASSWORD": password}
 	fields := []string{"password"}

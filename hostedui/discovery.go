@@ -40,14 +40,9 @@ type providerMetadata struct {
 	AuthorizationResponseIssParameter      bool     `json:"authorization_response_iss_parameter_supported"`
 }
 
-// discovery is /.well-known/openid-configuration.
-func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
-	}
-	if !methods(w, r, http.MethodGet) {
-		return
-	}
+// getDiscovery is the provider's metadata (OIDC Discovery §4).
+func (h *handler) getDiscovery(w http.ResponseWriter, r *http.Request) {
+	allowOrigin(w, r)
 	var algs []string
 	for _, k := range h.pool.KeySet().JWKS(h.cfg.Clock()).Keys {
 		if k.Alg != "" && !slices.Contains(algs, k.Alg) {

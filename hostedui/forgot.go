@@ -7,23 +7,20 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// forgotPassword is /forgotPassword: ask for a reset code. With user
-// existence errors prevented (the default), unknown users get the same
-// answer and no code.
-func (h *handler) forgotPassword(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getForgotPassword asks for the username whose password to reset.
+func (h *handler) getForgotPassword(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		sess, f, ok := h.pageFlow(w, r)
-		if !ok {
-			return
-		}
-		p := h.flowPage(w, sess, f, "Reset your password", "/forgotPassword")
-		p.Focus = "username"
-		h.show(w, "forgotPassword", p, f)
-		return
-	}
+	p := h.flowPage(w, sess, f, "Reset your password", "/forgotPassword")
+	p.Focus = "username"
+	h.show(w, "forgotPassword", p, f)
+}
+
+// postForgotPassword sends a reset code. With user existence errors
+// prevented (the default), unknown users get the same answer and no code.
+func (h *handler) postForgotPassword(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return
@@ -50,25 +47,22 @@ func (h *handler) forgotPassword(w http.ResponseWriter, r *http.Request) {
 	h.writeFlowAndGo(w, r, f, "/confirmForgotPassword")
 }
 
-// confirmForgotPassword is /confirmForgotPassword: the reset code and a
-// new password.
-func (h *handler) confirmForgotPassword(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getConfirmForgotPassword asks for the reset code and a new password.
+func (h *handler) getConfirmForgotPassword(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		sess, f, ok := h.pageFlow(w, r)
-		if !ok {
-			return
-		}
-		p := h.flowPage(w, sess, f, "Choose a new password", "/confirmForgotPassword")
-		p.Focus = "code"
-		if f.Username == "" {
-			p.Focus = "username"
-		}
-		h.show(w, "confirmForgotPassword", p, f)
-		return
+	p := h.flowPage(w, sess, f, "Choose a new password", "/confirmForgotPassword")
+	p.Focus = "code"
+	if f.Username == "" {
+		p.Focus = "username"
 	}
+	h.show(w, "confirmForgotPassword", p, f)
+}
+
+// postConfirmForgotPassword sets the new password if the code is right.
+func (h *handler) postConfirmForgotPassword(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return

@@ -64,6 +64,9 @@ type envOption struct {
 	pool  func(*userpool.Config)
 	opts  func(*hostedui.Options)
 	store store.Store
+	// mount puts the hosted UI under /auth/ of the server's mux; nil
+	// hands it the full path.
+	mount func(mux *http.ServeMux, h http.Handler)
 }
 
 func randomKey(t testing.TB, n int) []byte {
@@ -138,7 +141,13 @@ func newEnv(t *testing.T, o ...envOption) *env {
 	if err != nil {
 		t.Fatalf("hostedui.New: %v", err)
 	}
-	mux.Handle("/auth/", h)
+	mount := func(mux *http.ServeMux, h http.Handler) { mux.Handle("/auth/", h) }
+	for _, x := range o {
+		if x.mount != nil {
+			mount = x.mount
+		}
+	}
+	mount(mux, h)
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	return e

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"path"
 	"strings"
 
 	"github.com/cupola-auth/cupola/userpool"
@@ -15,6 +16,7 @@ type handler struct {
 	pool  *userpool.UserPool
 	cfg   *config
 	seal  *sealer
+	mux   *http.ServeMux // see routes
 	pages map[string]*template.Template
 	// brandingCSS is the generated stylesheet of Options.Branding.
 	brandingCSS []byte
@@ -47,6 +49,7 @@ func New(pool *userpool.UserPool, opts Options) (http.Handler, error) {
 		return nil, err
 	}
 	h.brandingCSS = brandingStylesheet(cfg.Branding)
+	h.mux = h.routes()
 	return h, nil
 }
 
@@ -61,6 +64,9 @@ func csp(formOrigin string) string {
 	return strings.Replace(baseCSP, "form-action 'self'", "form-action 'self' "+formOrigin, 1)
 }
 
+// ServeHTTP sets the security headers every answer carries, takes
+// BaseURL's path off the request's path when the outer mux left it on, and
+// hands the request to the routes.
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd := w.Header()
 	hd.Set("Content-Security-Policy", baseCSP)
@@ -70,62 +76,46 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.cfg.secure {
 		hd.Set("Strict-Transport-Security", "max-age=31536000")
 	}
-	path := r.URL.Path
-	if h.cfg.basePath != "" && (path == h.cfg.basePath || strings.HasPrefix(path, h.cfg.basePath+"/")) {
-		path = strings.TrimPrefix(path, h.cfg.basePath)
+	if p := h.cfg.basePath; p != "" && (r.URL.Path == p || strings.HasPrefix(r.URL.Path, p+"/")) {
+		r = withoutPrefix(r, p)
 	}
-	switch path {
-	case "/oauth2/authorize":
-		h.authorize(w, r)
-	case "/oauth2/token":
-		h.token(w, r)
-	case "/oauth2/userInfo", "/oauth2/userinfo":
-		h.userInfo(w, r)
-	case "/oauth2/revoke":
-		h.revoke(w, r)
-	case "/logout":
-		h.logout(w, r)
-	case "/.well-known/openid-configuration":
-		h.discovery(w, r)
-	case "/.well-known/jwks.json":
-		h.jwks(w, r)
-	case "/login":
-		h.login(w, r)
-	case "/signup":
-		h.signup(w, r)
-	case "/confirmUser":
-		h.confirmUser(w, r)
-	case "/forgotPassword":
-		h.forgotPassword(w, r)
-	case "/confirmForgotPassword", "/confirmforgotPassword":
-		h.confirmForgotPassword(w, r)
-	case "/mfa":
-		h.mfa(w, r)
-	case "/selectMfa":
-		h.selectMFA(w, r)
-	case "/mfaSetup":
-		h.mfaSetup(w, r)
-	case "/newPassword":
-		h.newPassword(w, r)
-	default:
-		if name, ok := strings.CutPrefix(path, "/assets/"); ok {
-			h.asset(w, r, name)
-			return
-		}
-		h.errorPage(w, http.StatusNotFound, "This page does not exist.")
+	if !cleanPath(r.URL.EscapedPath()) {
+		// ServeMux would redirect to the cleaned path, and that Location
+		// would lack the base path just taken off. No page has such a path.
+		h.notFound(w)
+		return
 	}
+	h.mux.ServeHTTP(w, r)
 }
 
-// methods answers 405 unless r uses one of the allowed methods.
-func methods(w http.ResponseWriter, r *http.Request, allowed ...string) bool {
-	for _, m := range allowed {
-		if r.Method == m || (m == http.MethodGet && r.Method == http.MethodHead) {
-			return true
-		}
+// withoutPrefix is r with prefix taken off its path. http.StripPrefix
+// would also turn /authx into x, and answer with ServeMux's plain 404 when
+// the escaped path differs.
+func withoutPrefix(r *http.Request, prefix string) *http.Request {
+	u := *r.URL
+	u.Path = strings.TrimPrefix(u.Path, prefix)
+	// ServeMux matches the escaped path (where %2F stays inside a
+	// segment), so RawPath loses the prefix too; without it, EscapedPath
+	// escapes Path again.
+	if rp, ok := strings.CutPrefix(u.RawPath, prefix); ok {
+		u.RawPath = rp
+	} else {
+		u.RawPath = ""
 	}
-	w.Header().Set("Allow", strings.Join(allowed, ", "))
-	http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-	return false
+	r = r.WithContext(r.Context())
+	r.URL = &u
+	return r
+}
+
+// cleanPath reports whether ServeMux takes p as it is rather than
+// redirecting to its cleaned form: an absolute path with no empty, . or ..
+// segment (a trailing slash is kept).
+func cleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return strings.HasPrefix(p, "/") && c == p
 }
 
 // redirect sends the browser to an absolute URL: 303 after a POST (never

@@ -88,24 +88,22 @@ func (h *handler) show(w http.ResponseWriter, name string, p *page, f *flow) {
 	h.render(w, name, p, formOrigin(f.Auth.RedirectURI))
 }
 
-// login is /login: the username and password form.
-func (h *handler) login(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getLogin shows the username and password form.
+func (h *handler) getLogin(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		sess, f, ok := h.pageFlow(w, r)
-		if !ok {
-			return
-		}
-		p := h.flowPage(w, sess, f, "Sign in", "/login")
-		p.Focus = "username"
-		if f.Username != "" {
-			p.Focus = "password"
-		}
-		h.show(w, "login", p, f)
-		return
+	p := h.flowPage(w, sess, f, "Sign in", "/login")
+	p.Focus = "username"
+	if f.Username != "" {
+		p.Focus = "password"
 	}
+	h.show(w, "login", p, f)
+}
+
+// postLogin checks the username and password and moves the sign-in on.
+func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return

@@ -11,16 +11,13 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// logout is /logout (Cognito's logout endpoint, and OIDC RP-Initiated
-// Logout's end_session_endpoint). With client_id and a logout_uri (or
+// getLogout is Cognito's logout endpoint, and OIDC RP-Initiated Logout's
+// end_session_endpoint. With client_id and a logout_uri (or
 // post_logout_redirect_uri) registered exactly in the client's LogoutURLs,
 // it ends the hosted session and redirects there. With client_id,
 // redirect_uri and response_type it ends the session and starts a new
 // sign-in. Anything else gets an error page and no redirect.
-func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet) {
-		return
-	}
+func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 	v, perr := query(r)
 	if perr == nil {
 		perr = single(v)

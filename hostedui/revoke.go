@@ -7,20 +7,13 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// revoke is /oauth2/revoke (RFC 7009): it revokes a refresh token and
-// everything issued from its sign-in. Unknown or already revoked tokens
-// get 200; a JWT (access or ID token) unsupported_token_type; a client
-// with revocation turned off invalid_request (Cognito's answers); a store
-// failure 503, never a false success.
-func (h *handler) revoke(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, newOAuthError("invalid_request", "use POST", 0))
-		return
-	}
+// postRevoke is the revocation endpoint (RFC 7009): it revokes a refresh
+// token and everything issued from its sign-in. Unknown or already revoked
+// tokens get 200; a JWT (access or ID token) unsupported_token_type; a
+// client with revocation turned off invalid_request (Cognito's answers); a
+// store failure 503, never a false success.
+func (h *handler) postRevoke(w http.ResponseWriter, r *http.Request) {
+	allowOrigin(w, r)
 	form, perr := postForm(w, r)
 	if perr != nil {
 		writeOAuthError(w, newOAuthError("invalid_request", perr.msg, perr.status))

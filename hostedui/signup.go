@@ -49,22 +49,22 @@ func (h *handler) signUpAttributes() []attribute {
 	return out
 }
 
-// signup is /signup: username, password and the configured attributes.
-func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getSignup shows the sign-up form: username, password and the
+// configured attributes.
+func (h *handler) getSignup(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		sess, f, ok := h.pageFlow(w, r)
-		if !ok {
-			return
-		}
-		p := h.flowPage(w, sess, f, "Sign up", "/signup")
-		p.Values["username"], p.Focus = "", "username"
-		p.Attributes = h.signUpAttributes()
-		h.show(w, "signup", p, f)
-		return
-	}
+	p := h.flowPage(w, sess, f, "Sign up", "/signup")
+	p.Values["username"], p.Focus = "", "username"
+	p.Attributes = h.signUpAttributes()
+	h.show(w, "signup", p, f)
+}
+
+// postSignup signs the user up and asks for the confirmation code, or
+// sends an account confirmed at once to the login page.
+func (h *handler) postSignup(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return
@@ -115,24 +115,22 @@ func (h *handler) signup(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, h.cfg.url(next))
 }
 
-// confirmUser is /confirmUser: the code sent at sign-up, or a new one.
-func (h *handler) confirmUser(w http.ResponseWriter, r *http.Request) {
-	if !methods(w, r, http.MethodGet, http.MethodPost) {
+// getConfirmUser asks for the code sent at sign-up.
+func (h *handler) getConfirmUser(w http.ResponseWriter, r *http.Request) {
+	sess, f, ok := h.pageFlow(w, r)
+	if !ok {
 		return
 	}
-	if r.Method != http.MethodPost {
-		sess, f, ok := h.pageFlow(w, r)
-		if !ok {
-			return
-		}
-		p := h.flowPage(w, sess, f, "Confirm your account", "/confirmUser")
-		p.Focus = "code"
-		if f.Username == "" {
-			p.Focus = "username"
-		}
-		h.show(w, "confirmUser", p, f)
-		return
+	p := h.flowPage(w, sess, f, "Confirm your account", "/confirmUser")
+	p.Focus = "code"
+	if f.Username == "" {
+		p.Focus = "username"
 	}
+	h.show(w, "confirmUser", p, f)
+}
+
+// postConfirmUser confirms the account with the code, or sends a new one.
+func (h *handler) postConfirmUser(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return

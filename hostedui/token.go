@@ -73,14 +73,24 @@ func (h *handler) fromPool(r *http.Request, err error) *oauthError {
 	return newOAuthError("server_error", "temporarily unavailable", http.StatusInternalServerError)
 }
 
-// cors lets browser apps (public clients with PKCE) call the endpoints
-// that take no cookie; it answers preflight requests itself.
-func cors(w http.ResponseWriter, r *http.Request) (preflight bool) {
+// allowOrigin lets browser apps (public clients with PKCE) read the
+// answers of the endpoints that take no cookie. It reports whether the
+// request came from a browser app (has an Origin).
+func allowOrigin(w http.ResponseWriter, r *http.Request) bool {
 	if r.Header.Get("Origin") == "" {
 		return false
 	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	return true
+}
+
+// cors is allowOrigin that also answers a preflight (OPTIONS with an
+// Origin) itself, for the handlers that take every method no route takes.
+func cors(w http.ResponseWriter, r *http.Request) (preflight bool) {
+	if !allowOrigin(w, r) {
+		return false
+	}
 	hd := w.Header()
-	hd.Set("Access-Control-Allow-Origin", "*")
 	if r.Method == http.MethodOptions {
 		hd.Set("Access-Control-Allow-Methods", "GET, POST")
 		hd.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
@@ -128,17 +138,10 @@ type tokenResponse struct {
 	ExpiresIn    int    `json:"expires_in"`
 }
 
-// token is /oauth2/token (RFC 6749 §3.2): authorization_code,
+// postToken is the token endpoint (RFC 6749 §3.2): authorization_code,
 // refresh_token and client_credentials.
-func (h *handler) token(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
-	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		writeJSON(w, http.StatusMethodNotAllowed, newOAuthError("invalid_request", "use POST", 0))
-		return
-	}
+func (h *handler) postToken(w http.ResponseWriter, r *http.Request) {
+	allowOrigin(w, r)
 	form, perr := postForm(w, r)
 	if perr != nil {
 		writeOAuthError(w, newOAuthError("invalid_request", perr.msg, perr.status))

@@ -8,29 +8,27 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// userInfo is /oauth2/userInfo (OIDC Core §5.3): GET or POST with the
-// access token as a Bearer header, or in a POST form body (RFC 6750 §2.2),
-// not both.
-func (h *handler) userInfo(w http.ResponseWriter, r *http.Request) {
-	if cors(w, r) {
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, POST")
-		writeJSON(w, http.StatusMethodNotAllowed, newOAuthError("invalid_request", "use GET or POST", 0))
-		return
-	}
+// getUserInfo is the userInfo endpoint (OIDC Core §5.3): the claims of
+// the access token in the Bearer header.
+func (h *handler) getUserInfo(w http.ResponseWriter, r *http.Request) {
+	allowOrigin(w, r)
 	w.Header().Set("Cache-Control", "no-store")
-	tok, ok := "", false
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, rest, found := strings.Cut(auth, " ")
-		if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" || len(r.Header.Values("Authorization")) > 1 {
-			bearerError(w, http.StatusBadRequest, "invalid_request", "malformed Authorization header")
-			return
-		}
-		tok, ok = strings.TrimSpace(rest), true
+	tok, ok, valid := bearerHeader(w, r)
+	if valid {
+		h.userInfo(w, r, tok, ok)
 	}
-	if r.Method == http.MethodPost && r.Header.Get("Content-Type") != "" {
+}
+
+// postUserInfo is getUserInfo with the token in the Bearer header or in
+// the form body (RFC 6750 §2.2), not both.
+func (h *handler) postUserInfo(w http.ResponseWriter, r *http.Request) {
+	allowOrigin(w, r)
+	w.Header().Set("Cache-Control", "no-store")
+	tok, ok, valid := bearerHeader(w, r)
+	if !valid {
+		return
+	}
+	if r.Header.Get("Content-Type") != "" {
 		form, perr := postForm(w, r)
 		if perr != nil {
 			bearerError(w, perr.status, "invalid_request", perr.msg)
@@ -44,6 +42,27 @@ func (h *handler) userInfo(w http.ResponseWriter, r *http.Request) {
 			tok, ok = form.Get("access_token"), true
 		}
 	}
+	h.userInfo(w, r, tok, ok)
+}
+
+// bearerHeader reads the token of the Authorization header, if there is
+// one (ok). A malformed header is answered here (valid false).
+func bearerHeader(w http.ResponseWriter, r *http.Request) (tok string, ok, valid bool) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", false, true
+	}
+	scheme, rest, found := strings.Cut(auth, " ")
+	if !found || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(rest) == "" || len(r.Header.Values("Authorization")) > 1 {
+		bearerError(w, http.StatusBadRequest, "invalid_request", "malformed Authorization header")
+		return "", false, false
+	}
+	return strings.TrimSpace(rest), true, true
+}
+
+// userInfo answers with the claims of tok, or 401 without a token (ok
+// false).
+func (h *handler) userInfo(w http.ResponseWriter, r *http.Request, tok string, ok bool) {
 	if !ok {
 		// RFC 6750 §3.1: no error code when the request has no token.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="userinfo"`)

@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if cfg.cookieKey == nil {
 		log.Warn("GATEWAY_COOKIE_KEY is not set: using a random cookie key, sessions end when the gateway stops")
 	}
-	h, jwks, err := newHandler(cfg, log)
+	h, jwks, err := newHandler(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -140,8 +140,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 }
 
 // newHandler returns the gate in front of a reverse proxy to the upstream,
-// and the public JWKS of the key signing X-Amzn-Oidc-Data.
-func newHandler(cfg config, log *slog.Logger) (http.Handler, token.JWKS, error) {
+// and the public JWKS of the key signing X-Amzn-Oidc-Data. ctx bounds the
+// provider's discovery, so an interrupt during start-up stops it.
+func newHandler(ctx context.Context, cfg config, log *slog.Logger) (http.Handler, token.JWKS, error) {
 	up, err := url.Parse(cfg.upstream)
 	if err != nil || (up.Scheme != "http" && up.Scheme != "https") || up.Host == "" {
 		return nil, token.JWKS{}, fmt.Errorf("-upstream %q is not an http(s) URL", cfg.upstream)
@@ -169,7 +170,7 @@ func newHandler(cfg config, log *slog.Logger) (http.Handler, token.JWKS, error) 
 	if err != nil {
 		return nil, token.JWKS{}, err
 	}
-	gate, err := gateway.New(gateway.Options{
+	gate, err := gateway.New(ctx, gateway.Options{
 		Issuer:             cfg.issuer,
 		ClientID:           cfg.clientID,
 		ClientSecret:       cfg.clientSecret,

@@ -211,7 +211,7 @@ func signIn(t *testing.T, c *http.Client, p page) page {
 // that clients cannot forge.
 func TestGatewayProtectsAnExistingApp(t *testing.T) {
 	s := newSite(t)
-	h, jwks, err := newHandler(s.config(), slog.New(slog.DiscardHandler))
+	h, jwks, err := newHandler(t.Context(), s.config(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("newHandler: %v", err)
 	}
