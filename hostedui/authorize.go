@@ -41,7 +41,7 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request, v url.Values
 	sess := h.readSession(r)
 	var pr *userpool.Principal
 	if sess.signedIn() && !req.forceLogin {
-		p, err := h.pool.HostedPrincipal(r.Context(), sess.principal())
+		p, err := h.oauth.Principal(r.Context(), sess.principal())
 		switch {
 		case err == nil && (req.maxAge == nil || h.cfg.Clock().Sub(p.AuthTime) <= time.Duration(*req.maxAge)*time.Second):
 			pr = p
@@ -103,7 +103,7 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request, v url.Values)
 			in.MaxAge = &n
 		}
 	}
-	auth, err := h.pool.ValidateAuthorizeRequest(r.Context(), in)
+	auth, err := h.oauth.ValidateAuthorizeRequest(r.Context(), in)
 	if err != nil {
 		var oe *userpool.OAuthError
 		if !errors.As(err, &oe) || !oe.Redirect {
@@ -165,7 +165,7 @@ func (h *handler) untrusted(w http.ResponseWriter, r *http.Request, err error) {
 // complete issues a code for the principal and sends the browser back to
 // the client with it (RFC 9207: with iss).
 func (h *handler) complete(w http.ResponseWriter, r *http.Request, f *flow, pr *userpool.Principal) {
-	code, err := h.pool.CreateAuthorizationCode(r.Context(), &f.Auth, pr)
+	code, err := h.oauth.CreateAuthorizationCode(r.Context(), &f.Auth, pr)
 	if err != nil {
 		h.cfg.Logger.ErrorContext(r.Context(), "authorization code not issued", "err", err)
 		var oe *userpool.OAuthError

@@ -59,10 +59,10 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 	if _, err := pool.AdminCreateUser(ctx, userpool.AdminCreateUserInput{Username: "bench", MessageAction: "SUPPRESS"}); err != nil {
 		b.Fatal(err)
 	}
-	if err := pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "bench", Password: "cobalt-Harbor-71", Permanent: true}); err != nil {
+	if _, err := pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "bench", Password: "cobalt-Harbor-71", Permanent: true}); err != nil {
 		b.Fatal(err)
 	}
-	hash, err := pool.SecretHash(ctx, c.ClientID, "bench")
+	hash, err := pool.OAuth().SecretHash(ctx, c.ClientID, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 		})
 		b.Run(g.name+"/inprocess", func(b *testing.B) {
 			for b.Loop() {
-				if _, err := pool.Token(ctx, g.req); err != nil {
+				if _, err := pool.OAuth().Token(ctx, g.req); err != nil {
 					b.Fatal(err)
 				}
 			}

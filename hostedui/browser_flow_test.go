@@ -375,7 +375,7 @@ func TestBrowserSignInWithAWrongPasswordShowsTheErrorAndStaysOnThePage(t *testin
 	if _, err := s.pool.AdminCreateUser(ctx, userpool.AdminCreateUserInput{Username: "grace", MessageAction: "SUPPRESS"}); err != nil {
 		t.Fatalf("AdminCreateUser: %v", err)
 	}
-	if err := s.pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "grace", Password: "Compiler-A-0-1952", Permanent: true}); err != nil {
+	if _, err := s.pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: "grace", Password: "Compiler-A-0-1952", Permanent: true}); err != nil {
 		t.Fatalf("AdminSetUserPassword: %v", err)
 	}
 	app := s.relyingParty(t, ctx)
@@ -445,7 +445,7 @@ func TestBrowserSingleSignOnSkipsTheLoginPageUntilPromptLoginOrGlobalSignOut(t *
 	if _, err := s.pool.AdminCreateUser(ctx, userpool.AdminCreateUserInput{Username: username, MessageAction: "SUPPRESS"}); err != nil {
 		t.Fatalf("AdminCreateUser: %v", err)
 	}
-	if err := s.pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: username, Password: password, Permanent: true}); err != nil {
+	if _, err := s.pool.AdminSetUserPassword(ctx, userpool.AdminSetUserPasswordInput{Username: username, Password: password, Permanent: true}); err != nil {
 		t.Fatalf("AdminSetUserPassword: %v", err)
 	}
 	app := s.relyingParty(t, ctx)
@@ -474,7 +474,7 @@ func TestBrowserSingleSignOnSkipsTheLoginPageUntilPromptLoginOrGlobalSignOut(t *
 	s.expectPage(t, b, b.open(authorize("third", oauth2.SetAuthURLParam("prompt", "login"))), "/login")
 
 	// A global sign-out ends the hosted session as well as the tokens.
-	if err := s.pool.AdminUserGlobalSignOut(ctx, username); err != nil {
+	if _, err := s.pool.AdminUserGlobalSignOut(ctx, userpool.AdminUserGlobalSignOutInput{Username: username}); err != nil {
 		t.Fatalf("AdminUserGlobalSignOut: %v", err)
 	}
 	s.expectPage(t, b, b.open(authorize("fourth")), "/login")

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -56,7 +55,7 @@ func (h *handler) inChallenge(w http.ResponseWriter, r *http.Request, f *flow, n
 func (h *handler) respond(w http.ResponseWriter, r *http.Request, f *flow, responses map[string]string, name string, p *page, fields ...string) {
 	c := f.Challenge
 	responses["USERNAME"] = c.Username
-	out, err := h.pool.HostedRespond(r.Context(), userpool.RespondToAuthChallengeInput{ClientID: f.Auth.ClientID,
+	out, err := h.oauth.RespondToAuthChallenge(r.Context(), userpool.RespondToAuthChallengeInput{ClientID: f.Auth.ClientID,
 		ChallengeName: c.Name, Session: c.Session, ChallengeResponses: responses})
 	if err != nil {
 		h.challengeError(w, r, f, err, name, p, fields...)
@@ -235,7 +234,7 @@ func (h *handler) postMFASetup(w http.ResponseWriter, r *http.Request) {
 		h.challengeError(w, r, f, err, "mfaSetup", p, "code")
 		return
 	}
-	out, err := h.pool.HostedRespond(r.Context(), userpool.RespondToAuthChallengeInput{ClientID: f.Auth.ClientID,
+	out, err := h.oauth.RespondToAuthChallenge(r.Context(), userpool.RespondToAuthChallengeInput{ClientID: f.Auth.ClientID,
 		ChallengeName: userpool.ChallengeMFASetup, Session: v.Session, ChallengeResponses: map[string]string{"USERNAME": c.Username}})
 	if err != nil {
 		h.challengeError(w, r, f, err, "mfaSetup", p, "code")
@@ -259,9 +258,7 @@ func (h *handler) setupPage(w http.ResponseWriter, p *page, f *flow, png []byte)
 	c := f.Challenge
 	p.Secret = c.Secret
 	if len(png) == 0 && c.URI != "" {
-		if t, err := mfa.NewTOTP(mfa.TOTPConfig{Issuer: "qr"}); err == nil {
-			png, _ = t.PNG(c.URI)
-		}
+		png, _ = h.oauth.QRCode(c.URI)
 	}
 	if len(png) > 0 {
 		// A data: URL is a trusted template.URL: it is the pool's own PNG.
@@ -303,7 +300,7 @@ func (h *handler) postRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
 		return
 	}
-	pr, err := h.pool.HostedPrincipal(r.Context(), sess.principal())
+	pr, err := h.oauth.Principal(r.Context(), sess.principal())
 	if err != nil {
 		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
 		return

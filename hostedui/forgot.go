@@ -85,7 +85,7 @@ func (h *handler) postConfirmForgotPassword(w http.ResponseWriter, r *http.Reque
 		h.show(w, "confirmForgotPassword", p, f)
 		return
 	}
-	err := h.pool.ConfirmForgotPassword(r.Context(), userpool.ConfirmForgotPasswordInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username),
+	_, err := h.pool.ConfirmForgotPassword(r.Context(), userpool.ConfirmForgotPasswordInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username),
 		Username: username, ConfirmationCode: code, Password: password})
 	if err != nil {
 		h.showError(r, p, err, "username", "code", "password")

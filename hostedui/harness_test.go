@@ -160,7 +160,7 @@ func (e *env) user(name, email, password string) {
 		UserAttributes: []userpool.Attribute{{Name: "email", Value: email}}}); err != nil {
 		e.t.Fatalf("SignUp(%s): %v", name, err)
 	}
-	if err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: publicClient, Username: name,
+	if _, err := e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: publicClient, Username: name,
 		ConfirmationCode: e.lastCode(email)}); err != nil {
 		e.t.Fatalf("ConfirmSignUp(%s): %v", name, err)
 	}

@@ -14,6 +14,7 @@ import (
 // handler is the hosted UI: pages and OAuth endpoints for one pool.
 type handler struct {
 	pool  *userpool.UserPool
+	oauth *userpool.OAuthServer // the pool's OAuth surface: hosted sign-in, codes, tokens
 	cfg   *config
 	seal  *sealer
 	mux   *http.ServeMux // see routes
@@ -41,7 +42,7 @@ func New(pool *userpool.UserPool, opts Options) (http.Handler, error) {
 	if strings.TrimRight(pool.Issuer(), "/") != cfg.baseURL {
 		return nil, fmt.Errorf("hostedui: options: BaseURL %q differs from the pool's issuer %q", cfg.baseURL, pool.Issuer())
 	}
-	h := &handler{pool: pool, cfg: cfg}
+	h := &handler{pool: pool, oauth: pool.OAuth(), cfg: cfg}
 	if h.seal, err = newSealer(cfg.CookieKeys, cfg.Random); err != nil {
 		return nil, err
 	}

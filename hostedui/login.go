@@ -3,6 +3,7 @@ package hostedui
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -122,7 +123,8 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		h.show(w, "login", p, f)
 		return
 	}
-	out, err := h.pool.HostedSignIn(r.Context(), f.Auth.ClientID, username, password)
+	out, err := h.oauth.SignIn(r.Context(), userpool.SignInInput{ClientID: f.Auth.ClientID, Username: username, Password: password,
+		IPAddress: clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		switch {
 		case errors.Is(err, userpool.ErrUserNotConfirmed):
@@ -214,4 +216,15 @@ func (h *handler) restart(w http.ResponseWriter, r *http.Request, f *flow, msg s
 		h.clearFlow(w)
 	}
 	redirect(w, r, h.cfg.url("/login"))
+}
+
+// clientIP is the address the sign-in came from, for the pool's risk
+// assessment. It is the connection's peer: behind a proxy, a middleware
+// in front of the hosted UI that trusts the proxy should set
+// r.RemoteAddr from its forwarding header.
+func clientIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }

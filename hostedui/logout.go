@@ -39,7 +39,7 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: client_id is required.")
 		return
 	}
-	c, err := h.pool.DescribeUserPoolClient(r.Context(), clientID)
+	c, err := h.pool.DescribeUserPoolClient(r.Context(), userpool.DescribeUserPoolClientInput{ClientID: clientID})
 	if err != nil {
 		if errors.Is(err, userpool.ErrResourceNotFound) || errors.Is(err, userpool.ErrInvalidParameter) {
 			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: unknown client.")

@@ -118,12 +118,11 @@ func TestChoosingAFactorThenEmailMFA(t *testing.T) {
 		c.MFA = userpool.MFAConfig{Mode: userpool.MFAOptional, Factors: []string{userpool.FactorSMS, userpool.FactorEmail}}
 	}})
 	e.user("alice", "alice@example.com", goodPW)
-	if err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "alice",
+	if _, err := e.pool.AdminUpdateUserAttributes(e.ctx, userpool.AdminUpdateUserAttributesInput{Username: "alice",
 		UserAttributes: []userpool.Attribute{{Name: "phone_number", Value: "+15555550100"}, {Name: "phone_number_verified", Value: "true"}}}); err != nil {
 		t.Fatalf("AdminUpdateUserAttributes: %v", err)
 	}
-	if err := e.pool.AdminSetUserMFAPreference(e.ctx, "alice", userpool.SetUserMFAPreferenceInput{
-		SMSMfaSettings: &userpool.MFASettings{Enabled: true}, EmailMfaSettings: &userpool.MFASettings{Enabled: true}}); err != nil {
+	if _, err := e.pool.AdminSetUserMFAPreference(e.ctx, userpool.AdminSetUserMFAPreferenceInput{Username: "alice", SMSMfaSettings: &userpool.MFASettings{Enabled: true}, EmailMfaSettings: &userpool.MFASettings{Enabled: true}}); err != nil {
 		t.Fatalf("AdminSetUserMFAPreference: %v", err)
 	}
 	b := newAgent(t)

@@ -33,7 +33,7 @@ func (h *handler) postRevoke(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, newOAuthError("invalid_request", "token is required", http.StatusBadRequest))
 		return
 	}
-	err := h.pool.RevokeToken(r.Context(), userpool.RevokeTokenInput{Token: tok, ClientID: id, ClientSecret: secret})
+	_, err := h.pool.RevokeToken(r.Context(), userpool.RevokeTokenInput{Token: tok, ClientID: id, ClientSecret: secret})
 	if err == nil {
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusOK)

@@ -209,7 +209,7 @@ func randomToken(r io.Reader) (string, error) {
 // user, as Cognito's is. An error leaves it empty, and the pool then
 // refuses the call itself.
 func (h *handler) secretHash(r *http.Request, f *flow, username string) string {
-	s, err := h.pool.SecretHash(r.Context(), f.Auth.ClientID, username)
+	s, err := h.oauth.SecretHash(r.Context(), f.Auth.ClientID, username)
 	if err != nil {
 		h.cfg.Logger.WarnContext(r.Context(), "secret hash", "err", err)
 	}

@@ -163,7 +163,7 @@ func (h *handler) postConfirmUser(w http.ResponseWriter, r *http.Request) {
 		h.show(w, "confirmUser", p, f)
 		return
 	}
-	err := h.pool.ConfirmSignUp(r.Context(), userpool.ConfirmSignUpInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username), Username: username, ConfirmationCode: code})
+	_, err := h.pool.ConfirmSignUp(r.Context(), userpool.ConfirmSignUpInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username), Username: username, ConfirmationCode: code})
 	if err != nil {
 		h.showError(r, p, err, "username", "code")
 		h.show(w, "confirmUser", p, f)

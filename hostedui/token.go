@@ -157,7 +157,7 @@ func (h *handler) postToken(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, e)
 		return
 	}
-	res, err := h.pool.Token(r.Context(), userpool.TokenRequest{GrantType: form.Get("grant_type"), Code: form.Get("code"),
+	res, err := h.oauth.Token(r.Context(), userpool.TokenRequest{GrantType: form.Get("grant_type"), Code: form.Get("code"),
 		RedirectURI: form.Get("redirect_uri"), CodeVerifier: form.Get("code_verifier"), RefreshToken: form.Get("refresh_token"),
 		Scope: form.Get("scope"), ClientID: id, ClientSecret: secret})
 	if err != nil {

@@ -69,7 +69,7 @@ func (h *handler) userInfo(w http.ResponseWriter, r *http.Request, tok string, o
 		writeJSON(w, http.StatusUnauthorized, newOAuthError("invalid_request", "an access token is required", 0))
 		return
 	}
-	claims, err := h.pool.UserInfo(r.Context(), tok)
+	claims, err := h.oauth.UserInfo(r.Context(), tok)
 	if err != nil {
 		var pe *userpool.Error
 		if errors.As(err, &pe) && pe.Code != userpool.CodeInternalError && pe.Code != userpool.CodeTooManyRequests {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cupola-auth/cupola/token"
+	"github.com/cupola-auth/cupola/userpool"
 )
 
 // keysRotate publishes a new signing key now and signs with it after

@@ -171,7 +171,7 @@ func (in *instance) sync(ctx context.Context) error {
 			in.log.Info("resource server created", "identifier", r.Identifier)
 		case err != nil:
 			return fmt.Errorf("resource server %s: %w", r.Identifier, err)
-		case !sameResourceServer(*have, want):
+		case !sameResourceServer(*have.ResourceServerType, want):
 			if _, err := in.pool.UpdateResourceServer(ctx, want); err != nil {
 				return fmt.Errorf("resource server %s: %w", r.Identifier, err)
 			}
