@@ -19,11 +19,10 @@ import (
 
 	"github.com/cupola-auth/cupola/gateway"
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/clock"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/token"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 // The harness: Cupola's hosted UI (a pool on the memory store, cheap
@@ -43,7 +42,7 @@ const (
 type env struct {
 	t      *testing.T
 	ctx    context.Context
-	clock  *clock.Fake
+	clock  *pooltest.Clock
 	pool   *userpool.UserPool
 	issuer string // the provider's URL: the pool's issuer and the hosted UI's BaseURL
 	appURL string // the gateway's URL
@@ -81,7 +80,7 @@ func randomKey(t testing.TB) []byte {
 
 func newEnv(t *testing.T, o ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, ctx: t.Context(), clock: clock.NewFake(time.Now().UTC().Truncate(time.Second))}
+	e := &env{t: t, ctx: t.Context(), clock: pooltest.NewClock(time.Now().UTC().Truncate(time.Second))}
 
 	app := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		(*e.gate.Load()).ServeHTTP(w, r)
@@ -92,7 +91,7 @@ func newEnv(t *testing.T, o ...envOption) *env {
 	e.issuer = "http://" + idp.Listener.Addr().String()
 	cfg := userpool.Config{
 		ID: "gate", Name: "Gateway test", Issuer: e.issuer, Secret: randomKey(t),
-		Hashing: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing: pooltest.FastHashing(),
 		Clock:   e.clock.Now,
 		Clients: []userpool.ClientConfig{{
 			ClientID: clientID, ClientName: "gateway",

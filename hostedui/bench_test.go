@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 // BenchmarkTokenEndpoint compares each grant through /oauth2/token on a
@@ -37,7 +37,7 @@ func BenchmarkTokenEndpoint(b *testing.B) {
 	base := "http://" + srv.Listener.Addr().String() + "/auth"
 	outbox := message.NewOutbox()
 	pool, err := userpool.New(ctx, userpool.Config{ID: "bench", Issuer: base, Secret: key(), EmailSender: outbox,
-		Hashing: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}}, memory.New())
+		Hashing: pooltest.FastHashing()}, memory.New())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,11 +21,11 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 // browserClientID is the public app client the browser tests sign in to.
@@ -84,7 +84,7 @@ func newUISite(t *testing.T, mode userpool.MFAMode) *uiSite {
 		Name:        "Cupola browser test",
 		Issuer:      s.issuer,
 		Secret:      browserRandom(t, 32),
-		Hashing:     passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing:     pooltest.FastHashing(),
 		EmailSender: s.outbox,
 		MFA:         userpool.MFAConfig{Mode: mode},
 		Clients: []userpool.ClientConfig{{

@@ -18,12 +18,11 @@ import (
 	"time"
 
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/clock"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 	"golang.org/x/oauth2"
 )
 
@@ -47,7 +46,7 @@ type env struct {
 	pool   *userpool.UserPool
 	store  store.Store
 	outbox *message.Outbox
-	clock  *clock.Fake
+	clock  *pooltest.Clock
 	srv    *httptest.Server
 	base   string // BaseURL: srv.URL + "/auth"
 	cb     *httptest.Server
@@ -81,7 +80,7 @@ func randomKey(t testing.TB, n int) []byte {
 func newEnv(t *testing.T, o ...envOption) *env {
 	t.Helper()
 	e := &env{t: t, ctx: t.Context(), outbox: message.NewOutbox(),
-		clock: clock.NewFake(time.Now().UTC().Truncate(time.Second))}
+		clock: pooltest.NewClock(time.Now().UTC().Truncate(time.Second))}
 	e.cb = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "client app")
 	}))
@@ -100,7 +99,7 @@ func newEnv(t *testing.T, o ...envOption) *env {
 	}
 	cfg := userpool.Config{
 		ID: "hosted", Name: "Example", Issuer: e.base, Secret: randomKey(t, 32),
-		Hashing:     passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing:     pooltest.FastHashing(),
 		EmailSender: e.outbox, SMSSender: e.outbox, Clock: e.clock.Now,
 		Clients: []userpool.ClientConfig{{
 			ClientID: publicClient, ClientName: "web",

@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 // TestLogout: only an exactly registered logout URI is redirected to
@@ -146,7 +146,7 @@ func TestPagesSendSecurityHeaders(t *testing.T) {
 func TestCookiesUnderTLS(t *testing.T) {
 	const base = "https://auth.example.test"
 	pool, err := userpool.New(t.Context(), userpool.Config{ID: "tls", Issuer: base, Secret: randomKey(t, 32),
-		Hashing: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing: pooltest.FastHashing(),
 		Clients: []userpool.ClientConfig{{ClientID: "web", CallbackURLs: []string{"https://app.example.test/cb"},
 			AllowedOAuthFlows: []string{"code"}, AllowedOAuthScopes: []string{"openid"}}}}, memory.New())
 	if err != nil {

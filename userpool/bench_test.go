@@ -29,7 +29,7 @@ import (
 func benchPool(b *testing.B, kind string) *env {
 	for _, sk := range storeKinds {
 		if sk.name == kind {
-			e := newEnv(b, sk.open(b), func(c *userpool.Config) { c.Hashing = passhash.Params{} })
+			e := newEnv(b, sk.open(b), func(c *userpool.Config) { c.Hashing = userpool.HashingParams{} })
 			e.confirmedUser("bench", "bench@example.com")
 			return e
 		}
@@ -141,7 +141,7 @@ func BenchmarkSignInTOTP(b *testing.B) {
 	for _, kind := range []string{"memory", "sqlite"} {
 		b.Run(kind, func(b *testing.B) {
 			e := newEnv(b, storeOf(b, kind), func(c *userpool.Config) {
-				c.Hashing = passhash.Params{}
+				c.Hashing = userpool.HashingParams{}
 				c.MFA = userpool.MFAConfig{Mode: userpool.MFAOptional}
 			})
 			e.confirmedUser("bench", "bench@example.com")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/trigger"
 	"github.com/cupola-auth/cupola/userpool"
@@ -41,7 +40,7 @@ func BenchmarkSignInTriggers(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			e := newEnv(b, memory.New(), func(c *userpool.Config) {
-				c.Hashing = passhash.Params{}
+				c.Hashing = userpool.HashingParams{}
 				c.Triggers = tc.triggers
 			})
 			e.confirmedUser("bench", "bench@example.com")

@@ -67,7 +67,7 @@ type Config struct {
 	RevokeSessionsOnPasswordChange bool
 
 	// Hashing sets argon2id parameters; zero means OWASP's m=19 MiB, t=2, p=1.
-	Hashing passhash.Params
+	Hashing HashingParams
 	// MaxConcurrentHashes bounds password hashes in flight (memory); zero
 	// means GOMAXPROCS. Further sign-ins wait, honouring their context.
 	MaxConcurrentHashes int
@@ -103,6 +103,24 @@ type Config struct {
 	Random io.Reader
 	// Logger receives operational events (never secrets); nil discards.
 	Logger *slog.Logger
+}
+
+// HashingParams are the argon2id parameters of new password hashes
+// (RFC 9106). Stored hashes record their own parameters (PHC string
+// format), so changing these re-hashes each password at its next sign-in;
+// stored parameters beyond 128 MiB, t=16 or p=16 are refused as too
+// costly to verify. The zero value means OWASP's minimum: 19 MiB, t=2,
+// p=1, 16-byte salt, 32-byte key.
+type HashingParams struct {
+	MemoryKiB  uint32 // memory in KiB
+	Iterations uint32 // passes over the memory (argon2's t)
+	Threads    uint8  // lanes (argon2's p)
+	SaltLen    uint32 // bytes
+	KeyLen     uint32 // bytes
+}
+
+func (h HashingParams) passhash() passhash.Params {
+	return passhash.Params{Memory: h.MemoryKiB, Time: h.Iterations, Threads: h.Threads, SaltLen: h.SaltLen, KeyLen: h.KeyLen}
 }
 
 // PasswordPolicy is Cognito's password policy (cognito.md §3). The

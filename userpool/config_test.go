@@ -73,7 +73,7 @@ func TestNewRefusesABadConfig(t *testing.T) {
 		{"a code validity over a day", func(c *userpool.Config) { c.CodeValidity = day + time.Minute }},
 		{"a symmetric signing algorithm", func(c *userpool.Config) { c.SigningAlgorithm = "HS256" }},
 		{"the none algorithm", func(c *userpool.Config) { c.SigningAlgorithm = "none" }},
-		{"unusable hash parameters", func(c *userpool.Config) { c.Hashing.Memory = 1 }},
+		{"unusable hash parameters", func(c *userpool.Config) { c.Hashing.MemoryKiB = 1 }},
 		{"a custom attribute name over 20 characters", func(c *userpool.Config) {
 			c.Schema = []userpool.AttributeSchema{{Name: "custom:" + strings.Repeat("a", 21)}}
 		}},

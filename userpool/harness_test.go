@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cupola-auth/cupola/internal/clock"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/store/memory"
@@ -18,6 +16,7 @@ import (
 	"github.com/cupola-auth/cupola/store/postgres/postgrestest"
 	"github.com/cupola-auth/cupola/store/sqlite"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 // The harness: a pool on a chosen store with an outbox, a fake clock and
@@ -38,12 +37,8 @@ type env struct {
 	pool   *userpool.UserPool
 	store  store.Store
 	outbox *message.Outbox
-	clock  *clock.Fake
+	clock  *pooltest.Clock
 	cfg    userpool.Config
-}
-
-func fastHashing() passhash.Params {
-	return passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 }
 
 func randomSecret(t testing.TB) []byte {
@@ -61,7 +56,7 @@ func baseConfig(t testing.TB, poolID string, outbox *message.Outbox, now func() 
 		Name:        "Example",
 		Issuer:      testIssuer,
 		Secret:      randomSecret(t),
-		Hashing:     fastHashing(),
+		Hashing:     pooltest.FastHashing(),
 		EmailSender: outbox,
 		SMSSender:   outbox,
 		Clock:       now,
@@ -77,7 +72,7 @@ func baseConfig(t testing.TB, poolID string, outbox *message.Outbox, now func() 
 func newEnv(t testing.TB, s store.Store, mutate ...func(*userpool.Config)) *env {
 	t.Helper()
 	e := &env{t: t, ctx: t.Context(), store: s, outbox: message.NewOutbox(),
-		clock: clock.NewFake(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
+		clock: pooltest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))}
 	e.cfg = baseConfig(t, "pool_"+randomHex(t), e.outbox, e.clock.Now)
 	for _, m := range mutate {
 		m(&e.cfg)

@@ -20,7 +20,7 @@ func TestImportUsers(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := passhash.New(passhash.Options{Params: fastHashing()})
+			h, err := passhash.New(passhash.Options{Params: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}})
 			if err != nil {
 				t.Fatal(err)
 			}

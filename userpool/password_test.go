@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -114,7 +113,7 @@ func TestThePolicyAppliesToEveryNewPassword(t *testing.T) {
 }
 
 func TestNewHashesUseOWASPArgon2idByDefault(t *testing.T) {
-	e := newFastEnv(t, func(c *userpool.Config) { c.Hashing = passhash.Params{} })
+	e := newFastEnv(t, func(c *userpool.Config) { c.Hashing = userpool.HashingParams{} })
 	e.signUp("alice", "alice@example.com", goodPW)
 	hash := e.user("alice").Password.Hash
 	const prefix = "$argon2id$v=19$m=19456,t=2,p=1$"

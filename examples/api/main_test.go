@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 const (
@@ -38,7 +38,7 @@ func provider(t *testing.T) (string, *userpool.UserPool) {
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
 	pool, err := userpool.New(t.Context(), userpool.Config{ID: "api", Issuer: issuer, Secret: random(t),
-		Hashing: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing: pooltest.FastHashing(),
 		Clients: []userpool.ClientConfig{
 			{ClientID: testClient, ExplicitAuthFlows: []string{userpool.AllowUserPasswordAuth}},
 			{ClientID: "other_app", ExplicitAuthFlows: []string{userpool.AllowUserPasswordAuth}},

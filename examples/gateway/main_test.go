@@ -24,10 +24,10 @@ import (
 
 	"github.com/cupola-auth/cupola/gateway"
 	"github.com/cupola-auth/cupola/hostedui"
-	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/token"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 const testPW = "cobalt-Harbor-71"
@@ -76,7 +76,7 @@ func newSite(t *testing.T) *site {
 	idp := httptest.NewUnstartedServer(nil)
 	s.issuer = "http://" + idp.Listener.Addr().String()
 	pool, err := userpool.New(t.Context(), userpool.Config{ID: "gw", Issuer: s.issuer, Secret: random(t),
-		Hashing: passhash.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32},
+		Hashing: pooltest.FastHashing(),
 		Clients: []userpool.ClientConfig{{ClientID: "cupola_dev",
 			ExplicitAuthFlows:  []string{userpool.AllowRefreshTokenAuth},
 			CallbackURLs:       []string{s.gateURL + "/callback"},

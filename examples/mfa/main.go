@@ -15,11 +15,11 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/cupola-auth/cupola/internal/clock"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
+	"github.com/cupola-auth/cupola/userpool/pooltest"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func run(ctx context.Context) error {
 	if _, err := rand.Read(secret); err != nil {
 		return err
 	}
-	clk := clock.NewFake(time.Now())
+	clk := pooltest.NewClock(time.Now())
 	outbox := message.NewOutbox()
 	pool, err := userpool.New(ctx, userpool.Config{
 		ID:          "local_mfa",
