@@ -41,7 +41,7 @@ func (s *sealer) overhead() int { return s.ring.Overhead() }
 
 // open reverses seal with any of the keys. Every failure is errSession.
 func (s *sealer) open(value string, aad []byte) ([]byte, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(value)
+	raw, err := base64.RawURLEncoding.Strict().DecodeString(value)
 	if err != nil {
 		return nil, fmt.Errorf("cookie encoding: %w", errSession)
 	}

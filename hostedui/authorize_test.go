@@ -1,6 +1,7 @@
 package hostedui_test
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -154,7 +155,14 @@ func TestTheLoginPageCannotChangeTheRedirect(t *testing.T) {
 		if c == nil {
 			t.Fatal("no flow cookie")
 		}
-		c.Value = c.Value[:len(c.Value)-4] + "AAAA"
+		// Flip a decoded byte: editing the text's tail could change only
+		// unused trailing bits, or nothing.
+		raw, err := base64.RawURLEncoding.Strict().DecodeString(c.Value)
+		if err != nil || len(raw) == 0 {
+			t.Fatalf("flow cookie %q is not unpadded base64url: %v", c.Value, err)
+		}
+		raw[len(raw)/2] ^= 0x01
+		c.Value = base64.RawURLEncoding.EncodeToString(raw)
 		c.Path = "/auth/"
 		u, _ := url.Parse(e.base + "/")
 		b.c.Jar.SetCookies(u, []*http.Cookie{c})

@@ -60,7 +60,7 @@ func (s *sealer) open(purpose, sealed string, v any) error {
 	if sealed == "" || len(sealed) > maxSealed {
 		return errSealed
 	}
-	box, err := base64.RawURLEncoding.DecodeString(sealed)
+	box, err := base64.RawURLEncoding.Strict().DecodeString(sealed)
 	if err != nil {
 		return errSealed
 	}

@@ -1,8 +1,30 @@
 // Package userpool is Cognito User Pools as a Go library: a UserPool signs
 // users up and in, confirms them, resets passwords and issues Cognito-shaped
-// tokens, in-process, on a pluggable store.Store. Operations are named as
-// Cognito's API (SignUp, ConfirmSignUp, InitiateAuth, ForgotPassword,
-// GlobalSignOut…) and take a context and a typed input.
+// tokens, in-process, on a pluggable store.Store (store/memory for tests,
+// store/sqlite embedded, store/postgres for several instances).
+//
+// # Operations
+//
+// Every operation is named as Cognito's API and has one shape:
+//
+//	out, err := pool.Xxx(ctx, userpool.XxxInput{…}) // *userpool.XxxOutput
+//
+// Inputs and outputs carry Cognito's field names (Username, UserAttributes,
+// CodeDeliveryDetails, AuthenticationResult, Session…) with Go types
+// (time.Time, typed enums such as AuthFlow and ChallengeName). Keys of
+// AuthParameters and ChallengeResponses are the Param* constants.
+//
+// Every error is a *Error carrying a Cognito exception name; match it with
+// errors.Is against the Err* sentinels (ErrNotAuthorized, ErrCodeMismatch…)
+// or read its Code. Bad input changes nothing.
+//
+// # Sign-up
+//
+// SignUp creates an UNCONFIRMED user and sends a code to the email or phone
+// number that Config.AutoVerifiedAttributes names; ConfirmSignUp takes it
+// (ResendConfirmationCode sends a new one). Administrators create users
+// with AdminCreateUser instead: they get a temporary password and must
+// choose their own at the first sign-in (NEW_PASSWORD_REQUIRED).
 //
 //	pool, err := userpool.New(ctx, userpool.Config{
 //		ID:          "local_quickstart",
@@ -14,9 +36,45 @@
 //	}, memory.New())
 //	_, err = pool.SignUp(ctx, userpool.SignUpInput{ClientID: "web", Username: "alice", Password: pw,
 //		UserAttributes: []userpool.Attribute{{Name: "email", Value: "alice@example.com"}}})
+//	_, err = pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "web", Username: "alice", ConfirmationCode: code})
 //
-// Every error is a *Error carrying a Cognito exception name; match them
-// with errors.Is against the Err* sentinels.
+// # Sign-in
+//
+// InitiateAuth (from an end user's device) and AdminInitiateAuth (from a
+// trusted back end) start a sign-in: USER_PASSWORD_AUTH, USER_AUTH
+// (passwordless email or SMS codes), CUSTOM_AUTH (the Define, Create and
+// VerifyAuthChallenge triggers) or REFRESH_TOKEN_AUTH. The answer holds
+// tokens, or a challenge (a ChallengeName, ChallengeParameters and an
+// opaque, single-use, expiring Session) that RespondToAuthChallenge
+// answers: a TOTP, SMS or email code, a new password, a choice of factor.
+// Each answer may lead to the next challenge until the sign-in completes.
+//
+// Every attempt counts toward the lockout before anything is checked, and
+// unknown users cost the same work and get the same answers as known ones
+// when the client prevents existence errors.
+//
+// # Tokens
+//
+// A completed sign-in gets an ID token and an access token (signed JWTs
+// with Cognito's claims, verifiable with package token against the pool's
+// KeySet or its JWKS) and an opaque refresh token. GetTokensFromRefreshToken
+// (or InitiateAuth with REFRESH_TOKEN_AUTH) mints new tokens, rotating the
+// refresh token when the client asks; a reused refresh token revokes its
+// sign-in. RevokeToken, GlobalSignOut and AdminUserGlobalSignOut end
+// sign-ins, and Cupola's own APIs refuse their access tokens at once.
+//
+// # Front ends
+//
+// OAuth returns the pool's OAuth 2.0 / OpenID Connect surface
+// (OAuthServer): authorize-request validation, the hosted sign-in that
+// ends in a Principal, authorization codes with PKCE and the token
+// endpoint. Package hostedui serves it as web pages and endpoints.
+//
+// # Tests
+//
+// Package userpool/pooltest has a fake clock and cheap hashing for a
+// library user's own tests on store/memory; examples/librarytest shows
+// them at work.
 //
 // Security defaults: argon2id password hashes (bcrypt imports verified and
 // upgraded), a bounded number of hashes at once, equal work and answers for

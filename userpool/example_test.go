@@ -48,11 +48,11 @@ func Example() {
 	}
 
 	_, err = pool.InitiateAuth(ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: "web",
-		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "wrong password"}})
+		AuthParameters: map[string]string{userpool.ParamUsername: "alice", userpool.ParamPassword: "wrong password"}})
 	fmt.Println(errors.Is(err, userpool.ErrNotAuthorized), err)
 
 	out, err := pool.InitiateAuth(ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: "web",
-		AuthParameters: map[string]string{"USERNAME": "alice", "PASSWORD": "correct-Horse-battery-9"}})
+		AuthParameters: map[string]string{userpool.ParamUsername: "alice", userpool.ParamPassword: "correct-Horse-battery-9"}})
 	if err != nil {
 		fmt.Println(err)
 		return
