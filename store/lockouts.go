@@ -92,6 +92,11 @@ type Lockouts interface {
 	// count (reset when the last attempt is older than p.ResetAfter) goes
 	// up by one and the key is locked until now+p.LockFor(count).
 	BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
+	// PeekAttempt reports what BeginAttempt would decide for an attempt on
+	// key at now, changing nothing: a flow that checks no credential yet
+	// (a custom-auth initiation, a code sent) refuses a locked key
+	// without counting against it.
+	PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
 	// ClearAttempts forgets the key's count after a success.
 	ClearAttempts(ctx context.Context, poolID, key string) error
 }

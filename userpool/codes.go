@@ -58,12 +58,8 @@ func (p *UserPool) deliveryFor(attrs map[string]string, candidates []string) (at
 // through the attribute's medium. Sends per user are throttled.
 func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, kind message.Kind, attr, value, pending string) (*CodeDeliveryDetails, error) {
 	now := p.now()
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+u.Sub, now, p.cfg.CodeSendLimit)
-	if err != nil {
-		return nil, internalErr("throttle code", err)
-	}
-	if !att.Allowed {
-		return nil, newErr(CodeLimitExceeded, msgLimit)
+	if err := p.throttle(ctx, "send:"+u.Sub); err != nil {
+		return nil, err
 	}
 	code, err := random.Digits(p.random, 6)
 	if err != nil {
@@ -160,12 +156,8 @@ func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code string) (
 // errors: the send is counted as a real one, so the send limit answers
 // alike for known and unknown users, and nothing is delivered.
 func (p *UserPool) simulatedSend(ctx context.Context, login string) (*CodeDeliveryDetails, error) {
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "send:"+p.unknownKey(login), p.now(), p.cfg.CodeSendLimit)
-	if err != nil {
-		return nil, internalErr("throttle code", err)
-	}
-	if !att.Allowed {
-		return nil, newErr(CodeLimitExceeded, msgLimit)
+	if err := p.throttle(ctx, "send:"+p.unknownKey(login)); err != nil {
+		return nil, err
 	}
 	return p.simulatedDelivery(login), nil
 }

@@ -47,6 +47,20 @@ func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, e
 	if !known && !c.preventsExistenceErrors() {
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}
+	// No credential is checked here, so nothing is counted against the
+	// lockout; but a locked account gets nothing (DefineAuthChallenge may
+	// issue tokens at once), and initiations, which usually send a code,
+	// are throttled per user.
+	key := p.unknownKey(login)
+	if known {
+		key = u.Sub
+	}
+	if err := p.refuseLocked(ctx, key); err != nil {
+		return nil, err
+	}
+	if err := p.throttle(ctx, "custom:"+key); err != nil {
+		return nil, err
+	}
 	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
 		return nil, err
 	}
@@ -134,21 +148,24 @@ func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in RespondTo
 		}
 		var u store.User
 		var err error
+		key := p.unknownKey(st.Username)
 		if !st.Decoy {
 			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
 				return nil, err
 			}
+			key = u.Sub
+		}
+		// Every answer counts before the trigger sees it, right or wrong: a
+		// locked account's answers reach no trigger, and guesses cannot
+		// outrun the count. complete clears it when the sign-in succeeds.
+		if err := p.countAttempt(ctx, key); err != nil {
+			return nil, err
 		}
 		ver := &trigger.VerifyAuthChallengeResponseEvent{Common: p.triggerCommon("VerifyAuthChallengeResponse_Authentication", st.Username, c.ID)}
 		ver.Request.UserAttributes, ver.Request.PrivateChallengeParameters = p.customAttributes(u, st), st.Private
 		ver.Request.ChallengeAnswer, ver.Request.ClientMetadata, ver.Request.UserNotFound = r[ParamAnswer], nonNil(in.ClientMetadata), st.Decoy
 		if err := runTrigger(ctx, p, "VerifyAuthChallengeResponse", p.cfg.Triggers.VerifyAuthChallengeResponse, ver); err != nil {
 			return nil, err
-		}
-		if !st.Decoy && !ver.Response.AnswerCorrect {
-			if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
-				return nil, err
-			}
 		}
 		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengeCustom),
 			ChallengeResult: ver.Response.AnswerCorrect && !st.Decoy, ChallengeMetadata: st.Metadata})
@@ -171,6 +188,9 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 		var err error
 		ok := false
 		if st.Decoy {
+			if err := p.countAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+				return nil, err
+			}
 			if err := p.hasher.VerifyDummy(ctx, pw); err != nil {
 				return nil, p.hashErr(err)
 			}
@@ -178,7 +198,7 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
 				return nil, err
 			}
-			if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+			if err := p.countAttempt(ctx, u.Sub); err != nil {
 				return nil, err
 			}
 			ok, _, err = p.hasher.Verify(ctx, u.Password.Hash, pw)

@@ -110,19 +110,6 @@ func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User
 		ParamCodeDeliveryMedium: d.DeliveryMedium, ParamCodeDeliveryDestination: d.Destination, ParamUserIDForSRP: u.Username}}}, nil
 }
 
-// countMFAAttempt counts a second-factor answer toward the account lockout,
-// as a password attempt is.
-func (p *UserPool) countMFAAttempt(ctx context.Context, sub string) error {
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, sub, p.now(), p.cfg.Lockout)
-	if err != nil {
-		return internalErr("lockout", err)
-	}
-	if !att.Allowed {
-		return newErr(CodeNotAuthorized, msgAttemptsExceeded)
-	}
-	return nil
-}
-
 // respondTOTP checks SOFTWARE_TOKEN_MFA_CODE: an authenticator code (each
 // time step accepted once, enforced by compare-and-swap in the store) or
 // one of the user's recovery codes.
@@ -137,7 +124,7 @@ func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAu
 		if code == "" || len(code) > 64 {
 			return nil, invalidParam("Missing or malformed SOFTWARE_TOKEN_MFA_CODE")
 		}
-		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub); err != nil {
 			return nil, err
 		}
 		if err := p.checkSecondFactorCode(ctx, u, code); err != nil {
@@ -220,7 +207,7 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 			if err := c.checkSecretHash(r[ParamUsername], r[ParamSecretHash]); err != nil {
 				return nil, err
 			}
-			if err := p.countMFAAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+			if err := p.countAttempt(ctx, p.unknownKey(st.Username)); err != nil {
 				return nil, err
 			}
 			return nil, p.wrongAnswer(ctx, s, st)
@@ -229,7 +216,7 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 		if err != nil {
 			return nil, err
 		}
-		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub); err != nil {
 			return nil, err
 		}
 		if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
@@ -302,7 +289,7 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondTo
 		if err != nil {
 			return nil, err
 		}
-		if err := p.countMFAAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub); err != nil {
 			return nil, err
 		}
 		refused := newErr(CodeNotAuthorized, "Device proof is invalid.")

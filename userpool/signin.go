@@ -283,12 +283,8 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 	if known {
 		key = u.Sub
 	}
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, key, p.now(), p.cfg.Lockout)
-	if err != nil {
-		return nil, internalErr("lockout", err)
-	}
-	if !att.Allowed {
-		return nil, newErr(CodeNotAuthorized, msgAttemptsExceeded)
+	if err := p.countAttempt(ctx, key); err != nil {
+		return nil, err
 	}
 	if known || c.preventsExistenceErrors() {
 		if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, req.meta); err != nil {

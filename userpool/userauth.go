@@ -40,6 +40,13 @@ func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, err
 	if !known && !c.preventsExistenceErrors() {
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
 	}
+	key := p.unknownKey(login)
+	if known {
+		key = u.Sub
+	}
+	if err := p.refuseLocked(ctx, key); err != nil { // a locked account is sent no code
+		return nil, err
+	}
 	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
 		return nil, err
 	}
@@ -91,12 +98,8 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 	if st.Decoy {
 		sendKey = "send:" + p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
 	}
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, sendKey, p.now(), p.cfg.CodeSendLimit)
-	if err != nil {
-		return nil, internalErr("throttle code", err)
-	}
-	if !att.Allowed {
-		return nil, newErr(CodeLimitExceeded, msgLimit)
+	if err := p.throttle(ctx, sendKey); err != nil {
+		return nil, err
 	}
 	name, attr := ChallengeEmailOTP, "email"
 	if factor == FirstFactorSMSOTP {

@@ -26,6 +26,19 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 	return a, nil
 }
 
+// PeekAttempt implements store.Lockouts.
+func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (store.Attempt, error) {
+	if poolID == "" || key == "" {
+		return store.Attempt{}, invalid("peek attempt", "pool id or key missing")
+	}
+	if err := s.lock(ctx); err != nil {
+		return store.Attempt{}, err
+	}
+	defer s.mu.Unlock()
+	_, a := p.Decide(s.lockouts[poolKey{poolID, key}], now)
+	return a, nil
+}
+
 // ClearAttempts forgets the key's count.
 func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
 	if err := s.lock(ctx); err != nil {

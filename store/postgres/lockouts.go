@@ -69,6 +69,30 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 	return out, nil
 }
 
+// PeekAttempt reports what BeginAttempt would decide, changing nothing.
+func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (store.Attempt, error) {
+	const op = "peek attempt"
+	switch {
+	case poolID == "":
+		return store.Attempt{}, invalid(op, "pool id is empty")
+	case key == "":
+		return store.Attempt{}, invalid(op, "key is empty")
+	}
+	var (
+		prev              store.LockoutState
+		last, lockedUntil pgtype.Timestamptz
+	)
+	err := s.pool.QueryRow(ctx, `SELECT failures, last_attempt, locked_until FROM lockouts WHERE pool_id = $1 AND key = $2`,
+		poolID, key).Scan(&prev.Failures, &last, &lockedUntil)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return store.Attempt{}, wrap(op, err)
+	}
+	prev.LastAttempt, prev.LockedUntil = fromTS(last), fromTS(lockedUntil)
+	_, a := p.Decide(prev, now)
+	a.LockedUntil = norm(a.LockedUntil)
+	return a, nil
+}
+
 // ClearAttempts forgets the key's count after a success.
 func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
 	if !storable(poolID, key) {

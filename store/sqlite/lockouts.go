@@ -48,6 +48,26 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 	return a, nil
 }
 
+// PeekAttempt implements store.Lockouts with one read, off the writer.
+func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (store.Attempt, error) {
+	if poolID == "" || key == "" {
+		return store.Attempt{}, fmt.Errorf("sqlite: peek attempt: %w: needs pool id and key", store.ErrInvalid)
+	}
+	var (
+		prev          store.LockoutState
+		last, lockEnd sql.NullInt64
+	)
+	err := s.reader.QueryRowContext(ctx, `SELECT failures, last_attempt, locked_until FROM lockouts WHERE pool_id = ? AND key = ?`,
+		poolID, key).Scan(&prev.Failures, &last, &lockEnd)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return store.Attempt{}, fmt.Errorf("sqlite: peek attempt: %w", err)
+	}
+	prev.LastAttempt, prev.LockedUntil = fromMicros(last), fromMicros(lockEnd)
+	_, a := p.Decide(prev, now)
+	a.LockedUntil = normTime(a.LockedUntil)
+	return a, nil
+}
+
 // ClearAttempts implements store.Lockouts. An unknown key is not an error.
 func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
 	if _, err := s.writer.ExecContext(ctx, `DELETE FROM lockouts WHERE pool_id = ? AND key = ?`, poolID, key); err != nil {

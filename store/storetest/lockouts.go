@@ -35,6 +35,31 @@ var lockoutTests = []conformanceTest{
 	{"clearing attempts forgets the count and the lock", testLockoutClear},
 	{"keys are counted apart", testLockoutKeysApart},
 	{"a policy without threshold never locks", testLockoutNoThreshold},
+	{"peeking tells a locked key from an open one and counts nothing", testLockoutPeek},
+}
+
+func testLockoutPeek(t *testing.T, st store.Store, pool string) {
+	peek := func(now time.Time, allowed bool, failures int) {
+		t.Helper()
+		a, err := st.PeekAttempt(t.Context(), pool, "k", now, lockoutPolicy)
+		wantOK(t, "PeekAttempt", err)
+		if a.Allowed != allowed || (allowed && a.Failures != failures) {
+			t.Fatalf("PeekAttempt at epoch+%v = %+v, want allowed %v with %d failures", now.Sub(epoch), a, allowed, failures)
+		}
+	}
+	peek(at(0), true, 1) // a key never attempted
+	peek(at(0), true, 1) // and peeking did not count
+	for i := range 3 {
+		wantAttempt(t, st, pool, "k", at(0), lockoutPolicy, true, i+1, at(lockoutPolicy.LockFor(i+1)))
+	}
+	peek(at(time.Second), false, 0)
+	peek(at(time.Minute), true, 4)
+	// Peeking left the lock and the count as they were.
+	wantAttempt(t, st, pool, "k", at(time.Second), lockoutPolicy, false, 0, at(time.Minute))
+	wantAttempt(t, st, pool, "k", at(time.Minute), lockoutPolicy, true, 4, at(3*time.Minute))
+	if _, err := st.PeekAttempt(t.Context(), pool, "", at(0), lockoutPolicy); err == nil {
+		t.Fatal("PeekAttempt with an empty key succeeded")
+	}
 }
 
 func testLockoutThreshold(t *testing.T, st store.Store, pool string) {
