@@ -56,6 +56,9 @@ type challengeState struct {
 	DeviceKey string `json:"k,omitempty"`
 	// Decoy marks a session made for an unknown user: every answer fails.
 	Decoy bool `json:"x,omitempty"`
+	// FirstFactor is the USER_AUTH first factor (EMAIL_OTP, SMS_OTP) this
+	// code answers; a second factor may follow it.
+	FirstFactor string `json:"f,omitempty"`
 	// History is a custom-auth conversation so far (DefineAuthChallenge's
 	// session); Private and Metadata belong to the pending challenge and
 	// never leave the server.

@@ -84,7 +84,10 @@ type Config struct {
 	// Devices configures device tracking and remembered devices.
 	Devices DeviceConfig
 	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
-	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy).
+	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy). A
+	// code sign-in is one factor: with MFA ON the pool refuses code first
+	// factors (as Cognito does), and with MFA OPTIONAL a user who enabled
+	// another factor is asked for it after the code.
 	AllowedFirstAuthFactors []string
 
 	// Triggers are Go funcs run at Cognito's trigger points (PreSignUp,
@@ -293,6 +296,11 @@ func (c Config) withDefaults() (Config, error) {
 	for _, f := range c.AllowedFirstAuthFactors {
 		if f != FirstFactorPassword && f != FirstFactorEmailOTP && f != FirstFactorSMSOTP {
 			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %q is not PASSWORD, EMAIL_OTP or SMS_OTP", f)
+		}
+		if f != FirstFactorPassword && c.MFA.Mode == MFAOn {
+			// An emailed or texted code alone would sign in a user the pool
+			// requires a second factor of.
+			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %s is one factor and MFA.Mode is ON; allow only PASSWORD or make MFA OPTIONAL", f)
 		}
 	}
 	if c.Clock == nil {

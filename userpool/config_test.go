@@ -106,6 +106,14 @@ func TestNewRefusesABadConfig(t *testing.T) {
 		{"a message template without the code", func(c *userpool.Config) {
 			c.Messages = message.Templates{message.KindSignUp: {EmailSubject: "Hi", EmailText: "Welcome!"}}
 		}},
+		{"an emailed-code first factor with MFA ON", func(c *userpool.Config) {
+			c.MFA = userpool.MFAConfig{Mode: userpool.MFAOn}
+			c.AllowedFirstAuthFactors = []string{userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP}
+		}},
+		{"a texted-code first factor with MFA ON", func(c *userpool.Config) {
+			c.MFA = userpool.MFAConfig{Mode: userpool.MFAOn}
+			c.AllowedFirstAuthFactors = []string{userpool.FirstFactorSMSOTP}
+		}},
 		{"a configured client with a secret", func(c *userpool.Config) { c.Clients[0].GenerateSecret = true }},
 		{"a configured client without an ID", func(c *userpool.Config) { c.Clients[0].ClientID = "" }},
 		{"a configured client with an unknown flow", func(c *userpool.Config) { c.Clients[0].ExplicitAuthFlows = []string{"ALLOW_EVERYTHING"} }},

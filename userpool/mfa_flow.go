@@ -11,6 +11,31 @@ import (
 	"github.com/cupola-auth/cupola/store"
 )
 
+// afterCodeFirstFactor runs once a USER_AUTH code (EMAIL_OTP, SMS_OTP)
+// proved the first factor. The code is one factor: a user who enabled a
+// different second factor is asked for it (MFA ON refuses code first
+// factors at New, so this is MFA OPTIONAL); the medium the code came
+// through is not asked for again.
+func (p *UserPool) afterCodeFirstFactor(ctx context.Context, c *appClient, u store.User, st challengeState) (*step, error) {
+	used := FactorEmail
+	if st.FirstFactor == FirstFactorSMSOTP {
+		used = FactorSMS
+	}
+	var others []string
+	if p.cfg.MFA.Mode != MFAOff {
+		for _, f := range p.userFactors(u) {
+			if f != used {
+				others = append(others, f)
+			}
+		}
+	}
+	st.FirstFactor, st.CodeHash = "", nil
+	if len(others) == 0 {
+		return p.complete(ctx, c, u, st, sourceAuthentication)
+	}
+	return p.mfaChallenge(ctx, c, u, st, others)
+}
+
 // userFactors lists the second factors the pool offers and u can use.
 func (p *UserPool) userFactors(u store.User) []string {
 	var out []string
@@ -224,6 +249,9 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 		}
 		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
 			return nil, err
+		}
+		if st.FirstFactor != "" {
+			return p.afterCodeFirstFactor(ctx, c, u, st)
 		}
 		return p.complete(ctx, c, u, st, st.source())
 	})

@@ -105,7 +105,7 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 	if factor == FirstFactorSMSOTP {
 		name, attr = ChallengeSMSOTP, "phone_number"
 	}
-	st.Choices = nil
+	st.Choices, st.FirstFactor = nil, factor
 	if st.Decoy {
 		session, err := p.newChallenge(ctx, c, sub, name, st)
 		if err != nil {

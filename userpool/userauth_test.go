@@ -291,3 +291,32 @@ func TestUserAuthNamesTheMediumOfTheCodeForUnknownUsersToo(t *testing.T) {
 		})
 	}
 }
+
+// A code sign-in is one factor: a user who enabled TOTP is asked for it
+// after the emailed code.
+func TestUserAuthCodeIsFollowedByTheUsersOtherFactor(t *testing.T) {
+	e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP),
+		withMFA(userpool.MFAOptional, userpool.FactorTOTP, userpool.FactorEmail))
+	e.confirmedUser("ida", "ida@example.com")
+	app, _ := e.enrollTOTP("ida")
+	e.clock.Advance(time.Minute)
+
+	out, err := e.userAuth("ida", userpool.FirstFactorEmailOTP)
+	wantChallenge(t, out, err, userpool.ChallengeEmailOTP)
+	next, err := e.respondAs(userpool.ChallengeEmailOTP, out.Session, "ida", "EMAIL_OTP_CODE", e.lastCode("ida@example.com"))
+	wantChallenge(t, next, err, userpool.ChallengeSoftwareTokenMFA)
+	wantTokens(t)(e.answerTOTP(next.Session, "ida", app.code(e.clock.Now())))
+}
+
+// The medium the code came through is not asked for again: a user whose
+// only second factor is email signs in with the emailed code alone.
+func TestUserAuthCodeIsNotAskedForTwice(t *testing.T) {
+	e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP),
+		withMFA(userpool.MFAOptional, userpool.FactorTOTP, userpool.FactorEmail))
+	e.confirmedUser("jo", "jo@example.com")
+	e.enableFactors("jo", false, true)
+
+	out, err := e.userAuth("jo", userpool.FirstFactorEmailOTP)
+	wantChallenge(t, out, err, userpool.ChallengeEmailOTP)
+	wantTokens(t)(e.respondAs(userpool.ChallengeEmailOTP, out.Session, "jo", "EMAIL_OTP_CODE", e.lastCode("jo@example.com")))
+}
