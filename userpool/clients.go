@@ -54,7 +54,9 @@ type ClientConfig struct {
 	DisableTokenRevocation bool
 	// RefreshTokenRotation issues a new refresh token on every refresh and
 	// revokes the whole family when a rotated one is used again, except
-	// within RetryGracePeriod (0–60 s).
+	// within RetryGracePeriod (0–60 s). Clients without a secret (public
+	// clients: apps in a browser or on a phone) always rotate, as RFC 9700
+	// §4.14.2 requires; the setting matters for confidential clients.
 	RefreshTokenRotation bool
 	RetryGracePeriod     time.Duration
 	// OAuth settings used by the hosted UI.
@@ -283,6 +285,13 @@ func randomClientID(p *UserPool) (string, error) {
 type appClient struct {
 	store.Client
 	pool *UserPool
+}
+
+// rotatesRefreshTokens reports whether a refresh spends the refresh token
+// for a new one: always for a public client, whose stored tokens cannot be
+// bound to a secret (RFC 9700 §4.14.2); as set for a confidential one.
+func (c *appClient) rotatesRefreshTokens() bool {
+	return c.Settings.RefreshTokenRotation || len(c.Secret) == 0
 }
 
 // client loads an enabled client. Unknown and disabled clients get the

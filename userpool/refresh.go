@@ -83,7 +83,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 	if fam.ClientID != c.ID || !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt) || fam.CreatedAt.Before(c.CreatedAt) {
 		return nil, invalid
 	}
-	if !current && !c.Settings.RefreshTokenRotation {
+	if !current && !c.rotatesRefreshTokens() {
 		return nil, invalid
 	}
 	u, err := p.store.GetUser(ctx, p.cfg.ID, fam.Subject)
@@ -103,7 +103,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 		return nil, err
 	}
 	var next string
-	if c.Settings.RefreshTokenRotation {
+	if c.rotatesRefreshTokens() {
 		next, err = random.Token(p.random, refreshTokenBytes)
 		if err != nil {
 			return nil, internalErr("refresh", err)

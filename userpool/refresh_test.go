@@ -35,13 +35,16 @@ func TestRefreshIssuesNewTokensOfTheSameSignIn(t *testing.T) {
 		{"GetTokensFromRefreshToken", func(rt string) (*userpool.AuthenticationResult, error) { return e.rotate(webClient, rt) }},
 	}
 	a0, i0 := e.accessClaims(first.AccessToken), e.idClaims(first.IDToken)
+	rt := first.RefreshToken
 	for _, r := range refreshers {
 		t.Run(r.name, func(t *testing.T) {
-			res, err := r.run(first.RefreshToken)
+			res, err := r.run(rt)
 			wantNoError(t, "refresh", err)
-			if res.RefreshToken != "" {
-				t.Error("a non-rotating client got a new refresh token")
+			// The web client is public: its refresh tokens rotate.
+			if res.RefreshToken == "" || res.RefreshToken == rt {
+				t.Fatal("a public client's refresh token did not rotate")
 			}
+			rt = res.RefreshToken
 			a, i := e.accessClaims(res.AccessToken), e.idClaims(res.IDToken)
 			if !a.AuthTime.Equal(a0.AuthTime) || !i.AuthTime.Equal(i0.AuthTime) {
 				t.Errorf("auth_time %v / %v, want the sign-in's %v", a.AuthTime, i.AuthTime, a0.AuthTime)
@@ -57,9 +60,42 @@ func TestRefreshIssuesNewTokensOfTheSameSignIn(t *testing.T) {
 			}
 		})
 	}
-	// The refresh token stays valid: it was not rotated.
-	_, err := e.refresh(webClient, first.RefreshToken)
-	wantNoError(t, "second refresh", err)
+	// The newest refresh token still works.
+	_, err := e.refresh(webClient, rt)
+	wantNoError(t, "refresh with the newest token", err)
+}
+
+// RFC 9700 §4.14.2: a public client's refresh tokens rotate whatever its
+// RefreshTokenRotation says, and a spent one revokes the sign-in; a
+// confidential client rotates only when asked.
+func TestPublicClientsAlwaysRotateRefreshTokens(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	e.passwordClient("spa") // RefreshTokenRotation left false
+	first, err := e.signInWith("spa", "alice", goodPW, nil)
+	wantNoError(t, "sign in", err)
+	next, err := e.refresh("spa", first.RefreshToken)
+	wantNoError(t, "refresh", err)
+	if next.RefreshToken == "" || next.RefreshToken == first.RefreshToken {
+		t.Fatal("a public client's refresh token did not rotate")
+	}
+	_, err = e.refresh("spa", first.RefreshToken)
+	wantCode(t, err, userpool.CodeRefreshTokenReuse)
+	_, err = e.refresh("spa", next.RefreshToken)
+	wantCode(t, err, userpool.CodeNotAuthorized) // the whole sign-in was revoked
+
+	conf := e.passwordClient("backend", func(c *userpool.ClientConfig) { c.GenerateSecret = true })
+	signedIn, err := e.signInWith("backend", "alice", goodPW,
+		map[string]string{"SECRET_HASH": secretHash(conf.ClientSecret, "alice", "backend")})
+	wantNoError(t, "confidential sign in", err)
+	for range 2 {
+		out, err := e.pool.GetTokensFromRefreshToken(e.ctx, userpool.GetTokensFromRefreshTokenInput{ClientID: "backend",
+			ClientSecret: conf.ClientSecret, RefreshToken: signedIn.RefreshToken})
+		wantNoError(t, "confidential refresh", err)
+		if out.RefreshToken != "" {
+			t.Fatal("a confidential client that did not ask for rotation got a new refresh token")
+		}
+	}
 }
 
 func TestRefreshedIDTokensShowCurrentAttributes(t *testing.T) {
