@@ -383,7 +383,7 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return done(&AdminSetUserPasswordOutput{}, p.hashErr(err))
+		return nil, p.hashErr(err)
 	}
 	_, err = p.modifyUser(ctx, "admin set password", u.Sub, func(u *store.User) error {
 		now := p.now()

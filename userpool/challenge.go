@@ -89,6 +89,12 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, n
 	if err != nil {
 		return "", internalErr("challenge session", err)
 	}
+	if st.Hosted && st.Source == "" {
+		// Until every instance reads Hosted: the previous release knows a
+		// hosted sign-in by this source (a hosted session's tokens are
+		// minted at the code exchange, so Source means nothing else here).
+		st.Source = sourceHostedAuth
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return "", internalErr("challenge session", err)
@@ -113,27 +119,64 @@ func sessionID(raw string) string {
 	return base64.RawURLEncoding.EncodeToString(h[:])
 }
 
-// errKeepSession marks an answer refused before it was checked, for a
-// reason the user can correct (see keepSession).
+// errKeepSession marks an answer refused before it was checked (see
+// keepSession).
 type errKeepSession struct{ err error }
 
 func (e errKeepSession) Error() string { return e.err.Error() }
 func (e errKeepSession) Unwrap() error { return e.err }
 
-// keepSession marks err, returned from an answerChallenge check, as
-// refusing the answer before it was checked: the session is put back for
-// a corrected answer. Malformed input (ErrInvalidParameter) needs no mark.
+// keepSession marks err, returned by an answerChallenge check, as refusing
+// the answer before anything was checked or counted, for a reason the user
+// can correct: the session is put back for a corrected answer.
+// answerChallenge treats a bare InvalidParameter *Error the same way; an
+// error that only wraps one (a trigger's, say) is not malformed input and
+// ends the session.
 func keepSession(err error) error { return errKeepSession{err} }
+
+// malformed reports whether check refused the answer as input the user
+// can correct: a keepSession mark, or an *Error whose own code (not that
+// of an error it wraps) is InvalidParameter.
+func malformed(err error) (error, bool) {
+	var keep errKeepSession
+	if errors.As(err, &keep) {
+		return keep.err, true
+	}
+	if e, ok := err.(*Error); ok && e.Code == CodeInvalidParameter {
+		return err, true
+	}
+	return err, false
+}
+
+// frontEnd is what answers a challenge: the API (RespondToAuthChallenge)
+// or the hosted UI (OAuthServer). A sign-in ends at the front end that
+// began it, so a session answers only to that one.
+type frontEnd uint8
+
+const (
+	byAPI frontEnd = iota + 1
+	byHostedUI
+	// byAnyFrontEnd is for steps that do not end a sign-in (setting up
+	// TOTP with an MFA_SETUP session), which both front ends take.
+	byAnyFrontEnd
+)
+
+// answer is a challenge response on its way to its check, with the front
+// end that sent it.
+type answer struct {
+	RespondToAuthChallengeInput
+	by frontEnd
+}
 
 // answerChallenge is how every challenge answer opens and closes its
 // Session. It consumes the session (so one answer wins, even in parallel),
-// hands it to check, and puts it back unchanged when check refused the
-// answer as malformed (ErrInvalidParameter) or marked it with
-// keepSession, so the user can correct a typo within the session's
-// lifetime. Any other outcome has used the session up; check opens a new
-// one for the next step (newChallenge) or counts a wrong answer
+// refuses a session begun at the other front end, hands the session to
+// check, and puts it back unchanged when check refused the answer as
+// malformed (see malformed), so the user can correct a typo within the
+// session's lifetime. Any other outcome has used the session up; check
+// opens a new one for the next step (newChallenge) or counts a wrong answer
 // (wrongAnswer).
-func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, raw string, name ChallengeName,
+func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, by frontEnd, raw string, name ChallengeName,
 	check func(s store.AuthSession, st challengeState) (T, error)) (T, error) {
 	var zero T
 	expired := newErr(CodeNotAuthorized, msgSessionExpired)
@@ -151,14 +194,17 @@ func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, raw 
 	if s.ClientID != c.ID || s.Challenge != string(name) || json.Unmarshal(s.Data, &st) != nil {
 		return zero, expired
 	}
-	if st.Source == sourceHostedAuth { // written before Hosted existed
+	if st.Source == sourceHostedAuth { // see newChallenge
 		st.Source, st.Hosted = "", true
 	}
+	if (by == byAPI && st.Hosted) || (by == byHostedUI && !st.Hosted) {
+		// Before anything is checked or spent: neither front end may finish
+		// the other's sign-in.
+		return zero, expired
+	}
 	out, err := check(s, st)
-	var keep errKeepSession
-	if errors.As(err, &keep) {
-		err = keep.err
-	} else if !errors.Is(err, ErrInvalidParameter) {
+	err, keep := malformed(err)
+	if !keep {
 		return out, err
 	}
 	if perr := p.store.PutAuthSession(context.WithoutCancel(ctx), s); perr != nil {
@@ -202,7 +248,7 @@ func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthC
 	if err != nil {
 		return nil, err
 	}
-	return p.endWithTokens(ctx)(p.respond(ctx, c, in))
+	return p.endWithTokens(ctx)(p.respond(ctx, c, answer{in, byAPI}))
 }
 
 // RespondToAuthChallengeOutput is RespondToAuthChallenge's answer: tokens,
@@ -226,7 +272,7 @@ func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in AdminResp
 // respond routes a challenge answer to its check. The front end that asks
 // ends the sign-in (endWithTokens, or the hosted UI's endHosted) and
 // refuses one begun at the other.
-func (p *UserPool) respond(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respond(ctx context.Context, c *appClient, in answer) (*step, error) {
 	if in.ChallengeResponses == nil {
 		in.ChallengeResponses = map[string]string{}
 	}

@@ -140,9 +140,9 @@ func (p *UserPool) customAttributes(u store.User, st challengeState) map[string]
 
 // respondCustom checks a CUSTOM_CHALLENGE ANSWER with
 // VerifyAuthChallengeResponse and asks DefineAuthChallenge for the next step.
-func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
-	return answerChallenge(ctx, p, c, in.Session, ChallengeCustom, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeCustom, func(s store.AuthSession, st challengeState) (*step, error) {
 		if r[ParamUsername] != st.Username || len(r[ParamAnswer]) > 4096 {
 			return nil, invalidParam("USERNAME must match the session and ANSWER be at most 4096 characters")
 		}
@@ -177,9 +177,9 @@ func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in RespondTo
 // respondPasswordVerifier is the PASSWORD_VERIFIER step of CUSTOM_AUTH: the
 // password (PASSWORD, in plain until SRP exists) is checked like a sign-in,
 // lockout included, and the result joins the history.
-func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
-	return answerChallenge(ctx, p, c, in.Session, ChallengePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
 		pw := r[ParamPassword]
 		if r[ParamUsername] != st.Username || pw == "" || len(pw) > 1024 {
 			return nil, invalidParam("USERNAME must match the session and PASSWORD is required")

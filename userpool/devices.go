@@ -12,13 +12,6 @@ import (
 
 // Remembered devices. Cognito proves a device with device SRP; until SRP
 // exists, Cupola uses a secret-based proof that never sends the secret: at
-// ConfirmDeviceOutput is ConfirmDevice's answer.
-type ConfirmDeviceOutput struct {
-	// UserConfirmationNecessary is true when the device is remembered only
-	// once the user asks (UpdateDeviceStatus).
-	UserConfirmationNecessary bool
-}
-
 // ConfirmDevice the client registers a verifier of its device secret
 // (mfa.DeviceVerifier), and at sign-in it answers DEVICE_PASSWORD_VERIFIER
 // with an HMAC over a fresh server nonce (mfa.DeviceProof). The verifier is
@@ -68,14 +61,13 @@ type DeviceType struct {
 	DeviceCreateDate            time.Time
 	DeviceLastModifiedDate      time.Time
 	DeviceLastAuthenticatedDate time.Time
-	// DeviceRememberedStatus is "remembered" or "not_remembered".
-	DeviceRememberedStatus string
+	DeviceRememberedStatus      DeviceRememberedStatus
 }
 
 func deviceType(d store.Device) DeviceType {
-	status := "not_remembered"
+	status := DeviceNotRemembered
 	if d.Remembered {
-		status = "remembered"
+		status = DeviceRemembered
 	}
 	attrs := []Attribute{}
 	if d.Name != "" {
@@ -96,6 +88,13 @@ type ConfirmDeviceInput struct {
 	// secret itself stays on the device.
 	DeviceVerifier string
 	DeviceName     string
+}
+
+// ConfirmDeviceOutput is ConfirmDevice's answer.
+type ConfirmDeviceOutput struct {
+	// UserConfirmationNecessary is true when the device is remembered only
+	// once the user asks (UpdateDeviceStatus).
+	UserConfirmationNecessary bool
 }
 
 // ConfirmDevice makes a tracked device able to prove itself later. It is
@@ -238,8 +237,12 @@ type AdminListDevicesInput struct {
 	PaginationToken string
 }
 
+// AdminListDevicesOutput is AdminListDevices' answer; it has
+// ListDevices' fields.
+type AdminListDevicesOutput = ListDevicesOutput
+
 // AdminListDevices lists a user's devices.
-func (p *UserPool) AdminListDevices(ctx context.Context, in AdminListDevicesInput) (*ListDevicesOutput, error) {
+func (p *UserPool) AdminListDevices(ctx context.Context, in AdminListDevicesInput) (*AdminListDevicesOutput, error) {
 	username := in.Username
 	limit := in.Limit
 	paginationToken := in.PaginationToken
@@ -297,12 +300,12 @@ type UpdateDeviceStatusInput struct {
 // UpdateDeviceStatusOutput is UpdateDeviceStatus's answer; it carries nothing.
 type UpdateDeviceStatusOutput struct{}
 
-// UpdateDeviceStatus remembers ("remembered") or forgets
-// ("not_remembered") one of the signed-in user's devices.
+// UpdateDeviceStatus remembers (DeviceRemembered) or forgets
+// (DeviceNotRemembered) one of the signed-in user's devices.
 func (p *UserPool) UpdateDeviceStatus(ctx context.Context, in UpdateDeviceStatusInput) (*UpdateDeviceStatusOutput, error) {
 	accessToken := in.AccessToken
 	deviceKey := in.DeviceKey
-	status := string(in.DeviceRememberedStatus)
+	status := in.DeviceRememberedStatus
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
 		return nil, err
@@ -324,7 +327,7 @@ type AdminUpdateDeviceStatusOutput struct{}
 func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, in AdminUpdateDeviceStatusInput) (*AdminUpdateDeviceStatusOutput, error) {
 	username := in.Username
 	deviceKey := in.DeviceKey
-	status := string(in.DeviceRememberedStatus)
+	status := in.DeviceRememberedStatus
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
 		return nil, err
@@ -332,18 +335,18 @@ func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, in AdminUpdateDe
 	return done(&AdminUpdateDeviceStatusOutput{}, p.updateDeviceStatus(ctx, u.Sub, deviceKey, status))
 }
 
-func (p *UserPool) updateDeviceStatus(ctx context.Context, sub, key, status string) error {
-	if status != "remembered" && status != "not_remembered" {
+func (p *UserPool) updateDeviceStatus(ctx context.Context, sub, key string, status DeviceRememberedStatus) error {
+	if status != DeviceRemembered && status != DeviceNotRemembered {
 		return invalidParam("DeviceRememberedStatus must be remembered or not_remembered")
 	}
 	d, err := p.device(ctx, sub, key)
 	if err != nil {
 		return err
 	}
-	if status == "remembered" && len(d.Verifier) == 0 {
+	if status == DeviceRemembered && len(d.Verifier) == 0 {
 		return invalidParam("Confirm the device before remembering it.")
 	}
-	d.Remembered, d.UpdatedAt = status == "remembered", p.now()
+	d.Remembered, d.UpdatedAt = status == DeviceRemembered, p.now()
 	if err := p.store.PutDevice(ctx, d); err != nil {
 		return internalErr("update device", err)
 	}

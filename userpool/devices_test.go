@@ -22,7 +22,7 @@ func deviceEnv(t *testing.T, onPromptOnly bool, mutate ...func(*userpool.Config)
 }
 
 // status returns a device's remembered status through GetDevice.
-func (e *env) deviceStatus(access, key string) string {
+func (e *env) deviceStatus(access, key string) userpool.DeviceRememberedStatus {
 	e.t.Helper()
 	d, err := e.pool.GetDevice(e.ctx, userpool.GetDeviceInput{AccessToken: access, DeviceKey: key})
 	if err != nil {

@@ -124,7 +124,7 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return done(&ConfirmForgotPasswordOutput{}, p.hashErr(err))
+		return nil, p.hashErr(err)
 	}
 	u, err = p.modifyUser(ctx, "confirm forgot password", u.Sub, func(u *store.User) error {
 		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}

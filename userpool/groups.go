@@ -299,8 +299,12 @@ type AdminListGroupsForUserInput struct {
 	NextToken string
 }
 
+// AdminListGroupsForUserOutput is AdminListGroupsForUser's answer; it has
+// ListGroups' fields.
+type AdminListGroupsForUserOutput = ListGroupsOutput
+
 // AdminListGroupsForUser lists a user's groups by name.
-func (p *UserPool) AdminListGroupsForUser(ctx context.Context, in AdminListGroupsForUserInput) (*ListGroupsOutput, error) {
+func (p *UserPool) AdminListGroupsForUser(ctx context.Context, in AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
 	username := in.Username
 	limit, err := pageLimit(in.Limit)
 	if err != nil {

@@ -33,7 +33,8 @@ type SignInInput struct {
 	ClientID string
 	Username string
 	Password string
-	// IPAddress and UserAgent describe the browser, for risk assessment.
+	// IPAddress and UserAgent describe the browser; they are recorded with
+	// the attempt for risk assessment, which the pool does not do yet.
 	IPAddress string
 	UserAgent string
 }
@@ -76,7 +77,7 @@ func (o *OAuthServer) RespondToAuthChallenge(ctx context.Context, in RespondToAu
 		return nil, err
 	}
 	in.ChallengeResponses = r
-	return o.endHosted(ctx)(p.respond(ctx, c, in))
+	return o.endHosted(ctx)(p.respond(ctx, c, answer{in, byHostedUI}))
 }
 
 // SecretHash computes a client's SECRET_HASH for username ("" for a

@@ -22,14 +22,6 @@ const ImportHashColumn = "cupola:password_hash"
 // maxImportErrors bounds the row errors kept in a report.
 const maxImportErrors = 1000
 
-// ImportOptions tune ImportUsers.
-type ImportOptions struct {
-	// Strict stops at the first bad row instead of skipping it. Rows
-	// before it stay imported; the import is idempotent, so fix the file
-	// and run it again.
-	Strict bool
-}
-
 // ImportRowError is one refused row.
 type ImportRowError struct {
 	Line     int
@@ -72,7 +64,9 @@ type ImportUsersOutput struct {
 // the file is never held in memory. Users with an ImportHashColumn value
 // are CONFIRMED and sign in with their old password; users without one are
 // RESET_REQUIRED and must reset it (ForgotPassword). A malformed row is
-// reported with its line number and skipped.
+// reported with its line number and skipped. When the import stops early
+// (Strict, a store failure, ctx), the error comes with the report of the
+// rows before it: unlike other operations, the output is then not nil.
 func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (*ImportUsersOutput, error) {
 	r := in.CSV
 	cr := csv.NewReader(r)

@@ -103,13 +103,13 @@ func (p *UserPool) RotateSigningKey(ctx context.Context, in RotateSigningKeyInpu
 	publishAhead := in.PublishAhead
 	k, err := token.GenerateKey(p.cfg.SigningAlgorithm, p.random)
 	if err != nil {
-		return done(&RotateSigningKeyOutput{}, fmt.Errorf("userpool: generate signing key: %w", err))
+		return nil, fmt.Errorf("userpool: generate signing key: %w", err)
 	}
 	p.keysMu.Lock()
 	changed, err := p.tok.Load().keys.Rotate(k, p.now(), publishAhead, p.maxTokenLifetime())
 	p.keysMu.Unlock()
 	if err != nil {
-		return done(&RotateSigningKeyOutput{}, fmt.Errorf("userpool: rotate: %w", err))
+		return nil, fmt.Errorf("userpool: rotate: %w", err)
 	}
 	for _, c := range changed {
 		if err := p.persistKey(ctx, c); err != nil {
@@ -120,7 +120,15 @@ func (p *UserPool) RotateSigningKey(ctx context.Context, in RotateSigningKeyInpu
 	return done(&RotateSigningKeyOutput{}, p.loadKeys(ctx, false))
 }
 
+// ReloadSigningKeysInput is ReloadSigningKeys' request; it carries nothing.
+type ReloadSigningKeysInput struct{}
+
+// ReloadSigningKeysOutput is ReloadSigningKeys' answer; it carries nothing.
+type ReloadSigningKeysOutput struct{}
+
 // ReloadSigningKeys re-reads the signing keys from the store, dropping
 // expired ones. Instances sharing a store call it periodically (or after
 // another instance rotated).
-func (p *UserPool) ReloadSigningKeys(ctx context.Context) error { return p.loadKeys(ctx, false) }
+func (p *UserPool) ReloadSigningKeys(ctx context.Context, _ ReloadSigningKeysInput) (*ReloadSigningKeysOutput, error) {
+	return done(&ReloadSigningKeysOutput{}, p.loadKeys(ctx, false))
+}

@@ -138,9 +138,9 @@ func (p *UserPool) codeChallenge(ctx context.Context, c *appClient, u store.User
 // respondTOTP checks SOFTWARE_TOKEN_MFA_CODE: an authenticator code (each
 // time step accepted once, enforced by compare-and-swap in the store) or
 // one of the user's recovery codes.
-func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
-	return answerChallenge(ctx, p, c, in.Session, ChallengeSoftwareTokenMFA, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeSoftwareTokenMFA, func(s store.AuthSession, st challengeState) (*step, error) {
 		u, err := p.challengeUser(ctx, c, s, st, r)
 		if err != nil {
 			return nil, err
@@ -215,10 +215,10 @@ func (p *UserPool) checkSecondFactorCode(ctx context.Context, u store.User, code
 
 // respondCode checks an emailed or texted code (SMS_MFA, EMAIL_OTP as a
 // second factor, and EMAIL_OTP/SMS_OTP as a USER_AUTH first factor).
-func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondCode(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
 	key := map[ChallengeName]string{ChallengeSMSMFA: "SMS_MFA_CODE", ChallengeEmailOTP: "EMAIL_OTP_CODE", ChallengeSMSOTP: "SMS_OTP_CODE"}[in.ChallengeName]
-	return answerChallenge(ctx, p, c, in.Session, in.ChallengeName, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, in.ChallengeName, func(s store.AuthSession, st challengeState) (*step, error) {
 		code := r[key]
 		if code == "" || len(code) > 16 {
 			return nil, invalidParam("Missing or malformed " + key)
@@ -258,8 +258,8 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in RespondToAu
 }
 
 // respondSelectMFA takes the factor the user chose.
-func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
-	return answerChallenge(ctx, p, c, in.Session, ChallengeSelectMFAType, func(s store.AuthSession, st challengeState) (*step, error) {
+func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in answer) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeSelectMFAType, func(s store.AuthSession, st challengeState) (*step, error) {
 		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
 		if err != nil {
 			return nil, err
@@ -276,8 +276,8 @@ func (p *UserPool) respondSelectMFA(ctx context.Context, c *appClient, in Respon
 
 // respondMFASetup completes MFA_SETUP once VerifySoftwareToken succeeded
 // with the setup Session.
-func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
-	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*step, error) {
+func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in answer) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*step, error) {
 		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
 		if err != nil {
 			return nil, err
@@ -311,8 +311,8 @@ func (p *UserPool) deviceChallenge(ctx context.Context, c *appClient, u store.Us
 
 // respondDevice checks a device's PROOF; a remembered device that proves
 // its secret skips the second factor.
-func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
-	return answerChallenge(ctx, p, c, in.Session, ChallengeDevicePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
+func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in answer) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeDevicePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
 		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
 		if err != nil {
 			return nil, err

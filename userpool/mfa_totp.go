@@ -61,7 +61,7 @@ func (p *UserPool) AssociateSoftwareToken(ctx context.Context, in AssociateSoftw
 	if err != nil {
 		return nil, err
 	}
-	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*AssociateSoftwareTokenOutput, error) {
+	return answerChallenge(ctx, p, c, byAnyFrontEnd, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*AssociateSoftwareTokenOutput, error) {
 		u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
 		if err != nil {
 			return nil, newErr(CodeNotAuthorized, msgSessionExpired)
@@ -142,7 +142,7 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 	if err != nil {
 		return nil, err
 	}
-	return answerChallenge(ctx, p, c, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*VerifySoftwareTokenOutput, error) {
+	return answerChallenge(ctx, p, c, byAnyFrontEnd, in.Session, ChallengeMFASetup, func(s store.AuthSession, st challengeState) (*VerifySoftwareTokenOutput, error) {
 		if len(st.Pending) == 0 {
 			return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
 		}

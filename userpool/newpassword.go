@@ -40,9 +40,9 @@ func (p *UserPool) newPasswordChallenge(ctx context.Context, c *appClient, u sto
 
 // respondNewPassword completes NEW_PASSWORD_REQUIRED: NEW_PASSWORD plus
 // userAttributes.<name> for required attributes.
-func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
-	return answerChallenge(ctx, p, c, in.Session, ChallengeNewPasswordRequired, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeNewPasswordRequired, func(s store.AuthSession, st challengeState) (*step, error) {
 		// Until the password is set, every refusal leaves the session for
 		// a corrected answer.
 		fail := func(err error) (*step, error) { return nil, keepSession(err) }

@@ -259,7 +259,7 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 	}
 	ok, _, err := p.hasher.Verify(ctx, u.Password.Hash, in.PreviousPassword)
 	if err != nil && ctx.Err() != nil {
-		return done(&ChangePasswordOutput{}, p.hashErr(err))
+		return nil, p.hashErr(err)
 	}
 	if !ok {
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
@@ -269,7 +269,7 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 	}
 	hash, err := p.hasher.Hash(ctx, in.ProposedPassword)
 	if err != nil {
-		return done(&ChangePasswordOutput{}, p.hashErr(err))
+		return nil, p.hashErr(err)
 	}
 	old := u.Password.Hash
 	_, err = p.modifyUser(ctx, "change password", u.Sub, func(u *store.User) error {

@@ -1,19 +1,24 @@
 package userpool
 
-// A sign-in, top to bottom. Every way in (InitiateAuth, AdminInitiateAuth,
-// the hosted UI's OAuthServer.SignIn) parses its request once into a
-// signInRequest and runs the same path:
+// A password sign-in, top to bottom. Every way in (InitiateAuth,
+// AdminInitiateAuth, the hosted UI's OAuthServer.SignIn) parses its
+// request once into a signInRequest (parseSignIn) and runs the same path:
 //
-//	first factor   passwordAuth (or userAuth, customAuth)
-//	lockout        BeginAttempt counts the attempt before anything is checked
+//	input          USERNAME, PASSWORD, DEVICE_KEY and SECRET_HASH are
+//	               checked; malformed input changes nothing
+//	lockout        countAttempt counts the attempt before the password is
+//	               (lockout.go)
 //	verification   the password hash (a dummy hash for unknown users)
 //	next           afterFirstFactor: a second-factor challenge, or complete
 //	end            the front end decides: endWithTokens mints tokens
 //	               (this file); the hosted UI opens a hosted session
-//	               (OAuthServer, hosted.go)
+//	               (OAuthServer.endHosted, hosted.go)
 //
-// Challenge answers (RespondToAuthChallenge) open their session with
-// answerChallenge (challenge.go) and rejoin the same path.
+// USER_AUTH (userauth.go) and CUSTOM_AUTH (customauth.go) start from the
+// same request and refuse a locked account; their codes and answers count
+// toward the lockout when they are answered. Challenge answers
+// (RespondToAuthChallenge) open their session with answerChallenge
+// (challenge.go) and rejoin the path at afterFirstFactor or complete.
 
 import (
 	"context"
@@ -51,8 +56,9 @@ type InitiateAuthInput struct {
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
-	// UserContextData describes the end user's device, for risk
-	// assessment.
+	// UserContextData describes the end user's device. It is recorded
+	// with the attempt for risk assessment, which the pool does not do
+	// yet.
 	UserContextData *UserContextData
 }
 
@@ -103,7 +109,10 @@ func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*Ini
 	if err != nil {
 		return nil, err
 	}
-	req := p.signInRequest(c, in.AuthParameters, in.ClientMetadata)
+	req, err := parseSignIn(c, in.AuthParameters, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
 	if in.UserContextData != nil {
 		req.caller.ip = in.UserContextData.IPAddress
 	}
@@ -119,7 +128,9 @@ type AdminInitiateAuthInput struct {
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
-	// ContextData describes the end user's request, for risk assessment.
+	// ContextData describes the end user's request (its IPAddress and
+	// User-Agent header are recorded with the attempt for risk
+	// assessment, which the pool does not do yet).
 	ContextData *ContextData
 }
 
@@ -131,7 +142,10 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 	if err != nil {
 		return nil, err
 	}
-	req := p.signInRequest(c, in.AuthParameters, in.ClientMetadata)
+	req, err := parseSignIn(c, in.AuthParameters, in.ClientMetadata)
+	if err != nil {
+		return nil, err
+	}
 	if d := in.ContextData; d != nil {
 		req.caller.ip = d.IPAddress
 		for _, h := range d.HTTPHeaders {
@@ -183,19 +197,25 @@ type signInRequest struct {
 	hosted bool
 }
 
-// caller is who asks to sign in, as far as the request tells: what risk
-// assessment reads.
+// caller is who asks to sign in, as far as the request tells. It is
+// recorded for risk assessment (the [risk] work); nothing reads it yet.
 type caller struct {
 	ip        string
 	userAgent string
 }
 
-func (p *UserPool) signInRequest(c *appClient, params, meta map[string]string) *signInRequest {
+// parseSignIn reads AuthParameters once. Keys a flow does not use are
+// ignored; DEVICE_KEY, which every flow may carry into its sessions, is
+// bounded here.
+func parseSignIn(c *appClient, params, meta map[string]string) (*signInRequest, error) {
+	if len(params[ParamDeviceKey]) > maxDeviceKeyLen {
+		return nil, invalidParam("DEVICE_KEY is too long")
+	}
 	return &signInRequest{
 		client: c, login: params[ParamUsername], password: params[ParamPassword], secretHash: params[ParamSecretHash],
 		deviceKey: params[ParamDeviceKey], preferred: params[ParamPreferredChallenge], challenge: params[ParamChallengeName],
 		refreshToken: params[ParamRefreshToken], meta: meta,
-	}
+	}, nil
 }
 
 // state is the challenge-session state a sign-in starts with.
@@ -265,9 +285,6 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		// No password of the policy is this long or invalid UTF-8; answer
 		// before any look-up so known and unknown users cost the same.
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
-	}
-	if len(req.deviceKey) > maxDeviceKeyLen {
-		return nil, invalidParam("DEVICE_KEY is too long")
 	}
 	if err := c.checkSecretHash(login, req.secretHash); err != nil {
 		return nil, err

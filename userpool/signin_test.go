@@ -447,7 +447,7 @@ func TestRotateSigningKeyWithoutPublishAheadSwitchesAtOnce(t *testing.T) {
 	}
 	// The old key is dropped once every token it signed has expired.
 	e.clock.Advance(25 * time.Hour)
-	wantNoError(t, "ReloadSigningKeys", e.pool.ReloadSigningKeys(e.ctx))
+	wantNoError(t, "ReloadSigningKeys", errOf(e.pool.ReloadSigningKeys(e.ctx, userpool.ReloadSigningKeysInput{})))
 	if keys := e.pool.KeySet().JWKS(e.clock.Now()).Keys; len(keys) != 1 || keys[0].Kid != kidOf(t, after.AccessToken) {
 		t.Errorf("JWKS a day later = %+v, want only the new key", keys)
 	}

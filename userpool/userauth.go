@@ -138,9 +138,9 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 
 // respondSelectChallenge takes the first factor chosen under SELECT_CHALLENGE:
 // PASSWORD (with PASSWORD in the same answer), EMAIL_OTP or SMS_OTP.
-func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in RespondToAuthChallengeInput) (*step, error) {
+func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in answer) (*step, error) {
 	r := in.ChallengeResponses
-	return answerChallenge(ctx, p, c, in.Session, ChallengeSelectChallenge, func(s store.AuthSession, st challengeState) (*step, error) {
+	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeSelectChallenge, func(s store.AuthSession, st challengeState) (*step, error) {
 		answer := r[ParamAnswer]
 		if !slices.Contains(st.Choices, answer) {
 			return nil, invalidParam("ANSWER must be one of AvailableChallenges")

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/cupola-auth/cupola/userpool"
 )
 
 // Server limits: slow or oversized clients are cut off instead of holding
@@ -162,7 +164,7 @@ func (a *app) reloadKeys(ctx context.Context, in *instance, log *slog.Logger) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := in.pool.ReloadSigningKeys(ctx); err != nil && ctx.Err() == nil {
+			if _, err := in.pool.ReloadSigningKeys(ctx, userpool.ReloadSigningKeysInput{}); err != nil && ctx.Err() == nil {
 				log.Error("reload signing keys", "err", err)
 			}
 		}
