@@ -148,6 +148,11 @@ func checkValue(s AttributeSchema, v string) error {
 		if !validUsername(v) {
 			return bad("must be 1-128 characters without whitespace")
 		}
+		if looksLike("email", v) || looksLikePhone(v) {
+			// Else it could stand for someone's email or phone sign-in:
+			// an alias is found by what the user types.
+			return bad("must not look like an email address or a phone number")
+		}
 	case "birthdate":
 		if !birthdatePattern.MatchString(v) {
 			return bad("must be YYYY-MM-DD")

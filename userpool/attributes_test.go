@@ -156,3 +156,27 @@ func TestAnUnverifiedEmailNeverSignsInToAnotherAccount(t *testing.T) {
 	_, err := e.signIn("carol@example.com", goodPW)
 	wantMessage(t, err, userpool.CodeNotAuthorized, incorrect)
 }
+
+// A preferred_username shaped like an email address or a phone number
+// could answer for someone else's email or phone sign-in: mallory named
+// herself alice@corp.com and alice's sign-in and reset code went to her.
+func TestAPreferredUsernameCannotPoseAsAnEmailOrPhone(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) { c.AliasAttributes = []string{"preferred_username", "email", "phone_number"} })
+	e.confirmedUser("alice", "alice@corp.com")
+	e.confirmedUser("mallory", "mallory@example.com")
+	at := e.mustSignIn("mallory", goodPW).AccessToken
+	for _, v := range []string{"alice@corp.com", "ALICE@corp.com", "+15555550100", "+1 (555) 555-0100"} {
+		_, err := e.update(at, userpool.Attribute{Name: "preferred_username", Value: v})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+		_, err = e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "eve", Password: goodPW,
+			UserAttributes: []userpool.Attribute{email("eve@example.com"), {Name: "preferred_username", Value: v}}})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	}
+	e.noUser("eve")
+	if res := e.mustSignIn("alice@corp.com", goodPW); e.accessClaims(res.AccessToken).Username != "alice" {
+		t.Fatal("alice's email signed in to another account")
+	}
+	// Other handles still work.
+	_, err := e.update(at, userpool.Attribute{Name: "preferred_username", Value: "mal+lory"})
+	wantNoError(t, "a handle with a plus sign", err)
+}

@@ -122,6 +122,10 @@ func (p *UserPool) unknownKey(login string) string {
 	return "unknown:" + hex.EncodeToString(h[:])
 }
 
+// looksLike reports whether a login could be an alias of kind. An email-
+// or phone-shaped login is only ever looked up as that kind (a
+// preferred_username can never take either shape), so one alias cannot
+// shadow another whatever the order of AliasAttributes.
 func looksLike(kind, v string) bool {
 	switch kind {
 	case "email":
@@ -129,8 +133,18 @@ func looksLike(kind, v string) bool {
 	case "phone_number":
 		return strings.HasPrefix(v, "+")
 	default:
-		return true
+		return !strings.Contains(v, "@") && !looksLikePhone(v)
 	}
+}
+
+// looksLikePhone reports a phone-number shape: "+" and digits, as E.164
+// numbers are, with the separators people type.
+func looksLikePhone(v string) bool {
+	rest, ok := strings.CutPrefix(v, "+")
+	if !ok || rest == "" {
+		return false
+	}
+	return strings.Trim(rest, "0123456789 -().") == ""
 }
 
 // userAttrs returns a copy of the user's attributes (never nil).
