@@ -412,3 +412,25 @@ func TestDiscovery(t *testing.T) {
 		t.Errorf("jwks: %d %s", jwks.status, jwks.body)
 	}
 }
+
+// With AllowAdminCreateUserOnly the hosted UI offers no sign-up: no link
+// on the login page, and the page itself does not exist.
+func TestNoSignUpPageWhenOnlyAdministratorsCreateUsers(t *testing.T) {
+	e := newEnv(t, envOption{pool: func(c *userpool.Config) { c.AllowAdminCreateUserOnly = true }})
+	b := newAgent(t)
+	login := b.open(e.authorizeURL(nil))
+	if login.status != http.StatusOK || strings.Contains(login.body, "/signup") {
+		t.Fatalf("login page %d offers sign-up:\n%s", login.status, login.body)
+	}
+	if r := b.get(e.base + "/signup"); r.status != http.StatusNotFound {
+		t.Fatalf("GET /signup = %d, want 404", r.status)
+	}
+	if r := b.post(e.base+"/signup", url.Values{"username": {"mallory"}, "password": {goodPW}}); r.status != http.StatusNotFound {
+		t.Fatalf("POST /signup = %d, want 404", r.status)
+	}
+	// The default pool still offers it.
+	open := newEnv(t)
+	if page := newAgent(t).open(open.authorizeURL(nil)); !strings.Contains(page.body, "/signup") {
+		t.Fatal("the login page of a self-service pool offers no sign-up")
+	}
+}

@@ -102,6 +102,8 @@ type page struct {
 	QRCode        template.URL
 	Recovery      []string
 	Status        int
+	// SignUp is whether the pool lets users register themselves.
+	SignUp bool
 }
 
 type choice struct{ Value, Label string }
@@ -135,7 +137,7 @@ func (h *handler) newPage(sess *session, heading, path string) *page {
 	p := &page{Lang: "en", Title: heading, Heading: heading,
 		BaseURL: h.cfg.baseURL, Action: h.cfg.url(path), AssetsURL: h.cfg.url("/assets"),
 		LogoName: h.cfg.Branding.LogoName, LegalText: h.cfg.Branding.LegalText,
-		Errors: map[string]string{}, Values: map[string]string{}, Status: http.StatusOK}
+		Errors: map[string]string{}, Values: map[string]string{}, Status: http.StatusOK, SignUp: h.oauth.SignUpAllowed()}
 	if t := h.cfg.Branding.Title; t != "" {
 		p.Title += " – " + t
 	}

@@ -52,6 +52,10 @@ func (h *handler) signUpAttributes() []attribute {
 // getSignup shows the sign-up form: username, password and the
 // configured attributes.
 func (h *handler) getSignup(w http.ResponseWriter, r *http.Request) {
+	if !h.oauth.SignUpAllowed() {
+		h.errorPage(w, http.StatusNotFound, "This page does not exist.")
+		return
+	}
 	sess, f, ok := h.pageFlow(w, r)
 	if !ok {
 		return
@@ -65,6 +69,10 @@ func (h *handler) getSignup(w http.ResponseWriter, r *http.Request) {
 // postSignup signs the user up and asks for the confirmation code, or
 // sends an account confirmed at once to the login page.
 func (h *handler) postSignup(w http.ResponseWriter, r *http.Request) {
+	if !h.oauth.SignUpAllowed() {
+		h.errorPage(w, http.StatusNotFound, "This page does not exist.")
+		return
+	}
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
 		return

@@ -83,6 +83,11 @@ type Config struct {
 	MFA MFAConfig
 	// Devices configures device tracking and remembered devices.
 	Devices DeviceConfig
+	// AllowAdminCreateUserOnly turns self-registration off (Cognito's
+	// AdminCreateUserConfig.AllowAdminCreateUserOnly): SignUp is refused
+	// and the hosted UI offers no sign-up page; users come from
+	// AdminCreateUser, ImportUsers or MigrateUser.
+	AllowAdminCreateUserOnly bool
 	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
 	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy). A
 	// code sign-in is one factor: with MFA ON the pool refuses code first

@@ -92,6 +92,11 @@ func (o *OAuthServer) SecretHash(ctx context.Context, clientID, username string)
 	return c.secretHash(username)
 }
 
+// SignUpAllowed reports whether users may register themselves
+// (Config.AllowAdminCreateUserOnly is off), so a front end offers a
+// sign-up page only when SignUp can succeed.
+func (o *OAuthServer) SignUpAllowed() bool { return !o.p.cfg.AllowAdminCreateUserOnly }
+
 // QRCode draws an otpauth:// URI (AssociateSoftwareTokenOutput.URI) as a
 // PNG QR code, for a page that shows a TOTP secret being set up again.
 func (o *OAuthServer) QRCode(otpauthURI string) ([]byte, error) {

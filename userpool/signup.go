@@ -39,6 +39,9 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if err != nil {
 		return nil, err
 	}
+	if p.cfg.AllowAdminCreateUserOnly {
+		return nil, newErr(CodeNotAuthorized, "SignUp is not permitted for this user pool")
+	}
 	if err := c.checkSecretHash(in.Username, in.SecretHash); err != nil {
 		return nil, err
 	}

@@ -463,3 +463,17 @@ func TestSignUpHonoursTheClientsWriteAttributes(t *testing.T) {
 		UserAttributes: []userpool.Attribute{email("alice@example.com")}})
 	wantNoError(t, "SignUp with a writable attribute", err)
 }
+
+func TestSignUpIsRefusedWhenOnlyAdministratorsCreateUsers(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) { c.AllowAdminCreateUserOnly = true })
+	_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "mallory", Password: goodPW,
+		UserAttributes: []userpool.Attribute{email("mallory@example.com")}})
+	wantMessage(t, err, userpool.CodeNotAuthorized, "SignUp is not permitted for this user pool")
+	e.noUser("mallory")
+	if n := e.sent(); n != 0 {
+		t.Fatalf("%d messages sent for a refused sign-up", n)
+	}
+	if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "ann", MessageAction: "SUPPRESS"}); err != nil {
+		t.Fatalf("AdminCreateUser in an admin-only pool: %v", err)
+	}
+}

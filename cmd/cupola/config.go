@@ -58,6 +58,7 @@ type poolConfig struct {
 	MFA                            mfaConfig            `yaml:"mfa"`
 	Devices                        devicesConfig        `yaml:"devices"`
 	AllowedFirstAuthFactors        []string             `yaml:"allowed_first_auth_factors"`
+	AllowAdminCreateUserOnly       bool                 `yaml:"allow_admin_create_user_only"`
 	Lockout                        *lockoutConfig       `yaml:"lockout"`
 }
 
@@ -417,7 +418,8 @@ func (c *fileConfig) userpoolConfig() userpool.Config {
 		MFA:                            userpool.MFAConfig{Mode: userpool.MFAMode(strings.ToUpper(p.MFA.Mode)), Factors: p.MFA.Factors, TOTPIssuer: p.MFA.TOTPIssuer},
 		Devices: userpool.DeviceConfig{Enabled: p.Devices.Enabled, OnlyRememberedOnUserPrompt: p.Devices.OnlyRememberedOnUserPrompt,
 			SkipMFAOnRememberedDevice: p.Devices.SkipMFAOnRememberedDevice},
-		AllowedFirstAuthFactors: p.AllowedFirstAuthFactors,
+		AllowedFirstAuthFactors:  p.AllowedFirstAuthFactors,
+		AllowAdminCreateUserOnly: p.AllowAdminCreateUserOnly,
 	}
 	for _, a := range p.Schema {
 		cfg.Schema = append(cfg.Schema, userpool.AttributeSchema{Name: a.Name, Type: userpool.AttributeType(a.Type),
