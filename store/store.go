@@ -245,9 +245,12 @@ type AuthSession struct {
 type AuthSessions interface {
 	// PutAuthSession stores a new session; an existing ID is *ExistsError.
 	PutAuthSession(ctx context.Context, s AuthSession) error
-	// ConsumeAuthSession returns and deletes the session. Expired at now
-	// or absent: ErrNotFound. Of concurrent callers exactly one wins.
-	ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (AuthSession, error)
+	// ConsumeAuthSession returns and deletes the session of clientID.
+	// Expired at now or absent: ErrNotFound. A session of another client
+	// is ErrNotFound too and stays as it is, so a session string (or an
+	// authorization code) presented at the wrong client is not spent. Of
+	// concurrent callers exactly one wins.
+	ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (AuthSession, error)
 }
 
 // RefreshFamily is one sign-in's chain of refresh tokens. Its ID is the

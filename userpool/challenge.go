@@ -183,7 +183,7 @@ func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, by f
 	if raw == "" || len(raw) > 1024 {
 		return zero, expired
 	}
-	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, sessionID(raw), p.now())
+	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, sessionID(raw), c.ID, p.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return zero, expired
 	}
@@ -191,7 +191,7 @@ func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, by f
 		return zero, internalErr("challenge session", err)
 	}
 	var st challengeState
-	if s.ClientID != c.ID || s.Challenge != string(name) || json.Unmarshal(s.Data, &st) != nil {
+	if s.Challenge != string(name) || json.Unmarshal(s.Data, &st) != nil {
 		return zero, expired
 	}
 	if st.Source == sourceHostedAuth { // see newChallenge

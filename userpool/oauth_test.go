@@ -183,3 +183,27 @@ func TestHostedSignInNeedsTheCodeFlow(t *testing.T) {
 		t.Fatalf("wrong password: %v", err)
 	}
 }
+
+// A code presented by another client is refused without being spent: the
+// client it was issued to can still redeem it.
+func TestACodePresentedByAnotherClientIsNotSpent(t *testing.T) {
+	e, _ := oauthEnv(t)
+	e.createClient(userpool.ClientConfig{ClientID: "other", CallbackURLs: []string{callback},
+		AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	e.confirmedUser("alice", "alice@example.com")
+	a, err := authorize(e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := hostedCode(t, e, a)
+	redeem := func(client string) (*userpool.TokenResponse, error) {
+		return e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code,
+			RedirectURI: callback, CodeVerifier: verifier, ClientID: client})
+	}
+	_, err = redeem("other")
+	wantOAuth(t, err, "invalid_grant", true)
+	tok, err := redeem(oauthClient)
+	if err != nil || tok.AccessToken == "" {
+		t.Fatalf("the code's own client after another tried it = %+v, %v", tok, err)
+	}
+}

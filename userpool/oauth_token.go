@@ -132,9 +132,11 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	}
 	id := sessionID(in.Code)
 	now := p.now()
-	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "code:"+id, now)
+	// Only the client the code was issued to can spend it: presented by
+	// another client it stays as it is.
+	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "code:"+id, c.ID, now)
 	if errors.Is(err, store.ErrNotFound) {
-		if used, uerr := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "used:"+id, now); uerr == nil {
+		if used, uerr := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "used:"+id, c.ID, now); uerr == nil {
 			if rerr := p.store.RevokeFamily(ctx, p.cfg.ID, string(used.Data), now); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
 				return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: rerr}
 			}
@@ -146,7 +148,7 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
 	}
 	var g codeGrant
-	if s.ClientID != c.ID || s.Challenge != "AUTHORIZATION_CODE" || json.Unmarshal(s.Data, &g) != nil || in.RedirectURI != g.RedirectURI {
+	if s.Challenge != "AUTHORIZATION_CODE" || json.Unmarshal(s.Data, &g) != nil || in.RedirectURI != g.RedirectURI {
 		return nil, grant
 	}
 	switch {
@@ -163,13 +165,19 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	if err != nil || !u.Enabled || u.Status != store.StatusConfirmed {
 		return nil, grant
 	}
-	res, famID, err := p.startSessionAt(ctx, c, u, g.Scopes, g.AuthTime, g.Nonce)
+	// The reuse guard names the sign-in before its tokens exist, so no
+	// token is ever issued that a second use of the code could not revoke.
+	famID, err := random.UUID(p.random)
 	if err != nil {
-		return nil, asOAuth(err, "invalid_grant")
+		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
 	}
 	if err := p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: "used:" + id, Subject: u.Sub, ClientID: c.ID,
 		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}); err != nil {
-		p.log.WarnContext(ctx, "code reuse guard not stored", "err", err)
+		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
+	}
+	res, err := p.startSessionAt(ctx, c, u, famID, g.Scopes, g.AuthTime, g.Nonce)
+	if err != nil {
+		return nil, asOAuth(err, "invalid_grant")
 	}
 	out := tokenResponse(res)
 	out.Scope = strings.Join(g.Scopes, " ")

@@ -56,24 +56,28 @@ func (p *UserPool) startSession(ctx context.Context, c *appClient, u store.User,
 
 // startSessionAt is startSession for a code exchange: the user signed in
 // at authTime in the hosted UI; nonce goes into the ID token.
-func (p *UserPool) startSessionAt(ctx context.Context, c *appClient, u store.User, scopes []string, authTime time.Time, nonce string) (*AuthenticationResult, string, error) {
-	return p.openFamily(ctx, c, u, store.RefreshFamily{Scopes: scopes, AuthTime: authTime}, sourceHostedAuth, nonce)
+func (p *UserPool) startSessionAt(ctx context.Context, c *appClient, u store.User, famID string, scopes []string, authTime time.Time, nonce string) (*AuthenticationResult, error) {
+	res, _, err := p.openFamily(ctx, c, u, store.RefreshFamily{ID: famID, Scopes: scopes, AuthTime: authTime}, sourceHostedAuth, nonce)
+	return res, err
 }
 
-// openFamily stores a new family (from the scopes, auth time and device of
-// fam) and mints its first tokens.
+// openFamily stores a new family (from the ID, when chosen already, and
+// the scopes, auth time and device of fam) and mints its first tokens.
 func (p *UserPool) openFamily(ctx context.Context, c *appClient, u store.User, fam store.RefreshFamily, source, nonce string) (*AuthenticationResult, string, error) {
 	now := p.now()
 	v := c.validity(p.cfg.Tokens)
-	famID, err := random.UUID(p.random)
-	if err != nil {
-		return nil, "", internalErr("sign in", err)
+	if fam.ID == "" {
+		id, err := random.UUID(p.random)
+		if err != nil {
+			return nil, "", internalErr("sign in", err)
+		}
+		fam.ID = id
 	}
 	refresh, err := random.Token(p.random, refreshTokenBytes)
 	if err != nil {
 		return nil, "", internalErr("sign in", err)
 	}
-	fam.PoolID, fam.ID, fam.Subject, fam.ClientID = p.cfg.ID, famID, u.Sub, c.ID
+	fam.PoolID, fam.Subject, fam.ClientID = p.cfg.ID, u.Sub, c.ID
 	fam.CreatedAt, fam.ExpiresAt = now, now.Add(v.Refresh)
 	res, err := p.mintTokens(ctx, c, u, fam, now, source, nonce)
 	if err != nil {

@@ -30,15 +30,16 @@ func (s *Store) PutAuthSession(ctx context.Context, as store.AuthSession) error 
 	return nil
 }
 
-// ConsumeAuthSession returns and deletes the session unless it has expired.
-func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
+// ConsumeAuthSession returns and deletes the session of clientID unless it
+// has expired.
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (store.AuthSession, error) {
 	if err := s.lock(ctx); err != nil {
 		return store.AuthSession{}, err
 	}
 	defer s.mu.Unlock()
 	k := poolKey{poolID, id}
 	as, ok := s.sessions[k]
-	if !ok {
+	if !ok || as.ClientID != clientID {
 		return store.AuthSession{}, store.ErrNotFound
 	}
 	delete(s.sessions, k)

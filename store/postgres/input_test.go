@@ -63,7 +63,7 @@ func TestValuesPostgreSQLCannotHold(t *testing.T) {
 			return err
 		}},
 		{"a session ID with a NUL byte is not found", func() error {
-			_, err := s.ConsumeAuthSession(t.Context(), pool, "\x00", time.Now())
+			_, err := s.ConsumeAuthSession(t.Context(), pool, "\x00", "client", time.Now())
 			return err
 		}},
 		{"a code subject with a NUL byte is not found", func() error {
@@ -112,7 +112,7 @@ func TestTimesPostgreSQLCannotHold(t *testing.T) {
 		if err := s.PutAuthSession(t.Context(), store.AuthSession{PoolID: pool, ID: id, ExpiresAt: end}); err != nil {
 			t.Fatalf("PutAuthSession: %v", err)
 		}
-		got, err := s.ConsumeAuthSession(t.Context(), pool, id, time.Now())
+		got, err := s.ConsumeAuthSession(t.Context(), pool, id, "", time.Now())
 		if err != nil {
 			t.Fatalf("ConsumeAuthSession: %v", err)
 		}

@@ -29,17 +29,17 @@ func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
 	return wrap(op, asExists(err))
 }
 
-// ConsumeAuthSession deletes the session and returns it, in one statement:
-// of concurrent callers exactly one gets it. Expired at now or absent is
-// store.ErrNotFound (an expired session is deleted too).
-func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
-	if !storable(poolID, id) {
+// ConsumeAuthSession deletes the session of clientID and returns it, in
+// one statement: of concurrent callers exactly one gets it. Expired at now
+// or absent is store.ErrNotFound (an expired session is deleted too).
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (store.AuthSession, error) {
+	if !storable(poolID, id, clientID) {
 		return store.AuthSession{}, store.ErrNotFound
 	}
 	a := store.AuthSession{PoolID: poolID, ID: id}
 	var expiresAt, createdAt pgtype.Timestamptz
-	err := s.pool.QueryRow(ctx, `DELETE FROM auth_sessions WHERE pool_id = $1 AND id = $2
-		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id).
+	err := s.pool.QueryRow(ctx, `DELETE FROM auth_sessions WHERE pool_id = $1 AND id = $2 AND client_id = $3
+		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
 		Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &expiresAt, &createdAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.AuthSession{}, store.ErrNotFound

@@ -65,7 +65,7 @@ func signInMix(ctx context.Context, s store.Store, pool string, client int, dead
 		if err := s.PutAuthSession(ctx, store.AuthSession{PoolID: pool, ID: sessionID, Subject: sub, ExpiresAt: epoch.Add(time.Hour)}); err != nil {
 			return fmt.Errorf("put auth session: %w", err)
 		}
-		if _, err := s.ConsumeAuthSession(ctx, pool, sessionID, epoch); err != nil {
+		if _, err := s.ConsumeAuthSession(ctx, pool, sessionID, "", epoch); err != nil {
 			return fmt.Errorf("consume auth session: %w", err)
 		}
 		next := randomBytes()

@@ -30,11 +30,11 @@ func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
 // ConsumeAuthSession implements store.AuthSessions with one DELETE …
 // RETURNING: whoever deletes the row has it, and an expired row is deleted
 // on the way to ErrNotFound.
-func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id string, now time.Time) (store.AuthSession, error) {
+func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (store.AuthSession, error) {
 	a := store.AuthSession{PoolID: poolID, ID: id}
 	var exp, cr sql.NullInt64
-	err := s.writer.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ?
-		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id).
+	err := s.writer.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
+		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
 		Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AuthSession{}, fmt.Errorf("sqlite: consume auth session: %w", store.ErrNotFound)

@@ -33,28 +33,41 @@ var authSessionTests = []conformanceTest{
 	{"a duplicate id is an ExistsError naming id and changes nothing", testAuthSessionDuplicateID},
 	{"data handed in shares no memory with the store", testAuthSessionDataCopied},
 	{"malformed sessions are invalid", testAuthSessionMalformed},
+	{"a session presented by another client is not consumed", testAuthSessionOtherClient},
+}
+
+func testAuthSessionOtherClient(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	as := putSession(t, st, pool, createSubject(t, st, pool))
+	for _, other := range []string{"client-2", "", "CLIENT-1"} {
+		_, err := st.ConsumeAuthSession(ctx, pool, as.ID, other, at(0))
+		wantErr(t, "ConsumeAuthSession by client "+other, err, store.ErrNotFound)
+	}
+	got, err := st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(0))
+	wantOK(t, "ConsumeAuthSession by its client", err)
+	wantSame(t, "ConsumeAuthSession result", got, as, normSession)
 }
 
 func testAuthSessionConsumedOnce(t *testing.T, st store.Store, pool string) {
 	ctx := t.Context()
 	as := putSession(t, st, pool, createSubject(t, st, pool))
-	got, err := st.ConsumeAuthSession(ctx, pool, as.ID, at(time.Minute))
+	got, err := st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(time.Minute))
 	wantOK(t, "ConsumeAuthSession", err)
 	wantSame(t, "ConsumeAuthSession result", got, as, normSession)
-	_, err = st.ConsumeAuthSession(ctx, pool, as.ID, at(time.Minute))
+	_, err = st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(time.Minute))
 	wantErr(t, "second ConsumeAuthSession", err, store.ErrNotFound)
 }
 
 func testAuthSessionEmptyData(t *testing.T, st store.Store, pool string) {
 	as := store.AuthSession{PoolID: pool, ID: randomID(t, "as-"), Subject: createSubject(t, st, pool), ExpiresAt: at(time.Minute)}
 	wantOK(t, "PutAuthSession", st.PutAuthSession(t.Context(), as))
-	got, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, at(0))
+	got, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, as.ClientID, at(0))
 	wantOK(t, "ConsumeAuthSession", err)
 	wantSame(t, "ConsumeAuthSession result", got, as, normSession)
 }
 
 func testAuthSessionUnknown(t *testing.T, st store.Store, pool string) {
-	_, err := st.ConsumeAuthSession(t.Context(), pool, "no-such-session", at(0))
+	_, err := st.ConsumeAuthSession(t.Context(), pool, "no-such-session", "client-1", at(0))
 	wantErr(t, "ConsumeAuthSession", err, store.ErrNotFound)
 }
 
@@ -62,12 +75,12 @@ func testAuthSessionExpiry(t *testing.T, st store.Store, pool string) {
 	ctx := t.Context()
 	sub := createSubject(t, st, pool)
 	live := putSession(t, st, pool, sub)
-	_, err := st.ConsumeAuthSession(ctx, pool, live.ID, at(3*time.Minute-time.Microsecond).In(elsewhere))
+	_, err := st.ConsumeAuthSession(ctx, pool, live.ID, live.ClientID, at(3*time.Minute-time.Microsecond).In(elsewhere))
 	wantOK(t, "ConsumeAuthSession a microsecond before expiry", err)
 	dead := putSession(t, st, pool, sub)
-	_, err = st.ConsumeAuthSession(ctx, pool, dead.ID, at(3*time.Minute))
+	_, err = st.ConsumeAuthSession(ctx, pool, dead.ID, dead.ClientID, at(3*time.Minute))
 	wantErr(t, "ConsumeAuthSession at expiry", err, store.ErrNotFound)
-	_, err = st.ConsumeAuthSession(ctx, pool, dead.ID, at(0))
+	_, err = st.ConsumeAuthSession(ctx, pool, dead.ID, dead.ClientID, at(0))
 	wantErr(t, "ConsumeAuthSession of an expired session before expiry", err, store.ErrNotFound)
 }
 
@@ -78,7 +91,7 @@ func testAuthSessionDuplicateID(t *testing.T, st store.Store, pool string) {
 	dup.Data = []byte("other")
 	dup.Challenge = "SMS_MFA"
 	wantExists(t, "second PutAuthSession", st.PutAuthSession(ctx, dup), "id")
-	got, err := st.ConsumeAuthSession(ctx, pool, as.ID, at(0))
+	got, err := st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(0))
 	wantOK(t, "ConsumeAuthSession", err)
 	wantSame(t, "ConsumeAuthSession result", got, as, normSession)
 }
@@ -88,7 +101,7 @@ func testAuthSessionDataCopied(t *testing.T, st store.Store, pool string) {
 	want := as
 	want.Data = append([]byte{}, as.Data...)
 	as.Data[0] = 'X'
-	got, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, at(0))
+	got, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, as.ClientID, at(0))
 	wantOK(t, "ConsumeAuthSession", err)
 	wantSame(t, "ConsumeAuthSession result", got, want, normSession)
 }

@@ -160,7 +160,7 @@ func testConcurrentWrongCodeGuesses(t *testing.T, st store.Store, pool string) {
 func testConcurrentAuthSessionConsumers(t *testing.T, st store.Store, pool string) {
 	as := putSession(t, st, pool, createSubject(t, st, pool))
 	errs := race(20, func(int) error {
-		_, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, at(0))
+		_, err := st.ConsumeAuthSession(t.Context(), pool, as.ID, as.ClientID, at(0))
 		return err
 	})
 	tally(t, "ConsumeAuthSession", errs, 1, is(store.ErrNotFound))

@@ -81,7 +81,7 @@ func testPoolsRecordsApart(t *testing.T, st store.Store, poolA string) {
 	wantErr(t, "ConsumeCode with a wrong hash", err, store.ErrNotFound)
 	_, err = st.ConsumeCode(ctx, poolB, u.Sub, code.Purpose, code.Hash, at(0), 1)
 	wantErr(t, "ConsumeCode", err, store.ErrNotFound)
-	_, err = st.ConsumeAuthSession(ctx, poolB, as.ID, at(0))
+	_, err = st.ConsumeAuthSession(ctx, poolB, as.ID, as.ClientID, at(0))
 	wantErr(t, "ConsumeAuthSession", err, store.ErrNotFound)
 
 	_, err = st.GetFamily(ctx, poolB, fam.ID)
@@ -114,7 +114,7 @@ func testPoolsRecordsApart(t *testing.T, st store.Store, poolA string) {
 	if gotCode.Attempts != 0 {
 		t.Errorf("Attempts = %d: another pool's guesses were counted", gotCode.Attempts)
 	}
-	_, err = st.ConsumeAuthSession(ctx, poolA, as.ID, at(0))
+	_, err = st.ConsumeAuthSession(ctx, poolA, as.ID, as.ClientID, at(0))
 	wantOK(t, "ConsumeAuthSession in the owning pool", err)
 	_, err = st.RotateRefresh(ctx, poolA, tok, randomHash(t), at(time.Second), 0)
 	wantOK(t, "RotateRefresh in the owning pool", err)

@@ -349,7 +349,7 @@ func testUserDeleteCascades(t *testing.T, st store.Store, pool string) {
 
 	_, err := st.ConsumeCode(ctx, pool, doomed, "signup", []byte("h-"+doomed), at(0), 5)
 	wantErr(t, "ConsumeCode of the deleted user", err, store.ErrNotFound)
-	_, err = st.ConsumeAuthSession(ctx, pool, "as-"+doomed, at(0))
+	_, err = st.ConsumeAuthSession(ctx, pool, "as-"+doomed, "", at(0))
 	wantErr(t, "ConsumeAuthSession of the deleted user", err, store.ErrNotFound)
 	_, err = st.GetFamily(ctx, pool, "fam-"+doomed)
 	wantErr(t, "GetFamily of the deleted user", err, store.ErrNotFound)
@@ -365,7 +365,7 @@ func testUserDeleteCascades(t *testing.T, st store.Store, pool string) {
 
 	_, err = st.ConsumeCode(ctx, pool, kept, "signup", []byte("h-"+kept), at(0), 5)
 	wantOK(t, "ConsumeCode of the other user", err)
-	_, err = st.ConsumeAuthSession(ctx, pool, "as-"+kept, at(0))
+	_, err = st.ConsumeAuthSession(ctx, pool, "as-"+kept, "", at(0))
 	wantOK(t, "ConsumeAuthSession of the other user", err)
 	_, current, err := st.FamilyByToken(ctx, pool, hashes[kept])
 	wantOK(t, "FamilyByToken of the other user", err)
