@@ -124,7 +124,9 @@ func newEnv(t *testing.T, o ...envOption) *env {
 		ExplicitAuthFlows: []string{userpool.AllowRefreshTokenAuth},
 		CallbackURLs:      []string{e.cbURL}, LogoutURLs: []string{e.logoutURL},
 		AllowedOAuthFlows:  []string{"code", "client_credentials"},
-		AllowedOAuthScopes: []string{"openid", "email", apiScope}})
+		AllowedOAuthScopes: []string{"openid", "email", apiScope},
+		// A server-side app that opted out of PKCE: the tests cover both.
+		CodeWithoutPKCE: true})
 	if err != nil {
 		t.Fatalf("CreateUserPoolClient: %v", err)
 	}

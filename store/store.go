@@ -179,6 +179,7 @@ type ClientSettings struct {
 	LogoutURLs                 []string      `json:"logout_urls,omitempty"`
 	AllowedOAuthFlows          []string      `json:"allowed_oauth_flows,omitempty"`
 	AllowedOAuthScopes         []string      `json:"allowed_oauth_scopes,omitempty"`
+	CodeWithoutPKCE            bool          `json:"code_without_pkce,omitempty"`
 	Disabled                   bool          `json:"disabled,omitempty"`
 }
 

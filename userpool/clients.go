@@ -61,6 +61,11 @@ type ClientConfig struct {
 	RetryGracePeriod     time.Duration
 	// OAuth settings used by the hosted UI.
 	CallbackURLs, LogoutURLs, AllowedOAuthFlows, AllowedOAuthScopes []string
+	// CodeWithoutPKCE lets a confidential client (one with a secret) use
+	// the authorization code flow without PKCE, for server-side apps that
+	// cannot send a code_challenge. PKCE is required of every other client
+	// (RFC 9700 §2.1.1); public clients can never opt out.
+	CodeWithoutPKCE bool
 }
 
 // ClientDescription is an app client as stored. ClientSecret is set only
@@ -245,6 +250,7 @@ func clientSettings(in ClientConfig) store.ClientSettings {
 		LogoutURLs:                 in.LogoutURLs,
 		AllowedOAuthFlows:          in.AllowedOAuthFlows,
 		AllowedOAuthScopes:         in.AllowedOAuthScopes,
+		CodeWithoutPKCE:            in.CodeWithoutPKCE,
 	}
 }
 
@@ -262,7 +268,7 @@ func describeClient(c store.Client) *ClientDescription {
 			AuthSessionValidity: s.AuthSessionValidity, PreventUserExistenceErrors: prevent,
 			DisableTokenRevocation: !s.EnableTokenRevocation, RefreshTokenRotation: s.RefreshTokenRotation,
 			RetryGracePeriod: s.RotationGracePeriod, CallbackURLs: s.CallbackURLs, LogoutURLs: s.LogoutURLs,
-			AllowedOAuthFlows: s.AllowedOAuthFlows, AllowedOAuthScopes: s.AllowedOAuthScopes,
+			AllowedOAuthFlows: s.AllowedOAuthFlows, AllowedOAuthScopes: s.AllowedOAuthScopes, CodeWithoutPKCE: s.CodeWithoutPKCE,
 		},
 		CreationDate:     c.CreatedAt,
 		LastModifiedDate: c.UpdatedAt,

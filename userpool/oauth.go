@@ -129,8 +129,8 @@ func (o *OAuthServer) ValidateAuthorizeRequest(ctx context.Context, in Authorize
 		return nil, oauthErr("invalid_request", "code_challenge_method must be S256", 400)
 	case in.CodeChallenge != "" && !validPKCE(in.CodeChallenge):
 		return nil, oauthErr("invalid_request", "code_challenge is malformed", 400)
-	case in.CodeChallenge == "" && len(c.Secret) == 0:
-		return nil, oauthErr("invalid_request", "PKCE (code_challenge with S256) is required for public clients", 400)
+	case in.CodeChallenge == "" && (len(c.Secret) == 0 || !c.Settings.CodeWithoutPKCE):
+		return nil, oauthErr("invalid_request", "PKCE (code_challenge with S256) is required", 400)
 	}
 	if len(in.State) > 2048 || len(in.Nonce) > 2048 {
 		return nil, oauthErr("invalid_request", "state or nonce is too long", 400)
@@ -176,8 +176,9 @@ func (p *UserPool) grantScopes(c *appClient, requested string, machine bool) ([]
 }
 
 // redirectAllowed is exact string matching against the registered URIs;
-// only for a registered loopback URI (http://127.0.0.1, [::1], localhost)
-// may the port differ, as RFC 8252 §7.3 asks.
+// only for a registered loopback IP literal (http://127.0.0.1, [::1]) may
+// the port differ, as RFC 8252 §7.3 asks. "localhost" gets no such freedom
+// (RFC 8252 §8.3): the name may resolve elsewhere.
 func redirectAllowed(registered []string, uri string) bool {
 	if slices.Contains(registered, uri) {
 		return true
@@ -200,9 +201,6 @@ func redirectAllowed(registered []string, uri string) bool {
 }
 
 func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
 	ip := net.ParseIP(h)
 	return ip != nil && ip.IsLoopback()
 }

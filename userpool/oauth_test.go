@@ -207,3 +207,62 @@ func TestACodePresentedByAnotherClientIsNotSpent(t *testing.T) {
 		t.Fatalf("the code's own client after another tried it = %+v, %v", tok, err)
 	}
 }
+
+// PKCE is required of every client unless a confidential one opts out;
+// a public client cannot.
+func TestPKCEIsRequiredUnlessAConfidentialClientOptsOut(t *testing.T) {
+	e, _ := oauthEnv(t)
+	secretive := e.createClient(userpool.ClientConfig{ClientID: "server", GenerateSecret: true, CallbackURLs: []string{callback},
+		AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	e.createClient(userpool.ClientConfig{ClientID: "legacy", GenerateSecret: true, CodeWithoutPKCE: true, CallbackURLs: []string{callback},
+		AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	e.createClient(userpool.ClientConfig{ClientID: "spa_opt_out", CodeWithoutPKCE: true, CallbackURLs: []string{callback},
+		AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	noPKCE := func(client string) error {
+		_, err := authorize(e, func(r *userpool.AuthorizeRequest) {
+			r.ClientID, r.Scope, r.CodeChallenge, r.CodeChallengeMethod = client, "openid", "", ""
+		})
+		return err
+	}
+	wantOAuth(t, noPKCE(secretive.ClientID), "invalid_request", true)
+	wantOAuth(t, noPKCE("spa_opt_out"), "invalid_request", true)
+	if err := noPKCE("legacy"); err != nil {
+		t.Fatalf("a confidential client that opted out: %v", err)
+	}
+}
+
+// Only loopback IP literals may change port (RFC 8252 §8.3): the name
+// localhost may resolve elsewhere.
+func TestLocalhostRedirectsMatchExactly(t *testing.T) {
+	e, _ := oauthEnv(t)
+	e.createClient(userpool.ClientConfig{ClientID: "cli", CallbackURLs: []string{"http://localhost:3000/cb"},
+		AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	at := func(uri string) error {
+		_, err := authorize(e, func(r *userpool.AuthorizeRequest) { r.ClientID, r.Scope, r.RedirectURI = "cli", "openid", uri })
+		return err
+	}
+	if err := at("http://localhost:3000/cb"); err != nil {
+		t.Fatalf("the registered localhost URI: %v", err)
+	}
+	wantOAuth(t, at("http://localhost:4000/cb"), "invalid_request", false)
+}
+
+// RFC 6749 §5.1: the refresh grant's answer says which scopes its tokens
+// carry.
+func TestTheRefreshGrantNamesItsScope(t *testing.T) {
+	e, _ := oauthEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	a, err := authorize(e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: hostedCode(t, e, a),
+		RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "refresh_token", RefreshToken: tok.RefreshToken, ClientID: oauthClient})
+	if err != nil || again.Scope != "openid email" || again.Scope != tok.Scope {
+		t.Fatalf("refresh grant = %+v, %v; want scope %q", again, err, tok.Scope)
+	}
+}

@@ -83,11 +83,13 @@ func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (*TokenRespons
 		if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) {
 			return nil, oauthErr("unauthorized_client", "the client may not use this grant", 400)
 		}
-		res, err := p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
+		res, scopes, err := p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
 		if err != nil {
 			return nil, asOAuth(err, "invalid_grant")
 		}
-		return tokenResponse(res), nil
+		out := tokenResponse(res)
+		out.Scope = strings.Join(scopes, " ") // RFC 6749 §5.1: the scope the tokens carry
+		return out, nil
 	case "client_credentials":
 		return p.clientCredentials(ctx, c, in.Scope)
 	case "":

@@ -19,7 +19,7 @@ func (p *UserPool) refreshAuth(ctx context.Context, req *signInRequest) (*Initia
 	if !c.allows(AllowRefreshTokenAuth) {
 		return nil, invalidParam("REFRESH_TOKEN_AUTH flow not enabled for this client")
 	}
-	res, err := p.refresh(ctx, c, req.refreshToken, func(u store.User) error {
+	res, _, err := p.refresh(ctx, c, req.refreshToken, func(u store.User) error {
 		return c.checkSecretHash(u.Username, req.secretHash)
 	})
 	if err != nil {
@@ -56,76 +56,76 @@ func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFr
 	if err := c.checkClientSecret(in.ClientSecret); err != nil {
 		return nil, err
 	}
-	v, err := p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
+	v, _, err := p.refresh(ctx, c, in.RefreshToken, func(store.User) error { return nil })
 	return done(&GetTokensFromRefreshTokenOutput{AuthenticationResult: v}, err)
 }
 
 // refresh validates a refresh token for client c and mints new tokens,
 // rotating when the client asks for it. checkUser runs before anything is
 // written.
-func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkUser func(store.User) error) (*AuthenticationResult, error) {
+func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkUser func(store.User) error) (*AuthenticationResult, []string, error) {
 	if raw == "" {
-		return nil, invalidParam("Missing required parameter REFRESH_TOKEN")
+		return nil, nil, invalidParam("Missing required parameter REFRESH_TOKEN")
 	}
 	invalid := newErr(CodeNotAuthorized, msgInvalidRefresh)
 	if len(raw) > maxRefreshTokenLen {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	presented := hashRefresh(raw)
 	now := p.now()
 	fam, current, err := p.store.FamilyByToken(ctx, p.cfg.ID, presented)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	if err != nil {
-		return nil, internalErr("refresh", err)
+		return nil, nil, internalErr("refresh", err)
 	}
 	if fam.ClientID != c.ID || !fam.RevokedAt.IsZero() || !now.Before(fam.ExpiresAt) || fam.CreatedAt.Before(c.CreatedAt) {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	if !current && !c.rotatesRefreshTokens() {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	u, err := p.store.GetUser(ctx, p.cfg.ID, fam.Subject)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	if err != nil {
-		return nil, internalErr("refresh", err)
+		return nil, nil, internalErr("refresh", err)
 	}
 	if !u.Enabled {
-		return nil, newErr(CodeNotAuthorized, msgDisabled)
+		return nil, nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
 	if u.Status != store.StatusConfirmed {
-		return nil, invalid
+		return nil, nil, invalid
 	}
 	if err := checkUser(u); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var next string
 	if c.rotatesRefreshTokens() {
 		next, err = random.Token(p.random, refreshTokenBytes)
 		if err != nil {
-			return nil, internalErr("refresh", err)
+			return nil, nil, internalErr("refresh", err)
 		}
 		famID := fam.ID
 		fam, err = p.store.RotateRefresh(ctx, p.cfg.ID, presented, hashRefresh(next), now, c.Settings.RotationGracePeriod)
 		switch {
 		case errors.Is(err, store.ErrTokenReuse):
 			p.log.WarnContext(ctx, "refresh token reuse: family revoked", "sub", u.Sub, "family", famID)
-			return nil, newErr(CodeRefreshTokenReuse, "Refresh token has been used before; all tokens of this sign-in are revoked.")
+			return nil, nil, newErr(CodeRefreshTokenReuse, "Refresh token has been used before; all tokens of this sign-in are revoked.")
 		case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrNotFound):
-			return nil, invalid
+			return nil, nil, invalid
 		case err != nil:
-			return nil, internalErr("rotate refresh token", err)
+			return nil, nil, internalErr("rotate refresh token", err)
 		}
 	}
 	res, err := p.mintTokens(ctx, c, u, fam, now, sourceRefreshTokens, "")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.RefreshToken = next
-	return res, nil
+	return res, fam.Scopes, nil
 }
 
 // RevokeTokenInput is RevokeToken's request.

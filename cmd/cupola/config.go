@@ -127,6 +127,7 @@ type clientConfig struct {
 	DisableTokenRevocation     bool          `yaml:"disable_token_revocation"`
 	RefreshTokenRotation       bool          `yaml:"refresh_token_rotation"`
 	RetryGracePeriod           time.Duration `yaml:"retry_grace_period"`
+	CodeWithoutPKCE            bool          `yaml:"code_without_pkce"`
 }
 
 type resourceServerConfig struct {
@@ -449,6 +450,7 @@ func (cl clientConfig) userpool() userpool.ClientConfig {
 		DisableTokenRevocation:     cl.DisableTokenRevocation,
 		RefreshTokenRotation:       cl.RefreshTokenRotation,
 		RetryGracePeriod:           cl.RetryGracePeriod,
+		CodeWithoutPKCE:            cl.CodeWithoutPKCE,
 		CallbackURLs:               cl.CallbackURLs,
 		LogoutURLs:                 cl.LogoutURLs,
 		AllowedOAuthFlows:          cl.AllowedOAuthFlows,

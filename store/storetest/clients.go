@@ -30,6 +30,7 @@ func fullClient(pool, id string) store.Client {
 			LogoutURLs:                 []string{"https://app.example.com/bye"},
 			AllowedOAuthFlows:          []string{"code"},
 			AllowedOAuthScopes:         []string{"openid", "email"},
+			CodeWithoutPKCE:            true,
 			Disabled:                   true,
 		},
 		Version:   9,
