@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/cupola-auth/cupola/token"
+
+	"github.com/cupola-auth/cupola/internal/secret"
 )
 
 // Defaults of Options.
@@ -188,6 +190,9 @@ func (o Options) check() (*config, error) {
 	for i, k := range o.CookieKeys {
 		if len(k) < minCookieKeyLen {
 			return fail("cookie key %d has %d bytes, at least %d are required", i, len(k), minCookieKeyLen)
+		}
+		if secret.Weak(k) {
+			return fail("cookie key %d looks like a placeholder, not random bytes", i)
 		}
 	}
 

@@ -39,6 +39,8 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		{"scopes without openid", func(o *gateway.Options) { o.Scopes = []string{"email"} }, gateway.ErrConfig},
 		{"no cookie key", func(o *gateway.Options) { o.CookieKeys = nil }, gateway.ErrConfig},
 		{"a short cookie key", func(o *gateway.Options) { o.CookieKeys = [][]byte{randomKey(t), make([]byte, 31)} }, gateway.ErrConfig},
+		{"a cookie key of zero bytes", func(o *gateway.Options) { o.CookieKeys = [][]byte{make([]byte, 32)} }, gateway.ErrConfig},
+		{"a placeholder cookie key", func(o *gateway.Options) { o.CookieKeys = [][]byte{[]byte("changeme-please-a-32-byte-cookie-key")} }, gateway.ErrConfig},
 		{"a cookie name with a semicolon", func(o *gateway.Options) { o.CookieName = "a;b" }, gateway.ErrConfig},
 		{"a __Host- cookie over http", func(o *gateway.Options) { o.CookieName = "__Host-gate" }, gateway.ErrConfig},
 		{"a negative session ttl", func(o *gateway.Options) { o.SessionTTL = -1 }, gateway.ErrConfig},

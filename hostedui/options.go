@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/cupola-auth/cupola/internal/secret"
 )
 
 // Options configures the hosted UI. BaseURL and CookieKeys are required;
@@ -111,6 +113,9 @@ func (o Options) check() (*config, error) {
 	for i, k := range o.CookieKeys {
 		if len(k) < 32 {
 			return nil, fmt.Errorf("hostedui: options: CookieKeys[%d] is shorter than 32 bytes", i)
+		}
+		if secret.Weak(k) {
+			return nil, fmt.Errorf("hostedui: options: CookieKeys[%d] looks like a placeholder, not random bytes", i)
 		}
 	}
 	if c.SessionTTL == 0 {

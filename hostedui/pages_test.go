@@ -312,6 +312,8 @@ func TestNewChecksOptions(t *testing.T) {
 		{"a BaseURL that is not the issuer", hostedui.Options{BaseURL: "http://other.example/auth", CookieKeys: key}, "issuer"},
 		{"no cookie key", hostedui.Options{BaseURL: e.base}, "CookieKeys"},
 		{"a short cookie key", hostedui.Options{BaseURL: e.base, CookieKeys: [][]byte{[]byte("short")}}, "32 bytes"},
+		{"a cookie key of zero bytes", hostedui.Options{BaseURL: e.base, CookieKeys: [][]byte{make([]byte, 32)}}, "placeholder"},
+		{"a placeholder cookie key", hostedui.Options{BaseURL: e.base, CookieKeys: [][]byte{[]byte("your-secret-here-32-bytes-or-more!!")}}, "placeholder"},
 		{"a colour that is not one", hostedui.Options{BaseURL: e.base, CookieKeys: key, Branding: hostedui.Branding{PrimaryColor: "red; } body { display:none"}}, "colour"},
 		{"a logo that is not an image", hostedui.Options{BaseURL: e.base, CookieKeys: key, Branding: hostedui.Branding{LogoPNG: []byte("<script>")}}, "PNG"},
 		{"a broken template", hostedui.Options{BaseURL: e.base, CookieKeys: key, Templates: fstest.MapFS{"login.html": {Data: []byte("{{define")}}}, "template login"},

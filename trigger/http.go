@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/cupola-auth/cupola/internal/secret"
 )
 
 const (
@@ -114,6 +116,9 @@ func NewHTTP[E any](endpoint string, opts HTTPOptions) (func(context.Context, *E
 	}
 	if len(opts.Secret) < MinSecretBytes {
 		return nil, fmt.Errorf("%w: secret shorter than %d bytes", ErrInvalidConfig, MinSecretBytes)
+	}
+	if secret.Weak(opts.Secret) {
+		return nil, fmt.Errorf("%w: secret looks like a placeholder, not random bytes", ErrInvalidConfig)
 	}
 	if opts.MaxResponseBytes < 0 || opts.AttemptTimeout < 0 {
 		return nil, fmt.Errorf("%w: negative limit", ErrInvalidConfig)

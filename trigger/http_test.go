@@ -540,7 +540,7 @@ func TestHTTPSignsEveryAttempt(t *testing.T) {
 func TestHTTPWrongSecretIsRefusedByTheReceiver(t *testing.T) {
 	srv := lambda(t, autoConfirmExampleCom)
 	o := opts()
-	o.Secret = []byte(strings.Repeat("z", MinSecretBytes))
+	o.Secret = []byte("another-secret-the-receiver-does-not-know-9f3k")
 	err := HTTP[PreSignUpEvent](srv.URL, o)(t.Context(), signUpEvent())
 	var se *StatusError
 	if !errors.As(err, &se) || se.StatusCode != http.StatusUnauthorized || !strings.Contains(err.Error(), "signature mismatch") {
@@ -556,6 +556,8 @@ func TestNewHTTPRefusesBadConfiguration(t *testing.T) {
 	}{
 		{"a short secret", "https://triggers.example.com/", HTTPOptions{Secret: []byte("short")}},
 		{"no secret", "https://triggers.example.com/", HTTPOptions{}},
+		{"a placeholder secret", "https://triggers.example.com/", HTTPOptions{Secret: []byte("changeme-changeme-changeme-changeme")}},
+		{"a secret of one repeated byte", "https://triggers.example.com/", HTTPOptions{Secret: []byte(strings.Repeat("z", MinSecretBytes))}},
 		{"a relative URL", "/trigger", opts()},
 		{"a non-HTTP scheme", "ftp://triggers.example.com/", opts()},
 		{"a URL with credentials", "https://user:pass@triggers.example.com/", opts()},

@@ -7,10 +7,10 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
+	"github.com/cupola-auth/cupola/internal/secret"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
@@ -199,7 +199,7 @@ func (c Config) withDefaults() (Config, error) {
 	if len(c.Secret) < 32 {
 		return c, fmt.Errorf("userpool: config: Secret must be at least 32 random bytes")
 	}
-	if isWeakSecret(c.Secret) {
+	if secret.Weak(c.Secret) {
 		return c, fmt.Errorf("userpool: config: Secret looks like a placeholder, not random bytes")
 	}
 	if c.Name == "" {
@@ -332,14 +332,4 @@ func checkValidity(t TokenValidity) error {
 		return fmt.Errorf("refresh token validity must be 60 min to 3650 days")
 	}
 	return nil
-}
-
-// isWeakSecret refuses the obvious placeholders: one repeated byte, or
-// printable text with few distinct characters ("changeme changeme…").
-func isWeakSecret(b []byte) bool {
-	distinct := map[byte]bool{}
-	for _, c := range b {
-		distinct[c] = true
-	}
-	return len(distinct) < 8 || strings.Contains(strings.ToLower(string(b)), "changeme")
 }
