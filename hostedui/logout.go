@@ -63,8 +63,9 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri is not registered for this client.")
 			return
 		}
-		h.clearSession(w)
-		h.clearFlow(w)
+		if !h.endSession(w, r) {
+			return
+		}
 		if st := v.Get("state"); oidc && st != "" {
 			target = withParams(target, url.Values{"state": {st}})
 		}
@@ -73,8 +74,9 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 		if _, ok := h.validate(w, r, v); !ok {
 			return
 		}
-		h.clearSession(w)
-		h.clearFlow(w)
+		if !h.endSession(w, r) {
+			return
+		}
 		next := url.Values{}
 		for _, k := range []string{"client_id", "redirect_uri", "response_type", "state", "scope", "nonce", "code_challenge", "code_challenge_method"} {
 			if v.Has(k) {
@@ -86,6 +88,23 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri, or redirect_uri and response_type, are required.")
 	}
+}
+
+// endSession signs the browser out: the pool ends the hosted session on
+// its side (a copy of the cookie no longer works) and the cookies go. If
+// the pool cannot, the page says so and nothing is cleared, so a sign-out
+// is never reported that did not happen.
+func (h *handler) endSession(w http.ResponseWriter, r *http.Request) bool {
+	if s := h.readSession(r); s.signedIn() {
+		if err := h.oauth.SignOut(r.Context(), s.principal()); err != nil {
+			h.cfg.Logger.ErrorContext(r.Context(), "sign-out failed", "err", err)
+			h.errorPage(w, http.StatusServiceUnavailable, "Sign-out is temporarily unavailable; try again.")
+			return false
+		}
+	}
+	h.clearSession(w)
+	h.clearFlow(w)
+	return true
 }
 
 // hintAudience verifies an id_token_hint issued by this pool and returns

@@ -60,6 +60,22 @@ func TestLogout(t *testing.T) {
 			t.Errorf("after logout, authorize went to %q, not the login page", again.location())
 		}
 	})
+	t.Run("a copy of the session cookie is worthless after logout", func(t *testing.T) {
+		b := signedIn(t)
+		stolen := b.cookie(e.base+"/login", "cupola_session")
+		if stolen == nil {
+			t.Fatal("no session cookie")
+		}
+		b.get(e.base + "/logout?" + url.Values{"client_id": {publicClient}, "logout_uri": {e.logoutURL}}.Encode())
+		thief := newAgent(t)
+		u, _ := url.Parse(e.base + "/")
+		stolen.Path = "/"
+		thief.c.Jar.SetCookies(u, []*http.Cookie{stolen})
+		r := thief.get(e.authorizeURL(url.Values{"prompt": {"none"}}))
+		if loc := r.location(); strings.Contains(loc, "code=") {
+			t.Fatalf("a copied session cookie still got a code after logout: %s", loc)
+		}
+	})
 	t.Run("post_logout_redirect_uri gets the state back", func(t *testing.T) {
 		b := signedIn(t)
 		r := b.get(e.base + "/logout?" + url.Values{"client_id": {publicClient}, "post_logout_redirect_uri": {e.logoutURL}, "state": {"bye"}}.Encode())

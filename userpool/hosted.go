@@ -164,6 +164,31 @@ func (o *OAuthServer) Principal(ctx context.Context, pr Principal) (*Principal, 
 	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime, Session: pr.Session}, nil
 }
 
+// SignOut ends the hosted session of a principal (the server side of a
+// sign-out at the hosted UI): from then on Principal refuses it, so a
+// copied session cookie signs nobody in. A session already ended, or not
+// the principal's, is left as it is; that is not an error.
+func (o *OAuthServer) SignOut(ctx context.Context, pr Principal) error {
+	p := o.p
+	if pr.Session == "" || len(pr.Session) > 128 {
+		return nil
+	}
+	fam, err := p.store.GetFamily(ctx, p.cfg.ID, pr.Session)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return internalErr("sign out", err)
+	}
+	if fam.Subject != pr.Sub || !fam.RevokedAt.IsZero() {
+		return nil
+	}
+	if err := p.store.RevokeFamily(ctx, p.cfg.ID, fam.ID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return internalErr("sign out", err)
+	}
+	return nil
+}
+
 // hostedSessionTTL bounds a hosted-UI session on the server side; the
 // hosted UI's cookie usually ends it sooner.
 const hostedSessionTTL = 24 * time.Hour
