@@ -106,6 +106,7 @@ func TestNewRefusesABadConfig(t *testing.T) {
 		{"a message template without the code", func(c *userpool.Config) {
 			c.Messages = message.Templates{message.KindSignUp: {EmailSubject: "Hi", EmailText: "Welcome!"}}
 		}},
+		{"a recent sign-in window of a second", func(c *userpool.Config) { c.MFA.RecentSignIn = time.Second }},
 		{"an emailed-code first factor with MFA ON", func(c *userpool.Config) {
 			c.MFA = userpool.MFAConfig{Mode: userpool.MFAOn}
 			c.AllowedFirstAuthFactors = []string{userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP}

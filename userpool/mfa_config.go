@@ -3,6 +3,7 @@ package userpool
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // MFAMode is the pool's MFA setting (Cognito's MfaConfiguration).
@@ -40,6 +41,13 @@ type MFAConfig struct {
 	Factors []string
 	// TOTPIssuer is shown in authenticator apps; empty means the pool name.
 	TOTPIssuer string
+	// RecentSignIn is how recent the sign-in behind an access token must
+	// be for the user to weaken their second factor with it: turn a factor
+	// off, replace the authenticator, or get new recovery codes. A stolen
+	// token, or a device left signed in, cannot strip the factor. Zero
+	// means 15 minutes. Administrators (AdminSetUserMFAPreference,
+	// AdminDeleteSoftwareToken) are not bound by it.
+	RecentSignIn time.Duration
 }
 
 func (m *MFAConfig) check() error {
@@ -52,6 +60,12 @@ func (m *MFAConfig) check() error {
 	}
 	if len(m.Factors) == 0 {
 		m.Factors = []string{FactorTOTP}
+	}
+	if m.RecentSignIn == 0 {
+		m.RecentSignIn = 15 * time.Minute
+	}
+	if m.RecentSignIn < time.Minute || m.RecentSignIn > 24*time.Hour {
+		return fmt.Errorf("userpool: config: MFA.RecentSignIn must be 1 min to 24 h")
 	}
 	for _, f := range m.Factors {
 		if f != FactorTOTP && f != FactorSMS && f != FactorEmail {

@@ -325,3 +325,38 @@ func TestRegeneratedRecoveryCodesReplaceTheOldSet(t *testing.T) {
 	_, err = e.pool.GenerateRecoveryCodes(e.ctx, userpool.GenerateRecoveryCodesInput{AccessToken: "x.y.z"})
 	wantCode(t, err, userpool.CodeNotAuthorized)
 }
+
+// Weakening the second factor needs a recent sign-in, not just a live
+// access token: a stolen token or a device left signed in cannot strip it.
+func TestWeakeningMFANeedsARecentSignIn(t *testing.T) {
+	e := newFastEnv(t, withMFA(userpool.MFAOptional, userpool.FactorTOTP))
+	e.confirmedUser("ray", "ray@example.com")
+	app, _ := e.enrollTOTP("ray")
+	e.clock.Advance(time.Minute)
+	out := e.passwordStep("ray")
+	res := wantTokens(t)(e.answerTOTP(out.Session, "ray", app.code(e.clock.Now())))
+
+	e.clock.Advance(20 * time.Minute) // the access token lives an hour; the sign-in is no longer recent
+	off := userpool.SetUserMFAPreferenceInput{AccessToken: res.AccessToken, SoftwareTokenMfaSettings: &userpool.MFASettings{Enabled: false}}
+	_, err := e.pool.SetUserMFAPreference(e.ctx, off)
+	wantMessage(t, err, userpool.CodeNotAuthorized, "Sign in again to change your second factor.")
+	_, err = e.pool.GenerateRecoveryCodes(e.ctx, userpool.GenerateRecoveryCodesInput{AccessToken: res.AccessToken})
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	assoc, err := e.pool.AssociateSoftwareToken(e.ctx, userpool.AssociateSoftwareTokenInput{AccessToken: res.AccessToken})
+	wantNoError(t, "AssociateSoftwareToken", err)
+	_, err = e.pool.VerifySoftwareToken(e.ctx, userpool.VerifySoftwareTokenInput{AccessToken: res.AccessToken,
+		UserCode: newAuthenticator(t, assoc.SecretCode).code(e.clock.Now())})
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	if u := e.user("ray"); !u.MFA.TOTPEnabled || !u.MFA.TOTPVerified {
+		t.Fatal("a stale token weakened the second factor")
+	}
+	// Strengthening needs no fresh sign-in, and a fresh one may weaken.
+	_, err = e.pool.SetUserMFAPreference(e.ctx, userpool.SetUserMFAPreferenceInput{AccessToken: res.AccessToken,
+		SoftwareTokenMfaSettings: &userpool.MFASettings{Enabled: true, PreferredMfa: true}})
+	wantNoError(t, "keeping TOTP on", err)
+	out = e.passwordStep("ray")
+	fresh := wantTokens(t)(e.answerTOTP(out.Session, "ray", app.code(e.clock.Now())))
+	_, err = e.pool.SetUserMFAPreference(e.ctx, userpool.SetUserMFAPreferenceInput{AccessToken: fresh.AccessToken,
+		SoftwareTokenMfaSettings: &userpool.MFASettings{Enabled: false}})
+	wantNoError(t, "turning TOTP off right after signing in", err)
+}

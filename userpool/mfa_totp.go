@@ -132,6 +132,11 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 		if len(a.user.MFA.TOTPPending) == 0 {
 			return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken first.")
 		}
+		if a.user.MFA.TOTPVerified {
+			if err := p.recentSignIn(a); err != nil { // replacing the authenticator
+				return nil, err
+			}
+		}
 		codes, err := p.enableTOTP(ctx, a.user.Sub, a.user.MFA.TOTPPending, in.UserCode, in.FriendlyDeviceName)
 		if err != nil {
 			return nil, err
@@ -196,6 +201,16 @@ func (p *UserPool) enableTOTP(ctx context.Context, sub string, sealed []byte, co
 	return rc.Codes, nil
 }
 
+// recentSignIn refuses a change that weakens the user's second factor
+// unless the access token comes from a sign-in within MFA.RecentSignIn
+// (its auth_time, which refreshing keeps).
+func (p *UserPool) recentSignIn(a *authenticated) error {
+	if p.now().Sub(a.claims.AuthTime) > p.cfg.MFA.RecentSignIn {
+		return newErr(CodeNotAuthorized, "Sign in again to change your second factor.")
+	}
+	return nil
+}
+
 // GenerateRecoveryCodesInput is GenerateRecoveryCodes' request.
 type GenerateRecoveryCodesInput struct {
 	AccessToken string
@@ -211,6 +226,9 @@ type GenerateRecoveryCodesOutput struct {
 func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, in GenerateRecoveryCodesInput) (*GenerateRecoveryCodesOutput, error) {
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
+		return nil, err
+	}
+	if err := p.recentSignIn(a); err != nil { // a recovery code skips the authenticator
 		return nil, err
 	}
 	if !a.user.MFA.TOTPVerified {
@@ -253,6 +271,17 @@ func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPrefer
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
+	}
+	m := a.user.MFA
+	for _, x := range []struct {
+		s  *MFASettings
+		on bool
+	}{{in.SoftwareTokenMfaSettings, m.TOTPEnabled}, {in.SMSMfaSettings, m.SMSEnabled}, {in.EmailMfaSettings, m.EmailEnabled}} {
+		if x.s != nil && !x.s.Enabled && x.on {
+			if err := p.recentSignIn(a); err != nil { // turning a factor off
+				return nil, err
+			}
+		}
 	}
 	return done(&SetUserMFAPreferenceOutput{}, p.setMFAPreference(ctx, a.user.Sub, in))
 }
