@@ -68,6 +68,11 @@ type Config struct {
 
 	// Hashing sets argon2id parameters; zero means OWASP's m=19 MiB, t=2, p=1.
 	Hashing HashingParams
+	// MaxQueuedHashes bounds sign-ins waiting for a hash slot; one more is
+	// refused at once with TooManyRequestsException, so a login flood
+	// gets fast refusals instead of a growing wait. Zero means 16 per
+	// slot.
+	MaxQueuedHashes int
 	// MaxConcurrentHashes bounds password hashes in flight (memory); zero
 	// means GOMAXPROCS. Further sign-ins wait, honouring their context.
 	MaxConcurrentHashes int
@@ -116,7 +121,7 @@ type Config struct {
 // HashingParams are the argon2id parameters of new password hashes
 // (RFC 9106). Stored hashes record their own parameters (PHC string
 // format), so changing these re-hashes each password at its next sign-in;
-// stored parameters beyond 128 MiB, t=16 or p=16 are refused as too
+// stored parameters beyond 64 MiB, 256 MiB × passes or p=16 are refused as too
 // costly to verify. The zero value means OWASP's minimum: 19 MiB, t=2,
 // p=1, 16-byte salt, 32-byte key.
 type HashingParams struct {

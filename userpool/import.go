@@ -15,8 +15,9 @@ import (
 
 // ImportHashColumn is the CSV column Cupola adds to Cognito's user-import
 // format: a password hash the user keeps signing in with (bcrypt
-// $2a$/$2b$/$2y$ up to cost 14, or argon2id PHC up to 128 MiB). The hash is
-// upgraded to the pool's parameters at the user's first sign-in.
+// $2a$/$2b$/$2y$ up to cost 13, or argon2id PHC up to 64 MiB and 256 MiB ×
+// passes). The hash is upgraded to the pool's parameters at the user's
+// first sign-in.
 const ImportHashColumn = "cupola:password_hash"
 
 // maxImportErrors bounds the row errors kept in a report.

@@ -80,7 +80,8 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 			p.schema[a] = AttributeSchema{Name: a, Type: TypeString, Required: true}
 		}
 	}
-	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing.passhash(), MaxConcurrent: cfg.MaxConcurrentHashes, Random: p.random})
+	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing.passhash(), MaxConcurrent: cfg.MaxConcurrentHashes,
+		MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
 	if err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}

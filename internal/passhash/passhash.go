@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -33,6 +34,8 @@ var (
 	ErrTooLong = errors.New("passhash: password too long")
 	// ErrParams: the configured parameters are unusable.
 	ErrParams = errors.New("passhash: invalid parameters")
+	// ErrBusy: every hash slot is taken and the queue for them is full.
+	ErrBusy = errors.New("passhash: too many hashes waiting")
 )
 
 // MaxPasswordBytes bounds the work one password can cause.
@@ -52,20 +55,25 @@ type Params struct {
 func OWASP() Params { return Params{Memory: 19 * 1024, Time: 2, Threads: 1, SaltLen: 16, KeyLen: 32} }
 
 // Bounds on parameters read from stored hashes (imports included), so a
-// hostile or mistaken hash cannot make one verification arbitrarily costly.
+// hostile or mistaken hash cannot make one verification arbitrarily
+// costly: a sign-in flood against imported users must cost about what one
+// against native users does. maxWorkKiB bounds memory × passes: 64 MiB
+// with 4 passes, or OWASP's 19 MiB with up to 13. bcrypt cost 13 takes
+// about 0.5 s on one core.
 const (
-	maxMemoryKiB  = 128 * 1024
+	maxMemoryKiB  = 64 * 1024
+	maxWorkKiB    = 256 * 1024
 	maxTime       = 16
 	maxThreads    = 16
-	maxBcryptCost = 14
+	maxBcryptCost = 13
 )
 
 func (p Params) validate() error {
 	switch {
 	case p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemoryKiB:
 		return fmt.Errorf("%w: memory %d KiB", ErrParams, p.Memory)
-	case p.Time < 1 || p.Time > maxTime:
-		return fmt.Errorf("%w: time %d", ErrParams, p.Time)
+	case p.Time < 1 || p.Time > maxTime || uint64(p.Memory)*uint64(p.Time) > maxWorkKiB:
+		return fmt.Errorf("%w: time %d with memory %d KiB", ErrParams, p.Time, p.Memory)
 	case p.Threads < 1 || p.Threads > maxThreads:
 		return fmt.Errorf("%w: threads %d", ErrParams, p.Threads)
 	case p.SaltLen < 16 || p.SaltLen > 64:
@@ -82,16 +90,22 @@ type Options struct {
 	Params Params
 	// MaxConcurrent bounds hashes running at once; zero means GOMAXPROCS.
 	MaxConcurrent int
+	// MaxQueued bounds callers waiting for a slot; one more is refused at
+	// once with ErrBusy, so a flood costs bounded time and memory instead
+	// of a growing queue. Zero means 16 per slot.
+	MaxQueued int
 	// Random is the salt source; nil means crypto/rand.
 	Random io.Reader
 }
 
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
 type Hasher struct {
-	params Params
-	random io.Reader
-	sem    chan struct{}
-	dummy  string
+	params    Params
+	random    io.Reader
+	sem       chan struct{}
+	maxQueued int64
+	queued    atomic.Int64
+	dummy     string
 }
 
 // New returns a Hasher. It computes one dummy hash with the current
@@ -113,7 +127,11 @@ func New(opts Options) (*Hasher, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n)}
+	q := opts.MaxQueued
+	if q <= 0 {
+		q = 16 * n
+	}
+	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q)}
 	var secret [32]byte
 	if _, err := io.ReadFull(r, secret[:]); err != nil {
 		return nil, fmt.Errorf("passhash: dummy password: %w", err)
@@ -130,6 +148,16 @@ func New(opts Options) (*Hasher, error) {
 func (h *Hasher) Params() Params { return h.params }
 
 func (h *Hasher) acquire(ctx context.Context) error {
+	select {
+	case h.sem <- struct{}{}:
+		return nil
+	default:
+	}
+	if h.queued.Add(1) > h.maxQueued {
+		h.queued.Add(-1)
+		return ErrBusy
+	}
+	defer h.queued.Add(-1)
 	select {
 	case h.sem <- struct{}{}:
 		return nil

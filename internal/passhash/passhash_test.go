@@ -96,6 +96,11 @@ func TestMalformedAndCostlyHashesAreRefused(t *testing.T) {
 		"$argon2id$v=19$m=64,t=1,p=1$!!$a2V5",
 		"$argon2id$v=18$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
 		"$2a$31$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
+		// What a sign-in flood could not afford: 128 MiB, 64 MiB × 5 passes,
+		// bcrypt cost 14.
+		"$argon2id$v=19$m=131072,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$argon2id$v=19$m=65536,t=5,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5",
+		"$2a$14$abcdefghijklmnopqrstuuABCDEFGHIJKLMNOPQRSTUVWXYZ01234",
 	} {
 		if _, _, err := h.Verify(context.Background(), enc, "pw"); !errors.Is(err, ErrMalformedHash) {
 			t.Errorf("Verify(%q) = %v, want ErrMalformedHash", enc, err)
@@ -124,8 +129,33 @@ func TestWaitingForASlotHonoursTheContext(t *testing.T) {
 	<-h.sem
 }
 
+func TestAFullQueueIsRefusedAtOnce(t *testing.T) {
+	h, err := New(Options{Params: cheap(), MaxConcurrent: 1, MaxQueued: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sem <- struct{}{} // the only slot is busy
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := h.Hash(context.Background(), "pw") // takes the one place in the queue
+		waiting <- err
+	}()
+	for h.queued.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	// No slot frees until this returns: a Verify that waited would hang.
+	if _, _, err := h.Verify(context.Background(), h.dummy, "pw"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("Verify with a full queue = %v, want ErrBusy", err)
+	}
+	<-h.sem
+	if err := <-waiting; err != nil {
+		t.Fatalf("the queued hash: %v", err)
+	}
+}
+
 func TestInvalidParamsAreRefused(t *testing.T) {
-	for _, p := range []Params{{Memory: 64, Time: 0, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32}} {
+	for _, p := range []Params{{Memory: 64, Time: 0, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32},
+		{Memory: 128 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64 * 1024, Time: 5, Threads: 1, SaltLen: 16, KeyLen: 32}} {
 		if _, err := New(Options{Params: p}); !errors.Is(err, ErrParams) {
 			t.Errorf("New(%+v) = %v", p, err)
 		}
