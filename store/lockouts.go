@@ -5,14 +5,19 @@ import (
 	"time"
 )
 
-// LockoutPolicy is Cognito's sign-in lockout: after Threshold failures the
-// key is locked for Base, doubling with each further failure up to Max; the
-// count resets after ResetAfter without attempts.
+// LockoutPolicy is Cognito's sign-in lockout, capped: after Threshold
+// failures the key is locked for Base, doubling with each further failure
+// up to Max; the count resets once the key has been quiet (no attempt, no
+// lock) for ResetAfter. After HardLimit failures without a reset the key
+// stays locked until ClearAttempts (a password reset, an administrator):
+// waiting out each lock no longer buys guesses without end.
 type LockoutPolicy struct {
 	Threshold  int
 	Base       time.Duration
 	Max        time.Duration
 	ResetAfter time.Duration
+	// HardLimit is the most failures a key may collect; zero means no cap.
+	HardLimit int
 }
 
 // LockFor is how long the key is locked once it has this many failures.
@@ -61,18 +66,30 @@ type LockoutState struct {
 // it has none), calls Decide, and stores next when a.Allowed, all within
 // one atomic section, so parallel attempts are decided one after another.
 //
-// When now is before prev.LockedUntil the attempt is refused: a.Allowed
-// is false, a reports the stored count and lock, and next is prev (there
-// is nothing to write). Otherwise the count restarts from zero when the
-// last attempt is more than p.ResetAfter before now, goes up by one, and
-// next records now as the last attempt and now+p.LockFor(count) as the
-// end of the lock.
+// The attempt is refused when the key has reached p.HardLimit, or has
+// reached p.Threshold and now is before prev.LockedUntil: a.Allowed is
+// false, a reports the stored count and lock, and next is prev (there is
+// nothing to write). Otherwise the count restarts from zero when the key
+// has been quiet (since the later of its last attempt and the end of its
+// lock) for more than p.ResetAfter, goes up by one, and next records now
+// as the last attempt and now+p.LockFor(count) as the end of the lock.
 func (p LockoutPolicy) Decide(prev LockoutState, now time.Time) (next LockoutState, a Attempt) {
-	if now.Before(prev.LockedUntil) {
-		return prev, Attempt{Allowed: false, Failures: prev.Failures, LockedUntil: prev.LockedUntil}
+	refuse := Attempt{Allowed: false, Failures: prev.Failures, LockedUntil: prev.LockedUntil}
+	if p.HardLimit > 0 && prev.Failures >= p.HardLimit {
+		return prev, refuse
+	}
+	// Only a key at the threshold is locked. Below it LockedUntil is the
+	// last attempt's time, and an attempt stamped earlier that commits
+	// later (clocks of several instances, a slow writer) must still count.
+	if p.Threshold > 0 && prev.Failures >= p.Threshold && now.Before(prev.LockedUntil) {
+		return prev, refuse
 	}
 	next.Failures = prev.Failures
-	if now.Sub(prev.LastAttempt) > p.ResetAfter {
+	quietSince := prev.LastAttempt
+	if prev.LockedUntil.After(quietSince) {
+		quietSince = prev.LockedUntil // a lock is not quiet time
+	}
+	if now.Sub(quietSince) > p.ResetAfter {
 		next.Failures = 0
 	}
 	next.Failures++
@@ -89,8 +106,8 @@ type Lockouts interface {
 	// it decides the attempt with p.Decide from the key's stored state,
 	// stores the next state when the attempt is allowed and returns the
 	// outcome. A locked key is refused and nothing changes; otherwise the
-	// count (reset when the last attempt is older than p.ResetAfter) goes
-	// up by one and the key is locked until now+p.LockFor(count).
+	// count (reset after p.ResetAfter of quiet) goes up by one and the key
+	// is locked until now+p.LockFor(count).
 	BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
 	// PeekAttempt reports what BeginAttempt would decide for an attempt on
 	// key at now, changing nothing: a flow that checks no credential yet

@@ -401,6 +401,11 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 	if err != nil {
 		return nil, err
 	}
+	// A new password from an administrator lifts the lockout, the hard
+	// limit's included.
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+		return nil, internalErr("admin set password", err)
+	}
 	return done(&AdminSetUserPasswordOutput{}, p.revokeAll(ctx, u.Sub))
 }
 

@@ -54,7 +54,9 @@ type Config struct {
 	// SigningAlgorithm for new signing keys: RS256 (default), ES256, EdDSA.
 	SigningAlgorithm token.Algorithm
 	// Lockout after failed sign-ins; zero means Cognito's (5 failures, then
-	// 1 s doubling to 15 min, forgotten after 15 min without attempts).
+	// 1 s doubling to 15 min, forgotten after 15 quiet minutes), capped as
+	// NIST SP 800-63B asks: after 100 failures in a row the account stays
+	// locked until a password reset (ForgotPassword) or AdminSetUserPassword.
 	Lockout store.LockoutPolicy
 	// CodeValidity bounds every emailed or texted code. Default 10 min, the
 	// OWASP ASVS ceiling (Cognito uses 24 h for sign-up, 1 h for reset).
@@ -70,8 +72,9 @@ type Config struct {
 	Hashing HashingParams
 	// MaxQueuedHashes bounds sign-ins waiting for a hash slot; one more is
 	// refused at once with TooManyRequestsException, so a login flood
-	// gets fast refusals instead of a growing wait. Zero means 16 per
-	// slot.
+	// gets fast refusals instead of waits that outlast any client's
+	// timeout. Zero means 256 per slot (some 8 s of waiting at the
+	// default parameters).
 	MaxQueuedHashes int
 	// MaxConcurrentHashes bounds password hashes in flight (memory); zero
 	// means GOMAXPROCS. Further sign-ins wait, honouring their context.
@@ -267,7 +270,7 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("userpool: config: SigningAlgorithm %q is not RS256, ES256 or EdDSA", c.SigningAlgorithm)
 	}
 	if c.Lockout == (store.LockoutPolicy{}) {
-		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute}
+		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute, HardLimit: 100}
 	}
 	if !validLimit(c.Lockout) {
 		return c, fmt.Errorf("userpool: config: Lockout: threshold 1-100 and positive durations required")
@@ -324,7 +327,8 @@ func (c Config) withDefaults() (Config, error) {
 
 // validLimit reports whether a lockout or throttle policy locks at all.
 func validLimit(l store.LockoutPolicy) bool {
-	return l.Threshold >= 1 && l.Threshold <= 100 && l.Base > 0 && l.Max >= l.Base && l.ResetAfter > 0
+	return l.Threshold >= 1 && l.Threshold <= 100 && l.Base > 0 && l.Max >= l.Base && l.ResetAfter > 0 &&
+		(l.HardLimit == 0 || l.HardLimit >= l.Threshold)
 }
 
 func checkValidity(t TokenValidity) error {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
 )
@@ -199,3 +200,43 @@ func TestLockoutHoldsAgainstParallelGuesses(t *testing.T) {
 }
 
 func fastKeys(c *userpool.Config) { c.SigningAlgorithm = "EdDSA" }
+
+// Waiting out each lock no longer buys guesses without end: after 100
+// failures in a row the account stays locked until a password reset.
+func TestLockoutCapsGuessesUntilAPasswordReset(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	counted := 0
+	for counted < 100 {
+		switch e.outcome("alice", wrongPW) {
+		case incorrect:
+			counted++
+		case attemptsExceeded:
+			e.clock.Advance(15*time.Minute + time.Second) // wait out the lock, and no longer
+		}
+	}
+	e.clock.Advance(30 * 24 * time.Hour)
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+
+	if _, err := e.forgot(webClient, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "alice", e.lastCode("alice@example.com"), newPW))
+	e.wantOutcome("alice", newPW, "ok")
+}
+
+// The quiet time that forgets failures starts when a lock ends, not at
+// the last attempt: a lock longer than the quiet period does not wipe
+// the count.
+func TestLockoutQuietTimeStartsWhenTheLockEnds(t *testing.T) {
+	e := newFastEnv(t, func(c *userpool.Config) {
+		c.Lockout = store.LockoutPolicy{Threshold: 2, Base: 20 * time.Minute, Max: time.Hour, ResetAfter: 15 * time.Minute}
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	e.wantOutcome("alice", wrongPW, incorrect)
+	e.wantOutcome("alice", wrongPW, incorrect) // locked for 20 minutes
+	e.clock.Advance(25 * time.Minute)          // 25 min after the last attempt, 5 after the lock
+	e.wantOutcome("alice", wrongPW, incorrect) // counted as the third: locked for 40 minutes
+	e.clock.Advance(39 * time.Minute)
+	e.wantOutcome("alice", goodPW, attemptsExceeded)
+}

@@ -82,7 +82,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
 	if err != nil {
-		return nil, internalErr("hash password", err)
+		return nil, p.hashErr(err)
 	}
 	now := p.now()
 	u, err := p.store.CreateUser(ctx, store.User{

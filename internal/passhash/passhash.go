@@ -91,8 +91,9 @@ type Options struct {
 	// MaxConcurrent bounds hashes running at once; zero means GOMAXPROCS.
 	MaxConcurrent int
 	// MaxQueued bounds callers waiting for a slot; one more is refused at
-	// once with ErrBusy, so a flood costs bounded time and memory instead
-	// of a growing queue. Zero means 16 per slot.
+	// once with ErrBusy, so a flood gets fast refusals instead of waits
+	// that outlast any client's timeout. Zero means 256 per slot: some 8 s
+	// of waiting at OWASP's parameters.
 	MaxQueued int
 	// Random is the salt source; nil means crypto/rand.
 	Random io.Reader
@@ -129,7 +130,7 @@ func New(opts Options) (*Hasher, error) {
 	}
 	q := opts.MaxQueued
 	if q <= 0 {
-		q = 16 * n
+		q = 256 * n
 	}
 	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q)}
 	var secret [32]byte

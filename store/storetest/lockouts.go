@@ -36,6 +36,34 @@ var lockoutTests = []conformanceTest{
 	{"keys are counted apart", testLockoutKeysApart},
 	{"a policy without threshold never locks", testLockoutNoThreshold},
 	{"peeking tells a locked key from an open one and counts nothing", testLockoutPeek},
+	{"attempts stamped out of order below the threshold are all counted", testLockoutSkewedClocks},
+	{"a key at the hard limit stays locked until cleared", testLockoutHardLimit},
+}
+
+// testLockoutSkewedClocks: instances whose clocks differ, or whose writes
+// commit out of timestamp order, must not lock a key below the threshold.
+func testLockoutSkewedClocks(t *testing.T, st store.Store, pool string) {
+	wantAttempt(t, st, pool, "k", at(10*time.Second), lockoutPolicy, true, 1, at(10*time.Second))
+	wantAttempt(t, st, pool, "k", at(9*time.Second), lockoutPolicy, true, 2, at(9*time.Second))
+	wantAttempt(t, st, pool, "k", at(8*time.Second), lockoutPolicy, true, 3, at(8*time.Second+time.Minute))
+	wantAttempt(t, st, pool, "k", at(11*time.Second), lockoutPolicy, false, 0, at(8*time.Second+time.Minute))
+}
+
+func testLockoutHardLimit(t *testing.T, st store.Store, pool string) {
+	p := lockoutPolicy
+	p.HardLimit = 4
+	now := at(0)
+	for i := range 4 {
+		a, err := st.BeginAttempt(t.Context(), pool, "k", now, p)
+		wantOK(t, "BeginAttempt", err)
+		if !a.Allowed || a.Failures != i+1 {
+			t.Fatalf("attempt %d = %+v", i+1, a)
+		}
+		now = a.LockedUntil
+	}
+	wantAttempt(t, st, pool, "k", now.Add(24*time.Hour), p, false, 0, now)
+	wantOK(t, "ClearAttempts", st.ClearAttempts(t.Context(), pool, "k"))
+	wantAttempt(t, st, pool, "k", now.Add(24*time.Hour), p, true, 1, now.Add(24*time.Hour))
 }
 
 func testLockoutPeek(t *testing.T, st store.Store, pool string) {
