@@ -403,8 +403,8 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 	}
 	// A new password from an administrator lifts the lockout, the hard
 	// limit's included.
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return nil, internalErr("admin set password", err)
+	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
+		return nil, err
 	}
 	return done(&AdminSetUserPasswordOutput{}, p.revokeAll(ctx, u.Sub))
 }

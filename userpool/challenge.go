@@ -56,6 +56,9 @@ type challengeState struct {
 	DeviceKey string `json:"k,omitempty"`
 	// Decoy marks a session made for an unknown user: every answer fails.
 	Decoy bool `json:"x,omitempty"`
+	// From is the source the sign-in began from (see source): its answers
+	// count toward the lockout from there.
+	From string `json:"i,omitempty"`
 	// FirstFactor is the USER_AUTH first factor (EMAIL_OTP, SMS_OTP) this
 	// code answers; a second factor may follow it.
 	FirstFactor string `json:"f,omitempty"`

@@ -53,11 +53,25 @@ type Config struct {
 	Tokens TokenValidity
 	// SigningAlgorithm for new signing keys: RS256 (default), ES256, EdDSA.
 	SigningAlgorithm token.Algorithm
-	// Lockout after failed sign-ins; zero means Cognito's (5 failures, then
-	// 1 s doubling to 15 min, forgotten after 15 quiet minutes), capped as
-	// NIST SP 800-63B asks: after 100 failures in a row the account stays
-	// locked until a password reset (ForgotPassword) or AdminSetUserPassword.
+	// Lockout after failed sign-ins of an account from one source (one
+	// IPv4 address or IPv6 /64, as the caller tells it: UserContextData,
+	// ContextData, the hosted UI's connection), or of the account when the
+	// source is unknown. Zero means Cognito's: 5 failures, then 1 s
+	// doubling to 15 min, forgotten after 15 quiet minutes.
 	Lockout store.LockoutPolicy
+	// AccountLockout limits failures of an account from every source
+	// together, so many sources cannot spray one account. Zero means 20
+	// failures (4 times Lockout's threshold when that is more, at most
+	// 100), then 1 s doubling to 15 min, forgotten after 15 quiet
+	// minutes, and capped as NIST SP 800-63B asks: after 100 failures in a
+	// row the account stays locked until a password reset
+	// (ConfirmForgotPassword) or AdminSetUserPassword.
+	AccountLockout store.LockoutPolicy
+	// SourceLockout limits failures from one source across accounts, so
+	// one source cannot try a password on every account. Zero means 100
+	// failures, then 1 s doubling to 15 min, forgotten after 15 quiet
+	// minutes.
+	SourceLockout store.LockoutPolicy
 	// CodeValidity bounds every emailed or texted code. Default 10 min, the
 	// OWASP ASVS ceiling (Cognito uses 24 h for sign-up, 1 h for reset).
 	CodeValidity time.Duration
@@ -270,10 +284,25 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("userpool: config: SigningAlgorithm %q is not RS256, ES256 or EdDSA", c.SigningAlgorithm)
 	}
 	if c.Lockout == (store.LockoutPolicy{}) {
-		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute, HardLimit: 100}
+		c.Lockout = store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute}
 	}
 	if !validLimit(c.Lockout) {
 		return c, fmt.Errorf("userpool: config: Lockout: threshold 1-100 and positive durations required")
+	}
+	if c.AccountLockout == (store.LockoutPolicy{}) {
+		// Four times the per-source threshold, 20 at least: the owner's own
+		// typos from one place never reach it alone.
+		c.AccountLockout = store.LockoutPolicy{Threshold: min(100, max(20, 4*c.Lockout.Threshold)), Base: time.Second,
+			Max: 15 * time.Minute, ResetAfter: 15 * time.Minute, HardLimit: 100}
+	}
+	if !validLimit(c.AccountLockout) || c.AccountLockout.Threshold < c.Lockout.Threshold {
+		return c, fmt.Errorf("userpool: config: AccountLockout: threshold 1-100, at least Lockout's, and positive durations required")
+	}
+	if c.SourceLockout == (store.LockoutPolicy{}) {
+		c.SourceLockout = store.LockoutPolicy{Threshold: 100, Base: time.Second, Max: 15 * time.Minute, ResetAfter: 15 * time.Minute}
+	}
+	if !validLimit(c.SourceLockout) {
+		return c, fmt.Errorf("userpool: config: SourceLockout: threshold 1-100 and positive durations required")
 	}
 	if c.CodeSendLimit == (store.LockoutPolicy{}) {
 		c.CodeSendLimit = store.LockoutPolicy{Threshold: 5, Base: time.Hour, Max: time.Hour, ResetAfter: time.Hour}

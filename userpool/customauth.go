@@ -55,7 +55,7 @@ func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, e
 	if known {
 		key = u.Sub
 	}
-	if err := p.refuseLocked(ctx, key); err != nil {
+	if err := p.refuseLocked(ctx, key, req.from()); err != nil {
 		return nil, err
 	}
 	if err := p.throttle(ctx, "custom:"+key); err != nil {
@@ -158,7 +158,7 @@ func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in answer) (
 		// Every answer counts before the trigger sees it, right or wrong: a
 		// locked account's answers reach no trigger, and guesses cannot
 		// outrun the count. complete clears it when the sign-in succeeds.
-		if err := p.countAttempt(ctx, key); err != nil {
+		if err := p.countAttempt(ctx, key, st.From); err != nil {
 			return nil, err
 		}
 		ver := &trigger.VerifyAuthChallengeResponseEvent{Common: p.triggerCommon("VerifyAuthChallengeResponse_Authentication", st.Username, c.ID)}
@@ -188,7 +188,7 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 		var err error
 		ok := false
 		if st.Decoy {
-			if err := p.countAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+			if err := p.countAttempt(ctx, p.unknownKey(st.Username), st.From); err != nil {
 				return nil, err
 			}
 			if err := p.hasher.VerifyDummy(ctx, pw); err != nil {
@@ -198,7 +198,7 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
 				return nil, err
 			}
-			if err := p.countAttempt(ctx, u.Sub); err != nil {
+			if err := p.countAttempt(ctx, u.Sub, st.From); err != nil {
 				return nil, err
 			}
 			ok, _, err = p.hasher.Verify(ctx, u.Password.Hash, pw)

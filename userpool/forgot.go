@@ -139,7 +139,7 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err := p.store.RevokeSubjectFamilies(ctx, p.cfg.ID, u.Sub, p.now()); err != nil {
 		return nil, internalErr("revoke sessions", err)
 	}
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
 		return nil, internalErr("lockout", err)
 	}
 	return done(&ConfirmForgotPasswordOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata))

@@ -33,8 +33,9 @@ type SignInInput struct {
 	ClientID string
 	Username string
 	Password string
-	// IPAddress and UserAgent describe the browser; they are recorded with
-	// the attempt for risk assessment, which the pool does not do yet.
+	// IPAddress is the browser's address: the source the lockout counts
+	// failures from. UserAgent is recorded for risk assessment, which the
+	// pool does not do yet.
 	IPAddress string
 	UserAgent string
 }

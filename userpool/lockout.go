@@ -1,37 +1,115 @@
 package userpool
 
-import "context"
+import (
+	"context"
+	"net/netip"
+
+	"github.com/cupola-auth/cupola/store"
+)
 
 // The limits a pool keeps in the store, so several instances enforce one
-// limit: the lockout on credential checks (Config.Lockout) and the throttle
-// on codes sent and custom-auth initiations (Config.CodeSendLimit). Keys
-// are a user's sub, or unknownKey(login) for a login that names no user,
-// so unknown users are limited exactly as known ones.
+// limit: the lockout on credential checks and the throttle on codes sent
+// and custom-auth initiations (Config.CodeSendLimit). An account is a
+// user's sub, or unknownKey(login) for a login that names no user, so
+// unknown users are limited exactly as known ones.
+//
+// A credential check counts on up to three keys, each with its policy:
+//
+//	account@source   Config.Lockout: the account as tried from one source
+//	                 (the account alone when the source is unknown)
+//	all:account      Config.AccountLockout: the account from every source,
+//	                 with the hard limit that needs a password reset
+//	src:source       Config.SourceLockout: one source across accounts
+//
+// So a stranger who keeps failing from one network locks only that
+// network out of the account; the owner, from another, still signs in.
+// Many sources spraying one account meet the account-wide limit, and one
+// source spraying many accounts meets its own.
+
+// source is where a request comes from, as a lockout dimension: an IPv4
+// address, or the /64 of an IPv6 address (one host's usual share). ""
+// when the caller did not say, or said something that is no address.
+func source(ip string) string {
+	if pfx, err := netip.ParsePrefix(ip); err == nil && pfx.Addr().Is6() && pfx.Bits() == 64 {
+		return pfx.Masked().String() // a source already (carried in a session)
+	}
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ""
+	}
+	return p.String()
+}
+
+// lockoutKey is one key a credential check counts on, with its policy.
+type lockoutKey struct {
+	key    string
+	policy store.LockoutPolicy
+}
+
+// lockoutKeys lists the keys a credential check on account from source
+// counts on, most specific first.
+func (p *UserPool) lockoutKeys(account, from string) []lockoutKey {
+	if from == "" {
+		return []lockoutKey{{account, p.cfg.Lockout}, {"all:" + account, p.cfg.AccountLockout}}
+	}
+	return []lockoutKey{{account + "@" + from, p.cfg.Lockout}, {"all:" + account, p.cfg.AccountLockout},
+		{"src:" + from, p.cfg.SourceLockout}}
+}
 
 // countAttempt counts an answer to a credential check (a password, a
-// code, a custom challenge) toward the account lockout before the answer
-// is checked, so parallel guesses cannot outrun the count. A locked
-// account is refused. complete clears the count when a sign-in succeeds.
-func (p *UserPool) countAttempt(ctx context.Context, key string) error {
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, key, p.now(), p.cfg.Lockout)
-	if err != nil {
-		return internalErr("lockout", err)
-	}
-	if !att.Allowed {
-		return newErr(CodeNotAuthorized, msgAttemptsExceeded)
+// code, a custom challenge) toward the lockout before the answer is
+// checked, so parallel guesses cannot outrun the count. A locked key
+// refuses it; the keys before it have counted it, as the attempt it was.
+// complete clears the account's keys when a sign-in succeeds.
+func (p *UserPool) countAttempt(ctx context.Context, account, from string) error {
+	for _, k := range p.lockoutKeys(account, from) {
+		att, err := p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		if err != nil {
+			return internalErr("lockout", err)
+		}
+		if !att.Allowed {
+			return newErr(CodeNotAuthorized, msgAttemptsExceeded)
+		}
 	}
 	return nil
 }
 
 // refuseLocked refuses a step that checks no credential (and so counts
-// nothing) for a locked account.
-func (p *UserPool) refuseLocked(ctx context.Context, key string) error {
-	att, err := p.store.PeekAttempt(ctx, p.cfg.ID, key, p.now(), p.cfg.Lockout)
-	if err != nil {
-		return internalErr("lockout", err)
+// nothing) for an account locked from this source.
+func (p *UserPool) refuseLocked(ctx context.Context, account, from string) error {
+	for _, k := range p.lockoutKeys(account, from) {
+		att, err := p.store.PeekAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		if err != nil {
+			return internalErr("lockout", err)
+		}
+		if !att.Allowed {
+			return newErr(CodeNotAuthorized, msgAttemptsExceeded)
+		}
 	}
-	if !att.Allowed {
-		return newErr(CodeNotAuthorized, msgAttemptsExceeded)
+	return nil
+}
+
+// clearAttempts forgets the account's failures after it proved itself
+// from source: its count from there and its count from everywhere. A
+// source's count across accounts stays (one good password must not wash
+// a sprayer's record), and so do other sources' counts on this account.
+func (p *UserPool) clearAttempts(ctx context.Context, account, from string) error {
+	keys := []string{account, "all:" + account}
+	if from != "" {
+		keys = append(keys, account+"@"+from)
+	}
+	for _, k := range keys {
+		if err := p.store.ClearAttempts(ctx, p.cfg.ID, k); err != nil {
+			return internalErr("lockout", err)
+		}
 	}
 	return nil
 }

@@ -212,7 +212,7 @@ func TestLockoutCapsGuessesUntilAPasswordReset(t *testing.T) {
 		case incorrect:
 			counted++
 		case attemptsExceeded:
-			e.clock.Advance(15*time.Minute + time.Second) // wait out the lock, and no longer
+			e.clock.Advance(time.Minute) // retry soon after the lock ends, so the count never rests
 		}
 	}
 	e.clock.Advance(30 * 24 * time.Hour)
@@ -239,4 +239,72 @@ func TestLockoutQuietTimeStartsWhenTheLockEnds(t *testing.T) {
 	e.wantOutcome("alice", wrongPW, incorrect) // counted as the third: locked for 40 minutes
 	e.clock.Advance(39 * time.Minute)
 	e.wantOutcome("alice", goodPW, attemptsExceeded)
+}
+
+// signInFrom signs in with the caller's address, as a web app or the
+// hosted UI passes it.
+func (e *env) signInFrom(ip, username, password string) string {
+	e.t.Helper()
+	_, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+		AuthParameters:  map[string]string{userpool.ParamUsername: username, userpool.ParamPassword: password},
+		UserContextData: &userpool.UserContextData{IPAddress: ip}})
+	if err == nil {
+		return "ok"
+	}
+	pe := asPoolError(err)
+	if pe == nil || pe.Code != userpool.CodeNotAuthorized {
+		e.t.Fatalf("sign in %s from %s: %v, want NotAuthorizedException", username, ip, err)
+	}
+	return pe.Message
+}
+
+// A stranger who keeps failing from one network locks only that network
+// out of the account: the owner, elsewhere, still signs in.
+func TestAStrangerCannotLockTheOwnerOut(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	for i := range 5 {
+		// One IPv6 /64 is one source, whichever address in it.
+		if got := e.signInFrom(fmt.Sprintf("2001:db8:1:2::%x", i+1), "alice", wrongPW); got != incorrect {
+			t.Fatalf("failure %d: %q", i+1, got)
+		}
+	}
+	if got := e.signInFrom("2001:db8:1:2::ffff", "alice", goodPW); got != attemptsExceeded {
+		t.Fatalf("the stranger's network after five failures: %q, want locked", got)
+	}
+	if got := e.signInFrom("198.51.100.2", "alice", goodPW); got != "ok" {
+		t.Fatalf("the owner from home: %q", got)
+	}
+}
+
+// Many sources spraying one account meet the account-wide limit.
+func TestManySourcesMeetTheAccountLimit(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	for i := range 20 {
+		if got := e.signInFrom(fmt.Sprintf("203.0.113.%d", i+1), "alice", wrongPW); got != incorrect {
+			t.Fatalf("source %d: %q", i+1, got)
+		}
+	}
+	if got := e.signInFrom("198.51.100.2", "alice", goodPW); got != attemptsExceeded {
+		t.Fatalf("after 20 sources failed: %q, want the account locked", got)
+	}
+}
+
+// One source trying a password on many accounts meets its own limit, for
+// real and unknown accounts alike.
+func TestOneSourceMeetsItsLimitAcrossAccounts(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	for i := range 100 {
+		if got := e.signInFrom("203.0.113.9", fmt.Sprintf("user%d", i), wrongPW); got != incorrect {
+			t.Fatalf("account %d: %q", i, got)
+		}
+	}
+	if got := e.signInFrom("203.0.113.9", "alice", goodPW); got != attemptsExceeded {
+		t.Fatalf("the spraying source: %q, want refused", got)
+	}
+	if got := e.signInFrom("198.51.100.2", "alice", goodPW); got != "ok" {
+		t.Fatalf("another source: %q", got)
+	}
 }

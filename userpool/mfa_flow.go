@@ -149,7 +149,7 @@ func (p *UserPool) respondTOTP(ctx context.Context, c *appClient, in answer) (*s
 		if code == "" || len(code) > 64 {
 			return nil, invalidParam("Missing or malformed SOFTWARE_TOKEN_MFA_CODE")
 		}
-		if err := p.countAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub, st.From); err != nil {
 			return nil, err
 		}
 		if err := p.checkSecondFactorCode(ctx, u, code); err != nil {
@@ -232,7 +232,7 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in answer) (*s
 			if err := c.checkSecretHash(r[ParamUsername], r[ParamSecretHash]); err != nil {
 				return nil, err
 			}
-			if err := p.countAttempt(ctx, p.unknownKey(st.Username)); err != nil {
+			if err := p.countAttempt(ctx, p.unknownKey(st.Username), st.From); err != nil {
 				return nil, err
 			}
 			return nil, p.wrongAnswer(ctx, s, st)
@@ -241,7 +241,7 @@ func (p *UserPool) respondCode(ctx context.Context, c *appClient, in answer) (*s
 		if err != nil {
 			return nil, err
 		}
-		if err := p.countAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub, st.From); err != nil {
 			return nil, err
 		}
 		if !mfa.CheckOTP(p.codeKey, u.Sub+"|"+string(in.ChallengeName), code, st.CodeHash) {
@@ -317,7 +317,7 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in answer) (
 		if err != nil {
 			return nil, err
 		}
-		if err := p.countAttempt(ctx, u.Sub); err != nil {
+		if err := p.countAttempt(ctx, u.Sub, st.From); err != nil {
 			return nil, err
 		}
 		refused := newErr(CodeNotAuthorized, "Device proof is invalid.")

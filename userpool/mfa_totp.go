@@ -151,7 +151,7 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 		if len(st.Pending) == 0 {
 			return nil, newErr(CodeInvalidParameter, "Call AssociateSoftwareToken with this session first.")
 		}
-		if err := p.countAttempt(ctx, s.Subject); err != nil {
+		if err := p.countAttempt(ctx, s.Subject, st.From); err != nil {
 			return nil, err
 		}
 		codes, err := p.enableTOTP(ctx, s.Subject, st.Pending, in.UserCode, in.FriendlyDeviceName)

@@ -264,7 +264,7 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 	if !ok {
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
+	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
 		return nil, internalErr("lockout", err)
 	}
 	hash, err := p.hasher.Hash(ctx, in.ProposedPassword)

@@ -56,8 +56,9 @@ type InitiateAuthInput struct {
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
-	// UserContextData describes the end user's device. It is recorded
-	// with the attempt for risk assessment, which the pool does not do
+	// UserContextData describes the end user's device. Its IPAddress is
+	// the source the lockout counts failures from (Config.Lockout); the
+	// rest is recorded for risk assessment, which the pool does not do
 	// yet.
 	UserContextData *UserContextData
 }
@@ -128,9 +129,10 @@ type AdminInitiateAuthInput struct {
 	ClientID       string
 	AuthParameters map[string]string
 	ClientMetadata map[string]string
-	// ContextData describes the end user's request (its IPAddress and
-	// User-Agent header are recorded with the attempt for risk
-	// assessment, which the pool does not do yet).
+	// ContextData describes the end user's request. Its IPAddress is the
+	// source the lockout counts failures from (Config.Lockout); the
+	// User-Agent header is recorded for risk assessment, which the pool
+	// does not do yet.
 	ContextData *ContextData
 }
 
@@ -197,8 +199,9 @@ type signInRequest struct {
 	hosted bool
 }
 
-// caller is who asks to sign in, as far as the request tells. It is
-// recorded for risk assessment (the [risk] work); nothing reads it yet.
+// caller is who asks to sign in, as far as the request tells: its address
+// is the lockout's source (lockout.go); the rest is recorded for risk
+// assessment, which nothing does yet.
 type caller struct {
 	ip        string
 	userAgent string
@@ -220,8 +223,11 @@ func parseSignIn(c *appClient, params, meta map[string]string) (*signInRequest, 
 
 // state is the challenge-session state a sign-in starts with.
 func (r *signInRequest) state() challengeState {
-	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted}
+	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted, From: r.from()}
 }
+
+// from is the lockout source of the request ("" when unknown).
+func (r *signInRequest) from() string { return source(r.caller.ip) }
 
 // step is where a sign-in stands after one request: a challenge to answer
 // next, or done.
@@ -300,7 +306,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 	if known {
 		key = u.Sub
 	}
-	if err := p.countAttempt(ctx, key); err != nil {
+	if err := p.countAttempt(ctx, key, req.from()); err != nil {
 		return nil, err
 	}
 	if known || c.preventsExistenceErrors() {
@@ -345,8 +351,8 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		return p.newPasswordChallenge(ctx, c, u, req.state())
 	}
 	if err := p.signInAllowed(u); err != nil {
-		if cerr := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); cerr != nil {
-			return nil, internalErr("lockout", cerr)
+		if cerr := p.clearAttempts(ctx, u.Sub, req.from()); cerr != nil {
+			return nil, cerr
 		}
 		return nil, err
 	}
@@ -420,8 +426,8 @@ func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.U
 // attempts are forgotten, and the front end that began it decides what the
 // user gets (endWithTokens, or the hosted UI's session).
 func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st challengeState, source string) (*step, error) {
-	if err := p.store.ClearAttempts(ctx, p.cfg.ID, u.Sub); err != nil {
-		return nil, internalErr("lockout", err)
+	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
+		return nil, err
 	}
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }

@@ -44,7 +44,7 @@ func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, err
 	if known {
 		key = u.Sub
 	}
-	if err := p.refuseLocked(ctx, key); err != nil { // a locked account is sent no code
+	if err := p.refuseLocked(ctx, key, req.from()); err != nil { // a locked account is sent no code
 		return nil, err
 	}
 	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {
@@ -153,7 +153,8 @@ func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in 
 				return nil, invalidParam("Missing required parameter PASSWORD")
 			}
 			return p.passwordAuth(ctx, &signInRequest{client: c, login: st.Username, password: r[ParamPassword],
-				secretHash: r[ParamSecretHash], deviceKey: st.DeviceKey, meta: in.ClientMetadata, hosted: st.Hosted})
+				secretHash: r[ParamSecretHash], deviceKey: st.DeviceKey, meta: in.ClientMetadata, hosted: st.Hosted,
+				caller: caller{ip: st.From}})
 		}
 		var u store.User
 		var err error
