@@ -34,7 +34,7 @@ func (h *handler) postForgotPassword(w http.ResponseWriter, r *http.Request) {
 		h.show(w, "forgotPassword", p, f)
 		return
 	}
-	d, err := h.pool.ForgotPassword(r.Context(), userpool.ForgotPasswordInput{ClientID: f.Auth.ClientID, Username: username, SecretHash: h.secretHash(r, f, username)})
+	d, err := h.pool.ForgotPassword(r.Context(), userpool.ForgotPasswordInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), Username: username, SecretHash: h.secretHash(r, f, username)})
 	if err != nil {
 		h.showError(r, p, err, "username")
 		h.show(w, "forgotPassword", p, f)
@@ -85,7 +85,7 @@ func (h *handler) postConfirmForgotPassword(w http.ResponseWriter, r *http.Reque
 		h.show(w, "confirmForgotPassword", p, f)
 		return
 	}
-	_, err := h.pool.ConfirmForgotPassword(r.Context(), userpool.ConfirmForgotPasswordInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username),
+	_, err := h.pool.ConfirmForgotPassword(r.Context(), userpool.ConfirmForgotPasswordInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), SecretHash: h.secretHash(r, f, username),
 		Username: username, ConfirmationCode: code, Password: password})
 	if err != nil {
 		h.showError(r, p, err, "username", "code", "password")

@@ -129,7 +129,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.Is(err, userpool.ErrUserNotConfirmed):
 			// The password was right: send a fresh code and confirm.
-			d, rerr := h.pool.ResendConfirmationCode(r.Context(), userpool.ResendConfirmationCodeInput{ClientID: f.Auth.ClientID, Username: username, SecretHash: h.secretHash(r, f, username)})
+			d, rerr := h.pool.ResendConfirmationCode(r.Context(), userpool.ResendConfirmationCodeInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), Username: username, SecretHash: h.secretHash(r, f, username)})
 			if rerr == nil {
 				f.Username, f.Destination = username, d.Destination
 				f.Notice = "Your account is not confirmed yet. We sent you a code."
@@ -216,6 +216,12 @@ func (h *handler) restart(w http.ResponseWriter, r *http.Request, f *flow, msg s
 		h.clearFlow(w)
 	}
 	redirect(w, r, h.cfg.url("/login"))
+}
+
+// userContext tells the pool where a request came from, for its limits
+// per source (lockout, code sends, code guesses).
+func userContext(r *http.Request) *userpool.UserContextData {
+	return &userpool.UserContextData{IPAddress: clientIP(r)}
 }
 
 // clientIP is the address the sign-in came from, for the pool's risk

@@ -102,7 +102,7 @@ func (h *handler) postSignup(w http.ResponseWriter, r *http.Request) {
 		h.show(w, "signup", p, f)
 		return
 	}
-	out, err := h.pool.SignUp(r.Context(), userpool.SignUpInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username), Username: username,
+	out, err := h.pool.SignUp(r.Context(), userpool.SignUpInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), SecretHash: h.secretHash(r, f, username), Username: username,
 		Password: password, UserAttributes: attrs})
 	if err != nil {
 		h.showError(r, p, err, fields...)
@@ -154,7 +154,7 @@ func (h *handler) postConfirmUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Has("resend") {
-		d, err := h.pool.ResendConfirmationCode(r.Context(), userpool.ResendConfirmationCodeInput{ClientID: f.Auth.ClientID, Username: username, SecretHash: h.secretHash(r, f, username)})
+		d, err := h.pool.ResendConfirmationCode(r.Context(), userpool.ResendConfirmationCodeInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), Username: username, SecretHash: h.secretHash(r, f, username)})
 		if err != nil {
 			h.showError(r, p, err, "username")
 			h.show(w, "confirmUser", p, f)
@@ -171,7 +171,7 @@ func (h *handler) postConfirmUser(w http.ResponseWriter, r *http.Request) {
 		h.show(w, "confirmUser", p, f)
 		return
 	}
-	_, err := h.pool.ConfirmSignUp(r.Context(), userpool.ConfirmSignUpInput{ClientID: f.Auth.ClientID, SecretHash: h.secretHash(r, f, username), Username: username, ConfirmationCode: code})
+	_, err := h.pool.ConfirmSignUp(r.Context(), userpool.ConfirmSignUpInput{ClientID: f.Auth.ClientID, UserContextData: userContext(r), SecretHash: h.secretHash(r, f, username), Username: username, ConfirmationCode: code})
 	if err != nil {
 		h.showError(r, p, err, "username", "code")
 		h.show(w, "confirmUser", p, f)

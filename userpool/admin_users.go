@@ -441,7 +441,7 @@ func (p *UserPool) AdminResetUserPassword(ctx context.Context, in AdminResetUser
 	}
 	for _, a := range []string{"email", "phone_number"} {
 		if u.Attributes[a] != "" && u.Attributes[verifiedFlags[a]] == "true" {
-			_, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, a, u.Attributes[a], "")
+			_, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, a, u.Attributes[a], "", "")
 			return done(&AdminResetUserPasswordOutput{}, err)
 		}
 	}
@@ -495,7 +495,7 @@ func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdate
 		return nil, err
 	}
 	for _, a := range sends {
-		if _, err := p.sendCode(ctx, u, purposeVerify+a, message.KindVerifyUserAttribute, a, u.Attributes[a], ""); err != nil {
+		if _, err := p.sendCode(ctx, u, purposeVerify+a, message.KindVerifyUserAttribute, a, u.Attributes[a], "", ""); err != nil {
 			return done(&AdminUpdateUserAttributesOutput{}, err)
 		}
 	}

@@ -56,9 +56,9 @@ func (p *UserPool) deliveryFor(attrs map[string]string, candidates []string) (at
 
 // sendCode stores a new code for (u, purpose) and delivers it to value
 // through the attribute's medium. Sends per user are throttled.
-func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, kind message.Kind, attr, value, pending string) (*CodeDeliveryDetails, error) {
+func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, kind message.Kind, attr, value, pending, from string) (*CodeDeliveryDetails, error) {
 	now := p.now()
-	if err := p.throttle(ctx, "send:"+u.Sub); err != nil {
+	if err := p.throttle(ctx, "send:", u.Sub, from); err != nil {
 		return nil, err
 	}
 	code, err := random.Digits(p.random, 6)
@@ -133,12 +133,21 @@ func (p *UserPool) deliver(ctx context.Context, u store.User, kind message.Kind,
 }
 
 // consumeCode checks a code a user typed. A right code is spent; a wrong
-// one counts toward maxCodeAttempts.
-func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code string) (store.Code, error) {
+// one counts toward maxCodeAttempts. From a known source, guessCode holds
+// each source to maxCodeAttempts and the code tolerates four times that
+// in all, so strangers' guesses do not kill the owner's code.
+func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code, from string) (store.Code, error) {
 	if len(code) == 0 || len(code) > 16 {
 		return store.Code{}, invalidParam("code must be 1-16 characters")
 	}
-	c, err := p.store.ConsumeCode(ctx, p.cfg.ID, sub, purpose, p.codeHash(sub, purpose, code), p.now(), maxCodeAttempts)
+	limit := maxCodeAttempts
+	if from != "" {
+		if err := p.guessCode(ctx, sub, purpose, from); err != nil {
+			return store.Code{}, err
+		}
+		limit = 4 * maxCodeAttempts
+	}
+	c, err := p.store.ConsumeCode(ctx, p.cfg.ID, sub, purpose, p.codeHash(sub, purpose, code), p.now(), limit)
 	switch {
 	case err == nil:
 		return c, nil
@@ -155,8 +164,8 @@ func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code string) (
 // login that names no user, when the client prevents user-existence
 // errors: the send is counted as a real one, so the send limit answers
 // alike for known and unknown users, and nothing is delivered.
-func (p *UserPool) simulatedSend(ctx context.Context, login string) (*CodeDeliveryDetails, error) {
-	if err := p.throttle(ctx, "send:"+p.unknownKey(login)); err != nil {
+func (p *UserPool) simulatedSend(ctx context.Context, login, from string) (*CodeDeliveryDetails, error) {
+	if err := p.throttle(ctx, "send:", p.unknownKey(login), from); err != nil {
 		return nil, err
 	}
 	return p.simulatedDelivery(login), nil

@@ -58,7 +58,7 @@ func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, e
 	if err := p.refuseLocked(ctx, key, req.from()); err != nil {
 		return nil, err
 	}
-	if err := p.throttle(ctx, "custom:"+key); err != nil {
+	if err := p.throttle(ctx, "custom:", key, req.from()); err != nil {
 		return nil, err
 	}
 	if err := p.preAuthentication(ctx, u, login, c.ID, known, nil, meta); err != nil {

@@ -14,6 +14,9 @@ type ForgotPasswordInput struct {
 	SecretHash     string
 	Username       string
 	ClientMetadata map[string]string
+	// UserContextData describes the end user's device: its IPAddress is
+	// the source that code sends and code guesses are limited per.
+	UserContextData *UserContextData
 }
 
 // ForgotPasswordOutput is ForgotPassword's answer.
@@ -51,7 +54,7 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	}
 	if err != nil || !u.Enabled {
 		if c.preventsExistenceErrors() {
-			v, err := p.simulatedSend(ctx, in.Username)
+			v, err := p.simulatedSend(ctx, in.Username, sourceOf(in.UserContextData))
 			return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 		}
 		if err != nil {
@@ -69,7 +72,7 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	if attr == "" {
 		return nil, invalidParam("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
-	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "")
+	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "", sourceOf(in.UserContextData))
 	return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 }
 
@@ -81,6 +84,9 @@ type ConfirmForgotPasswordInput struct {
 	ConfirmationCode string
 	Password         string
 	ClientMetadata   map[string]string
+	// UserContextData describes the end user's device: its IPAddress is
+	// the source that code sends and code guesses are limited per.
+	UserContextData *UserContextData
 }
 
 // ConfirmForgotPasswordOutput is ConfirmForgotPassword's answer; it carries nothing.
@@ -119,7 +125,7 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
 		return nil, err
 	}
-	if _, err := p.consumeCode(ctx, u.Sub, purposeForgot, in.ConfirmationCode); err != nil {
+	if _, err := p.consumeCode(ctx, u.Sub, purposeForgot, in.ConfirmationCode, sourceOf(in.UserContextData)); err != nil {
 		return nil, err
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)

@@ -1,6 +1,7 @@
 package userpool_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -283,4 +284,50 @@ func TestForgotPasswordCodesExpireAndDieAfterFiveWrongTries(t *testing.T) {
 		wantCode(t, e.confirmForgot(webClient, "alice", right, newPW), userpool.CodeExpiredCode)
 		e.mustSignIn("alice", goodPW)
 	})
+}
+
+// A stranger asking for reset codes from one network cannot starve the
+// owner, and the owner's mailbox gets at most four networks' worth.
+func TestResetCodesAreLimitedPerSource(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	forgotFrom := func(ip string) error {
+		_, err := e.pool.ForgotPassword(e.ctx, userpool.ForgotPasswordInput{ClientID: webClient, Username: "alice",
+			UserContextData: &userpool.UserContextData{IPAddress: ip}})
+		return err
+	}
+	for i := range 5 {
+		wantNoError(t, fmt.Sprintf("request %d from the stranger", i+1), forgotFrom("203.0.113.7"))
+	}
+	wantCode(t, forgotFrom("203.0.113.7"), userpool.CodeLimitExceeded)
+	wantNoError(t, "the owner's request", forgotFrom("198.51.100.2"))
+	// The sign-up code, the stranger's five and the owner's one make 7 of
+	// the 20 an hour that all sources together may send.
+	for i := range 13 {
+		wantNoError(t, fmt.Sprintf("request %d from other networks", i+1), forgotFrom(fmt.Sprintf("192.0.2.%d", i/4+1)))
+	}
+	wantCode(t, forgotFrom("192.0.2.200"), userpool.CodeLimitExceeded)
+}
+
+// A stranger's wrong guesses do not kill the owner's reset code.
+func TestAStrangersGuessesLeaveTheOwnersCode(t *testing.T) {
+	e := newFastEnv(t)
+	e.confirmedUser("alice", "alice@example.com")
+	home := &userpool.UserContextData{IPAddress: "198.51.100.2"}
+	if _, err := e.pool.ForgotPassword(e.ctx, userpool.ForgotPasswordInput{ClientID: webClient, Username: "alice", UserContextData: home}); err != nil {
+		t.Fatal(err)
+	}
+	code := e.lastCode("alice@example.com")
+	confirm := func(from *userpool.UserContextData, code string) error {
+		_, err := e.pool.ConfirmForgotPassword(e.ctx, userpool.ConfirmForgotPasswordInput{ClientID: webClient, Username: "alice",
+			ConfirmationCode: code, Password: newPW, UserContextData: from})
+		return err
+	}
+	stranger := &userpool.UserContextData{IPAddress: "203.0.113.7"}
+	for range 5 {
+		wantCode(t, confirm(stranger, otherCode(code)), userpool.CodeCodeMismatch)
+	}
+	wantCode(t, confirm(stranger, otherCode(code)), userpool.CodeLimitExceeded)
+	wantNoError(t, "the owner's code after a stranger's guesses", confirm(home, code))
+	e.wantOutcome("alice", newPW, "ok")
 }

@@ -48,6 +48,14 @@ func source(ip string) string {
 	return p.String()
 }
 
+// sourceOf is the lockout source of an optional UserContextData.
+func sourceOf(d *UserContextData) string {
+	if d == nil {
+		return ""
+	}
+	return source(d.IPAddress)
+}
+
 // lockoutKey is one key a credential check counts on, with its policy.
 type lockoutKey struct {
 	key    string
@@ -114,15 +122,40 @@ func (p *UserPool) clearAttempts(ctx context.Context, account, from string) erro
 	return nil
 }
 
-// throttle counts one use of a limited action (key names the action and
-// the user, such as "send:"+sub) and refuses it past Config.CodeSendLimit.
-func (p *UserPool) throttle(ctx context.Context, key string) error {
-	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, key, p.now(), p.cfg.CodeSendLimit)
+// throttle counts one use of a limited action (action names it, such as
+// "send:") for account asked from source, and refuses it past
+// Config.CodeSendLimit from that source (an unknown source is one more
+// source), or past four times that from all sources together: a stranger
+// asking for codes cannot starve the owner, and nobody can flood the
+// owner's mailbox.
+func (p *UserPool) throttle(ctx context.Context, action, account, from string) error {
+	wide := p.cfg.CodeSendLimit
+	wide.Threshold = min(100, 4*wide.Threshold)
+	for _, k := range []lockoutKey{{action + account + "@" + from, p.cfg.CodeSendLimit}, {action + account, wide}} {
+		att, err := p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		if err != nil {
+			return internalErr("throttle", err)
+		}
+		if !att.Allowed {
+			return newErr(CodeLimitExceeded, msgLimit)
+		}
+	}
+	return nil
+}
+
+// guessCode counts a guess at a code (purpose names it) from a known
+// source, and refuses one past maxCodeAttempts from there: a stranger's
+// guesses cannot kill the owner's code, which tolerates maxCodeAttempts
+// from each of four sources (see consumeCode).
+func (p *UserPool) guessCode(ctx context.Context, sub, purpose, from string) error {
+	v := p.cfg.CodeValidity
+	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, "guess:"+sub+"|"+purpose+"@"+from, p.now(),
+		store.LockoutPolicy{Threshold: maxCodeAttempts, Base: v, Max: v, ResetAfter: v})
 	if err != nil {
-		return internalErr("throttle", err)
+		return internalErr("code guesses", err)
 	}
 	if !att.Allowed {
-		return newErr(CodeLimitExceeded, msgLimit)
+		return newErr(CodeLimitExceeded, "Attempt limit exceeded, please try after some time.")
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttrib
 	}
 	out := &UpdateUserAttributesOutput{}
 	for _, s := range sends {
-		d, err := p.sendCode(ctx, u, purposeVerify+s.attr, message.KindUpdateUserAttribute, s.attr, s.to, s.value)
+		d, err := p.sendCode(ctx, u, purposeVerify+s.attr, message.KindUpdateUserAttribute, s.attr, s.to, s.value, "")
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +135,7 @@ func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, in GetU
 	}
 	// The code carries the value it was sent to, so that verifying it can
 	// never mark a value changed meanwhile as verified.
-	d, err := p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, v)
+	d, err := p.sendCode(ctx, a.user, purposeVerify+attributeName, message.KindVerifyUserAttribute, attributeName, v, v, "")
 	return done(&GetUserAttributeVerificationCodeOutput{CodeDeliveryDetails: d}, err)
 }
 
@@ -164,7 +164,7 @@ func (p *UserPool) VerifyUserAttribute(ctx context.Context, in VerifyUserAttribu
 	if !ok {
 		return nil, invalidParam("Only email and phone_number can be verified")
 	}
-	c, err := p.consumeCode(ctx, a.user.Sub, purposeVerify+attributeName, code)
+	c, err := p.consumeCode(ctx, a.user.Sub, purposeVerify+attributeName, code, "")
 	if err != nil {
 		return nil, err
 	}

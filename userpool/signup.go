@@ -20,6 +20,9 @@ type SignUpInput struct {
 	UserAttributes []Attribute
 	ValidationData []Attribute
 	ClientMetadata map[string]string
+	// UserContextData describes the end user's device: its IPAddress is
+	// the source that code sends and code guesses are limited per.
+	UserContextData *UserContextData
 }
 
 // SignUpOutput is SignUp's answer.
@@ -108,7 +111,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if attr == "" {
 		return out, nil // confirmed later by an administrator
 	}
-	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindSignUp, attr, value, attr)
+	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindSignUp, attr, value, attr, sourceOf(in.UserContextData))
 	if err != nil {
 		if derr := p.store.DeleteUser(context.WithoutCancel(ctx), p.cfg.ID, u.Sub); derr != nil {
 			p.log.ErrorContext(ctx, "sign-up rollback failed", "sub", u.Sub, "err", derr)
@@ -158,6 +161,9 @@ type ConfirmSignUpInput struct {
 	Username         string
 	ConfirmationCode string
 	ClientMetadata   map[string]string
+	// UserContextData describes the end user's device: its IPAddress is
+	// the source that code sends and code guesses are limited per.
+	UserContextData *UserContextData
 }
 
 // ConfirmSignUpOutput is ConfirmSignUp's answer; it carries nothing.
@@ -194,7 +200,7 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*C
 	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, []string{sentTo}))); err != nil {
 		return nil, err
 	}
-	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode)
+	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode, sourceOf(in.UserContextData))
 	if err != nil {
 		return nil, err
 	}
@@ -252,6 +258,9 @@ type ResendConfirmationCodeInput struct {
 	SecretHash     string
 	Username       string
 	ClientMetadata map[string]string
+	// UserContextData describes the end user's device: its IPAddress is
+	// the source that code sends and code guesses are limited per.
+	UserContextData *UserContextData
 }
 
 // ResendConfirmationCodeOutput is ResendConfirmationCode's answer.
@@ -271,7 +280,7 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 	u, err := p.findUser(ctx, in.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		if c.preventsExistenceErrors() {
-			v, err := p.simulatedSend(ctx, in.Username)
+			v, err := p.simulatedSend(ctx, in.Username, sourceOf(in.UserContextData))
 			return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: v}, err)
 		}
 		return nil, newErr(CodeUserNotFound, msgUserNotExist)
@@ -286,7 +295,7 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 	if attr == "" {
 		return nil, invalidParam("No verifiable attribute to send a code to.")
 	}
-	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr)
+	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr, sourceOf(in.UserContextData))
 	return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err)
 }
 

@@ -94,11 +94,11 @@ func (p *UserPool) firstFactors(u store.User, known bool) []string {
 // firstFactorCode sends a sign-in code (EMAIL_OTP, SMS_OTP). Sends are
 // throttled per user, since no password gates them.
 func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*step, error) {
-	sendKey := "send:" + sub
+	account := sub
 	if st.Decoy {
-		sendKey = "send:" + p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
+		account = p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
 	}
-	if err := p.throttle(ctx, sendKey); err != nil {
+	if err := p.throttle(ctx, "send:", account, st.From); err != nil {
 		return nil, err
 	}
 	name, attr := ChallengeEmailOTP, "email"
