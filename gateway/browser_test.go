@@ -221,7 +221,11 @@ func TestBrowserSignInThroughTheGate(t *testing.T) {
 		t.Errorf("scripts can read the session cookie: %q", visible)
 	}
 
-	c.load("log out", chromedp.Navigate(e.appURL+"/oauth2/logout"))
+	c.load("open the sign-out page", chromedp.Navigate(e.appURL+"/oauth2/logout"))
+	c.load("sign out", chromedp.Click(chromedp.CSS(`button[type="submit"]`), chromedp.NodeVisible))
+	// The provider asks too: the request came from another site and
+	// carries no id_token_hint.
+	c.load("confirm at the provider", chromedp.Click(chromedp.CSS(`button[name="signout"]`), chromedp.NodeVisible))
 	loc, _ := url.Parse(c.location())
 	if got := fmt.Sprintf("%s://%s%s", loc.Scheme, loc.Host, loc.Path); got != e.issuer+"/login" {
 		t.Fatalf("after logout the browser is at %s, want the provider's login page (its session ended too)", c.location())

@@ -41,12 +41,13 @@
 //     cookies, with the user in its context (ClaimsFrom) and, with
 //     Options.IdentityHeaders, X-Amzn-Oidc-Identity (sub),
 //     X-Amzn-Oidc-Accesstoken and X-Amzn-Oidc-Data.
-//   - LogoutPath deletes the session cookies, revokes the refresh token
-//     (RFC 7009, when the provider has a revocation endpoint) and sends the
-//     browser to the provider's end_session_endpoint with client_id and
-//     post_logout_redirect_uri (or Cognito's logout_uri). It answers GET,
-//     so a link signs out; a cross-site link can therefore sign a user out
-//     of the gateway, never in.
+//   - LogoutPath, on a POST from the app's own pages, deletes the session
+//     cookies, revokes the refresh token (RFC 7009, when the provider has a
+//     revocation endpoint) and sends the browser to the provider's
+//     end_session_endpoint with client_id and post_logout_redirect_uri (or
+//     Cognito's logout_uri). A GET shows a page whose button posts, so a
+//     link still signs out with one click; a POST from another site is
+//     refused, so a cross-site page cannot sign a user out.
 //
 // # Cookies
 //

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,16 +14,27 @@ import (
 // revokeTimeout bounds the revocation of a refresh token at logout.
 const revokeTimeout = 5 * time.Second
 
-// logout is LogoutPath (GET or POST): it deletes every session cookie,
-// revokes the session's refresh token at the provider's revocation
-// endpoint when it has one (RFC 7009; best effort), and sends the browser
-// to the provider's end_session_endpoint with client_id and the
-// post-logout redirect, so the provider's own session ends too. Without an
-// end_session_endpoint the browser goes to PostLogoutRedirect directly.
+// logout is LogoutPath. A POST from the app's own pages signs out: it
+// deletes every session cookie, revokes the session's refresh token at the
+// provider's revocation endpoint when it has one (RFC 7009; best effort),
+// and sends the browser to the provider's end_session_endpoint with
+// client_id and the post-logout redirect, so the provider's own session
+// ends too (without an end_session_endpoint, to PostLogoutRedirect
+// directly). A GET, which any site can make a browser send, only shows a
+// page whose button posts; a POST from another site is refused.
 func (g *gateway) logout(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		g.confirmLogout(w)
+		return
+	case http.MethodPost:
+	default:
 		w.Header().Set("Allow", "GET, POST")
 		plain(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	if !g.sameOrigin(r) {
+		plain(w, http.StatusForbidden, "sign-out from another site refused")
 		return
 	}
 	if s, _ := g.readSession(r, g.cfg.Now()); s != nil && s.RefreshToken != "" && g.meta.RevocationEndpoint != "" {
@@ -45,6 +57,40 @@ func (g *gateway) logout(w http.ResponseWriter, r *http.Request) {
 	q.Set(g.cfg.logoutParam, g.cfg.postLogout)
 	u.RawQuery = q.Encode()
 	redirect(w, u.String())
+}
+
+// sameOrigin reports a POST sent by the app's own pages, as the browser
+// tells: Sec-Fetch-Site, else Origin. A request with neither comes from no
+// browser a forged page could drive.
+func (g *gateway) sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin"
+	}
+	origin := r.Header.Get("Origin")
+	return origin == "" || origin == g.cfg.signerOrigin
+}
+
+// confirmLogout is the page a GET of LogoutPath shows: one button that
+// posts the sign-out. The form may end at the provider (its logout page),
+// so the Content-Security-Policy allows that origin as a form target.
+func (g *gateway) confirmLogout(w http.ResponseWriter) {
+	target := g.cfg.postLogout
+	if g.meta.EndSessionEndpoint != "" {
+		target = g.meta.EndSessionEndpoint
+	}
+	formAction := "'self'"
+	if u, err := url.Parse(target); err == nil && u.Host != "" {
+		formAction += " " + u.Scheme + "://" + u.Host
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; form-action "+formAction+"; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign out</title></head>
+<body><form method="post" action="%s"><p>Do you want to sign out?</p><button type="submit">Sign out</button></form></body></html>
+`, html.EscapeString(g.cfg.LogoutPath))
 }
 
 // revoke revokes a refresh token (RFC 7009 §2.1), authenticating as the

@@ -22,7 +22,16 @@ func TestLogout(t *testing.T) {
 	e.signIn(b, "/", "alice")
 	copied := cookieHeader(e.cookies(b))
 
-	r := b.get(e.appURL + "/oauth2/logout")
+	// A GET only asks: any site can make a browser send one.
+	if page := b.get(e.appURL + "/oauth2/logout"); page.status != http.StatusOK || !strings.Contains(page.body, `<form method="post" action="/oauth2/logout">`) {
+		t.Fatalf("GET logout: %d %s", page.status, page.body)
+	}
+	if e.revokeCalls.Load() != 0 || len(e.cookies(b)) == 0 {
+		t.Fatal("a GET signed out")
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.appURL+"/oauth2/logout", nil)
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	r := b.do(req)
 	if r.status != http.StatusFound {
 		t.Fatalf("logout: %d", r.status)
 	}
@@ -71,9 +80,9 @@ func TestLogoutOptions(t *testing.T) {
 		want                 int
 		deleted              []string
 	}{
-		{"GET without a session still logs out at the provider", http.MethodGet, "", http.StatusFound, []string{"cupola_gate"}},
-		{"POST works too", http.MethodPost, "", http.StatusFound, []string{"cupola_gate"}},
-		{"every chunk is deleted", http.MethodGet, "cupola_gate_0=a; cupola_gate_1=b; cupola_gate_2=c", http.StatusFound,
+		{"POST without a session still logs out at the provider", http.MethodPost, "", http.StatusFound, []string{"cupola_gate"}},
+		{"GET only asks", http.MethodGet, "cupola_gate_0=a", http.StatusOK, nil},
+		{"every chunk is deleted", http.MethodPost, "cupola_gate_0=a; cupola_gate_1=b; cupola_gate_2=c", http.StatusFound,
 			[]string{"cupola_gate", "cupola_gate_0", "cupola_gate_1", "cupola_gate_2"}},
 		{"PUT is not allowed", http.MethodPut, "", http.StatusMethodNotAllowed, nil},
 	}
@@ -99,6 +108,30 @@ func TestLogoutOptions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLogoutFromAnotherSiteIsRefused: a page elsewhere cannot sign the
+// user out (and revoke their refresh token) by posting to the logout path.
+func TestLogoutFromAnotherSiteIsRefused(t *testing.T) {
+	e := newEnv(t)
+	e.user("alice", "alice@example.com")
+	b := newAgent(t)
+	e.signIn(b, "/", "alice")
+	for _, h := range []http.Header{{"Sec-Fetch-Site": {"cross-site"}}, {"Sec-Fetch-Site": {"same-site"}}, {"Origin": {"https://evil.example"}}} {
+		req, _ := http.NewRequest(http.MethodPost, e.appURL+"/oauth2/logout", nil)
+		for k, v := range h {
+			req.Header[k] = v
+		}
+		if r := b.do(req); r.status != http.StatusForbidden || deletes(r, "cupola_gate") {
+			t.Fatalf("a POST with %v: %d", h, r.status)
+		}
+	}
+	if e.revokeCalls.Load() != 0 {
+		t.Fatal("a forged sign-out revoked the refresh token")
+	}
+	if r := b.get(e.appURL + "/"); r.status != http.StatusOK {
+		t.Fatalf("the session did not survive forged sign-outs: %d", r.status)
 	}
 }
 
@@ -128,7 +161,7 @@ func TestConfidentialClient(t *testing.T) {
 		t.Fatalf("refresh with the secret: %d", r.status)
 	}
 	copied := cookieHeader(e.cookies(b))
-	b.get(e.appURL + "/oauth2/logout")
+	b.post(e.appURL+"/oauth2/logout", nil)
 	if e.revokeCalls.Load() != 1 {
 		t.Fatalf("revocation calls: %d", e.revokeCalls.Load())
 	}

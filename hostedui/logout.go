@@ -17,7 +17,31 @@ import (
 // it ends the hosted session and redirects there. With client_id,
 // redirect_uri and response_type it ends the session and starts a new
 // sign-in. Anything else gets an error page and no redirect.
-func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
+//
+// A sign-out ends a session only when the request cannot be a stranger's
+// link: it carries a valid id_token_hint, or comes from the hosted UI's
+// own pages or the address bar (Sec-Fetch-Site). A cross-site request
+// without a hint gets a confirmation page whose form (postLogout, with the
+// session's CSRF token) signs out.
+func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) { h.logout(w, r, false) }
+
+// postLogout is the confirmation page's form: the same request, confirmed.
+func (h *handler) postLogout(w http.ResponseWriter, r *http.Request) {
+	form, perr := postForm(w, r)
+	if perr != nil {
+		h.errorPage(w, perr.status, "The form is invalid: "+perr.msg+".")
+		return
+	}
+	if !checkCSRF(h.readSession(r), form.Get(csrfField)) {
+		h.errorPage(w, http.StatusForbidden, "This form has expired. Go back, reload the page and try again.")
+		return
+	}
+	h.logout(w, r, true)
+}
+
+// logout validates a sign-out request (its parameters are in the URL for
+// both methods) and carries it out, asking first when it may be forged.
+func (h *handler) logout(w http.ResponseWriter, r *http.Request, confirmed bool) {
 	v, perr := query(r)
 	if perr == nil {
 		perr = single(v)
@@ -26,14 +50,14 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, perr.status, "The sign-out request is invalid: "+perr.msg+".")
 		return
 	}
-	clientID := v.Get("client_id")
+	clientID, hinted := v.Get("client_id"), false
 	if hint := v.Get("id_token_hint"); hint != "" {
 		aud, err := h.hintAudience(r.Context(), hint)
 		if err != nil || (clientID != "" && clientID != aud) {
 			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: id_token_hint is not a valid ID token of this client.")
 			return
 		}
-		clientID = aud
+		clientID, hinted = aud, true
 	}
 	if clientID == "" {
 		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: client_id is required.")
@@ -63,6 +87,9 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 			h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri is not registered for this client.")
 			return
 		}
+		if !confirmed && !hinted && !h.askedHere(r) && h.confirmLogout(w, r, target) {
+			return
+		}
 		if !h.endSession(w, r) {
 			return
 		}
@@ -72,6 +99,9 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 		redirect(w, r, target)
 	case v.Get("redirect_uri") != "" && v.Get("response_type") != "":
 		if _, ok := h.validate(w, r, v); !ok {
+			return
+		}
+		if !confirmed && !hinted && !h.askedHere(r) && h.confirmLogout(w, r, "") {
 			return
 		}
 		if !h.endSession(w, r) {
@@ -88,6 +118,33 @@ func (h *handler) getLogout(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.errorPage(w, http.StatusBadRequest, "The sign-out request is invalid: logout_uri, or redirect_uri and response_type, are required.")
 	}
+}
+
+// askedHere reports a request the browser made from the hosted UI's own
+// pages or the address bar, not from another site: what Sec-Fetch-Site
+// tells. A client that sends no such header is no browser a forged link
+// could drive.
+func (h *handler) askedHere(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
+}
+
+// confirmLogout shows the confirmation page to a signed-in browser and
+// reports whether it did; with no session there is nothing to end, so
+// nothing to confirm. target is where the confirmed form ends up, which
+// the page's form-action must allow.
+func (h *handler) confirmLogout(w http.ResponseWriter, r *http.Request, target string) bool {
+	sess := h.readSession(r)
+	if !sess.signedIn() {
+		return false
+	}
+	p := h.newPage(sess, "Sign out", "/logout")
+	p.Action += "?" + r.URL.RawQuery
+	h.render(w, "logout", p, formOrigin(target))
+	return true
 }
 
 // endSession signs the browser out: the pool ends the hosted session on

@@ -36,6 +36,7 @@ func (h *handler) routes() *http.ServeMux {
 
 	// Signing out, and signing out to sign in again.
 	mux.HandleFunc("GET /logout", h.getLogout)
+	mux.HandleFunc("POST /logout", h.postLogout)
 
 	// OpenID discovery: the provider's metadata and public keys.
 	mux.HandleFunc("GET /.well-known/openid-configuration", h.getDiscovery)

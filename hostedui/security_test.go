@@ -60,6 +60,30 @@ func TestLogout(t *testing.T) {
 			t.Errorf("after logout, authorize went to %q, not the login page", again.location())
 		}
 	})
+	t.Run("a sign-out link from another site asks before it signs out", func(t *testing.T) {
+		b := signedIn(t)
+		logout := e.base + "/logout?" + url.Values{"client_id": {publicClient}, "logout_uri": {e.logoutURL}}.Encode()
+		b.header = http.Header{"Sec-Fetch-Site": {"cross-site"}}
+		confirm := b.get(logout)
+		b.header = nil
+		if confirm.status != http.StatusOK || !strings.Contains(confirm.body, "Do you want to sign out?") {
+			t.Fatalf("a cross-site sign-out gave %d:\n%s", confirm.status, confirm.body)
+		}
+		if again := b.get(e.authorizeURL(url.Values{"prompt": {"none"}})); !strings.Contains(again.location(), "code=") {
+			t.Fatalf("the session ended before it was confirmed: %s", again.location())
+		}
+		// A forged confirmation (no CSRF token) changes nothing.
+		if r := b.post(logout, url.Values{"signout": {""}}); r.status != http.StatusForbidden {
+			t.Fatalf("a confirmation without the CSRF token: %d", r.status)
+		}
+		done := b.submitNoFollow(confirm, nil)
+		if done.status != http.StatusSeeOther || done.location() != e.logoutURL {
+			t.Fatalf("the confirmed sign-out: %d %q", done.status, done.location())
+		}
+		if again := b.get(e.authorizeURL(nil)); again.location() != e.base+"/login" {
+			t.Errorf("after the confirmed sign-out, authorize went to %q", again.location())
+		}
+	})
 	t.Run("a copy of the session cookie is worthless after logout", func(t *testing.T) {
 		b := signedIn(t)
 		stolen := b.cookie(e.base+"/login", "cupola_session")

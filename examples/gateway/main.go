@@ -10,7 +10,8 @@
 //
 // The defaults match cupola serve's development pool: client cupola_dev,
 // callback http://localhost:3000/callback, sign-out URL
-// http://localhost:3000/. Signing out is http://localhost:3000/oauth2/logout.
+// http://localhost:3000/. Signing out is http://localhost:3000/oauth2/logout
+// (a page whose button signs out).
 //
 // The application receives the user in ALB-style headers:
 // X-Amzn-Oidc-Identity (the sub), X-Amzn-Oidc-Accesstoken and

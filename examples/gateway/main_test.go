@@ -244,7 +244,10 @@ func TestGatewayProtectsAnExistingApp(t *testing.T) {
 		t.Errorf("the app did not get the gateway's identity alone: %s", forged.body)
 	}
 
-	out := do(t, c, http.MethodGet, s.gateURL+"/oauth2/logout", nil, nil)
+	if ask := do(t, c, http.MethodGet, s.gateURL+"/oauth2/logout", nil, nil); ask.status != http.StatusOK || !strings.Contains(ask.body, `method="post"`) {
+		t.Errorf("GET logout: %d, want a page whose button posts", ask.status)
+	}
+	out := do(t, c, http.MethodPost, s.gateURL+"/oauth2/logout", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}})
 	if out.status != http.StatusFound || !strings.HasPrefix(out.location, s.issuer+"/logout?") {
 		t.Errorf("logout: %d to %q, want the provider's logout", out.status, out.location)
 	}
