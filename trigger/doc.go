@@ -40,7 +40,9 @@
 //		"https://triggers.example.com/pre-sign-up",
 //		trigger.HTTPOptions{Secret: secret}) // ≥ 32 bytes
 //
-// The receiving service checks each request with [VerifySignature].
+// The receiving service checks each request with a [Receiver], which
+// verifies the signature and takes each delivery once, so a captured
+// request cannot be replayed.
 //
 // Secrets in events: MigrateUser's password, the custom senders' codes and
 // the custom challenge's private parameters and answer are redacted when an

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// Errors returned by [Invoke], [HTTP] and [VerifySignature]. A trigger's own
-// error is returned unchanged.
+// Errors returned by [Invoke], [HTTP], [VerifySignature], [Receiver] and
+// [ReplayCache]. A trigger's own error is returned unchanged.
 var (
 	// ErrTimeout: the trigger did not finish before its deadline.
 	ErrTimeout = errors.New("trigger timed out")
@@ -31,6 +31,14 @@ var (
 	// ErrSignatureExpired: a signature's timestamp is outside the replay
 	// window.
 	ErrSignatureExpired = errors.New("trigger signature expired")
+	// ErrReplay: a delivery ID was already accepted within its signature's
+	// window; the request is a replay, or a retry of a delivery the
+	// receiver has taken.
+	ErrReplay = errors.New("trigger delivery replayed")
+	// ErrReplayStoreFull: a [ReplayStore] has no room for another delivery
+	// ID. The delivery is refused rather than an ID forgotten early, which
+	// would let that ID be replayed.
+	ErrReplayStoreFull = errors.New("trigger replay store full")
 )
 
 // PanicError is returned by [Invoke] when the trigger panicked. It matches

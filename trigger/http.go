@@ -3,8 +3,10 @@ package trigger
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,8 +40,8 @@ const (
 // HTTPOptions configures an [HTTP] trigger.
 type HTTPOptions struct {
 	// Secret signs every request (see [SignatureHeader]); required, at
-	// least [MinSecretBytes] long. The receiver checks it with
-	// [VerifySignature].
+	// least [MinSecretBytes] long. The receiver checks it with a
+	// [Receiver].
 	Secret []byte
 	// Client sends the requests; nil means a client with
 	// http.DefaultTransport. Redirects are never followed, whatever the
@@ -52,6 +54,10 @@ type HTTPOptions struct {
 	MaxResponseBytes int64
 	// Now is the clock for signature timestamps; nil means time.Now.
 	Now func() time.Time
+	// Random is the source of delivery IDs (see [DeliveryHeader]); nil
+	// means crypto/rand. It must be safe for concurrent use when the
+	// trigger is called concurrently. Only tests should set it.
+	Random io.Reader
 	// AttemptTimeout bounds each attempt, so a hung attempt can be retried
 	// within the caller's deadline; zero means an attempt may use all the
 	// time the context leaves (Lambda cold starts take seconds).
@@ -69,17 +75,21 @@ type HTTPOptions struct {
 //
 //	set.PreSignUp = trigger.HTTP[trigger.PreSignUpEvent](url, opts)
 //
-// Each call POSTs json.Marshal(ev) with Content-Type application/json and a
-// [SignatureHeader]. A 2xx answer must be the event JSON (Lambda returns the
-// event); only its "response" member is applied to ev, so an endpoint cannot
-// change the request part or the envelope. Any other status is an error: a
+// Each call is one delivery: it POSTs json.Marshal(ev) with Content-Type
+// application/json, a new random [DeliveryHeader] and a [SignatureHeader]
+// that covers the body, the time of the first attempt and the delivery ID.
+// A 2xx answer must be the event JSON (Lambda returns the event); only its
+// "response" member is applied to ev, so an endpoint cannot change the
+// request part or the envelope. Any other status is an error: a
 // [*StatusError] whose text is the body's errorMessage (Lambda's error JSON)
 // or a short sanitized excerpt of the body.
 //
 // A request is sent at most three times, and again only after a connection
 // error, an attempt that timed out, or a 5xx or 429 status; never after a
 // 2xx or another 4xx, and never past ctx's deadline. A retried request may
-// have reached the endpoint, so endpoints should be idempotent.
+// have reached the endpoint, so every attempt of a delivery is the same
+// request, headers and signature included: a [Receiver] acts on a delivery
+// once however often it arrives.
 //
 // When endpoint or opts are unusable, every call returns an error matching
 // [ErrInvalidConfig]; use [NewHTTP] to get that error at start-up.
@@ -130,12 +140,16 @@ func NewHTTP[E any](endpoint string, opts HTTPOptions) (func(context.Context, *E
 		maxBytes:       opts.MaxResponseBytes,
 		now:            opts.Now,
 		attemptTimeout: opts.AttemptTimeout,
+		random:         opts.Random,
 	}
 	if t.maxBytes == 0 {
 		t.maxBytes = DefaultMaxResponseBytes
 	}
 	if t.now == nil {
 		t.now = time.Now
+	}
+	if t.random == nil {
+		t.random = rand.Reader
 	}
 	client := http.Client{}
 	if opts.Client != nil {
@@ -161,6 +175,7 @@ type httpTrigger struct {
 	maxBytes       int64
 	now            func() time.Time
 	attemptTimeout time.Duration
+	random         io.Reader
 }
 
 func call[E any](ctx context.Context, t *httpTrigger, ev *E) error {
@@ -170,6 +185,10 @@ func call[E any](ctx context.Context, t *httpTrigger, ev *E) error {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encode trigger event: %w", err)
+	}
+	header, err := t.sign(body)
+	if err != nil {
+		return err
 	}
 	var last error
 	for attempt := range maxAttempts {
@@ -186,7 +205,7 @@ func call[E any](ctx context.Context, t *httpTrigger, ev *E) error {
 			case <-timer.C:
 			}
 		}
-		data, retry, err := t.attempt(ctx, body)
+		data, retry, err := t.attempt(ctx, body, header)
 		if err == nil {
 			return applyResponse(ev, data)
 		}
@@ -198,9 +217,31 @@ func call[E any](ctx context.Context, t *httpTrigger, ev *E) error {
 	return last
 }
 
-// attempt sends body once. It returns the 2xx body, or an error and whether
-// sending again may help.
-func (t *httpTrigger) attempt(ctx context.Context, body []byte) (data []byte, retry bool, err error) {
+// sign returns the headers of one delivery of body. They are made once per
+// delivery, not per attempt: a retry keeps the delivery ID, so a receiver
+// takes the delivery once, and keeps the timestamp, so the receiver's replay
+// cache, which remembers the ID until that timestamp leaves the window,
+// covers every attempt. A delivery lasts at most the trigger's deadline (5 s
+// by default) against a window of minutes; an attempt later than the window
+// would be refused as expired.
+func (t *httpTrigger) sign(body []byte) (http.Header, error) {
+	var id [deliveryIDBytes]byte
+	if _, err := io.ReadFull(t.random, id[:]); err != nil {
+		return nil, fmt.Errorf("trigger delivery id: %w", err)
+	}
+	delivery := hex.EncodeToString(id[:])
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("User-Agent", "cupola-trigger")
+	h.Set(DeliveryHeader, delivery)
+	h.Set(SignatureHeader, SignDelivery(t.secret, t.now(), delivery, body))
+	return h, nil
+}
+
+// attempt sends body once with header. It returns the 2xx body, or an error
+// and whether sending again may help.
+func (t *httpTrigger) attempt(ctx context.Context, body []byte, header http.Header) (data []byte, retry bool, err error) {
 	actx := ctx
 	if t.attemptTimeout > 0 {
 		var cancel context.CancelFunc
@@ -211,10 +252,7 @@ func (t *httpTrigger) attempt(ctx context.Context, body []byte) (data []byte, re
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "cupola-trigger")
-	req.Header.Set(SignatureHeader, Sign(t.secret, t.now(), body))
+	req.Header = header.Clone()
 
 	resp, err := t.client.Do(req)
 	if err != nil {

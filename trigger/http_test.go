@@ -1,7 +1,9 @@
 package trigger
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,9 +12,12 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -23,16 +28,20 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 // lambda serves handler the way the Lambda runtime would: the body decoded
 // into the aws-lambda-go event type, the handler run unchanged, the event it
 // returns encoded back; an error becomes Lambda's error JSON. It refuses
-// requests whose signature VerifySignature rejects.
+// requests that a Receiver refuses.
 func lambda[T any](t *testing.T, handler func(context.Context, T) (T, error)) *httptest.Server {
 	t.Helper()
+	receiver, err := NewReceiver(testSecret, ReceiverOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		if err := VerifySignature(testSecret, r.Header.Get(SignatureHeader), body, time.Now(), 0); err != nil {
+		if err := receiver.Verify(r.Context(), r.Header.Get(SignatureHeader), r.Header.Get(DeliveryHeader), body); err != nil {
 			w.WriteHeader(http.StatusUnauthorized)
 			json.NewEncoder(w).Encode(map[string]string{"errorMessage": err.Error()})
 			return
@@ -501,40 +510,120 @@ func TestHTTPErrorMessages(t *testing.T) {
 	}
 }
 
-func TestHTTPSignsEveryAttempt(t *testing.T) {
-	now := time.Unix(1_700_000_000, 0)
-	var headers []string
-	var bodies [][]byte
+func TestHTTPRetriesAreOneDelivery(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	var (
+		mu      sync.Mutex
+		headers []http.Header
+		bodies  [][]byte
+	)
+	record := func(r *http.Request, body []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		headers, bodies = append(headers, r.Header.Clone()), append(bodies, body)
+		clock.Add(time.Second) // a retry must not take a new timestamp
+	}
 	s := script(t,
 		func(w http.ResponseWriter, r *http.Request, body []byte) {
-			headers, bodies = append(headers, r.Header.Get(SignatureHeader)), append(bodies, body)
+			record(r, body)
 			w.WriteHeader(502)
 		},
 		func(w http.ResponseWriter, r *http.Request, body []byte) {
-			headers, bodies = append(headers, r.Header.Get(SignatureHeader)), append(bodies, body)
+			record(r, body)
 			echo(`{}`)(w, r, body)
 		})
 	o := opts()
-	o.Now = func() time.Time { return now }
-	ev := signUpEvent()
-	if err := HTTP[PreSignUpEvent](s.srv.URL, o)(t.Context(), ev); err != nil {
+	o.Now = clock.Now
+	start := clock.Now()
+	if err := HTTP[PreSignUpEvent](s.srv.URL, o)(t.Context(), signUpEvent()); err != nil {
 		t.Fatal(err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(headers) != 2 {
+		t.Fatalf("%d attempts, want 2", len(headers))
+	}
 	want, _ := json.Marshal(signUpEvent())
+	first := headers[0]
+	if !validDeliveryID(first.Get(DeliveryHeader)) {
+		t.Fatalf("delivery header = %q", first.Get(DeliveryHeader))
+	}
+	if sig := first.Get(SignatureHeader); !strings.HasPrefix(sig, fmt.Sprintf("t=%d,v1=", start.Unix())) || !strings.Contains(sig, ",v2=") {
+		t.Errorf("signature header = %q", sig)
+	}
 	for i, h := range headers {
 		if string(bodies[i]) != string(want) {
 			t.Errorf("attempt %d body = %s, want the event JSON %s", i, bodies[i], want)
 		}
-		if !strings.HasPrefix(h, fmt.Sprintf("t=%d,v1=", now.Unix())) {
-			t.Errorf("attempt %d signature header = %q", i, h)
+		for _, name := range []string{DeliveryHeader, SignatureHeader} {
+			if h.Get(name) != first.Get(name) {
+				t.Errorf("attempt %d %s = %q, first attempt had %q", i, name, h.Get(name), first.Get(name))
+			}
 		}
-		if err := VerifySignature(testSecret, h, bodies[i], now, 0); err != nil {
-			t.Errorf("attempt %d: %v", i, err)
+		// A receiver still on VerifySignature keeps working.
+		if err := VerifySignature(testSecret, h.Get(SignatureHeader), bodies[i], start, 0); err != nil {
+			t.Errorf("attempt %d: VerifySignature: %v", i, err)
 		}
 	}
-	if len(headers) != 2 {
-		t.Errorf("%d attempts", len(headers))
+	receiver, _ := NewReceiver(testSecret, ReceiverOptions{Now: func() time.Time { return start }})
+	if err := receiver.Verify(t.Context(), first.Get(SignatureHeader), first.Get(DeliveryHeader), bodies[0]); err != nil {
+		t.Fatalf("first attempt: %v", err)
 	}
+	if err := receiver.Verify(t.Context(), headers[1].Get(SignatureHeader), headers[1].Get(DeliveryHeader), bodies[1]); !errors.Is(err, ErrReplay) {
+		t.Errorf("retry after the delivery was taken: err = %v, want ErrReplay", err)
+	}
+}
+
+func TestHTTPDeliveryIDs(t *testing.T) {
+	deliveries := func(t *testing.T, o HTTPOptions, n int) []string {
+		t.Helper()
+		var (
+			mu  sync.Mutex
+			ids []string
+		)
+		s := script(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+			mu.Lock()
+			ids = append(ids, r.Header.Get(DeliveryHeader))
+			mu.Unlock()
+			echo(`{}`)(w, r, body)
+		})
+		fn := HTTP[PreSignUpEvent](s.srv.URL, o)
+		for range n {
+			if err := fn(t.Context(), signUpEvent()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return ids
+	}
+	t.Run("two deliveries of one event have different IDs", func(t *testing.T) {
+		ids := deliveries(t, opts(), 2)
+		if len(ids) != 2 || !validDeliveryID(ids[0]) || !validDeliveryID(ids[1]) || ids[0] == ids[1] {
+			t.Errorf("delivery IDs = %q", ids)
+		}
+	})
+	t.Run("IDs are 128 bits read from Random", func(t *testing.T) {
+		o := opts()
+		o.Random = bytes.NewReader([]byte("0123456789abcdefABCDEFGHIJKLMNOP"))
+		ids := deliveries(t, o, 2)
+		want := []string{hex.EncodeToString([]byte("0123456789abcdef")), hex.EncodeToString([]byte("ABCDEFGHIJKLMNOP"))}
+		if !slices.Equal(ids, want) {
+			t.Errorf("delivery IDs = %q, want %q", ids, want)
+		}
+	})
+	t.Run("a failing Random fails the call before anything is sent", func(t *testing.T) {
+		boom := errors.New("entropy exhausted")
+		s := script(t, echo(`{}`))
+		o := opts()
+		o.Random = iotest.ErrReader(boom)
+		if err := HTTP[PreSignUpEvent](s.srv.URL, o)(t.Context(), signUpEvent()); !errors.Is(err, boom) {
+			t.Errorf("err = %v, want %v", err, boom)
+		}
+		if s.calls.Load() != 0 {
+			t.Errorf("%d requests sent", s.calls.Load())
+		}
+	})
 }
 
 func TestHTTPWrongSecretIsRefusedByTheReceiver(t *testing.T) {
