@@ -88,13 +88,13 @@ func TestAdminCreateUserResendsTheInvitation(t *testing.T) {
 		if got := e.tryPassword("ivan", second); got != string(userpool.CodeNotAuthorized) {
 			t.Fatalf("an expired temporary password: %s", got)
 		}
-		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "ivan", MessageAction: "RESEND", TemporaryPassword: "Resent-Temp-99"}); err != nil {
+		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "ivan", MessageAction: "RESEND", TemporaryPassword: "Resent-Temp-991"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := e.invitation(t, "ivan@example.com"); got != "Resent-Temp-99" {
+		if got := e.invitation(t, "ivan@example.com"); got != "Resent-Temp-991" {
 			t.Fatalf("resent password = %q", got)
 		}
-		if got := e.tryPassword("ivan", "Resent-Temp-99"); got != string(userpool.ChallengeNewPasswordRequired) {
+		if got := e.tryPassword("ivan", "Resent-Temp-991"); got != string(userpool.ChallengeNewPasswordRequired) {
 			t.Fatalf("the renewed temporary password: %s", got)
 		}
 	})

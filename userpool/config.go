@@ -157,7 +157,8 @@ func (h HashingParams) passhash() passhash.Params {
 // composition rules are off by default, as NIST SP 800-63B asks; a list of
 // common passwords and the user's own identifiers are always refused.
 type PasswordPolicy struct {
-	// MinimumLength 6–99; zero means 8.
+	// MinimumLength 8–99; zero means 15 when MFA is OFF (the password is
+	// the only factor) and 8 otherwise, as NIST SP 800-63B asks.
 	MinimumLength    int
 	RequireUppercase bool
 	RequireLowercase bool
@@ -229,10 +230,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	p := &c.PasswordPolicy
 	if p.MinimumLength == 0 {
+		// NIST SP 800-63B: 15 characters when the password is the only
+		// factor, 8 when a second one may follow.
 		p.MinimumLength = 8
+		if c.MFA.Mode == "" || c.MFA.Mode == MFAOff {
+			p.MinimumLength = 15
+		}
 	}
-	if p.MinimumLength < 6 || p.MinimumLength > 99 {
-		return c, fmt.Errorf("userpool: config: PasswordPolicy.MinimumLength must be 6-99")
+	if p.MinimumLength < 8 || p.MinimumLength > 99 {
+		return c, fmt.Errorf("userpool: config: PasswordPolicy.MinimumLength must be 8-99")
 	}
 	if p.TemporaryPasswordValidityDays == 0 {
 		p.TemporaryPasswordValidityDays = 7

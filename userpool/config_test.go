@@ -55,7 +55,7 @@ func TestNewRefusesABadConfig(t *testing.T) {
 		{"a negative access token validity", func(c *userpool.Config) { c.Tokens.Access = -time.Hour }},
 		{"a refresh token validity under an hour", func(c *userpool.Config) { c.Tokens.Refresh = 59 * time.Minute }},
 		{"a refresh token validity over 3650 days", func(c *userpool.Config) { c.Tokens.Refresh = 3651 * day }},
-		{"a minimum password length of 5", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 5 }},
+		{"a minimum password length of 7", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 7 }},
 		{"a minimum password length of 100", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 100 }},
 		{"a negative temporary password validity", func(c *userpool.Config) { c.PasswordPolicy.TemporaryPasswordValidityDays = -1 }},
 		{"a lockout threshold of zero", func(c *userpool.Config) {
@@ -159,7 +159,7 @@ func TestNewAcceptsTheBoundsOfEachSetting(t *testing.T) {
 		{"token validities at their maximum", func(c *userpool.Config) {
 			c.Tokens = userpool.TokenValidity{ID: day, Access: day, Refresh: 3650 * day}
 		}},
-		{"a minimum password length of 6", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 6 }},
+		{"a minimum password length of 8", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 8 }},
 		{"a minimum password length of 99", func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 99 }},
 		{"a custom attribute name of 20 characters", func(c *userpool.Config) {
 			c.Schema = []userpool.AttributeSchema{{Name: "custom:" + strings.Repeat("a", 20), MaxLength: 2048}}
@@ -189,11 +189,11 @@ func TestConfigDefaultsHold(t *testing.T) {
 		c.Name, c.Tokens, c.Lockout, c.CodeValidity, c.CodeSendLimit = "", userpool.TokenValidity{}, store.LockoutPolicy{}, 0, store.LockoutPolicy{}
 		c.PasswordPolicy, c.AutoVerifiedAttributes = userpool.PasswordPolicy{}, nil
 	})
-	t.Run("passwords need 8 characters and no composition", func(t *testing.T) {
-		_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "seven", Password: "zqxjvkw",
+	t.Run("passwords need 15 characters without MFA, and no composition", func(t *testing.T) {
+		_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "seven", Password: "zqxjvkwyzqxjvk",
 			UserAttributes: []userpool.Attribute{email("seven@example.com")}})
 		wantCode(t, err, userpool.CodeInvalidPassword)
-		e.signUp("eight", "eight@example.com", "zqxjvkwy")
+		e.signUp("eight", "eight@example.com", "zqxjvkwyzqxjvkw")
 	})
 	t.Run("usernames are case-insensitive and email is auto-verified", func(t *testing.T) {
 		e.signUp("Dora", "dora@example.com", goodPW)

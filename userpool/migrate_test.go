@@ -112,8 +112,8 @@ func TestMigrateUserWithAResetRequiredStatus(t *testing.T) {
 	// The reset works as for any user.
 	_, err = e.forgot(webClient, "olduser")
 	wantNoError(t, "ForgotPassword", err)
-	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "olduser", e.lastCode("old@example.com"), "new-Harbor-72x"))
-	e.mustSignIn("olduser", "new-Harbor-72x")
+	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "olduser", e.lastCode("old@example.com"), "new-Harbor-72xyz"))
+	e.mustSignIn("olduser", "new-Harbor-72xyz")
 }
 
 func TestMigrateUserAtForgotPassword(t *testing.T) {
@@ -133,8 +133,8 @@ func TestMigrateUserAtForgotPassword(t *testing.T) {
 		t.Fatalf("a user migrated without a password has status %s", u.Status)
 	}
 	code := e.lastCode("old@example.com")
-	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "olduser", code, "new-Harbor-72x"))
-	e.mustSignIn("olduser", "new-Harbor-72x")
+	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "olduser", code, "new-Harbor-72xyz"))
+	e.mustSignIn("olduser", "new-Harbor-72xyz")
 	if log.count() != 1 {
 		t.Fatalf("MigrateUser ran %d times", log.count())
 	}

@@ -21,6 +21,9 @@ func TestPasswordPolicy(t *testing.T) {
 		c.PasswordPolicy = userpool.PasswordPolicy{MinimumLength: 12, RequireUppercase: true, RequireLowercase: true,
 			RequireNumbers: true, RequireSymbols: true}
 	}
+	// eight is the shortest minimum a pool may set.
+	eight := func(c *userpool.Config) { c.PasswordPolicy.MinimumLength = 8 }
+	withMFA := func(c *userpool.Config) { c.MFA = userpool.MFAConfig{Mode: userpool.MFAOptional} }
 	tests := []struct {
 		name     string
 		policy   func(*userpool.Config)
@@ -29,21 +32,25 @@ func TestPasswordPolicy(t *testing.T) {
 		password string
 		why      string // part of the refusal; "" means accepted
 	}{
-		{"seven characters are too short", nil, "user1", "u1@example.com", "zqxjvkw", "not long enough"},
-		{"eight characters are enough", nil, "user1", "u1@example.com", "zqxjvkwy", ""},
-		{"length counts characters, not bytes", nil, "user1", "u1@example.com", "ééééééé", "not long enough"},
-		{"eight accented characters are enough", nil, "user1", "u1@example.com", "éàüöîçñø", ""},
-		{"no composition is required by default", nil, "user1", "u1@example.com", "lowercase letters only", ""},
-		{"64 Unicode characters are accepted", nil, "user1", "u1@example.com", strings.Repeat("密码ñ🔑", 16), ""},
-		{"256 characters are accepted", nil, "user1", "u1@example.com", strings.Repeat("Zq9-", 64), ""},
-		{"257 characters are too long", nil, "user1", "u1@example.com", strings.Repeat("Zq9-", 64) + "x", "longer than 256"},
-		{"a common password is refused", nil, "user1", "u1@example.com", "password", "too common"},
-		{"a common password in capitals is refused", nil, "user1", "u1@example.com", "PASSWORD123", "too common"},
-		{"another common password is refused", nil, "user1", "u1@example.com", "iloveyou", "too common"},
-		{"the username inside the password is refused", nil, "alice", "a@example.com", "xxAlice-2024yy", "username"},
-		{"the email's local part inside the password is refused", nil, "user1", "alice.smith@example.com", "alice.smith-99", "username"},
-		{"the pool name inside the password is refused", nil, "user1", "u1@example.com", "my-example-pass", "pool name"},
-		{"a username of three letters may appear", nil, "bob", "u1@example.com", "bobcat-Harbor", ""},
+		{"a password-only pool wants 15 characters by default", nil, "user1", "u1@example.com", "zqxjvkwyzqxjvk", "minimum 15"},
+		{"15 characters are enough in a password-only pool", nil, "user1", "u1@example.com", "zqxjvkwyzqxjvkw", ""},
+		{"a pool with MFA wants 8 by default", withMFA, "user1", "u1@example.com", "zqxjvkw", "minimum 8"},
+		{"8 are enough in a pool with MFA", withMFA, "user1", "u1@example.com", "zqxjvkwy", ""},
+		{"seven characters are too short", eight, "user1", "u1@example.com", "zqxjvkw", "not long enough"},
+		{"eight characters are enough", eight, "user1", "u1@example.com", "zqxjvkwy", ""},
+		{"length counts characters, not bytes", eight, "user1", "u1@example.com", "ééééééé", "not long enough"},
+		{"eight accented characters are enough", eight, "user1", "u1@example.com", "éàüöîçñø", ""},
+		{"no composition is required by default", eight, "user1", "u1@example.com", "lowercase letters only", ""},
+		{"64 Unicode characters are accepted", eight, "user1", "u1@example.com", strings.Repeat("密码ñ🔑", 16), ""},
+		{"256 characters are accepted", eight, "user1", "u1@example.com", strings.Repeat("Zq9-", 64), ""},
+		{"257 characters are too long", eight, "user1", "u1@example.com", strings.Repeat("Zq9-", 64) + "x", "longer than 256"},
+		{"a common password is refused", eight, "user1", "u1@example.com", "password", "too common"},
+		{"a common password in capitals is refused", eight, "user1", "u1@example.com", "PASSWORD123", "too common"},
+		{"another common password is refused", eight, "user1", "u1@example.com", "iloveyou", "too common"},
+		{"the username inside the password is refused", eight, "alice", "a@example.com", "xxAlice-2024yy", "username"},
+		{"the email's local part inside the password is refused", eight, "user1", "alice.smith@example.com", "alice.smith-99", "username"},
+		{"the pool name inside the password is refused", eight, "user1", "u1@example.com", "my-example-pass", "pool name"},
+		{"a username of three letters may appear", eight, "bob", "u1@example.com", "bobcat-Harbor", ""},
 		{"a configured minimum length is honoured", composition, "user1", "u1@example.com", "Short-Pw1!", "not long enough"},
 		{"a missing upper-case letter is refused", composition, "user1", "u1@example.com", "lower-case-pw1!", "uppercase"},
 		{"a missing lower-case letter is refused", composition, "user1", "u1@example.com", "UPPER-CASE-PW1!", "lowercase"},

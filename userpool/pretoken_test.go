@@ -295,7 +295,7 @@ func TestPreTokenGenerationV2SourceNamesTheFlow(t *testing.T) {
 	}
 	done, err := e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: webClient,
 		ChallengeName: userpool.ChallengeNewPasswordRequired, Session: out.Session,
-		ChallengeResponses: map[string]string{"USERNAME": "bob", "NEW_PASSWORD": "new-Harbor-72x"}})
+		ChallengeResponses: map[string]string{"USERNAME": "bob", "NEW_PASSWORD": "new-Harbor-72xyz"}})
 	if err != nil || done.AuthenticationResult == nil {
 		t.Fatalf("NEW_PASSWORD_REQUIRED answer = %+v, %v", done, err)
 	}

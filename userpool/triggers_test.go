@@ -367,7 +367,7 @@ func TestPostConfirmationRunsAfterEachKindOfConfirmation(t *testing.T) {
 	if _, err := e.forgot(webClient, "ada"); err != nil {
 		t.Fatal(err)
 	}
-	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "ada", e.lastCode("ada@example.com"), "new-Harbor-72x"))
+	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "ada", e.lastCode("ada@example.com"), "new-Harbor-72xyz"))
 	if ev := log.last(t); ev.TriggerSource != trigger.TriggerPostConfirmationConfirmForgotPassword || log.count() != 2 {
 		t.Fatalf("after ConfirmForgotPassword: %d events, last %+v", log.count(), ev.Common)
 	}
@@ -394,9 +394,9 @@ func TestPostConfirmationFailureIsReportedButTheConfirmationStands(t *testing.T)
 	if _, err := e.forgot(webClient, "ada"); err != nil {
 		t.Fatal(err)
 	}
-	err = e.confirmForgot(webClient, "ada", e.lastCode("ada@example.com"), "new-Harbor-72x")
+	err = e.confirmForgot(webClient, "ada", e.lastCode("ada@example.com"), "new-Harbor-72xyz")
 	wantCode(t, err, userpool.CodeUserLambdaValidation)
-	e.mustSignIn("ada", "new-Harbor-72x")
+	e.mustSignIn("ada", "new-Harbor-72xyz")
 	if _, err := e.signIn("ada", goodPW); err == nil {
 		t.Fatal("the old password still works after the reset")
 	}
