@@ -21,13 +21,28 @@ const (
 	KindVerifyUserAttribute Kind = "VerifyUserAttribute" // verify an email or phone on request
 	KindAdminCreateUser     Kind = "AdminCreateUser"     // invitation with a temporary password
 	KindAuthentication      Kind = "Authentication"      // sign-in (MFA or passwordless) code
+
+	// Security notices, Cupola's addition: they carry no code and tell the
+	// user of a change to their account, so a change they did not make
+	// does not go unnoticed.
+	KindPasswordChanged Kind = "PasswordChanged" // the password was changed or reset
+	KindMFAChanged      Kind = "MFAChanged"      // a second factor was added, replaced or removed
+	KindRecoveryCodes   Kind = "RecoveryCodes"   // new MFA recovery codes replaced the old ones
 )
+
+// Notice reports whether k is a security notice: a message with no code
+// (its templates need no {####}), which the CustomMessage trigger and
+// custom senders do not see.
+func (k Kind) Notice() bool {
+	return k == KindPasswordChanged || k == KindMFAChanged || k == KindRecoveryCodes
+}
 
 // Kinds returns every Kind, in a stable order.
 func Kinds() []Kind {
 	return []Kind{
 		KindSignUp, KindResendCode, KindForgotPassword, KindUpdateUserAttribute,
 		KindVerifyUserAttribute, KindAdminCreateUser, KindAuthentication,
+		KindPasswordChanged, KindMFAChanged, KindRecoveryCodes,
 	}
 }
 
@@ -107,13 +122,27 @@ func defaultTemplate(k Kind) (Template, bool) {
 			EmailText:    "Your sign-in code is {####}.",
 			SMSText:      "Your sign-in code is {####}.",
 		}, true
+	case KindPasswordChanged:
+		return notice("Your password was changed",
+			"The password of your {poolname} account {username} was just changed. If you did not change it, reset it now and contact support."), true
+	case KindMFAChanged:
+		return notice("Your sign-in settings changed",
+			"The second sign-in step of your {poolname} account {username} was just changed. If you did not change it, contact support now."), true
+	case KindRecoveryCodes:
+		return notice("New recovery codes",
+			"New recovery codes were just created for your {poolname} account {username}; the old ones no longer work. If you did not create them, contact support now."), true
 	}
 	return Template{}, false
 }
 
+func notice(subject, text string) Template {
+	return Template{EmailSubject: subject, EmailText: text, SMSText: text}
+}
+
 // Validate checks every template: its kind is known; each non-empty
-// EmailText, EmailHTML and SMSText contains {####} (and {username} for
-// AdminCreateUser, as Cognito requires of invitations); EmailSubject holds
+// EmailText, EmailHTML and SMSText of a kind that carries a code contains
+// {####} (and {username} for AdminCreateUser, as Cognito requires of
+// invitations); EmailSubject holds
 // no line break. All problems are reported, joined, each matching
 // [ErrInvalidTemplate].
 func (t Templates) Validate() error {
@@ -141,6 +170,9 @@ func (tpl Template) check(k Kind, complete bool) []error {
 		errs = append(errs, fmt.Errorf("%w: %s: email subject: %w", ErrInvalidTemplate, k, err))
 	}
 	required := []string{PlaceholderCode}
+	if k.Notice() {
+		required = nil
+	}
 	if k == KindAdminCreateUser {
 		required = append(required, PlaceholderUsername)
 	}
@@ -199,7 +231,7 @@ func (t Templates) Email(kind Kind, to string, d Data) (Email, error) {
 	if err != nil {
 		return Email{}, err
 	}
-	if d.Code == "" {
+	if d.Code == "" && !kind.Notice() {
 		return Email{}, &MessageError{Field: "Text", Err: errors.New("empty code")}
 	}
 	r := d.replacer(func(s string) string { return s })
@@ -224,7 +256,7 @@ func (t Templates) SMS(kind Kind, to string, d Data) (SMS, error) {
 	if err != nil {
 		return SMS{}, err
 	}
-	if d.Code == "" {
+	if d.Code == "" && !kind.Notice() {
 		return SMS{}, &MessageError{Field: "Text", Err: errors.New("empty code")}
 	}
 	m := SMS{To: to, Text: d.replacer(func(s string) string { return s }).Replace(tpl.SMSText)}

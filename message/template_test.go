@@ -19,15 +19,21 @@ func TestDefaultTemplatesCoverEveryKindAndValidate(t *testing.T) {
 			t.Errorf("no default for %s", k)
 			continue
 		}
-		if tpl.EmailSubject == "" || !strings.Contains(tpl.EmailText, "{####}") || !strings.Contains(tpl.SMSText, "{####}") {
+		// A notice names the account; every other kind carries the code.
+		want := "{####}"
+		shown := "123456"
+		if k.Notice() {
+			want, shown = "{username}", "alice"
+		}
+		if tpl.EmailSubject == "" || !strings.Contains(tpl.EmailText, want) || !strings.Contains(tpl.SMSText, want) {
 			t.Errorf("default for %s is incomplete: %+v", k, tpl)
 		}
 		m, err := d.Email(k, "a@example.com", message.Data{Code: "123456", Username: "alice"})
-		if err != nil || !strings.Contains(m.Text, "123456") {
+		if err != nil || !strings.Contains(m.Text, shown) {
 			t.Errorf("%s email = %+v, %v", k, m, err)
 		}
 		s, err := d.SMS(k, "+14155550100", message.Data{Code: "123456", Username: "alice"})
-		if err != nil || !strings.Contains(s.Text, "123456") {
+		if err != nil || !strings.Contains(s.Text, shown) {
 			t.Errorf("%s sms = %+v, %v", k, s, err)
 		}
 	}
@@ -206,5 +212,25 @@ func TestTemplatesValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestANoticeNeedsNoCode(t *testing.T) {
+	d := message.DefaultTemplates()
+	for _, k := range []message.Kind{message.KindPasswordChanged, message.KindMFAChanged, message.KindRecoveryCodes} {
+		m, err := d.Email(k, "a@example.com", message.Data{Username: "alice", PoolName: "Shop"})
+		if err != nil || !strings.Contains(m.Text, "alice") || !strings.Contains(m.Text, "Shop") {
+			t.Errorf("%s email = %+v, %v", k, m, err)
+		}
+		if _, err := d.SMS(k, "+14155550100", message.Data{Username: "alice"}); err != nil {
+			t.Errorf("%s sms: %v", k, err)
+		}
+	}
+	if _, err := d.Email(message.KindSignUp, "a@example.com", message.Data{Username: "alice"}); err == nil {
+		t.Error("a code message without a code was rendered")
+	}
+	custom := message.Templates{message.KindPasswordChanged: {EmailText: "Hi {username}, your password changed."}}
+	if err := custom.Validate(); err != nil {
+		t.Errorf("a notice template without {####} was refused: %v", err)
 	}
 }

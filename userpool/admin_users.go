@@ -406,6 +406,11 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
 		return nil, err
 	}
+	if u.Status == store.StatusConfirmed {
+		// A password the user chose was replaced (not a temporary one set
+		// up for a new account): tell them.
+		p.notify(ctx, u, message.KindPasswordChanged)
+	}
 	return done(&AdminSetUserPasswordOutput{}, p.revokeAll(ctx, u.Sub))
 }
 

@@ -146,7 +146,8 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		return nil, internalErr("revoke sessions", err)
 	}
 	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
-		return nil, internalErr("lockout", err)
+		return nil, err
 	}
+	p.notify(ctx, u, message.KindPasswordChanged)
 	return done(&ConfirmForgotPasswordOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata))
 }

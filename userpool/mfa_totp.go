@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store"
 )
@@ -141,6 +142,7 @@ func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTok
 		if err != nil {
 			return nil, err
 		}
+		p.notify(ctx, a.user, message.KindMFAChanged)
 		return &VerifySoftwareTokenOutput{Status: "SUCCESS", RecoveryCodes: codes}, nil
 	}
 	c, err := p.client(ctx, in.ClientID)
@@ -244,6 +246,7 @@ func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, in GenerateRecover
 	}); err != nil {
 		return nil, err
 	}
+	p.notify(ctx, a.user, message.KindRecoveryCodes)
 	return &GenerateRecoveryCodesOutput{RecoveryCodes: rc.Codes}, nil
 }
 
@@ -283,7 +286,11 @@ func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPrefer
 			}
 		}
 	}
-	return done(&SetUserMFAPreferenceOutput{}, p.setMFAPreference(ctx, a.user.Sub, in))
+	if err := p.setMFAPreference(ctx, a.user.Sub, in); err != nil {
+		return nil, err
+	}
+	p.notify(ctx, a.user, message.KindMFAChanged)
+	return &SetUserMFAPreferenceOutput{}, nil
 }
 
 // AdminSetUserMFAPreferenceInput is AdminSetUserMFAPreference's request.
@@ -304,8 +311,12 @@ func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, in AdminSetUse
 	if err != nil {
 		return nil, err
 	}
-	return done(&AdminSetUserMFAPreferenceOutput{}, p.setMFAPreference(ctx, u.Sub, SetUserMFAPreferenceInput{
-		SoftwareTokenMfaSettings: in.SoftwareTokenMfaSettings, SMSMfaSettings: in.SMSMfaSettings, EmailMfaSettings: in.EmailMfaSettings}))
+	if err := p.setMFAPreference(ctx, u.Sub, SetUserMFAPreferenceInput{
+		SoftwareTokenMfaSettings: in.SoftwareTokenMfaSettings, SMSMfaSettings: in.SMSMfaSettings, EmailMfaSettings: in.EmailMfaSettings}); err != nil {
+		return nil, err
+	}
+	p.notify(ctx, u, message.KindMFAChanged)
+	return &AdminSetUserMFAPreferenceOutput{}, nil
 }
 
 func (p *UserPool) setMFAPreference(ctx context.Context, sub string, in SetUserMFAPreferenceInput) error {
@@ -389,5 +400,9 @@ func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, in AdminDeleteS
 		}
 		return nil
 	})
-	return done(&AdminDeleteSoftwareTokenOutput{}, err)
+	if err != nil {
+		return nil, err
+	}
+	p.notify(ctx, u, message.KindMFAChanged)
+	return &AdminDeleteSoftwareTokenOutput{}, nil
 }

@@ -287,5 +287,6 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 			return nil, internalErr("revoke sessions", err)
 		}
 	}
+	p.notify(ctx, u, message.KindPasswordChanged)
 	return &ChangePasswordOutput{}, nil
 }
