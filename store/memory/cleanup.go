@@ -22,33 +22,30 @@ func (s *Store) Cleanup(ctx context.Context, poolID string, p store.CleanupParam
 	}
 	defer s.mu.Unlock()
 
-	removed := 0
-	for k, as := range s.sessions {
-		if removed == p.Limit {
-			return removed, nil
-		}
-		if k.pool == poolID && expired(as.ExpiresAt, p.Now) {
-			delete(s.sessions, k)
-			removed++
-		}
-	}
-	for k, c := range s.codes {
-		if removed == p.Limit {
-			return removed, nil
-		}
-		if k.pool == poolID && expired(c.ExpiresAt, p.Now) {
-			delete(s.codes, k)
-			removed++
-		}
-	}
-	for k, st := range s.lockouts {
-		if removed == p.Limit {
-			return removed, nil
-		}
-		if k.pool == poolID && p.Forgets(st) {
-			delete(s.lockouts, k)
-			removed++
-		}
-	}
+	removed := sweep(s.sessions, p.Limit, func(k poolKey, as store.AuthSession) bool {
+		return k.pool == poolID && expired(as.ExpiresAt, p.Now)
+	})
+	removed += sweep(s.codes, p.Limit-removed, func(k codeKey, c store.Code) bool {
+		return k.pool == poolID && expired(c.ExpiresAt, p.Now)
+	})
+	removed += sweep(s.lockouts, p.Limit-removed, func(k poolKey, st store.LockoutState) bool {
+		return k.pool == poolID && p.Forgets(st)
+	})
 	return removed, nil
+}
+
+// sweep deletes up to limit entries of m that drop accepts and returns how
+// many it deleted.
+func sweep[K comparable, V any](m map[K]V, limit int, drop func(K, V) bool) int {
+	n := 0
+	for k, v := range m {
+		if n == limit {
+			break
+		}
+		if drop(k, v) {
+			delete(m, k)
+			n++
+		}
+	}
+	return n
 }

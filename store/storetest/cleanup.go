@@ -121,50 +121,36 @@ func idleKey(t *testing.T, st store.Store, pool, key string) {
 	attempts(t, st, pool, key, at(0), 2)
 }
 
-func testCleanupSessions(t *testing.T, st store.Store, pool string) {
-	sub := createSubject(t, st, pool)
-	gone := []store.AuthSession{
-		expiringSession(t, st, pool, sub, at(time.Minute)),
-		expiringSession(t, st, pool, sub, cleanupNow), // expired at its ExpiresAt
+// wantExpiredRemoved stores records of one kind through put, two that
+// have expired at cleanupNow (one exactly at its ExpiresAt) and two that
+// have not, runs Cleanup and checks with kept which of them are left.
+func wantExpiredRemoved[T any](t *testing.T, st store.Store, pool string, put func(exp time.Time) T, kept func(T) bool) {
+	t.Helper()
+	expiries := []time.Time{at(time.Minute), cleanupNow.In(elsewhere), cleanupNow.Add(time.Microsecond), cleanupNow.Add(time.Hour)}
+	var records []T
+	for _, exp := range expiries {
+		records = append(records, put(exp))
 	}
-	kept := []store.AuthSession{
-		expiringSession(t, st, pool, sub, cleanupNow.Add(time.Microsecond)),
-		expiringSession(t, st, pool, sub, cleanupNow.Add(time.Hour)),
-	}
-	cleanup(t, st, pool, cleanupParams(100), len(gone))
-	for _, as := range gone {
-		if sessionKept(t, st, as) {
-			t.Errorf("session expiring at epoch+%v is still stored", as.ExpiresAt.Sub(epoch))
-		}
-	}
-	for _, as := range kept {
-		if !sessionKept(t, st, as) {
-			t.Errorf("session expiring at epoch+%v was removed", as.ExpiresAt.Sub(epoch))
+	cleanup(t, st, pool, cleanupParams(100), 2)
+	for i, r := range records {
+		if want := !expiries[i].After(cleanupNow); kept(r) == want {
+			t.Errorf("record expiring at epoch+%v: removed %v, want %v", expiries[i].Sub(epoch), !want, want)
 		}
 	}
 }
 
+func testCleanupSessions(t *testing.T, st store.Store, pool string) {
+	sub := createSubject(t, st, pool)
+	wantExpiredRemoved(t, st, pool,
+		func(exp time.Time) store.AuthSession { return expiringSession(t, st, pool, sub, exp) },
+		func(as store.AuthSession) bool { return sessionKept(t, st, as) })
+}
+
 func testCleanupCodes(t *testing.T, st store.Store, pool string) {
 	sub := createSubject(t, st, pool)
-	gone := []store.Code{
-		expiringCode(t, st, pool, sub, at(time.Minute)),
-		expiringCode(t, st, pool, sub, cleanupNow.In(elsewhere)), // expired at its ExpiresAt
-	}
-	kept := []store.Code{
-		expiringCode(t, st, pool, sub, cleanupNow.Add(time.Microsecond)),
-		expiringCode(t, st, pool, sub, cleanupNow.Add(time.Hour)),
-	}
-	cleanup(t, st, pool, cleanupParams(100), len(gone))
-	for _, c := range gone {
-		if codeKept(t, st, c) {
-			t.Errorf("code expiring at epoch+%v is still stored", c.ExpiresAt.Sub(epoch))
-		}
-	}
-	for _, c := range kept {
-		if !codeKept(t, st, c) {
-			t.Errorf("code expiring at epoch+%v was removed", c.ExpiresAt.Sub(epoch))
-		}
-	}
+	wantExpiredRemoved(t, st, pool,
+		func(exp time.Time) store.Code { return expiringCode(t, st, pool, sub, exp) },
+		func(c store.Code) bool { return codeKept(t, st, c) })
 }
 
 func testCleanupLockouts(t *testing.T, st store.Store, pool string) {
