@@ -18,11 +18,13 @@ type cleanupStep struct {
 
 // cleanupSteps are Cleanup's statements: the contract's expiry and
 // p.Forgets, written in SQL. PostgreSQL has no DELETE … LIMIT, so each
-// deletes the row versions (ctid) a LIMITed subquery picks from an index on
-// (pool_id, time) (migration 0004). A row rewritten after the pick (a code
-// put again, an attempt counted) is a new version with another ctid, so it
-// is not deleted; the conditions are repeated outside the subquery all the
-// same, so that a row is only ever deleted in a state Cleanup may delete.
+// deletes the rows (by ctid, a TID scan) that a LIMITed subquery picks,
+// from an index on (pool_id, time) (migration 0004) when few of the rows
+// qualify. A picked row may be rewritten before the delete reaches it (a
+// code put again, an attempt counted): READ COMMITTED then re-checks the
+// newest version against the outer WHERE, where a TID scan's ctid
+// condition is not to be relied on, so the conditions are repeated there
+// and a row is only deleted in a state Cleanup may delete.
 // A lockout row's lock never ends before its last attempt
 // (LockoutPolicy.Decide), so the index on locked_until bounds the walk;
 // p.Check makes IdleBefore at most Now, so a lock that ended before
