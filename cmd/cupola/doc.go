@@ -28,6 +28,12 @@
 // stderr). The exit status is 0 on success, 1 on failure and 2 on a usage
 // error. SIGINT or SIGTERM stops serve gracefully.
 //
+// While it runs, serve re-reads the signing keys every minute and, at
+// start and every ten minutes, deletes a bounded batch of records that can
+// no longer matter (expired challenge sessions and codes, idle lockout
+// counters; see userpool.UserPool.Cleanup), so the store does not grow
+// without bound. Several instances on one database may do both at once.
+//
 // # Configuration
 //
 // The YAML file declares the pool, its clients and resource servers, the

@@ -63,6 +63,9 @@ type app struct {
 	// keyReloadInterval is how often serve re-reads signing keys, so that
 	// a rotation by another process is picked up.
 	keyReloadInterval time.Duration
+	// cleanup is when serve removes expired and idle records, and how many
+	// at a time.
+	cleanup cleanupSchedule
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -74,6 +77,8 @@ func newApp(stdout, stderr io.Writer) *app {
 		now:               time.Now,
 		shutdownTimeout:   15 * time.Second,
 		keyReloadInterval: time.Minute,
+		// Up to 10,000 records every ten minutes, in batches of 500.
+		cleanup: cleanupSchedule{interval: 10 * time.Minute, batch: 500, batches: 20},
 	}
 }
 

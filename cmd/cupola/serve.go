@@ -78,11 +78,12 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}
 
 	var wg sync.WaitGroup
-	reloadCtx, stopReload := context.WithCancel(ctx)
-	wg.Go(func() { a.reloadKeys(reloadCtx, in, log) })
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
+	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, log) })
 	defer func() {
 		// Before the store closes.
-		stopReload()
+		stopBackground()
 		wg.Wait()
 	}()
 
@@ -107,7 +108,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	case serveErr = <-errc:
 		errc = nil
 	}
-	stopReload()
+	stopBackground()
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
@@ -169,4 +170,59 @@ func (a *app) reloadKeys(ctx context.Context, in *instance, log *slog.Logger) {
 			}
 		}
 	}
+}
+
+// cleanupSchedule is when serve runs userpool.Cleanup and how much one run
+// may do.
+type cleanupSchedule struct {
+	// interval is the time between runs; the first run is at start, so an
+	// instance restarted more often than that still cleans up.
+	interval time.Duration
+	// batch is the Limit of each Cleanup call, and batches the most calls
+	// one run makes: a backlog (after a flood of unknown usernames, say) is
+	// worked off over several runs rather than in one long burst of writes
+	// that sign-ins would queue behind.
+	batch, batches int
+}
+
+// cleanupLoop removes expired challenge sessions and codes and idle
+// lockout counters now and every interval until ctx ends, so that the
+// store does not grow without bound under traffic nobody authenticates.
+func (a *app) cleanupLoop(ctx context.Context, pool *userpool.UserPool, log *slog.Logger) {
+	t := time.NewTicker(a.cleanup.interval)
+	defer t.Stop()
+	for {
+		a.cleanupRun(ctx, pool, log)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// cleanupRun is one run: Cleanup calls until nothing is left or the run
+// has made its calls.
+func (a *app) cleanupRun(ctx context.Context, pool *userpool.UserPool, log *slog.Logger) {
+	removed := 0
+	for range a.cleanup.batches {
+		out, err := pool.Cleanup(ctx, userpool.CleanupInput{Limit: a.cleanup.batch})
+		if err != nil {
+			if ctx.Err() == nil {
+				// An internal error's message hides its cause from
+				// callers; the operator needs it.
+				log.Error("cleanup", "removed", removed, "err", err, "cause", errors.Unwrap(err))
+			}
+			return
+		}
+		removed += out.Removed
+		if !out.More {
+			break
+		}
+	}
+	level := slog.LevelDebug
+	if removed > 0 {
+		level = slog.LevelInfo
+	}
+	log.Log(ctx, level, "cleanup", "removed", removed)
 }

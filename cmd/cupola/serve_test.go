@@ -1,9 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -11,6 +16,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/store/memory"
+	"github.com/cupola-auth/cupola/userpool"
 )
 
 // server is a serve command running in a goroutine.
@@ -228,5 +237,76 @@ func TestServeRefusesBadFlags(t *testing.T) {
 				t.Fatalf("exit = %d, want %d; stderr:\n%s", code, tt.want, stderr)
 			}
 		})
+	}
+}
+
+func TestServeCleansUpAtStart(t *testing.T) {
+	ta := newTestApp(t)
+	s := startServe(t, ta, "-db", filepath.Join(t.TempDir(), "cupola.db"), "-log-level", "debug")
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(ta.stderr.String(), "msg=cleanup removed=0") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no cleanup run in the log:\n%s", ta.stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if code := s.stop(t); code != exitOK {
+		t.Fatalf("exit = %d; stderr:\n%s", code, ta.stderr.String())
+	}
+	if strings.Contains(ta.stderr.String(), "level=ERROR") {
+		t.Errorf("errors in the log:\n%s", ta.stderr.String())
+	}
+}
+
+// failingCleanup is a store whose Cleanup always fails.
+type failingCleanup struct{ store.Store }
+
+func (failingCleanup) Cleanup(context.Context, string, store.CleanupParams) (int, error) {
+	return 0, errors.New("disk on fire")
+}
+
+func TestACleanupRunIsBoundedAndLogged(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2031, time.March, 14, 15, 0, 0, 0, time.UTC)
+	newPool := func(t *testing.T, st store.Store) *userpool.UserPool {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			t.Fatal(err)
+		}
+		p, err := userpool.New(ctx, userpool.Config{ID: "p", Issuer: "https://auth.example.test/p", Secret: secret,
+			Clock: func() time.Time { return now }}, st)
+		if err != nil {
+			t.Fatalf("userpool.New: %v", err)
+		}
+		return p
+	}
+	st := memory.New()
+	pool := newPool(t, st)
+	for i := range 10 {
+		lock := store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: time.Second, ResetAfter: time.Minute}
+		if _, err := st.BeginAttempt(ctx, "p", fmt.Sprintf("unknown:%d", i), now.Add(-24*time.Hour), lock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := newApp(io.Discard, io.Discard)
+	a.cleanup.batch, a.cleanup.batches = 2, 3
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	for _, want := range []string{
+		"level=INFO msg=cleanup removed=6", // three batches of two: the run stops there
+		"level=INFO msg=cleanup removed=4",
+		"level=DEBUG msg=cleanup removed=0",
+	} {
+		logs.Reset()
+		a.cleanupRun(ctx, pool, log)
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("run logged %q, want %q", logs.String(), want)
+		}
+	}
+
+	logs.Reset()
+	a.cleanupRun(ctx, newPool(t, failingCleanup{memory.New()}), log)
+	if !strings.Contains(logs.String(), "level=ERROR msg=cleanup removed=0") || !strings.Contains(logs.String(), "disk on fire") {
+		t.Fatalf("a failing run logged %q, want the error", logs.String())
 	}
 }

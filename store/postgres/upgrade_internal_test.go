@@ -65,11 +65,12 @@ type searchRow struct {
 	key  []byte
 }
 
-// Upgrading a database migrated by 0001 only, with users in it, indexes
-// every user under exactly the keys store.SearchKey gives.
-func TestUpgradeFromTheFirstSchema(t *testing.T) {
-	ctx := t.Context()
-	pool, err := pgxpool.New(ctx, postgrestest.FreshSchemaDSN(t))
+// schemaAt returns a pool on a fresh schema migrated up to version n (a
+// database as the release that stopped there left it) and every embedded
+// migration.
+func schemaAt(t *testing.T, n int) (*pgxpool.Pool, []migration) {
+	t.Helper()
+	pool, err := pgxpool.New(t.Context(), postgrestest.FreshSchemaDSN(t))
 	if err != nil {
 		t.Fatalf("pool: %v", err)
 	}
@@ -78,9 +79,32 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
-	if err := applyMigrations(ctx, pool, slog.New(slog.DiscardHandler), ms[:1]); err != nil {
-		t.Fatalf("migrate to 0001: %v", err)
+	if len(ms) <= n {
+		t.Fatalf("%d migrations, want one after %04d", len(ms), n)
 	}
+	if err := applyMigrations(t.Context(), pool, slog.New(slog.DiscardHandler), ms[:n]); err != nil {
+		t.Fatalf("migrate to %04d: %v", n, err)
+	}
+	return pool, ms
+}
+
+// wantLatestSchema fails unless the schema is at the last of ms.
+func wantLatestSchema(t *testing.T, pool *pgxpool.Pool, ms []migration) {
+	t.Helper()
+	var version int64
+	if err := pool.QueryRow(t.Context(), `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
+		t.Fatalf("read version: %v", err)
+	}
+	if version != int64(len(ms)) {
+		t.Errorf("schema version %d after New, want %d", version, len(ms))
+	}
+}
+
+// Upgrading a database migrated by 0001 only, with users in it, indexes
+// every user under exactly the keys store.SearchKey gives.
+func TestUpgradeFromTheFirstSchema(t *testing.T) {
+	ctx := t.Context()
+	pool, ms := schemaAt(t, 1)
 	users := upgradeUsers("old-pool")
 	users = append(users, upgradeUsers("other-pool")[:2]...)
 	for _, u := range users {
@@ -93,13 +117,7 @@ func TestUpgradeFromTheFirstSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New on a 0001 schema: %v", err)
 	}
-	var version int64
-	if err := pool.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
-		t.Fatalf("read version: %v", err)
-	}
-	if version != int64(len(ms)) {
-		t.Errorf("schema version %d after New, want %d", version, len(ms))
-	}
+	wantLatestSchema(t, pool, ms)
 
 	for _, u := range users {
 		t.Run("the keys of "+u.PoolID+"/"+u.Sub+" are store.SearchKey's", func(t *testing.T) {
@@ -200,21 +218,7 @@ func insertV2(ctx context.Context, pool *pgxpool.Pool, u store.User) error {
 // table, and the upgraded users take MFA state and devices like new ones.
 func TestUpgradeFromTheSecondSchema(t *testing.T) {
 	ctx := t.Context()
-	pool, err := pgxpool.New(ctx, postgrestest.FreshSchemaDSN(t))
-	if err != nil {
-		t.Fatalf("pool: %v", err)
-	}
-	t.Cleanup(pool.Close)
-	ms, err := loadMigrations()
-	if err != nil {
-		t.Fatalf("loadMigrations: %v", err)
-	}
-	if len(ms) < 3 {
-		t.Fatalf("%d migrations, want 0003 among them", len(ms))
-	}
-	if err := applyMigrations(ctx, pool, slog.New(slog.DiscardHandler), ms[:2]); err != nil {
-		t.Fatalf("migrate to 0002: %v", err)
-	}
+	pool, ms := schemaAt(t, 2)
 	users := upgradeUsers("old-pool")
 	users[0].Aliases = map[string]string{"email": "alice@example.com", "phone_number": "+15555550100"}
 	users = append(users, upgradeUsers("other-pool")[:2]...)
@@ -240,13 +244,7 @@ func TestUpgradeFromTheSecondSchema(t *testing.T) {
 	if err != nil {
 		t.Fatalf("New on a 0002 schema: %v", err)
 	}
-	var version int64
-	if err := pool.QueryRow(ctx, `SELECT max(version) FROM schema_migrations`).Scan(&version); err != nil {
-		t.Fatalf("read version: %v", err)
-	}
-	if version != int64(len(ms)) {
-		t.Errorf("schema version %d after New, want %d", version, len(ms))
-	}
+	wantLatestSchema(t, pool, ms)
 
 	t.Run("the migration adds the mfa column without rewriting users", func(t *testing.T) {
 		var filenode uint32
@@ -347,4 +345,73 @@ func TestUpgradeFromTheSecondSchema(t *testing.T) {
 			t.Errorf("GetUser:\n got %+v\nwant %+v", got, normUser(late))
 		}
 	})
+}
+
+// Upgrading a database migrated by 0003, with expired sessions, codes and
+// idle lockout keys in it, swaps the sessions' expiry index for per-pool
+// ones, and Cleanup then removes what that schema stored.
+func TestUpgradeFromTheThirdSchema(t *testing.T) {
+	ctx := t.Context()
+	pool, ms := schemaAt(t, 3)
+	now := time.Date(2031, time.March, 14, 15, 0, 0, 0, time.UTC)
+	old, recent, later := now.Add(-2*time.Hour), now.Add(-time.Minute), now.Add(time.Minute)
+	if err := insertV2(ctx, pool, upgradeUsers("old-pool")[0]); err != nil {
+		t.Fatalf("insert user as 0003 did: %v", err)
+	}
+	for _, q := range []struct {
+		query string
+		args  []any
+	}{
+		{`INSERT INTO auth_sessions (pool_id, id, subject, client_id, challenge, expires_at)
+			VALUES ('old-pool', 'expired', 'sub-plain', 'c', 'SMS_MFA', $1), ('old-pool', 'live', 'sub-plain', 'c', 'SMS_MFA', $2)`,
+			[]any{old, later}},
+		{`INSERT INTO codes (pool_id, subject, purpose, hash, value, attempts, expires_at)
+			VALUES ('old-pool', 'sub-plain', 'signup', '\x01', '', 0, $1), ('old-pool', 'sub-plain', 'forgot_password', '\x02', '', 0, $2)`,
+			[]any{old, later}},
+		{`INSERT INTO lockouts (pool_id, key, failures, last_attempt, locked_until)
+			VALUES ('old-pool', 'unknown:idle', 2, $1, $1), ('old-pool', 'recent', 2, $2, $2), ('old-pool', 'hard', 100, $1, $1)`,
+			[]any{old, recent}},
+	} {
+		if _, err := pool.Exec(ctx, q.query, q.args...); err != nil {
+			t.Fatalf("write as 0003 did: %v", err)
+		}
+	}
+
+	s, err := New(ctx, pool)
+	if err != nil {
+		t.Fatalf("New on a 0003 schema: %v", err)
+	}
+	wantLatestSchema(t, pool, ms)
+	rows, err := pool.Query(ctx, `SELECT indexname FROM pg_indexes
+		WHERE schemaname = current_schema() AND tablename IN ('auth_sessions', 'codes', 'lockouts') ORDER BY indexname`)
+	if err != nil {
+		t.Fatalf("read indexes: %v", err)
+	}
+	indexes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("read indexes: %v", err)
+	}
+	want := []string{"auth_sessions_pkey", "auth_sessions_pool_expires_idx", "auth_sessions_subject_idx",
+		"codes_pkey", "codes_pool_expires_idx", "lockouts_pkey", "lockouts_pool_locked_until_idx"}
+	if !slices.Equal(indexes, want) {
+		t.Errorf("indexes after the upgrade:\n got %q\nwant %q", indexes, want)
+	}
+
+	n, err := s.Cleanup(ctx, "old-pool", store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), KeepFailures: 100, Limit: 10})
+	if err != nil || n != 3 {
+		t.Fatalf("Cleanup = %d, %v; want 3 records removed", n, err)
+	}
+	for _, q := range []struct{ query, want string }{
+		{`SELECT string_agg(id, ',' ORDER BY id) FROM auth_sessions`, "live"},
+		{`SELECT string_agg(purpose, ',' ORDER BY purpose) FROM codes`, "forgot_password"},
+		{`SELECT string_agg(key, ',' ORDER BY key) FROM lockouts`, "hard,recent"},
+	} {
+		var got string
+		if err := pool.QueryRow(ctx, q.query).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", q.query, err)
+		}
+		if got != q.want {
+			t.Errorf("%s = %q, want %q", q.query, got, q.want)
+		}
+	}
 }

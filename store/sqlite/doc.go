@@ -35,7 +35,9 @@
 // indexes the users already stored for ListUsers); a step reads only the
 // columns of its own schema version.
 // Expired codes, sessions and refresh families read as absent; call
-// DeleteExpired now and then to reclaim their space.
+// DeleteExpired now and then to reclaim their space, or Cleanup
+// (store.Cleaner), which works one pool in bounded batches, forgets idle
+// lockout keys too, and keeps refresh families.
 //
 //	s, err := sqlite.Open(ctx, "/var/lib/cupola/cupola.db",
 //		sqlite.WithLogger(logger),
