@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -54,7 +55,7 @@ func (p *UserPool) Cleanup(ctx context.Context, in CleanupInput) (*CleanupOutput
 	now := p.now()
 	n, err := p.store.Cleanup(ctx, p.cfg.ID, store.CleanupParams{
 		Now:          now,
-		IdleBefore:   now.Add(-max(p.cfg.Lockout.ResetAfter, p.cfg.CodeSendLimit.ResetAfter)),
+		IdleBefore:   now.Add(-p.longestQuiet()),
 		KeepFailures: p.keepFailures(),
 		Limit:        limit,
 	})
@@ -72,10 +73,28 @@ func (p *UserPool) Cleanup(ctx context.Context, in CleanupInput) (*CleanupOutput
 // be unlocked.
 func (p *UserPool) keepFailures() int {
 	keep := 0
-	for _, l := range []store.LockoutPolicy{p.cfg.Lockout, p.cfg.CodeSendLimit} {
+	for _, l := range p.limitPolicies() {
 		if l.HardLimit > 0 && (keep == 0 || l.HardLimit < keep) {
 			keep = l.HardLimit
 		}
 	}
 	return keep
+}
+
+// limitPolicies are every policy the pool's counters follow (lockout.go):
+// a counter is forgotten only when each of them would forget it.
+func (p *UserPool) limitPolicies() []store.LockoutPolicy {
+	v := p.cfg.CodeValidity // code guesses are counted for a code's life
+	return []store.LockoutPolicy{p.cfg.Lockout, p.cfg.AccountLockout, p.cfg.SourceLockout, p.cfg.CodeSendLimit,
+		{ResetAfter: v}}
+}
+
+// longestQuiet is the longest quiet time any of the pool's counters needs
+// before it starts from zero.
+func (p *UserPool) longestQuiet() time.Duration {
+	var d time.Duration
+	for _, l := range p.limitPolicies() {
+		d = max(d, l.ResetAfter)
+	}
+	return d
 }
