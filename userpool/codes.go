@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/internal/random"
@@ -161,28 +162,64 @@ func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code, from str
 }
 
 // simulatedSend answers ForgotPassword and ResendConfirmationCode for a
-// login that names no user, when the client prevents user-existence
-// errors: the send is counted as a real one, so the send limit answers
-// alike for known and unknown users, and nothing is delivered.
-func (p *UserPool) simulatedSend(ctx context.Context, login, from string) (*CodeDeliveryDetails, error) {
-	if err := p.throttle(ctx, "send:", p.unknownKey(login), from); err != nil {
+// login whose answer must not tell whether it names a user (unknown,
+// disabled, confirmed already, nowhere to send), when the client prevents
+// user-existence errors. The send is counted as a real one, so the send
+// limit answers alike; a decoy code (never delivered) is stored under the
+// login's unknown key, so confirming with any code answers as for a real
+// user who asked for one: CodeMismatch, or ExpiredCode once it lapsed.
+func (p *UserPool) simulatedSend(ctx context.Context, login, purpose, from string) (*CodeDeliveryDetails, error) {
+	key := p.unknownKey(login)
+	if err := p.throttle(ctx, "send:", key, from); err != nil {
 		return nil, err
+	}
+	decoy, err := random.Digits(p.random, 6)
+	if err != nil {
+		return nil, internalErr("code", err)
+	}
+	now := p.now()
+	if err := p.store.PutCode(ctx, store.Code{PoolID: p.cfg.ID, Subject: key, Purpose: purpose,
+		Hash: p.codeHash(key, purpose, decoy), ExpiresAt: now.Add(p.cfg.CodeValidity), CreatedAt: now}); err != nil {
+		return nil, internalErr("store code", err)
 	}
 	return p.simulatedDelivery(login), nil
 }
 
-// simulatedDelivery answers for an unknown user as if a code had been sent,
-// when the client prevents user-existence errors.
+// consumeDecoy checks a code typed for a login answered by simulatedSend:
+// it fails as a real user's wrong or lapsed code does, and counts the same.
+func (p *UserPool) consumeDecoy(ctx context.Context, login, purpose, code, from string) error {
+	if _, err := p.consumeCode(ctx, p.unknownKey(login), purpose, code, from); err != nil {
+		return err
+	}
+	return newErr(CodeCodeMismatch, msgCodeMismatch) // the decoy itself was guessed: still no user
+}
+
+// decoyDomains are the email providers a decoy destination names, most
+// common first, so that a made-up mask looks like a real user's.
+var decoyDomains = []string{"gmail.com", "gmail.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me"}
+
+// simulatedDelivery is where a code for login would have gone: the login
+// itself when it is an email address or a phone number (as it is for a
+// real user signing in with it), else a destination derived from a keyed
+// hash of the login, stable across tries and unguessable without the pool
+// secret, masked as real destinations are.
 func (p *UserPool) simulatedDelivery(login string) *CodeDeliveryDetails {
 	login = strings.ToValidUTF8(login, "?")
 	if strings.HasPrefix(login, "+") {
 		return &CodeDeliveryDetails{Destination: maskPhone(login), DeliveryMedium: "SMS", AttributeName: "phone_number"}
 	}
-	dest := login
-	if !strings.Contains(dest, "@") {
-		dest += "@example.com"
+	if strings.Contains(login, "@") {
+		return &CodeDeliveryDetails{Destination: maskEmail(login), DeliveryMedium: "EMAIL", AttributeName: "email"}
 	}
-	return &CodeDeliveryDetails{Destination: maskEmail(dest), DeliveryMedium: "EMAIL", AttributeName: "email"}
+	h := hmac.New(sha256.New, p.codeKey)
+	h.Write([]byte("decoy destination " + p.usernameKey(login)))
+	sum := h.Sum(nil)
+	local := firstRune(login) // an address most often starts as its owner's name
+	if r, _ := utf8.DecodeRuneInString(local); !unicode.IsLetter(r) {
+		local = string(rune('a' + sum[0]%26))
+	}
+	return &CodeDeliveryDetails{Destination: maskEmail(local + "@" + decoyDomains[int(sum[1])%len(decoyDomains)]),
+		DeliveryMedium: "EMAIL", AttributeName: "email"}
 }
 
 func maskEmail(e string) string {

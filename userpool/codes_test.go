@@ -54,7 +54,12 @@ func TestConfirmSignUpConfirmsAndVerifiesTheEmail(t *testing.T) {
 	if u.Status != store.StatusConfirmed || u.Attributes["email_verified"] != "true" {
 		t.Errorf("after confirmation: %s %v", u.Status, u.Attributes)
 	}
+	// Confirming again answers as for a login without a code: whether the
+	// user exists (confirmed) is not told. A LEGACY client is told.
 	err := e.confirm("alice", e.lastCode("alice@example.com"))
+	wantCode(t, err, userpool.CodeExpiredCode)
+	e.passwordClient("legacy", func(c *userpool.ClientConfig) { c.PreventUserExistenceErrors = "LEGACY" })
+	_, err = e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: "legacy", Username: "alice", ConfirmationCode: "123456"})
 	wantMessage(t, err, userpool.CodeNotAuthorized, "User cannot be confirmed. Current status is CONFIRMED")
 }
 
@@ -241,8 +246,13 @@ func TestResendConfirmationCodeEdgeCases(t *testing.T) {
 	}
 	_, err = e.pool.ResendConfirmationCode(e.ctx, userpool.ResendConfirmationCodeInput{ClientID: "legacy", Username: "mallory"})
 	wantCode(t, err, userpool.CodeUserNotFound)
-	_, err = e.resend("carol")
-	wantCode(t, err, userpool.CodeInvalidParameter)
+	// A confirmed user is answered as an unknown one: nothing is sent.
+	sent = e.sent()
+	d, err = e.resend("carol")
+	wantNoError(t, "resend for a confirmed user", err)
+	if d.DeliveryMedium != "EMAIL" || e.sent() != sent {
+		t.Errorf("resend for a confirmed user = %+v, %d sent", d, e.sent()-sent)
+	}
 	_, err = e.pool.ResendConfirmationCode(e.ctx, userpool.ResendConfirmationCodeInput{ClientID: "nope", Username: "alice"})
 	wantCode(t, err, userpool.CodeResourceNotFound)
 	_, err = e.pool.ResendConfirmationCode(e.ctx, userpool.ResendConfirmationCodeInput{ClientID: "", Username: "alice"})
@@ -263,9 +273,9 @@ func TestConfirmSignUpRefusesBadInputWithoutSpendingTheCode(t *testing.T) {
 		{"a 1 MB code is refused", userpool.ConfirmSignUpInput{ClientID: webClient, Username: "alice", ConfirmationCode: strings.Repeat("1", 1<<20)}, userpool.CodeInvalidParameter},
 		{"an unknown client is not found", userpool.ConfirmSignUpInput{ClientID: "nope", Username: "alice", ConfirmationCode: "123456"}, userpool.CodeResourceNotFound},
 		{"a missing client is refused", userpool.ConfirmSignUpInput{Username: "alice", ConfirmationCode: "123456"}, userpool.CodeInvalidParameter},
-		{"an unknown user looks like a wrong code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: "mallory", ConfirmationCode: "123456"}, userpool.CodeCodeMismatch},
-		{"a 1 MB username looks like a wrong code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: strings.Repeat("a", 1<<20), ConfirmationCode: "123456"}, userpool.CodeCodeMismatch},
-		{"a username with invalid UTF-8 looks like a wrong code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: "al\xffice", ConfirmationCode: "123456"}, userpool.CodeCodeMismatch},
+		{"an unknown user looks like a login without a code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: "mallory", ConfirmationCode: "123456"}, userpool.CodeExpiredCode},
+		{"a 1 MB username looks like a login without a code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: strings.Repeat("a", 1<<20), ConfirmationCode: "123456"}, userpool.CodeExpiredCode},
+		{"a username with invalid UTF-8 looks like a login without a code", userpool.ConfirmSignUpInput{ClientID: webClient, Username: "al\xffice", ConfirmationCode: "123456"}, userpool.CodeExpiredCode},
 		{"an unknown user is named to a legacy client", userpool.ConfirmSignUpInput{ClientID: "legacy", Username: "mallory", ConfirmationCode: "123456"}, userpool.CodeUserNotFound},
 	}
 	for _, tt := range tests {

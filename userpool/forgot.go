@@ -54,7 +54,7 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	}
 	if err != nil || !u.Enabled {
 		if c.preventsExistenceErrors() {
-			v, err := p.simulatedSend(ctx, in.Username, sourceOf(in.UserContextData))
+			v, err := p.simulatedSend(ctx, in.Username, purposeForgot, sourceOf(in.UserContextData))
 			return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 		}
 		if err != nil {
@@ -70,6 +70,10 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 		}
 	}
 	if attr == "" {
+		if c.preventsExistenceErrors() { // answered as for a login that names nobody
+			v, err := p.simulatedSend(ctx, in.Username, purposeForgot, sourceOf(in.UserContextData))
+			return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
+		}
 		return nil, invalidParam("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
 	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "", sourceOf(in.UserContextData))
@@ -113,9 +117,9 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		return nil, internalErr("confirm forgot password", err)
 	}
 	if err != nil || !u.Enabled {
-		// ForgotPassword sent nothing to either.
+		// ForgotPassword sent either one a decoy, if anything.
 		if c.preventsExistenceErrors() {
-			return nil, newErr(CodeCodeMismatch, msgCodeMismatch)
+			return nil, p.consumeDecoy(ctx, in.Username, purposeForgot, in.ConfirmationCode, sourceOf(in.UserContextData))
 		}
 		if err != nil {
 			return nil, newErr(CodeUserNotFound, msgUserNotExist)

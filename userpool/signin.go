@@ -321,10 +321,13 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 	}
 	if u.Password.Hash == "" {
 		// Imported without a hash: nothing to check the password against.
+		// Saying "reset required" to any password would tell a stranger the
+		// account exists; with existence errors prevented the user learns
+		// it from ForgotPassword instead.
 		if err := p.hasher.VerifyDummy(ctx, password); err != nil {
 			return nil, p.hashErr(err)
 		}
-		if u.Status == store.StatusResetRequired {
+		if u.Status == store.StatusResetRequired && !c.preventsExistenceErrors() {
 			return nil, newErr(CodePasswordResetRequired, msgResetRequired)
 		}
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)

@@ -180,16 +180,19 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*C
 		return nil, err
 	}
 	u, err := p.findUser(ctx, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if c.preventsExistenceErrors() {
-			return nil, newErr(CodeCodeMismatch, msgCodeMismatch)
-		}
-		return nil, newErr(CodeUserNotFound, msgUserNotExist)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalErr("confirm sign-up", err)
 	}
-	if u.Status != store.StatusUnconfirmed {
+	if err != nil || u.Status != store.StatusUnconfirmed {
+		// Unknown, or confirmed already: with existence errors prevented,
+		// answered as a real unconfirmed user's wrong or lapsed code is
+		// (ResendConfirmationCode sent such a login a decoy).
+		if c.preventsExistenceErrors() {
+			return nil, p.consumeDecoy(ctx, in.Username, purposeSignUp, in.ConfirmationCode, sourceOf(in.UserContextData))
+		}
+		if err != nil {
+			return nil, newErr(CodeUserNotFound, msgUserNotExist)
+		}
 		return nil, newErr(CodeNotAuthorized, "User cannot be confirmed. Current status is "+string(u.Status))
 	}
 	// Refuse before spending the code if confirming would take an alias
@@ -278,22 +281,28 @@ func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirma
 		return nil, err
 	}
 	u, err := p.findUser(ctx, in.Username)
-	if errors.Is(err, store.ErrNotFound) {
-		if c.preventsExistenceErrors() {
-			v, err := p.simulatedSend(ctx, in.Username, sourceOf(in.UserContextData))
-			return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: v}, err)
-		}
-		return nil, newErr(CodeUserNotFound, msgUserNotExist)
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalErr("resend code", err)
 	}
-	if u.Status != store.StatusUnconfirmed {
-		return nil, invalidParam("User is already confirmed.")
+	attr, value := "", ""
+	if err == nil {
+		attr, value = p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
 	}
-	attr, value := p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
-	if attr == "" {
-		return nil, invalidParam("No verifiable attribute to send a code to.")
+	if err != nil || u.Status != store.StatusUnconfirmed || attr == "" {
+		// Unknown, confirmed already, or nowhere to send: with existence
+		// errors prevented, answered as a send to a real user.
+		if c.preventsExistenceErrors() {
+			v, err := p.simulatedSend(ctx, in.Username, purposeSignUp, sourceOf(in.UserContextData))
+			return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: v}, err)
+		}
+		switch {
+		case err != nil:
+			return nil, newErr(CodeUserNotFound, msgUserNotExist)
+		case u.Status != store.StatusUnconfirmed:
+			return nil, invalidParam("User is already confirmed.")
+		default:
+			return nil, invalidParam("No verifiable attribute to send a code to.")
+		}
 	}
 	d, err := p.sendCode(ctx, u, purposeSignUp, message.KindResendCode, attr, value, attr, sourceOf(in.UserContextData))
 	return done(&ResendConfirmationCodeOutput{CodeDeliveryDetails: d}, err)
