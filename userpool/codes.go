@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -194,6 +196,16 @@ func (p *UserPool) consumeDecoy(ctx context.Context, login, purpose, code, from 
 	return newErr(CodeCodeMismatch, msgCodeMismatch) // the decoy itself was guessed: still no user
 }
 
+// decoyPhone is a made-up phone number for a login that is none, from a
+// keyed hash of the login: stable across tries, unguessable without the
+// pool secret.
+func (p *UserPool) decoyPhone(login string) string {
+	h := hmac.New(sha256.New, p.codeKey)
+	h.Write([]byte("decoy phone " + p.usernameKey(login)))
+	sum := h.Sum(nil)
+	return fmt.Sprintf("+1%03d555%04d", 200+int(sum[0])%800, int(binary.BigEndian.Uint16(sum[1:3]))%10000)
+}
+
 // decoyDomains are the email providers a decoy destination names, most
 // common first, so that a made-up mask looks like a real user's.
 var decoyDomains = []string{"gmail.com", "gmail.com", "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "proton.me"}
@@ -211,6 +223,12 @@ func (p *UserPool) simulatedDelivery(login string) *CodeDeliveryDetails {
 	if strings.Contains(login, "@") {
 		return &CodeDeliveryDetails{Destination: maskEmail(login), DeliveryMedium: "EMAIL", AttributeName: "email"}
 	}
+	return p.decoyEmail(login)
+}
+
+// decoyEmail is a made-up, masked email destination for login, from a
+// keyed hash of the login.
+func (p *UserPool) decoyEmail(login string) *CodeDeliveryDetails {
 	h := hmac.New(sha256.New, p.codeKey)
 	h.Write([]byte("decoy destination " + p.usernameKey(login)))
 	sum := h.Sum(nil)

@@ -2,10 +2,7 @@ package userpool
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
-	"fmt"
 	"slices"
 
 	"github.com/cupola-auth/cupola/internal/random"
@@ -52,7 +49,10 @@ func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, err
 	}
 	st := req.state()
 	st.Decoy = !known
-	available := p.firstFactors(u, known)
+	// With existence errors prevented everyone is offered the pool's
+	// factors, so the list does not tell a user's own from a stranger's;
+	// a factor the user lacks then answers as for an unknown user.
+	available := p.firstFactors(u, known && !c.preventsExistenceErrors())
 	sub := u.Sub
 	if !known {
 		if sub, err = random.UUID(p.random); err != nil {
@@ -94,6 +94,9 @@ func (p *UserPool) firstFactors(u store.User, known bool) []string {
 // firstFactorCode sends a sign-in code (EMAIL_OTP, SMS_OTP). Sends are
 // throttled per user, since no password gates them.
 func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.User, sub, factor string, st challengeState) (*step, error) {
+	if !st.Decoy && !slices.Contains(p.firstFactors(u, true), factor) {
+		st.Decoy = true // offered to look like everyone else; nothing to send
+	}
 	account := sub
 	if st.Decoy {
 		account = p.unknownKey(st.Username) // as simulatedSend: throttled like a real user
@@ -113,14 +116,12 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 		}
 		// Say the medium a real user's code would take, with a made-up,
 		// stable destination when the login cannot be one.
-		d, h := p.simulatedDelivery(st.Username), sha256.Sum256([]byte(st.Username))
+		d := p.simulatedDelivery(st.Username)
 		switch {
 		case name == ChallengeSMSOTP && d.DeliveryMedium != "SMS":
-			d = &CodeDeliveryDetails{DeliveryMedium: "SMS", AttributeName: "phone_number",
-				Destination: maskPhone(fmt.Sprintf("+1555555%04d", binary.BigEndian.Uint16(h[:])%10000))}
+			d = &CodeDeliveryDetails{DeliveryMedium: "SMS", AttributeName: "phone_number", Destination: maskPhone(p.decoyPhone(st.Username))}
 		case name == ChallengeEmailOTP && d.DeliveryMedium != "EMAIL":
-			d = &CodeDeliveryDetails{DeliveryMedium: "EMAIL", AttributeName: "email",
-				Destination: maskEmail(string(rune('a'+h[0]%26)) + "@" + string(rune('a'+h[1]%26)) + ".example")}
+			d = p.decoyEmail(st.Username)
 		}
 		return &step{challenge: &InitiateAuthOutput{ChallengeName: name, Session: session, ChallengeParameters: map[string]string{
 			ParamCodeDeliveryMedium: d.DeliveryMedium, ParamCodeDeliveryDestination: d.Destination}}}, nil

@@ -127,13 +127,17 @@ func TestUserAuthSendsSMSCodesOnlyToAVerifiedPhone(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.outbox.Reset()
-	out, err := e.userAuth("dan", userpool.FirstFactorSMSOTP)
+	// Offered the pool's factors as anyone is, dan may pick SMS: he is
+	// asked for a code that was never sent, and none will do.
+	out, err := e.userAuth("dan", "")
 	wantChallenge(t, out, err, userpool.ChallengeSelectChallenge)
-	if got := availableChallenges(out); !slices.Equal(got, []string{"PASSWORD"}) {
+	if got := availableChallenges(out); !slices.Equal(got, []string{"PASSWORD", "SMS_OTP"}) {
 		t.Fatalf("AvailableChallenges with an unverified phone = %v", got)
 	}
-	_, err = e.respondAs(userpool.ChallengeSelectChallenge, out.Session, "dan", "ANSWER", userpool.FirstFactorSMSOTP)
-	wantCode(t, err, userpool.CodeInvalidParameter)
+	decoy, err := e.respondAs(userpool.ChallengeSelectChallenge, out.Session, "dan", "ANSWER", userpool.FirstFactorSMSOTP)
+	wantChallenge(t, decoy, err, userpool.ChallengeSMSOTP)
+	_, err = e.respondAs(userpool.ChallengeSMSOTP, decoy.Session, "dan", "SMS_OTP_CODE", "123456")
+	wantCode(t, err, userpool.CodeCodeMismatch)
 	if len(e.outbox.SMS()) != 0 {
 		t.Fatalf("a sign-in code went to an unverified phone: %+v", e.outbox.SMS())
 	}
