@@ -52,6 +52,14 @@ func TestAuthorizationCodeFlowWithRealClients(t *testing.T) {
 	if idTok.Nonce != nonce {
 		t.Errorf("nonce = %q, want %q", idTok.Nonce, nonce)
 	}
+	// at_hash binds the access token to the ID token (OIDC Core §3.1.3.6),
+	// as go-oidc checks it.
+	if err := idTok.VerifyAccessToken(tok.AccessToken); err != nil {
+		t.Errorf("go-oidc VerifyAccessToken: %v", err)
+	}
+	if err := idTok.VerifyAccessToken(tok.AccessToken + "x"); err == nil {
+		t.Error("go-oidc accepted another access token for this ID token")
+	}
 	var claims struct {
 		Email    string `json:"email"`
 		Username string `json:"cognito:username"`

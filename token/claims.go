@@ -24,7 +24,15 @@ type IDClaims struct {
 
 	JTI, OriginJTI, EventID string // jti, origin_jti, event_id (each omitted when empty)
 
-	Nonce         string   // nonce (omitted when empty)
+	Nonce string // nonce (omitted when empty)
+	// AccessToken, when issuing, is the access token issued with this ID
+	// token: IssueID then adds its at_hash (OIDC Core §3.1.3.6), so a
+	// client can check the two belong together. Never filled when verifying.
+	AccessToken string
+	// AccessTokenHash is the at_hash a verified token carries (ignored
+	// when issuing: IssueID computes it from AccessToken).
+	AccessTokenHash string
+
 	Groups        []string // cognito:groups (omitted when empty)
 	Roles         []string // cognito:roles (omitted when empty)
 	PreferredRole string   // cognito:preferred_role (omitted when empty)
@@ -89,6 +97,7 @@ const (
 	claimEventID       = "event_id"
 	claimTokenUse      = "token_use"
 	claimNonce         = "nonce"
+	claimAtHash        = "at_hash"
 	claimUsernameID    = "cognito:username"
 	claimGroups        = "cognito:groups"
 	claimRoles         = "cognito:roles"
@@ -443,20 +452,21 @@ func idClaimsFrom(m jwt.MapClaims, aud string) (*IDClaims, error) {
 	delete(m, claimTokenUse)
 	delete(m, claimAud)
 	c := &IDClaims{
-		Issuer:        r.string(claimIss),
-		Subject:       r.string(claimSub),
-		Audience:      aud,
-		Username:      r.string(claimUsernameID),
-		AuthTime:      r.time(claimAuthTime),
-		IssuedAt:      r.time(claimIat),
-		ExpiresAt:     r.time(claimExp),
-		JTI:           r.string(claimJTI),
-		OriginJTI:     r.string(claimOriginJTI),
-		EventID:       r.string(claimEventID),
-		Nonce:         r.string(claimNonce),
-		Groups:        r.strings(claimGroups),
-		Roles:         r.strings(claimRoles),
-		PreferredRole: r.string(claimPreferredRole),
+		Issuer:          r.string(claimIss),
+		Subject:         r.string(claimSub),
+		Audience:        aud,
+		Username:        r.string(claimUsernameID),
+		AuthTime:        r.time(claimAuthTime),
+		IssuedAt:        r.time(claimIat),
+		ExpiresAt:       r.time(claimExp),
+		JTI:             r.string(claimJTI),
+		OriginJTI:       r.string(claimOriginJTI),
+		EventID:         r.string(claimEventID),
+		Nonce:           r.string(claimNonce),
+		AccessTokenHash: r.string(claimAtHash),
+		Groups:          r.strings(claimGroups),
+		Roles:           r.strings(claimRoles),
+		PreferredRole:   r.string(claimPreferredRole),
 	}
 	for name, v := range m {
 		if !isAttributeClaim(name) {

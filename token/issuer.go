@@ -1,6 +1,9 @@
 package token
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,11 +87,33 @@ func (i *Issuer) IssueID(c IDClaims) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("issue id token: %w", err)
 	}
-	s, err := i.sign(m, c.ExpiresAt, now)
+	k, err := i.keys.SigningKey(now)
+	if err != nil {
+		return "", fmt.Errorf("issue id token: %w", err)
+	}
+	if c.AccessToken != "" {
+		m[claimAtHash] = atHash(k.Algorithm, c.AccessToken)
+	}
+	s, err := i.signWith(k, m, c.ExpiresAt)
 	if err != nil {
 		return "", fmt.Errorf("issue id token: %w", err)
 	}
 	return s, nil
+}
+
+// atHash is OIDC's at_hash of an access token: the left half of its hash
+// under the ID token's algorithm's hash (SHA-512 for EdDSA, as OpenID
+// clients such as go-oidc compute it), base64url without padding.
+func atHash(alg Algorithm, accessToken string) string {
+	var sum []byte
+	if alg == EdDSA {
+		h := sha512.Sum512([]byte(accessToken))
+		sum = h[:]
+	} else {
+		h := sha256.Sum256([]byte(accessToken))
+		sum = h[:]
+	}
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }
 
 // IssueAccess signs an access token: as IssueID, with token_use "access";
@@ -120,6 +145,11 @@ func (i *Issuer) sign(m jwt.MapClaims, exp, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	return i.signWith(k, m, exp)
+}
+
+// signWith signs m with the key k.
+func (i *Issuer) signWith(k Key, m jwt.MapClaims, exp time.Time) (string, error) {
 	if !k.Expires.IsZero() && exp.After(k.Expires) {
 		return "", fmt.Errorf("token expires after its signing key %.64q: %w", k.ID, ErrInvalidClaims)
 	}

@@ -142,3 +142,41 @@ func TestIssueWithoutSigningKey(t *testing.T) {
 		t.Fatalf("id: %v", err)
 	}
 }
+
+// An ID token issued with its access token carries at_hash: the left half
+// of the access token's hash under the algorithm's hash function (SHA-512
+// for EdDSA), base64url.
+func TestIDTokensCarryTheAccessTokenHash(t *testing.T) {
+	for alg, key := range testKeys() {
+		t.Run(string(alg), func(t *testing.T) {
+			ks := mustKeySet(t, key)
+			iss, err := NewIssuer(IssuerConfig{Issuer: "https://auth.example.com/pool", Keys: ks})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			raw, err := iss.IssueID(IDClaims{Subject: "s", Audience: "c", ExpiresAt: now.Add(time.Hour), AccessToken: "an.access.token"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := NewVerifier(VerifierConfig{Issuer: "https://auth.example.com/pool", Keys: ks, ClientIDs: []string{"c"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := v.VerifyID(t.Context(), raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, size := atHash(alg, "an.access.token"), 22 // half of SHA-256: 16 bytes
+			if alg == EdDSA {
+				size = 43 // half of SHA-512: 32 bytes
+			}
+			if c.AccessTokenHash != want || len(want) != size {
+				t.Fatalf("at_hash = %q, want %q", c.AccessTokenHash, want)
+			}
+			if _, ok := c.Extra["at_hash"]; ok {
+				t.Error("at_hash is also among the extra claims")
+			}
+		})
+	}
+}

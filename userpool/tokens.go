@@ -129,8 +129,16 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 		return nil, err
 	}
 	iss := p.tok.Load().issuer
+	access, err := iss.IssueAccess(acc)
+	if errors.Is(err, token.ErrLockedClaim) {
+		return nil, &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration may not change that claim.", Err: err}
+	}
+	if err != nil {
+		return nil, internalErr("sign access token", err)
+	}
 	var idToken string
 	if wantID {
+		idc.AccessToken = access // at_hash binds the two (OIDC Core §3.1.3.6)
 		idToken, err = iss.IssueID(idc)
 		if errors.Is(err, token.ErrLockedClaim) {
 			return nil, &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration may not change that claim.", Err: err}
@@ -138,13 +146,6 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 		if err != nil {
 			return nil, internalErr("sign id token", err)
 		}
-	}
-	access, err := iss.IssueAccess(acc)
-	if errors.Is(err, token.ErrLockedClaim) {
-		return nil, &Error{Code: CodeInvalidLambdaResponse, Message: "PreTokenGeneration may not change that claim.", Err: err}
-	}
-	if err != nil {
-		return nil, internalErr("sign access token", err)
 	}
 	return &AuthenticationResult{AccessToken: access, IDToken: idToken, ExpiresIn: int32(v.Access / time.Second), TokenType: "Bearer"}, nil
 }
