@@ -204,6 +204,12 @@ func (v *Verifier) parse(ctx context.Context, raw, use string) (jwt.MapClaims, e
 	if strings.Count(raw, ".") != 2 {
 		return nil, fmt.Errorf("token is not three dot-separated segments: %w", ErrMalformed)
 	}
+	// Go's base64 decoders skip \r and \n even in strict mode, so without
+	// this a signature with line breaks inserted would verify: one token
+	// would have many spellings (RFC 7515 compact form has none).
+	if strings.IndexFunc(raw, func(r rune) bool { return !isTokenChar(r) }) >= 0 {
+		return nil, fmt.Errorf("token has a character outside base64url and dots: %w", ErrMalformed)
+	}
 	var keyErr error
 	claims := make(jwt.MapClaims, 16)
 	tok, err := v.parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
@@ -306,4 +312,9 @@ func (v *Verifier) classify(tok *jwt.Token, claims jwt.MapClaims, err error) err
 		kind = ErrMalformed
 	}
 	return fmt.Errorf("%w: %w", kind, err)
+}
+
+// isTokenChar reports a character of a compact JWS: base64url or a dot.
+func isTokenChar(r rune) bool {
+	return r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.'
 }

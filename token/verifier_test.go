@@ -141,6 +141,7 @@ func TestVerifyRefusesAttacks(t *testing.T) {
 		{"a missing alg is refused", encodeSegment(t, map[string]any{"kid": rs.ID}) + "." + payload + "." + parts[2], false, ErrAlgorithm},
 		{"an empty signature is refused", parts[0] + "." + parts[1] + ".", false, ErrSignature},
 		{"a signature from another token is refused", parts[0] + "." + strings.Split(goodID, ".")[1] + "." + parts[2], false, ErrSignature},
+		{"a signature with a line break inserted is refused (found by FuzzVerifyTampered)", parts[0] + "." + parts[1] + "." + parts[2][:10] + "\r\n" + parts[2][10:], false, ErrMalformed},
 		{"a tampered payload is refused", parts[0] + "." + encodeSegment(t, with(func(c map[string]any) { c["sub"] = "admin" })) + "." + parts[2], false, ErrSignature},
 		{"HS256 signed with the public key PEM is refused", hmacWith(pubPEM), false, ErrAlgorithm},
 		{"HS256 signed with the public key DER is refused", hmacWith(pubDER), false, ErrAlgorithm},
