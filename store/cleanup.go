@@ -77,6 +77,7 @@ type Cleaner interface {
 	// many it deleted:
 	//   - auth sessions expired at p.Now;
 	//   - codes expired at p.Now;
+	//   - deliveries expired at p.Now, sent or not;
 	//   - lockout keys that p.Forgets.
 	// Nothing else goes: refresh-token families stay until their user does,
 	// because a family's access tokens are checked against it. Other pools

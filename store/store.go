@@ -27,6 +27,7 @@ type Store interface {
 	RefreshTokens
 	SigningKeys
 	Lockouts
+	Outbox
 	Cleaner
 	// Close releases the store's resources.
 	Close() error

@@ -28,6 +28,9 @@ func (s *Store) Cleanup(ctx context.Context, poolID string, p store.CleanupParam
 	removed += sweep(s.codes, p.Limit-removed, func(k codeKey, c store.Code) bool {
 		return k.pool == poolID && expired(c.ExpiresAt, p.Now)
 	})
+	removed += sweep(s.outbox, p.Limit-removed, func(k poolKey, d store.Delivery) bool {
+		return k.pool == poolID && expired(d.ExpiresAt, p.Now)
+	})
 	removed += sweep(s.lockouts, p.Limit-removed, func(k poolKey, st store.LockoutState) bool {
 		return k.pool == poolID && p.Forgets(st)
 	})

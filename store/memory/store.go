@@ -34,6 +34,7 @@ type Store struct {
 
 	keys     map[poolKey]store.SigningKey
 	lockouts map[poolKey]store.LockoutState
+	outbox   map[poolKey]store.Delivery // by delivery ID
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -62,6 +63,7 @@ func New() *Store {
 		tokens:    make(map[poolKey]*tokenState),
 		keys:      make(map[poolKey]store.SigningKey),
 		lockouts:  make(map[poolKey]store.LockoutState),
+		outbox:    make(map[poolKey]store.Delivery),
 	}
 }
 

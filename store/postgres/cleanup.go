@@ -45,6 +45,10 @@ func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 				SELECT ctid FROM codes WHERE pool_id = $1 AND expires_at <= $2 LIMIT $3))
 			AND pool_id = $1 AND expires_at <= $2`,
 			[]any{poolID, ts(p.Now)}},
+		{"outbox", `DELETE FROM outbox WHERE ctid = ANY(ARRAY(
+				SELECT ctid FROM outbox WHERE pool_id = $1 AND expires_at <= $2 LIMIT $3))
+			AND pool_id = $1 AND expires_at <= $2`,
+			[]any{poolID, ts(p.Now)}},
 		{"lockouts", `DELETE FROM lockouts WHERE ctid = ANY(ARRAY(
 				SELECT ctid FROM lockouts WHERE pool_id = $1 AND locked_until < $2
 					AND last_attempt < $2 AND failures < $3 LIMIT $4))

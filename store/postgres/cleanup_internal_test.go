@@ -18,6 +18,8 @@ var cleanupSeeds = map[string]string{
 		SELECT 'p', $1 || i, 'sub', 'c', 'SMS_MFA', $3 FROM generate_series(1, $2::int) i`,
 	"codes": `INSERT INTO codes (pool_id, subject, purpose, hash, value, attempts, expires_at)
 		SELECT 'p', $1 || i, 'signup', '\x01', '', 0, $3 FROM generate_series(1, $2::int) i`,
+	"outbox": `INSERT INTO outbox (pool_id, id, payload, attempts, due_at, expires_at)
+		SELECT 'p', $1 || i, '\x01', 0, $3, $3 FROM generate_series(1, $2::int) i`,
 	"lockouts": `INSERT INTO lockouts (pool_id, key, failures, last_attempt, locked_until)
 		SELECT 'p', $1 || i, 2, $3, $3 FROM generate_series(1, $2::int) i`,
 }
@@ -34,6 +36,7 @@ func TestCleanupPlansDeleteByCtidAndPickFromAnIndex(t *testing.T) {
 		"auth sessions": "auth_sessions_pool_expires_idx",
 		"codes":         "codes_pool_expires_idx",
 		"lockouts":      "lockouts_pool_locked_until_idx",
+		"outbox":        "outbox_pool_expires_idx",
 	}
 	for _, tc := range []struct {
 		name          string

@@ -101,6 +101,8 @@ func existsKey(constraint string) string {
 		return "group"
 	case "resource_servers_pkey":
 		return "identifier"
+	case "outbox_pkey":
+		return "delivery"
 	default: // client, session and family IDs
 		return "id"
 	}

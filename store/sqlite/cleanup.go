@@ -39,6 +39,9 @@ func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 		{"codes", `DELETE FROM codes WHERE pool_id = ? AND (subject, purpose) IN
 			(SELECT subject, purpose FROM codes WHERE pool_id = ? AND expires_at <= ? LIMIT ?)`,
 			[]any{poolID, poolID, now}},
+		{"outbox", `DELETE FROM outbox WHERE pool_id = ? AND id IN
+			(SELECT id FROM outbox WHERE pool_id = ? AND expires_at <= ? LIMIT ?)`,
+			[]any{poolID, poolID, now}},
 		{"lockouts", `DELETE FROM lockouts WHERE pool_id = ? AND key IN
 			(SELECT key FROM lockouts WHERE pool_id = ? AND locked_until < ?
 				AND last_attempt < ? AND failures < ? LIMIT ?)`,

@@ -24,6 +24,7 @@ func TestCleanupPicksRowsFromAnIndex(t *testing.T) {
 		"auth sessions": "auth_sessions_by_pool_expiry",
 		"codes":         "codes_by_pool_expiry",
 		"lockouts":      "lockouts_by_pool_lock_end",
+		"outbox":        "outbox_by_pool_expiry",
 	}
 	check := func(t *testing.T) {
 		for _, st := range cleanupSteps("p", p) {
@@ -88,8 +89,8 @@ func TestUpgradeFrom0003CleansUpWhatItStored(t *testing.T) {
 		t.Fatalf("Open (upgrade): %v", err)
 	}
 	defer s.Close()
-	if got := versions(t, s.reader); got[len(got)-1] != 4 {
-		t.Fatalf("versions after the upgrade = %v, want up to 4", got)
+	if got := versions(t, s.reader); got[len(got)-1] < 4 {
+		t.Fatalf("versions after the upgrade = %v, want 4 or later", got)
 	}
 	n, err := s.Cleanup(ctx, "p", store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), KeepFailures: 100, Limit: 10})
 	if err != nil || n != 3 {

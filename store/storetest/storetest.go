@@ -51,6 +51,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshTokens", refreshTokenTests},
 		{"SigningKeys", signingKeyTests},
 		{"Lockouts", lockoutTests},
+		{"Outbox", outboxTests},
 		{"Cleanup", cleanupTests},
 		{"Pools", poolTests},
 		{"PoolsAdmin", poolAdminTests},
