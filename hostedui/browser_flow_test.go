@@ -189,6 +189,10 @@ var emailedCode = regexp.MustCompile(`\b\d{6}\b`)
 // code returns the last code emailed to addr.
 func (s *uiSite) code(t *testing.T, addr string) string {
 	t.Helper()
+	// Messages go out just after the answer; send what is queued now.
+	if _, err := s.pool.DeliverMessages(t.Context(), userpool.DeliverMessagesInput{}); err != nil {
+		t.Fatalf("DeliverMessages: %v", err)
+	}
 	m, ok := s.outbox.LastEmail(addr)
 	if !ok {
 		t.Fatalf("no email to %s in the outbox", addr)

@@ -170,6 +170,10 @@ func (e *env) user(name, email, password string) {
 // lastCode returns the code in the newest email to an address.
 func (e *env) lastCode(to string) string {
 	e.t.Helper()
+	// Messages go out just after the answer; send what is queued now.
+	if _, err := e.pool.DeliverMessages(e.ctx, userpool.DeliverMessagesInput{}); err != nil {
+		e.t.Fatalf("DeliverMessages: %v", err)
+	}
 	m, ok := e.outbox.LastEmail(to)
 	if !ok {
 		e.t.Fatalf("no email to %s", to)

@@ -26,7 +26,7 @@ func temporaryPasswordIn(t *testing.T, text string) string {
 // invitation returns the temporary password last emailed to an address.
 func (e *env) invitation(t *testing.T, to string) string {
 	t.Helper()
-	m, ok := e.outbox.LastEmail(to)
+	m, ok := e.mail().LastEmail(to)
 	if !ok {
 		t.Fatalf("no invitation to %s", to)
 	}
@@ -66,8 +66,8 @@ func TestAdminCreateUserResendsTheInvitation(t *testing.T) {
 		t.Fatalf("RESEND = %+v, %v", u, err)
 	}
 	second := e.invitation(t, "ivan@example.com")
-	if len(e.outbox.Emails()) != 2 || second == first {
-		t.Fatalf("RESEND sent %d emails, passwords %q then %q", len(e.outbox.Emails()), first, second)
+	if len(e.mail().Emails()) != 2 || second == first {
+		t.Fatalf("RESEND sent %d emails, passwords %q then %q", len(e.mail().Emails()), first, second)
 	}
 	if got := e.tryPassword("ivan", first); got != string(userpool.CodeNotAuthorized) {
 		t.Fatalf("the first temporary password after RESEND: %s", got)
@@ -100,7 +100,7 @@ func TestAdminCreateUserResendsTheInvitation(t *testing.T) {
 	})
 	t.Run("a resend to a confirmed user is refused", func(t *testing.T) {
 		e.confirmedUser("jon", "jon@example.com")
-		e.outbox.Reset()
+		e.mail().Reset()
 		_, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "jon", MessageAction: "RESEND"})
 		wantCode(t, err, userpool.CodeUnsupportedUserState)
 		if e.sent() != 0 {
@@ -144,10 +144,10 @@ func TestAdminCreateUserDeliversWhereAsked(t *testing.T) {
 		DesiredDeliveryMediums: []string{"SMS"}}); err != nil {
 		t.Fatal(err)
 	}
-	if len(e.outbox.Emails()) != 0 || len(e.outbox.SMS()) != 1 {
-		t.Fatalf("asked for SMS: %d emails, %d texts", len(e.outbox.Emails()), len(e.outbox.SMS()))
+	if len(e.mail().Emails()) != 0 || len(e.mail().SMS()) != 1 {
+		t.Fatalf("asked for SMS: %d emails, %d texts", len(e.mail().Emails()), len(e.mail().SMS()))
 	}
-	sms, _ := e.outbox.LastSMS("+15555550120")
+	sms, _ := e.mail().LastSMS("+15555550120")
 	if !strings.Contains(sms.Text, "ned") {
 		t.Fatalf("invitation text %q lacks the username", sms.Text)
 	}
@@ -165,12 +165,12 @@ func TestAdminCreateUserDeliversWhereAsked(t *testing.T) {
 	}
 
 	t.Run("a phone-only user gets a text by default", func(t *testing.T) {
-		e.outbox.Reset()
+		e.mail().Reset()
 		if _, err := e.pool.AdminCreateUser(e.ctx, userpool.AdminCreateUserInput{Username: "oz",
 			UserAttributes: []userpool.Attribute{{Name: "phone_number", Value: "+15555550121"}}}); err != nil {
 			t.Fatal(err)
 		}
-		if len(e.outbox.SMS()) != 1 || len(e.outbox.Emails()) != 0 {
+		if len(e.mail().SMS()) != 1 || len(e.mail().Emails()) != 0 {
 			t.Fatal("a phone-only user was not texted")
 		}
 	})
@@ -185,7 +185,7 @@ func TestAdminCreateUserDeliversWhereAsked(t *testing.T) {
 	}
 	for _, tc := range refused {
 		t.Run("refuses "+tc.name, func(t *testing.T) {
-			e.outbox.Reset()
+			e.mail().Reset()
 			_, err := e.pool.AdminCreateUser(e.ctx, tc.in)
 			wantCode(t, err, userpool.CodeInvalidParameter)
 			e.noUser("pia")
@@ -326,7 +326,7 @@ func TestAdminCreateUserLeavesNoUserWhenTheInvitationFails(t *testing.T) {
 func TestAdminCreateUserRefusesBadInputAndStoresNothing(t *testing.T) {
 	e := newFastEnv(t)
 	e.confirmedUser("taken", "taken@example.com")
-	e.outbox.Reset()
+	e.mail().Reset()
 	cases := []struct {
 		name string
 		in   userpool.AdminCreateUserInput

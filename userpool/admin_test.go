@@ -26,7 +26,7 @@ func TestAdminCreatedUserChoosesAPassword(t *testing.T) {
 			if u.UserStatus != store.StatusForceChangePassword || !u.Enabled {
 				t.Fatalf("created user = %+v", u)
 			}
-			mail, ok := e.outbox.LastEmail("dave@example.com")
+			mail, ok := e.mail().LastEmail("dave@example.com")
 			if !ok || !strings.Contains(mail.Text, "dave") {
 				t.Fatalf("invitation = %+v", mail)
 			}
@@ -126,7 +126,7 @@ func TestAdminDisableRevokesAtOnce(t *testing.T) {
 func TestAdminResetRequiresReset(t *testing.T) {
 	e := newMemEnv(t)
 	e.confirmedUser("hal", "hal@example.com")
-	e.outbox.Reset()
+	e.mail().Reset()
 	if _, err := e.pool.AdminResetUserPassword(e.ctx, userpool.AdminResetUserPasswordInput{Username: "hal"}); err != nil {
 		t.Fatal(err)
 	}

@@ -172,7 +172,7 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 		return nil, internalErr("create user", err)
 	}
 	if medium != "" {
-		if _, err := p.deliver(ctx, u, message.KindAdminCreateUser, medium, to,
+		if _, err := p.deliverNow(ctx, u, message.KindAdminCreateUser, medium, to,
 			message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {
 			if derr := p.store.DeleteUser(context.WithoutCancel(ctx), p.cfg.ID, u.Sub); derr != nil {
 				p.log.ErrorContext(ctx, "admin create rollback failed", "sub", u.Sub, "err", derr)
@@ -215,7 +215,7 @@ func (p *UserPool) resendInvitation(ctx context.Context, in AdminCreateUserInput
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.deliver(ctx, u, message.KindAdminCreateUser, medium, to, message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {
+	if _, err := p.deliverNow(ctx, u, message.KindAdminCreateUser, medium, to, message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {
 		return nil, err
 	}
 	return userType(u), nil

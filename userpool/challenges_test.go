@@ -447,8 +447,9 @@ func TestACodeLivesNoLongerThanItsSession(t *testing.T) {
 			c.Clients[0].AuthSessionValidity = 15 * time.Minute
 			c.CodeValidity = 10 * time.Minute
 		})
+		code := e.lastCode("+15555550103")
 		e.clock.Advance(10*time.Minute + time.Second)
-		_, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", e.lastCode("+15555550103"))
+		_, err := e.respondAs(userpool.ChallengeSMSMFA, out.Session, "cody", "SMS_MFA_CODE", code)
 		wantExpiredSession(t, err)
 	})
 	t.Run("a long session validity applies to challenges without codes", func(t *testing.T) {

@@ -80,55 +80,53 @@ func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, k
 	return d, nil
 }
 
-// deliver renders and sends one message to u. The CustomMessage trigger
-// may rewrite it, and the CustomEmailSender / CustomSMSSender triggers, when
-// set, deliver it instead of the pool's senders.
+// deliver sends one message with a code to u, or queues it
+// (Config.Delivery), and says where it goes. A medium without a sender
+// fails at once, queued or not.
 func (p *UserPool) deliver(ctx context.Context, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
-	tpl, err := p.customMessage(ctx, u, kind, data)
+	d, err := p.destination(attr, to)
 	if err != nil {
 		return nil, err
 	}
-	failed := func(medium string, err error) error {
-		var pe *Error
-		if errors.As(err, &pe) {
-			return err
-		}
-		p.log.WarnContext(ctx, medium+" delivery failed", "kind", string(kind), "err", err)
-		return &Error{Code: CodeCodeDeliveryFailure, Message: "Unable to deliver the code.", Err: err}
+	m, err := p.prepare(ctx, u, kind, attr, to, data)
+	if err != nil {
+		return nil, err
 	}
+	if err := p.post(ctx, m, p.now().Add(p.cfg.CodeValidity)); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// deliverNow is deliver without the queue: the message is sent, or the
+// error returned, before the caller answers.
+func (p *UserPool) deliverNow(ctx context.Context, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
+	d, err := p.destination(attr, to)
+	if err != nil {
+		return nil, err
+	}
+	m, err := p.prepare(ctx, u, kind, attr, to, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.sendNow(ctx, m); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// destination is where a code for attr goes, masked, if the pool can send
+// there at all.
+func (p *UserPool) destination(attr, to string) (*CodeDeliveryDetails, error) {
 	switch attr {
 	case "email":
-		m, err := tpl.Email(kind, to, data)
-		if err != nil {
-			return nil, failed("email", err)
-		}
-		switch {
-		case p.cfg.Triggers.CustomEmailSender != nil:
-			err = p.customSender(ctx, u, kind, "CustomEmailSender", data.Code)
-		case p.cfg.EmailSender != nil:
-			err = p.cfg.EmailSender.SendEmail(ctx, m)
-		default:
-			err = newErr(CodeCodeDeliveryFailure, "No email sender is configured for the pool.")
-		}
-		if err != nil {
-			return nil, failed("email", err)
+		if p.cfg.EmailSender == nil && p.cfg.Triggers.CustomEmailSender == nil {
+			return nil, newErr(CodeCodeDeliveryFailure, "No email sender is configured for the pool.")
 		}
 		return &CodeDeliveryDetails{Destination: maskEmail(to), DeliveryMedium: "EMAIL", AttributeName: attr}, nil
 	case "phone_number":
-		m, err := tpl.SMS(kind, to, data)
-		if err != nil {
-			return nil, failed("sms", err)
-		}
-		switch {
-		case p.cfg.Triggers.CustomSMSSender != nil:
-			err = p.customSender(ctx, u, kind, "CustomSMSSender", data.Code)
-		case p.cfg.SMSSender != nil:
-			err = p.cfg.SMSSender.SendSMS(ctx, m)
-		default:
-			err = newErr(CodeCodeDeliveryFailure, "No SMS sender is configured for the pool.")
-		}
-		if err != nil {
-			return nil, failed("sms", err)
+		if p.cfg.SMSSender == nil && p.cfg.Triggers.CustomSMSSender == nil {
+			return nil, newErr(CodeCodeDeliveryFailure, "No SMS sender is configured for the pool.")
 		}
 		return &CodeDeliveryDetails{Destination: maskPhone(to), DeliveryMedium: "SMS", AttributeName: attr}, nil
 	}
@@ -170,6 +168,8 @@ func (p *UserPool) consumeCode(ctx context.Context, sub, purpose, code, from str
 // limit answers alike; a decoy code (never delivered) is stored under the
 // login's unknown key, so confirming with any code answers as for a real
 // user who asked for one: CodeMismatch, or ExpiredCode once it lapsed.
+// A decoy message is queued as a real one would be (and dropped unsent by
+// the sender), so the answer costs the same writes as a real user's.
 func (p *UserPool) simulatedSend(ctx context.Context, login, purpose, from string) (*CodeDeliveryDetails, error) {
 	key := p.unknownKey(login)
 	if err := p.throttle(ctx, "send:", key, from); err != nil {
@@ -184,7 +184,18 @@ func (p *UserPool) simulatedSend(ctx context.Context, login, purpose, from strin
 		Hash: p.codeHash(key, purpose, decoy), ExpiresAt: now.Add(p.cfg.CodeValidity), CreatedAt: now}); err != nil {
 		return nil, internalErr("store code", err)
 	}
-	return p.simulatedDelivery(login), nil
+	d := p.simulatedDelivery(login)
+	if err := p.postDecoy(ctx, d.AttributeName); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// postDecoy queues a message that is never sent, where a real user's
+// answer would queue one, so both cost the same writes.
+func (p *UserPool) postDecoy(ctx context.Context, attr string) error {
+	m := outgoing{Kind: message.KindForgotPassword, Attr: attr, Code: "000000", Decoy: true}
+	return p.post(ctx, m, p.now().Add(p.cfg.CodeValidity))
 }
 
 // consumeDecoy checks a code typed for a login answered by simulatedSend:

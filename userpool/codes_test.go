@@ -31,7 +31,7 @@ func TestCodesAreSixRandomDigitsSentOnlyToTheUser(t *testing.T) {
 	seen := map[string]bool{}
 	for _, name := range []string{"ann", "ben", "cat", "dan", "eve", "fay"} {
 		e.signUp(name, name+"@example.com", goodPW)
-		m, _ := e.outbox.LastEmail(name + "@example.com")
+		m, _ := e.mail().LastEmail(name + "@example.com")
 		codes := codePattern.FindAllString(m.Text, -1)
 		if len(codes) != 1 || len(codes[0]) != 6 {
 			t.Fatalf("message %q, want exactly one 6-digit code", m.Text)
@@ -41,7 +41,7 @@ func TestCodesAreSixRandomDigitsSentOnlyToTheUser(t *testing.T) {
 	if len(seen) < 2 {
 		t.Errorf("six sign-ups got codes %v: not random", seen)
 	}
-	if n := len(e.outbox.Emails()); n != 6 {
+	if n := len(e.mail().Emails()); n != 6 {
 		t.Errorf("%d emails, want one per user", n)
 	}
 }
@@ -115,8 +115,9 @@ func TestCodesExpire(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newFastEnv(t, func(c *userpool.Config) { c.CodeValidity = tt.validity })
 			e.signUp("alice", "alice@example.com", goodPW)
+			code := e.lastCode("alice@example.com") // sent moments after the answer
 			e.clock.Advance(tt.wait)
-			err := e.confirm("alice", e.lastCode("alice@example.com"))
+			err := e.confirm("alice", code)
 			if !tt.expired {
 				wantNoError(t, "ConfirmSignUp", err)
 				return

@@ -100,6 +100,9 @@ type Config struct {
 	// medium cannot be sent (CodeDeliveryFailureException).
 	EmailSender message.EmailSender
 	SMSSender   message.SMSSender
+	// Delivery says whether messages are queued and sent after the answer
+	// (DeliverQueued, the default) or sent before it (DeliverInline).
+	Delivery DeliveryMode
 
 	// MFA configures multi-factor authentication (off by default).
 	MFA MFAConfig

@@ -174,7 +174,7 @@ func (e *env) attrs(accessToken string) map[string]string {
 }
 
 // sent counts every message in the outbox.
-func (e *env) sent() int { return len(e.outbox.Emails()) + len(e.outbox.SMS()) }
+func (e *env) sent() int { return len(e.mail().Emails()) + len(e.mail().SMS()) }
 
 // otherCode returns a 6-digit code different from code.
 func otherCode(code string) string {

@@ -40,6 +40,12 @@ func Example() {
 	}
 	fmt.Println("code sent to", up.CodeDeliveryDetails.Destination)
 
+	// The code is queued and sent just after the answer; DeliverMessages
+	// sends what is due now, so the outbox holds it.
+	if _, err := pool.DeliverMessages(ctx, userpool.DeliverMessagesInput{}); err != nil {
+		fmt.Println(err)
+		return
+	}
 	mail, _ := outbox.LastEmail("alice@example.com")
 	code := regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)
 	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "web", Username: "alice", ConfirmationCode: code}); err != nil {

@@ -96,7 +96,7 @@ func TestForgotPasswordUsesAVerifiedPhoneWhenThereIsNoVerifiedEmail(t *testing.T
 	if d.DeliveryMedium != "SMS" || d.AttributeName != "phone_number" {
 		t.Errorf("delivery = %+v, want SMS to the verified phone", d)
 	}
-	if len(e.outbox.Emails()) != 0 {
+	if len(e.mail().Emails()) != 0 {
 		t.Error("a reset code went to the unverified email")
 	}
 	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "alice", e.lastCode("+12065551212"), newPW))

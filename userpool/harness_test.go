@@ -127,13 +127,26 @@ var storeKinds = []struct {
 	}},
 }
 
+// deliverInline sends messages before the pool answers, as Cognito does.
+func deliverInline(c *userpool.Config) { c.Delivery = userpool.DeliverInline }
+
+// mail is what the pool has sent: its queued messages are delivered first,
+// as the background sender would moments after the answer.
+func (e *env) mail() *message.Outbox {
+	e.t.Helper()
+	if _, err := e.pool.DeliverMessages(e.ctx, userpool.DeliverMessagesInput{}); err != nil {
+		e.t.Fatalf("DeliverMessages: %v", err)
+	}
+	return e.outbox
+}
+
 // lastCode returns the code in the newest message to an address.
 func (e *env) lastCode(to string) string {
 	e.t.Helper()
 	var text string
-	if m, ok := e.outbox.LastEmail(to); ok {
+	if m, ok := e.mail().LastEmail(to); ok {
 		text = m.Text
-	} else if m, ok := e.outbox.LastSMS(to); ok {
+	} else if m, ok := e.mail().LastSMS(to); ok {
 		text = m.Text
 	} else {
 		e.t.Fatalf("no message to %s", to)

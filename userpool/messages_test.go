@@ -24,7 +24,7 @@ func TestCustomMessageWritesTheTextAroundTheRealCode(t *testing.T) {
 		})
 	}))
 	e.signUp("ada", "ada@example.com", goodPW)
-	m, ok := e.outbox.LastEmail("ada@example.com")
+	m, ok := e.mail().LastEmail("ada@example.com")
 	if !ok {
 		t.Fatal("no email")
 	}
@@ -49,7 +49,7 @@ func TestCustomMessageWritesTheTextAroundTheRealCode(t *testing.T) {
 		{trigger.TriggerCustomMessageForgotPassword, func() error { _, err := e.forgot(webClient, "ada"); return err }},
 	} {
 		wantNoError(t, tc.source, tc.send())
-		m, _ := e.outbox.LastEmail("ada@example.com")
+		m, _ := e.mail().LastEmail("ada@example.com")
 		if !strings.HasSuffix(m.Text, "("+tc.source+")") || codePattern.FindString(m.Text) == "" {
 			t.Fatalf("%s email = %q", tc.source, m.Text)
 		}
@@ -57,7 +57,7 @@ func TestCustomMessageWritesTheTextAroundTheRealCode(t *testing.T) {
 	e.signUp("bob", "bob@example.com", goodPW)
 	_, err := e.resend("bob")
 	wantNoError(t, "ResendConfirmationCode", err)
-	if m, _ := e.outbox.LastEmail("bob@example.com"); !strings.HasSuffix(m.Text, "(CustomMessage_ResendCode)") {
+	if m, _ := e.mail().LastEmail("bob@example.com"); !strings.HasSuffix(m.Text, "(CustomMessage_ResendCode)") {
 		t.Fatalf("resent email = %q", m.Text)
 	}
 	wantNoError(t, "confirm with the resent code", e.confirm("bob", e.lastCode("bob@example.com")))
@@ -119,7 +119,7 @@ func TestCustomMessageRunsForEveryKindOfMessage(t *testing.T) {
 			if ev := log.last(t); ev.TriggerSource != step.source || ev.Request.CodeParameter != "{####}" {
 				t.Fatalf("event = %+v", ev)
 			}
-			m, ok := e.outbox.LastEmail(step.to)
+			m, ok := e.mail().LastEmail(step.to)
 			if !ok || !strings.HasSuffix(m.Text, " via "+step.source) || strings.Contains(m.Text, "{####}") || strings.Contains(m.Text, "{username}") {
 				t.Fatalf("email to %s = %q", step.to, m.Text)
 			}
@@ -215,8 +215,8 @@ func TestCustomSendersDeliverThePlaintextCodeInsteadOfThePool(t *testing.T) {
 	}
 }
 
-func TestCustomSenderFailureFailsTheSignUp(t *testing.T) {
-	e := newFastEnv(t, withTriggerSet(func(s *trigger.Set) {
+func TestCustomSenderFailureFailsTheSignUpWhenDeliveryIsInline(t *testing.T) {
+	e := newFastEnv(t, deliverInline, withTriggerSet(func(s *trigger.Set) {
 		s.CustomEmailSender = trigFail[trigger.CustomEmailSenderEvent]("provider throttled")
 	}))
 	_, err := e.pool.SignUp(e.ctx, userpool.SignUpInput{ClientID: webClient, Username: "ada", Password: goodPW,

@@ -323,14 +323,14 @@ func TestPasswordlessEmailSignIn(t *testing.T) {
 	if _, err := e.pool.AdminConfirmSignUp(e.ctx, userpool.AdminConfirmSignUpInput{Username: "unv"}); err != nil {
 		t.Fatal(err)
 	}
-	e.outbox.Reset()
+	e.mail().Reset()
 	// It is asked for the code as anyone is (the answer must not tell who
 	// has what), but nothing is sent and no code will do.
 	out = start("unv", "EMAIL_OTP")
 	if out.ChallengeName != userpool.ChallengeEmailOTP {
 		t.Fatalf("unverified email: %+v", out)
 	}
-	if len(e.outbox.Emails()) != 0 {
+	if len(e.mail().Emails()) != 0 {
 		t.Fatal("a code went to an unverified address")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // this subject that names the account.
 func (e *env) wantNotice(address, subject, username string) {
 	e.t.Helper()
-	m, ok := e.outbox.LastEmail(address)
+	m, ok := e.mail().LastEmail(address)
 	if !ok || m.Subject != subject || !strings.Contains(m.Text, username) || codePattern.MatchString(m.Text) {
 		e.t.Fatalf("newest email to %s = %+v (found %v), want the notice %q", address, m, ok, subject)
 	}

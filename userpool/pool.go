@@ -38,6 +38,8 @@ type UserPool struct {
 	clientSeal  *seal.Sealer
 	pageSeal    *seal.Sealer
 	mfaSeal     *seal.Sealer
+	outboxSeal  *seal.Sealer
+	sender      *backgroundSender
 	totp        *mfa.TOTP
 	keysMu      sync.Mutex // serializes key loading and rotation
 	tok         atomic.Pointer[tokenState]
@@ -101,6 +103,10 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 	if p.mfaSeal, err = seal.New(cfg.Secret, "mfa "+cfg.ID); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
+	if p.outboxSeal, err = seal.New(cfg.Secret, "outbox "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	p.sender = newBackgroundSender()
 	issuer := cfg.MFA.TOTPIssuer
 	if issuer == "" {
 		issuer = cfg.Name

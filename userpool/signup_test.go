@@ -38,7 +38,7 @@ func TestSignUpStoresAnUnconfirmedUserAndSendsACode(t *testing.T) {
 	if !strings.HasPrefix(u.Password.Hash, "$argon2id$") || strings.Contains(u.Password.Hash, goodPW) {
 		t.Errorf("stored password = %q, want an argon2id hash", u.Password.Hash)
 	}
-	if m, ok := e.outbox.LastEmail("alice@example.com"); !ok || !codePattern.MatchString(m.Text) {
+	if m, ok := e.mail().LastEmail("alice@example.com"); !ok || !codePattern.MatchString(m.Text) {
 		t.Errorf("no code emailed: %+v", m)
 	}
 }
@@ -201,7 +201,7 @@ func TestSignUpRacesForOneUsernameHaveOneWinner(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d sign-ups succeeded, want exactly 1", wins)
 	}
-	if got := len(e.outbox.Emails()); got != 1 {
+	if got := len(e.mail().Emails()); got != 1 {
 		t.Errorf("%d codes sent, want 1", got)
 	}
 }
@@ -315,9 +315,9 @@ func TestSignUpInAnEmailAliasPool(t *testing.T) {
 	}
 }
 
-func TestSignUpForgetsTheUserWhenTheCodeCannotBeDelivered(t *testing.T) {
+func TestSignUpForgetsTheUserWhenTheCodeCannotBeDeliveredInline(t *testing.T) {
 	sender := &switchableSender{}
-	e := newFastEnv(t, func(c *userpool.Config) { c.EmailSender = sender })
+	e := newFastEnv(t, deliverInline, func(c *userpool.Config) { c.EmailSender = sender })
 	sender.out = e.outbox
 	sender.failing.Store(true)
 
@@ -360,7 +360,7 @@ func TestSignUpSendsTheCodeToThePhoneWhenPhonesAreAutoVerified(t *testing.T) {
 	if *out.CodeDeliveryDetails != want {
 		t.Errorf("delivery = %+v, want %+v", *out.CodeDeliveryDetails, want)
 	}
-	if len(e.outbox.Emails()) != 0 {
+	if len(e.mail().Emails()) != 0 {
 		t.Error("an email was sent too")
 	}
 	wantNoError(t, "ConfirmSignUp", errOf(e.pool.ConfirmSignUp(e.ctx, userpool.ConfirmSignUpInput{ClientID: webClient,

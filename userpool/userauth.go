@@ -114,6 +114,9 @@ func (p *UserPool) firstFactorCode(ctx context.Context, c *appClient, u store.Us
 		if err != nil {
 			return nil, err
 		}
+		if err := p.postDecoy(ctx, attr); err != nil {
+			return nil, err
+		}
 		// Say the medium a real user's code would take, with a made-up,
 		// stable destination when the login cannot be one.
 		d := p.simulatedDelivery(st.Username)

@@ -38,7 +38,7 @@ func TestUserAuthNeedsAClientThatAllowsIt(t *testing.T) {
 		c.AllowedFirstAuthFactors = []string{userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP}
 	})
 	e.confirmedUser("amy", "amy@example.com")
-	e.outbox.Reset()
+	e.mail().Reset()
 	params := map[string]string{"USERNAME": "amy", "PREFERRED_CHALLENGE": userpool.FirstFactorEmailOTP}
 	_, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserAuth, ClientID: webClient, AuthParameters: params})
 	wantCode(t, err, userpool.CodeInvalidParameter)
@@ -54,7 +54,7 @@ func TestUserAuthOffersOnlyWhatThePoolAllows(t *testing.T) {
 		e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP))
 		e.confirmedUser("ben", "ben@example.com")
 		e.verifiedPhone("ben", "+15555550110")
-		e.outbox.Reset()
+		e.mail().Reset()
 		out, err := e.userAuth("ben", userpool.FirstFactorSMSOTP)
 		wantChallenge(t, out, err, userpool.ChallengeSelectChallenge)
 		if got := availableChallenges(out); !slices.Equal(got, []string{"PASSWORD", "EMAIL_OTP"}) {
@@ -126,7 +126,7 @@ func TestUserAuthSendsSMSCodesOnlyToAVerifiedPhone(t *testing.T) {
 		UserAttributes: []userpool.Attribute{{Name: "phone_number", Value: "+15555550111"}}}); err != nil {
 		t.Fatal(err)
 	}
-	e.outbox.Reset()
+	e.mail().Reset()
 	// Offered the pool's factors as anyone is, dan may pick SMS: he is
 	// asked for a code that was never sent, and none will do.
 	out, err := e.userAuth("dan", "")
@@ -138,8 +138,8 @@ func TestUserAuthSendsSMSCodesOnlyToAVerifiedPhone(t *testing.T) {
 	wantChallenge(t, decoy, err, userpool.ChallengeSMSOTP)
 	_, err = e.respondAs(userpool.ChallengeSMSOTP, decoy.Session, "dan", "SMS_OTP_CODE", "123456")
 	wantCode(t, err, userpool.CodeCodeMismatch)
-	if len(e.outbox.SMS()) != 0 {
-		t.Fatalf("a sign-in code went to an unverified phone: %+v", e.outbox.SMS())
+	if len(e.mail().SMS()) != 0 {
+		t.Fatalf("a sign-in code went to an unverified phone: %+v", e.mail().SMS())
 	}
 
 	e.verifiedPhone("dan", "+15555550111")
@@ -174,17 +174,19 @@ func TestUserAuthCodeSendsAreLimitedPerHourForKnownAndUnknownUsersAlike(t *testi
 				if out.ChallengeName != userpool.ChallengeEmailOTP {
 					t.Fatalf("send %d: %+v", i+1, out)
 				}
+				e.mail() // sent moments after the answer
 				e.clock.Advance(time.Minute)
 			}
 			_, err := e.userAuth(name, userpool.FirstFactorEmailOTP)
 			wantCode(t, err, userpool.CodeLimitExceeded)
+			e.mail()
 			e.clock.Advance(time.Hour)
 			if _, err := e.userAuth(name, userpool.FirstFactorEmailOTP); err != nil {
 				t.Fatalf("a send an hour later: %v", err)
 			}
 		})
 	}
-	if n := len(e.outbox.Emails()); n != 6 {
+	if n := len(e.mail().Emails()); n != 6 {
 		t.Fatalf("%d emails sent, want 6 (all to eve)", n)
 	}
 }

@@ -66,6 +66,8 @@ type app struct {
 	// cleanup is when serve removes expired and idle records, and how many
 	// at a time.
 	cleanup cleanupSchedule
+	// deliverInterval is how often serve retries queued messages.
+	deliverInterval time.Duration
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -78,7 +80,8 @@ func newApp(stdout, stderr io.Writer) *app {
 		shutdownTimeout:   15 * time.Second,
 		keyReloadInterval: time.Minute,
 		// Up to 10,000 records every ten minutes, in batches of 500.
-		cleanup: cleanupSchedule{interval: 10 * time.Minute, batch: 500, batches: 20},
+		cleanup:         cleanupSchedule{interval: 10 * time.Minute, batch: 500, batches: 20},
+		deliverInterval: 15 * time.Second,
 	}
 }
 

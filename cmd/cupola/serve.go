@@ -81,10 +81,17 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
 	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, log) })
+	wg.Go(func() { a.deliverLoop(bgCtx, in.pool, log) })
 	defer func() {
-		// Before the store closes.
+		// Before the store closes: the background work stops, and the
+		// messages queued by the last requests get one more try.
 		stopBackground()
 		wg.Wait()
+		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout)
+		defer cancel()
+		if _, err := in.pool.DeliverMessages(flushCtx, userpool.DeliverMessagesInput{}); err != nil {
+			log.Warn("queued messages left for the next start", "err", err)
+		}
 	}()
 
 	errc := make(chan error, 1)
@@ -167,6 +174,32 @@ func (a *app) reloadKeys(ctx context.Context, in *instance, log *slog.Logger) {
 		case <-t.C:
 			if _, err := in.pool.ReloadSigningKeys(ctx, userpool.ReloadSigningKeysInput{}); err != nil && ctx.Err() == nil {
 				log.Error("reload signing keys", "err", err)
+			}
+		}
+	}
+}
+
+// deliverLoop retries queued messages whose send failed. A request that
+// queues a message wakes the pool's sender by itself; this timer is for
+// the retries, and for messages another instance queued and could not
+// send before it stopped.
+func (a *app) deliverLoop(ctx context.Context, pool *userpool.UserPool, log *slog.Logger) {
+	t := time.NewTicker(a.deliverInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			out, err := pool.DeliverMessages(ctx, userpool.DeliverMessagesInput{})
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Error("deliver queued messages", "err", err, "cause", errors.Unwrap(err))
+				}
+				continue
+			}
+			if out.Sent+out.Failed+out.Dropped > 0 {
+				log.Info("deliver queued messages", "sent", out.Sent, "failed", out.Failed, "dropped", out.Dropped)
 			}
 		}
 	}

@@ -42,9 +42,14 @@ func newPool(t *testing.T) (*userpool.UserPool, *pooltest.Clock, *message.Outbox
 
 var sixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
 
-// codeFor reads the newest code emailed to address.
-func codeFor(t *testing.T, outbox *message.Outbox, address string) string {
+// codeFor reads the newest code emailed to address. The pool queues
+// messages and sends them just after it answers; DeliverMessages sends
+// what is queued now, so the test reads it without waiting.
+func codeFor(t *testing.T, pool *userpool.UserPool, outbox *message.Outbox, address string) string {
 	t.Helper()
+	if _, err := pool.DeliverMessages(t.Context(), userpool.DeliverMessagesInput{}); err != nil {
+		t.Fatal(err)
+	}
 	m, ok := outbox.LastEmail(address)
 	if !ok {
 		t.Fatalf("no email to %s", address)
@@ -69,7 +74,7 @@ func TestASignUpCodeExpires(t *testing.T) {
 	ctx := t.Context()
 	pool, clock, outbox := newPool(t)
 	signUp(ctx, t, pool)
-	code := codeFor(t, outbox, "alice@example.com")
+	code := codeFor(t, pool, outbox, "alice@example.com")
 
 	clock.Advance(10*time.Minute + time.Second)
 	_, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: client, Username: "alice", ConfirmationCode: code})
@@ -92,7 +97,7 @@ func TestAFreshCodeConfirmsAndTheUserSignsIn(t *testing.T) {
 	if _, err := pool.ResendConfirmationCode(ctx, userpool.ResendConfirmationCodeInput{ClientID: client, Username: "alice"}); err != nil {
 		t.Fatal(err)
 	}
-	code := codeFor(t, outbox, "alice@example.com")
+	code := codeFor(t, pool, outbox, "alice@example.com")
 	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: client, Username: "alice", ConfirmationCode: code}); err != nil {
 		t.Fatalf("ConfirmSignUp with a fresh code: %v", err)
 	}

@@ -55,6 +55,11 @@ func run(ctx context.Context) error {
 		UserAttributes: []userpool.Attribute{{Name: "email", Value: email}}}); err != nil {
 		return err
 	}
+	// The code is queued and sent just after the answer; DeliverMessages
+	// sends what is queued now.
+	if _, err := pool.DeliverMessages(ctx, userpool.DeliverMessagesInput{}); err != nil {
+		return err
+	}
 	mail, _ := outbox.LastEmail(email)
 	if _, err := pool.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: "app", Username: user,
 		ConfirmationCode: regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)}); err != nil {

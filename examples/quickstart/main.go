@@ -60,6 +60,11 @@ func run(ctx context.Context) error {
 	}
 	step("1. signed up", "sub=%s confirmed=%t code sent to %s", up.UserSub, up.UserConfirmed, up.CodeDeliveryDetails.Destination)
 
+	// The code is queued and sent just after the answer; DeliverMessages
+	// sends what is queued now.
+	if _, err := pool.DeliverMessages(ctx, userpool.DeliverMessagesInput{}); err != nil {
+		return err
+	}
 	mail, _ := outbox.LastEmail(email)
 	code := regexp.MustCompile(`[0-9]{6}`).FindString(mail.Text)
 	step("2. read the email", "subject=%q code=%s", mail.Subject, code)
