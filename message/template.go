@@ -28,13 +28,14 @@ const (
 	KindPasswordChanged Kind = "PasswordChanged" // the password was changed or reset
 	KindMFAChanged      Kind = "MFAChanged"      // a second factor was added, replaced or removed
 	KindRecoveryCodes   Kind = "RecoveryCodes"   // new MFA recovery codes replaced the old ones
+	KindAccountExists   Kind = "AccountExists"   // someone tried to sign up again with this account's name or address
 )
 
 // Notice reports whether k is a security notice: a message with no code
 // (its templates need no {####}), which the CustomMessage trigger and
 // custom senders do not see.
 func (k Kind) Notice() bool {
-	return k == KindPasswordChanged || k == KindMFAChanged || k == KindRecoveryCodes
+	return k == KindPasswordChanged || k == KindMFAChanged || k == KindRecoveryCodes || k == KindAccountExists
 }
 
 // Kinds returns every Kind, in a stable order.
@@ -42,7 +43,7 @@ func Kinds() []Kind {
 	return []Kind{
 		KindSignUp, KindResendCode, KindForgotPassword, KindUpdateUserAttribute,
 		KindVerifyUserAttribute, KindAdminCreateUser, KindAuthentication,
-		KindPasswordChanged, KindMFAChanged, KindRecoveryCodes,
+		KindPasswordChanged, KindMFAChanged, KindRecoveryCodes, KindAccountExists,
 	}
 }
 
@@ -128,6 +129,9 @@ func defaultTemplate(k Kind) (Template, bool) {
 	case KindMFAChanged:
 		return notice("Your sign-in settings changed",
 			"The second sign-in step of your {poolname} account {username} was just changed. If you did not change it, contact support now."), true
+	case KindAccountExists:
+		return notice("You already have an account",
+			"Someone just tried to sign up for {poolname} with your account {username}'s name or address. If it was you, sign in, or reset your password if you forgot it; if not, you can ignore this message."), true
 	case KindRecoveryCodes:
 		return notice("New recovery codes",
 			"New recovery codes were just created for your {poolname} account {username}; the old ones no longer work. If you did not create them, contact support now."), true

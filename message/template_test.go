@@ -217,7 +217,7 @@ func TestTemplatesValidate(t *testing.T) {
 
 func TestANoticeNeedsNoCode(t *testing.T) {
 	d := message.DefaultTemplates()
-	for _, k := range []message.Kind{message.KindPasswordChanged, message.KindMFAChanged, message.KindRecoveryCodes} {
+	for _, k := range []message.Kind{message.KindPasswordChanged, message.KindMFAChanged, message.KindRecoveryCodes, message.KindAccountExists} {
 		m, err := d.Email(k, "a@example.com", message.Data{Username: "alice", PoolName: "Shop"})
 		if err != nil || !strings.Contains(m.Text, "alice") || !strings.Contains(m.Text, "Shop") {
 			t.Errorf("%s email = %+v, %v", k, m, err)

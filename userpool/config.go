@@ -113,6 +113,15 @@ type Config struct {
 	// and the hosted UI offers no sign-up page; users come from
 	// AdminCreateUser, ImportUsers or MigrateUser.
 	AllowAdminCreateUserOnly bool
+	// ConcealExistingAccounts answers SignUp with a username (or, in
+	// pools that sign in with an email or phone, an address) another
+	// account holds as it answers a fresh sign-up — a made-up UserSub, a
+	// code "sent" to the given address — and sends that account's owner
+	// an AccountExists notice at their verified address instead, at most
+	// as often as codes. Off, SignUp answers UsernameExistsException, as
+	// Cognito does even with existence errors prevented: a stranger can
+	// then test which names and addresses have accounts.
+	ConcealExistingAccounts bool
 	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
 	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy). A
 	// code sign-in is one factor: with MFA ON the pool refuses code first

@@ -13,8 +13,9 @@ import (
 // does not go unnoticed. The change has happened already: a notice that
 // cannot be sent or queued is logged, never an error. Notices go to
 // EmailSender and SMSSender only; the CustomMessage trigger and custom
-// senders, whose events Cognito defines for codes, do not see them.
-func (p *UserPool) notify(ctx context.Context, u store.User, kind message.Kind) {
+// senders, whose events Cognito defines for codes, do not see them. It
+// reports whether the notice was sent or queued.
+func (p *UserPool) notify(ctx context.Context, u store.User, kind message.Kind) (queued bool) {
 	ctx = context.WithoutCancel(ctx)
 	var attr string
 	switch {
@@ -23,7 +24,7 @@ func (p *UserPool) notify(ctx context.Context, u store.User, kind message.Kind) 
 	case p.verified(u, "phone_number") && p.cfg.SMSSender != nil:
 		attr = "phone_number"
 	default:
-		return // nowhere to send it
+		return false // nowhere to send it
 	}
 	m, err := p.prepare(ctx, u, kind, attr, u.Attributes[attr], message.Data{Username: u.Username, PoolName: p.cfg.Name})
 	if err == nil {
@@ -31,5 +32,7 @@ func (p *UserPool) notify(ctx context.Context, u store.User, kind message.Kind) 
 	}
 	if err != nil {
 		p.log.WarnContext(ctx, "security notice not sent", "kind", string(kind), "sub", u.Sub, "err", err)
+		return false
 	}
+	return true
 }

@@ -36,7 +36,8 @@ type SignUpOutput struct {
 // code to the first auto-verified attribute the user has. If that code
 // cannot be delivered, the user is not kept: the call can simply be
 // retried. A taken username is UsernameExistsException (Cognito answers
-// so even when existence errors are prevented).
+// so even when existence errors are prevented), unless
+// Config.ConcealExistingAccounts is on.
 func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, error) {
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -94,6 +95,9 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 		Password: store.PasswordCredential{Hash: hash, ChangedAt: now}, CreatedAt: now, UpdatedAt: now,
 	})
 	var exists *store.ExistsError
+	if errors.As(err, &exists) && p.cfg.ConcealExistingAccounts {
+		return p.signUpExisting(ctx, in, exists.Key, username, sub, attrs, status)
+	}
 	if errors.As(err, &exists) {
 		if exists.Key == "username" {
 			return nil, newErr(CodeUsernameExists, "User already exists")
@@ -119,6 +123,53 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 		return nil, err
 	}
 	out.CodeDeliveryDetails = d
+	return out, nil
+}
+
+// signUpExisting answers a sign-up whose username or alias (key) another
+// account holds as a fresh sign-up would be answered, and tells that
+// account's owner instead (Config.ConcealExistingAccounts). It does what a
+// fresh sign-up does to the store: a send counted, a code stored (a decoy,
+// under the login's unknown key, so a confirmation with any code fails as
+// a wrong code does) and a message queued (the notice, or a decoy when
+// the owner has nowhere verified to receive it or had enough of them).
+func (p *UserPool) signUpExisting(ctx context.Context, in SignUpInput, key, username, sub string, attrs map[string]string, status store.UserStatus) (*SignUpOutput, error) {
+	out := &SignUpOutput{UserSub: sub, UserConfirmed: status == store.StatusConfirmed}
+	attr, value := p.deliveryFor(attrs, p.cfg.AutoVerifiedAttributes)
+	if out.UserConfirmed || attr == "" {
+		return out, nil
+	}
+	d, err := p.destination(attr, value)
+	if err != nil {
+		return nil, err
+	}
+	out.CodeDeliveryDetails = d
+
+	var owner store.User
+	if key == "username" {
+		owner, err = p.store.GetUserByUsername(ctx, p.cfg.ID, p.usernameKey(username))
+	} else {
+		owner, err = p.store.GetUserByAlias(ctx, p.cfg.ID, key, p.aliasKey(key, attrs[key]))
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, internalErr("sign up", err)
+	}
+	notify := err == nil && p.throttle(ctx, "send:", owner.Sub, sourceOf(in.UserContextData)) == nil
+	decoy, err := random.Digits(p.random, 6)
+	if err != nil {
+		return nil, internalErr("code", err)
+	}
+	now, login := p.now(), p.unknownKey(username)
+	if err := p.store.PutCode(ctx, store.Code{PoolID: p.cfg.ID, Subject: login, Purpose: purposeSignUp,
+		Hash: p.codeHash(login, purposeSignUp, decoy), ExpiresAt: now.Add(p.cfg.CodeValidity), CreatedAt: now}); err != nil {
+		return nil, internalErr("store code", err)
+	}
+	if notify && p.notify(ctx, owner, message.KindAccountExists) {
+		return out, nil
+	}
+	if err := p.postDecoy(ctx, attr); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

@@ -59,6 +59,7 @@ type poolConfig struct {
 	Devices                        devicesConfig        `yaml:"devices"`
 	AllowedFirstAuthFactors        []string             `yaml:"allowed_first_auth_factors"`
 	AllowAdminCreateUserOnly       bool                 `yaml:"allow_admin_create_user_only"`
+	ConcealExistingAccounts        bool                 `yaml:"conceal_existing_accounts"`
 	Lockout                        *lockoutConfig       `yaml:"lockout"`
 }
 
@@ -421,6 +422,7 @@ func (c *fileConfig) userpoolConfig() userpool.Config {
 			SkipMFAOnRememberedDevice: p.Devices.SkipMFAOnRememberedDevice},
 		AllowedFirstAuthFactors:  p.AllowedFirstAuthFactors,
 		AllowAdminCreateUserOnly: p.AllowAdminCreateUserOnly,
+		ConcealExistingAccounts:  p.ConcealExistingAccounts,
 	}
 	for _, a := range p.Schema {
 		cfg.Schema = append(cfg.Schema, userpool.AttributeSchema{Name: a.Name, Type: userpool.AttributeType(a.Type),
