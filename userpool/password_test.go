@@ -47,6 +47,8 @@ func TestPasswordPolicy(t *testing.T) {
 		{"a common password is refused", eight, "user1", "u1@example.com", "password", "too common"},
 		{"a common password in capitals is refused", eight, "user1", "u1@example.com", "PASSWORD123", "too common"},
 		{"another common password is refused", eight, "user1", "u1@example.com", "iloveyou", "too common"},
+		{"a password from deep in the breach list is refused", eight, "user1", "u1@example.com", "Gangster1", "too common"},
+		{"a 15-character breached password is refused by a password-only pool", nil, "user1", "u1@example.com", "1qaz2wsx3edc4rfv", "too common"},
 		{"the username inside the password is refused", eight, "alice", "a@example.com", "xxAlice-2024yy", "username"},
 		{"the email's local part inside the password is refused", eight, "user1", "alice.smith@example.com", "alice.smith-99", "username"},
 		{"the pool name inside the password is refused", eight, "user1", "u1@example.com", "my-example-pass", "pool name"},
