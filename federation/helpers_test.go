@@ -115,7 +115,9 @@ type fakeIdP struct {
 	gotToken  url.Values // the last /token form
 	gotBasic  bool       // the last /token used HTTP Basic
 	gotInfo   *http.Request
-	infoForm  url.Values
+	// discoveryEdit, when set, changes the discovery document.
+	discoveryEdit func(map[string]any)
+	infoForm      url.Values
 }
 
 func newFakeIdP(t *testing.T) *fakeIdP {
@@ -146,7 +148,9 @@ func newFakeIdP(t *testing.T) *fakeIdP {
 func (f *fakeIdP) issuer() string { return f.srv.URL }
 
 func (f *fakeIdP) discovery(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, map[string]any{
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	doc := map[string]any{
 		"issuer":                                f.srv.URL,
 		"authorization_endpoint":                f.srv.URL + "/authorize",
 		"token_endpoint":                        f.srv.URL + "/token",
@@ -155,7 +159,11 @@ func (f *fakeIdP) discovery(w http.ResponseWriter, r *http.Request) {
 		"response_types_supported":              []string{"code"},
 		"subject_types_supported":               []string{"public"},
 		"id_token_signing_alg_values_supported": []string{"RS256"},
-	})
+	}
+	if f.discoveryEdit != nil {
+		f.discoveryEdit(doc)
+	}
+	writeJSON(w, doc)
 }
 
 func (f *fakeIdP) token(w http.ResponseWriter, r *http.Request) {
@@ -222,6 +230,14 @@ func (f *fakeIdP) sign(t *testing.T, c jwt.MapClaims) string {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// locked runs fn holding the fake's lock, for tests that set what it
+// answers or read what it received.
+func (f *fakeIdP) locked(fn func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	fn()
 }
 
 func (f *fakeIdP) setIDToken(tok string) {
