@@ -2,7 +2,10 @@ package federation_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,8 +159,25 @@ func TestOIDCDiscoveryUnavailable(t *testing.T) {
 	wantKind(t, err, federation.ErrUnavailable)
 }
 
-// TestOIDCPendingFromAnotherClock checks the ten-minute window with
-// Config.Now.
+// TestOIDCDiscoveryIsBounded: a discovery document over 1 MiB is refused,
+// not buffered (go-oidc itself reads it whole).
+func TestOIDCDiscoveryIsBounded(t *testing.T) {
+	f := newFakeIdP(t)
+	f.locked(func() {
+		f.discoveryEdit = func(doc map[string]any) { doc["padding"] = strings.Repeat("x", 2<<20) }
+	})
+	p, err := federation.NewOIDC(context.Background(), f.config(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Start(context.Background(), federation.StartInput{CallbackURL: testCallback, State: "s"})
+	wantKind(t, err, federation.ErrUnavailable)
+	if !strings.Contains(err.Error(), "exceeds") {
+		t.Errorf("error %q does not say the body was too large", err)
+	}
+}
+
+// TestOIDCPendingExpires checks the ten-minute window with Config.Now.
 func TestOIDCPendingExpires(t *testing.T) {
 	f := newFakeIdP(t)
 	c := newClock()
@@ -172,4 +192,29 @@ func TestOIDCPendingExpires(t *testing.T) {
 	c.Advance(10*time.Minute + time.Second)
 	_, err = p.Complete(context.Background(), callback(s, "code"))
 	wantKind(t, err, federation.ErrState)
+}
+
+// TestOIDCConcurrentFirstUse: many sign-ins starting at once on a new
+// provider share one discovery (run with -race).
+func TestOIDCConcurrentFirstUse(t *testing.T) {
+	f := newFakeIdP(t)
+	p, err := federation.NewOIDC(context.Background(), f.config(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			_, err := p.Start(context.Background(), federation.StartInput{CallbackURL: testCallback, State: fmt.Sprint("s", i)})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
 }
