@@ -66,9 +66,14 @@ func newOAuthBase(cfg Config, typ string, d details, secretRequired bool, scopes
 	}, nil
 }
 
+// Name implements Provider.
 func (b *oauthBase) Name() string { return b.name }
+
+// Type implements Provider.
 func (b *oauthBase) Type() string { return b.typ }
 
+// fail is the *Error for one step; the cause's text loses the client
+// secret if it quotes it.
 func (b *oauthBase) fail(op string, kind error, detail string, cause error) error {
 	return &Error{Provider: b.name, Op: op, Kind: kind, Detail: detail, Err: redact(cause, b.clientSecret)}
 }
