@@ -34,6 +34,7 @@ MINIMIZE="${CUPOLA_FUZZMINIMIZETIME:-1s}"
 
 # "package-directory Target", one per line.
 TARGETS=(
+	"federation FuzzAppleUser"
 	"gateway FuzzSafeReturn"
 	"gateway FuzzSessionCookies"
 	"hostedui FuzzClientCredentials"
