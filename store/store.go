@@ -21,6 +21,7 @@ type Store interface {
 	Groups
 	Clients
 	ResourceServers
+	IdentityProviders
 	Devices
 	Codes
 	AuthSessions
