@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -56,4 +57,28 @@ type IdentityProviders interface {
 	// whose names sort after after ("" for the first page), ordered by
 	// name (byte order).
 	ListIdentityProviders(ctx context.Context, poolID, after string, limit int) ([]IdentityProvider, error)
+}
+
+// Check reports what is wrong with p, if anything; stores refuse such a
+// provider with ErrInvalid.
+func (p IdentityProvider) Check() error {
+	switch {
+	case p.PoolID == "":
+		return errors.New("pool id missing")
+	case p.Name == "":
+		return errors.New("name missing")
+	case p.Type == "":
+		return errors.New("type missing")
+	}
+	seen := map[string]bool{}
+	for _, id := range p.Identifiers {
+		if id == "" {
+			return errors.New("empty identifier")
+		}
+		if seen[id] {
+			return errors.New("identifier listed twice")
+		}
+		seen[id] = true
+	}
+	return nil
 }

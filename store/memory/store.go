@@ -35,6 +35,8 @@ type Store struct {
 	keys     map[poolKey]store.SigningKey
 	lockouts map[poolKey]store.LockoutState
 	outbox   map[poolKey]store.Delivery // by delivery ID
+
+	providers map[poolKey]store.IdentityProvider // by name
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -64,6 +66,7 @@ func New() *Store {
 		keys:      make(map[poolKey]store.SigningKey),
 		lockouts:  make(map[poolKey]store.LockoutState),
 		outbox:    make(map[poolKey]store.Delivery),
+		providers: make(map[poolKey]store.IdentityProvider),
 	}
 }
 
