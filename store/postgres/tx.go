@@ -103,6 +103,10 @@ func existsKey(constraint string) string {
 		return "identifier"
 	case "outbox_pkey":
 		return "delivery"
+	case "identity_providers_pkey":
+		return "provider"
+	case "idp_identifiers_pkey":
+		return "idp_identifier"
 	default: // client, session and family IDs
 		return "id"
 	}
