@@ -157,7 +157,7 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 	now := p.now()
 	u, err := p.store.CreateUser(ctx, store.User{
 		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: store.StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
+		Status: store.StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs, nil),
 		Password:  store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(now), ChangedAt: now},
 		CreatedAt: now, UpdatedAt: now,
 	})
@@ -493,7 +493,7 @@ func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdate
 		for k, v := range vals {
 			u.Attributes[k] = v
 		}
-		u.Aliases = p.aliasesOf(u.Attributes)
+		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
 	if err != nil {
@@ -544,7 +544,7 @@ func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDelete
 				delete(u.Attributes, flag)
 			}
 		}
-		u.Aliases = p.aliasesOf(u.Attributes)
+		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
 	return done(&AdminDeleteUserAttributesOutput{}, err)

@@ -108,6 +108,8 @@ type Config struct {
 	MFA MFAConfig
 	// Devices configures device tracking and remembered devices.
 	Devices DeviceConfig
+	// Federation configures sign-in through identity providers.
+	Federation FederationConfig
 	// AllowAdminCreateUserOnly turns self-registration off (Cognito's
 	// AdminCreateUserConfig.AllowAdminCreateUserOnly): SignUp is refused
 	// and the hosted UI offers no sign-up page; users come from

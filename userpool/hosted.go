@@ -159,7 +159,7 @@ func (o *OAuthServer) Principal(ctx context.Context, pr Principal) (*Principal, 
 	if err != nil {
 		return nil, internalErr("hosted session", err)
 	}
-	if !u.Enabled || u.Status != store.StatusConfirmed || u.Password.ChangedAt.After(authTime) {
+	if !u.Enabled || !signedInStatus(u.Status) || u.Password.ChangedAt.After(authTime) {
 		return nil, newErr(CodeNotAuthorized, "The session has ended.")
 	}
 	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime, Session: pr.Session}, nil

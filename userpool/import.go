@@ -209,7 +209,7 @@ func (p *UserPool) importRow(ctx context.Context, cols, rec []string, userCol, h
 	now := p.now()
 	cred.ChangedAt = now
 	_, err = p.store.CreateUser(ctx, store.User{PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: status, Enabled: true, Attributes: vals, Aliases: p.aliasesOf(vals), Password: cred, CreatedAt: now, UpdatedAt: now})
+		Status: status, Enabled: true, Attributes: vals, Aliases: p.aliasesOf(vals, nil), Password: cred, CreatedAt: now, UpdatedAt: now})
 	var exists *store.ExistsError
 	if errors.As(err, &exists) {
 		if exists.Key == "username" || len(p.cfg.UsernameAttributes) > 0 {

@@ -98,7 +98,7 @@ func (p *UserPool) migrateUser(ctx context.Context, c *appClient, login, passwor
 		}
 	}
 	u, err := p.store.CreateUser(ctx, store.User{PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs), Password: cred,
+		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs, nil), Password: cred,
 		MFA: store.MFA{SMSEnabled: r.EnableSMSMFA}, CreatedAt: now, UpdatedAt: now})
 	if errors.Is(err, store.ErrExists) {
 		// Migrated meanwhile by a concurrent sign-in, or the alias is taken.

@@ -108,7 +108,7 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in answ
 				}
 				u.Attributes[k] = v
 			}
-			u.Aliases = p.aliasesOf(u.Attributes)
+			u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 			u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
 			u.Status = store.StatusConfirmed
 			return nil

@@ -164,7 +164,7 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		}
 	}
 	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
-	if err != nil || !u.Enabled || u.Status != store.StatusConfirmed {
+	if err != nil || !u.Enabled || !signedInStatus(u.Status) {
 		return nil, grant
 	}
 	// The reuse guard names the sign-in before its tokens exist, so no

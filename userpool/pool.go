@@ -39,6 +39,8 @@ type UserPool struct {
 	pageSeal    *seal.Sealer
 	mfaSeal     *seal.Sealer
 	outboxSeal  *seal.Sealer
+	idpSeal     *seal.Sealer
+	providers   providerCache
 	sender      *backgroundSender
 	totp        *mfa.TOTP
 	keysMu      sync.Mutex // serializes key loading and rotation
@@ -104,6 +106,9 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if p.outboxSeal, err = seal.New(cfg.Secret, "outbox "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.idpSeal, err = seal.New(cfg.Secret, "identity-provider "+cfg.ID); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	p.sender = newBackgroundSender()

@@ -96,7 +96,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 	if !u.Enabled {
 		return nil, nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
-	if u.Status != store.StatusConfirmed {
+	if !signedInStatus(u.Status) {
 		return nil, nil, invalid
 	}
 	if err := checkUser(u); err != nil {

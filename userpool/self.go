@@ -89,7 +89,7 @@ func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttrib
 			u.Attributes[name], u.Attributes[flag] = v, "false"
 			sends = append(sends, pending{attr: name, to: v, value: v})
 		}
-		u.Aliases = p.aliasesOf(u.Attributes)
+		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
 	if err != nil {
@@ -176,7 +176,7 @@ func (p *UserPool) VerifyUserAttribute(ctx context.Context, in VerifyUserAttribu
 			return newErr(CodeExpiredCode, msgCodeExpired)
 		}
 		u.Attributes[flag] = "true"
-		u.Aliases = p.aliasesOf(u.Attributes)
+		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
 	return done(&VerifyUserAttributeOutput{}, err)

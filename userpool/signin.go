@@ -435,6 +435,12 @@ func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st 
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }
 
+// signedInStatus reports whether a user in status s may hold a session:
+// a confirmed user, or a federated one (who signs in at their provider).
+func signedInStatus(s store.UserStatus) bool {
+	return s == store.StatusConfirmed || s == store.StatusExternalProvider
+}
+
 // signInAllowed maps a user's state to Cognito's answers after a correct
 // password.
 func (p *UserPool) signInAllowed(u store.User) error {

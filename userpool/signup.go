@@ -91,7 +91,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	now := p.now()
 	u, err := p.store.CreateUser(ctx, store.User{
 		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs),
+		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs, nil),
 		Password: store.PasswordCredential{Hash: hash, ChangedAt: now}, CreatedAt: now, UpdatedAt: now,
 	})
 	var exists *store.ExistsError
@@ -251,7 +251,7 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*C
 	// The code verifies the one attribute it was sent to; the others stay
 	// unverified and claim no alias.
 	sentTo, _ := p.deliveryFor(u.Attributes, p.cfg.AutoVerifiedAttributes)
-	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, []string{sentTo}))); err != nil {
+	if err := p.checkAliasesFree(ctx, u.Sub, p.aliasesOf(withVerified(u.Attributes, []string{sentTo}), nil)); err != nil {
 		return nil, err
 	}
 	code, err := p.consumeCode(ctx, u.Sub, purposeSignUp, in.ConfirmationCode, sourceOf(in.UserContextData))
@@ -266,7 +266,7 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*C
 		if flag, ok := verifiedFlags[code.Value]; ok && u.Attributes[code.Value] != "" {
 			u.Attributes[flag] = "true"
 		}
-		u.Aliases = p.aliasesOf(u.Attributes)
+		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
 	if err != nil {

@@ -62,8 +62,16 @@ func (p *UserPool) signInAttributes() []string {
 // aliasesOf computes the unique sign-in keys a user holds: in
 // username-attribute pools the attribute itself; in alias pools only
 // verified values.
-func (p *UserPool) aliasesOf(attrs map[string]string) map[string]string {
+//
+// Links to identity providers (identityAlias kinds) are kept from links,
+// the user's current aliases: they are not attributes.
+func (p *UserPool) aliasesOf(attrs map[string]string, links map[string]string) map[string]string {
 	out := map[string]string{}
+	for kind, v := range links {
+		if strings.HasPrefix(kind, identityAliasPrefix) {
+			out[kind] = v
+		}
+	}
 	for _, kind := range p.signInAttributes() {
 		v := attrs[kind]
 		if v == "" {
