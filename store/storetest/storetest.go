@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Groups", groupTests},
 		{"Clients", clientTests},
 		{"ResourceServers", resourceServerTests},
+		{"IdentityProviders", identityProviderTests},
 		{"Devices", deviceTests},
 		{"Codes", codeTests},
 		{"AuthSessions", authSessionTests},
