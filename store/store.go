@@ -183,6 +183,7 @@ type ClientSettings struct {
 	AllowedOAuthFlows          []string      `json:"allowed_oauth_flows,omitempty"`
 	AllowedOAuthScopes         []string      `json:"allowed_oauth_scopes,omitempty"`
 	CodeWithoutPKCE            bool          `json:"code_without_pkce,omitempty"`
+	SupportedIdentityProviders []string      `json:"supported_identity_providers,omitempty"`
 	Disabled                   bool          `json:"disabled,omitempty"`
 }
 

@@ -66,6 +66,10 @@ type ClientConfig struct {
 	// cannot send a code_challenge. PKCE is required of every other client
 	// (RFC 9700 §2.1.1); public clients can never opt out.
 	CodeWithoutPKCE bool
+	// SupportedIdentityProviders are the sign-ins the hosted UI offers:
+	// "COGNITO" (the pool's own users) and identity provider names. Empty
+	// means COGNITO only.
+	SupportedIdentityProviders []string
 }
 
 // ClientDescription is an app client as stored. ClientSecret is set only
@@ -251,6 +255,7 @@ func clientSettings(in ClientConfig) store.ClientSettings {
 		AllowedOAuthFlows:          in.AllowedOAuthFlows,
 		AllowedOAuthScopes:         in.AllowedOAuthScopes,
 		CodeWithoutPKCE:            in.CodeWithoutPKCE,
+		SupportedIdentityProviders: in.SupportedIdentityProviders,
 	}
 }
 
@@ -269,6 +274,7 @@ func describeClient(c store.Client) *ClientDescription {
 			DisableTokenRevocation: !s.EnableTokenRevocation, RefreshTokenRotation: s.RefreshTokenRotation,
 			RetryGracePeriod: s.RotationGracePeriod, CallbackURLs: s.CallbackURLs, LogoutURLs: s.LogoutURLs,
 			AllowedOAuthFlows: s.AllowedOAuthFlows, AllowedOAuthScopes: s.AllowedOAuthScopes, CodeWithoutPKCE: s.CodeWithoutPKCE,
+			SupportedIdentityProviders: s.SupportedIdentityProviders,
 		},
 		CreationDate:     c.CreatedAt,
 		LastModifiedDate: c.UpdatedAt,
@@ -314,6 +320,15 @@ func (p *UserPool) client(ctx context.Context, id string) (*appClient, error) {
 		return nil, internalErr("load client", err)
 	}
 	return &appClient{Client: c, pool: p}, nil
+}
+
+// supportsProvider reports whether the client signs users in through the
+// identity provider name ("COGNITO" for the pool's own users).
+func (c *appClient) supportsProvider(name string) bool {
+	if len(c.Settings.SupportedIdentityProviders) == 0 {
+		return name == ProviderCognito
+	}
+	return name != "" && slices.Contains(c.Settings.SupportedIdentityProviders, name)
 }
 
 func (c *appClient) allows(flow string) bool {

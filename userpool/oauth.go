@@ -73,6 +73,9 @@ func oauthErr(code, desc string, status int) *OAuthError {
 type AuthorizeRequest struct {
 	ResponseType, ClientID, RedirectURI, State, Scope, Nonce string
 	CodeChallenge, CodeChallengeMethod, IdentityProvider     string
+	// IdpIdentifier routes to the identity provider that holds it (an
+	// email address routes by its domain).
+	IdpIdentifier string
 	// Prompt and MaxAge are OIDC's; the hosted UI uses them to decide
 	// whether the user must sign in again.
 	Prompt string
@@ -83,6 +86,9 @@ type AuthorizeRequest struct {
 type Authorization struct {
 	ClientID, RedirectURI, State, Nonce, CodeChallenge string
 	Scopes                                             []string
+	// IdentityProvider and IdpIdentifier, when set, skip the login page
+	// for a sign-in at that provider.
+	IdentityProvider, IdpIdentifier string
 }
 
 // ValidateAuthorizeRequest checks an authorize request. The client and the
@@ -115,8 +121,11 @@ func (o *OAuthServer) ValidateAuthorizeRequest(ctx context.Context, in Authorize
 	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) {
 		return nil, oauthErr("unauthorized_client", "the client may not use the authorization code flow", 400)
 	}
-	if in.IdentityProvider != "" && in.IdentityProvider != "COGNITO" {
-		return nil, oauthErr("invalid_request", "identity providers are not configured", 400)
+	if in.IdentityProvider != "" && !c.supportsProvider(in.IdentityProvider) {
+		return nil, oauthErr("invalid_request", "the client does not support that identity_provider", 400)
+	}
+	if len(in.IdpIdentifier) > 320 {
+		return nil, oauthErr("invalid_request", "idp_identifier is too long", 400)
 	}
 	scopes, oerr := p.grantScopes(c, in.Scope, false)
 	if oerr != nil {
@@ -136,7 +145,7 @@ func (o *OAuthServer) ValidateAuthorizeRequest(ctx context.Context, in Authorize
 		return nil, oauthErr("invalid_request", "state or nonce is too long", 400)
 	}
 	return &Authorization{ClientID: c.ID, RedirectURI: in.RedirectURI, State: in.State, Nonce: in.Nonce,
-		CodeChallenge: in.CodeChallenge, Scopes: scopes}, nil
+		CodeChallenge: in.CodeChallenge, Scopes: scopes, IdentityProvider: in.IdentityProvider, IdpIdentifier: in.IdpIdentifier}, nil
 }
 
 // grantScopes parses a space-separated scope request against what client c

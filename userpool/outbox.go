@@ -192,21 +192,26 @@ type DeliverMessagesOutput struct {
 	Dropped int // given up on after maxDeliveryAttempts, or unreadable
 }
 
-// DeliverMessages sends the queued messages that are due now (see
-// DeliverQueued), then waits until the pool's background sender is idle,
-// so that every message queued before the call has been tried. Failed
-// sends stay queued for a later call. It is not a Cognito operation:
-// cupola serve calls it on a timer and at shutdown; tests call it before
-// reading what was sent. With DeliverInline there is nothing to do.
+// DeliverMessages has the pool's background sender send the queued
+// messages that are due now (see DeliverQueued) and waits until it is
+// idle, so that every message queued before the call has been tried, in
+// the order it was queued; the counts are those of the passes it waited
+// for. Failed sends stay queued for a later call. It is not a Cognito
+// operation: cupola serve calls it on a timer and at shutdown; tests call
+// it before reading what was sent. With DeliverInline there is nothing to
+// do.
 func (p *UserPool) DeliverMessages(ctx context.Context, _ DeliverMessagesInput) (*DeliverMessagesOutput, error) {
-	out, err := p.sendDue(ctx)
-	if err != nil {
-		return out, err
-	}
+	before := p.sender.counts()
+	p.sender.kick(p)
 	if err := p.sender.wait(ctx); err != nil {
-		return out, err
+		return nil, err
 	}
-	return out, nil
+	after := p.sender.counts()
+	if after.err != nil && after.passes > before.passes {
+		return nil, after.err
+	}
+	return &DeliverMessagesOutput{Sent: after.Sent - before.Sent, Failed: after.Failed - before.Failed,
+		Dropped: after.Dropped - before.Dropped}, nil
 }
 
 // sendDue claims and sends due deliveries in batches until none is due.
@@ -273,7 +278,8 @@ func (p *UserPool) removeDelivery(ctx context.Context, d store.Delivery) {
 // backgroundSender runs sendDue off the request path. It runs while there
 // is work and exits when there is none, so an idle pool holds no goroutine;
 // kick starts it, or asks a running one for one more pass, so a message
-// queued during a pass is not left behind.
+// queued during a pass is not left behind. It is the process's only
+// sender, so messages go out in the order they were queued.
 type backgroundSender struct {
 	mu      sync.Mutex
 	idle    *sync.Cond
@@ -281,6 +287,20 @@ type backgroundSender struct {
 	again   bool
 	retry   *time.Timer   // pending wake-up to retry failed sends
 	seq     atomic.Uint32 // orders the IDs of queued messages
+	total   senderCounts
+}
+
+// senderCounts add up the passes so far, for DeliverMessages.
+type senderCounts struct {
+	DeliverMessagesOutput
+	passes int
+	err    error // of the latest pass
+}
+
+func (s *backgroundSender) counts() senderCounts {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
 }
 
 func newBackgroundSender() *backgroundSender {
@@ -308,6 +328,11 @@ func (s *backgroundSender) run(p *UserPool) {
 			p.log.ErrorContext(ctx, "outbox", "err", err)
 		}
 		s.mu.Lock()
+		s.total.Sent += out.Sent
+		s.total.Failed += out.Failed
+		s.total.Dropped += out.Dropped
+		s.total.passes++
+		s.total.err = err
 		if (err != nil || out.Failed > 0) && s.retry == nil {
 			s.retry = time.AfterFunc(deliveryLease, func() {
 				s.mu.Lock()
