@@ -307,6 +307,16 @@ func (fx *samlFixture) signedResponse(t testing.TB, s samlSpec) *etree.Element {
 	return samlSign(t, s.response(a), fx.idp, dsig.RSASHA256SignatureMethod)
 }
 
+// samlDecode is the XML of a SAMLResponse parameter.
+func samlDecode(t testing.TB, response string) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(response)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
 // samlDeflate deflates a base64 SAMLResponse, as the HTTP-Redirect
 // binding would (and HTTP-POST never does).
 func samlDeflate(t testing.TB, response string) string {
