@@ -365,9 +365,6 @@ func wantSAMLError(t testing.TB, err error, kind error, detail string) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("error %T is not a *federation.Error", err)
 	}
-	if fe.Provider != samlProvider && fe.Provider != "" {
-		t.Errorf("Error.Provider = %q", fe.Provider)
-	}
 	if detail != "" && !containsFold(fe.Detail, detail) {
 		t.Fatalf("Detail %q does not mention %q (error: %v)", fe.Detail, detail, err)
 	}
