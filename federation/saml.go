@@ -322,11 +322,18 @@ func checkCallbackURL(raw string) error {
 }
 
 // Complete implements Provider for the HTTP-POST binding: in.Params carry
-// SAMLResponse and RelayState. It returns an Identity only for a response
-// that passes every check of [SAMLProvider]'s verification, in this order:
-// the pending sign-in and RelayState (ErrState), the shape of the XML, the
-// status (ErrProviderError), the IdP's signature, then audience, recipient,
-// destination, lifetime, InResponseTo (ErrState) and replay.
+// SAMLResponse and RelayState. The checks run in this order: the pending
+// sign-in and RelayState (ErrState), the size and shape of the XML
+// (ErrInvalidResponse), the status (ErrProviderError), the IdP's signature,
+// audience, lifetime, recipient, destination (ErrInvalidResponse),
+// InResponseTo (ErrState), and last the replay cache (ErrInvalidResponse
+// "replayed", or ErrUnavailable when the cache fails). Every Detail names
+// the check that refused.
+//
+// The Identity's Subject is the NameID's exact text, Attributes are the
+// assertion's attributes by Name (values joined with commas), Email comes
+// from the email, mail, the WS-Federation emailaddress claim or the
+// urn:oid:0.9.2342.19200300.100.1.3 attribute, and EmailVerified is false.
 func (p *SAMLProvider) Complete(ctx context.Context, in CompleteInput) (*Identity, error) {
 	v := &samlVerification{p: p, now: p.now(), in: in}
 	return v.run(ctx)

@@ -318,21 +318,21 @@ func checkSignatureAlgorithms(sig *etree.Element, parentID string) error {
 		return err
 	}
 	if alg := method.SelectAttrValue("Algorithm", ""); !allowedSignatureMethod(alg) {
-		return fmt.Errorf("signature algorithm %s is not accepted (SHA-256 or better)", alg)
+		return fmt.Errorf("signature algorithm %.200q is not accepted (SHA-256 or better)", alg)
 	}
 	ref, err := oneChild(signedInfo, nsDSig, "Reference")
 	if err != nil {
 		return err
 	}
 	if uri := ref.SelectAttrValue("URI", ""); uri != "#"+parentID {
-		return fmt.Errorf("signature Reference %q is not its parent's ID", uri)
+		return fmt.Errorf("signature Reference %.200q is not its parent's ID", uri)
 	}
 	digest, err := oneChild(ref, nsDSig, "DigestMethod")
 	if err != nil {
 		return err
 	}
 	if alg := digest.SelectAttrValue("Algorithm", ""); !allowedDigestMethod(alg) {
-		return fmt.Errorf("signature digest algorithm %s is not accepted (SHA-256 or better)", alg)
+		return fmt.Errorf("signature digest algorithm %.200q is not accepted (SHA-256 or better)", alg)
 	}
 	return nil
 }
@@ -421,11 +421,11 @@ func (p *SAMLProvider) decryptForInspection(enc *etree.Element) (*etree.Element,
 		switch m.Parent().Tag {
 		case "EncryptedData":
 			if !allowedBlockCipher(alg) {
-				return nil, fmt.Errorf("encryption algorithm %s is not accepted", alg)
+				return nil, fmt.Errorf("encryption algorithm %.200q is not accepted", alg)
 			}
 		case "EncryptedKey":
 			if !allowedKeyTransport(alg) {
-				return nil, fmt.Errorf("key transport algorithm %s is not accepted", alg)
+				return nil, fmt.Errorf("key transport algorithm %.200q is not accepted", alg)
 			}
 		default:
 			return nil, errors.New("EncryptionMethod in an unexpected place")
@@ -505,7 +505,12 @@ func (v *samlVerification) run(ctx context.Context) (*Identity, error) {
 		// The status codes are URIs from the SAML spec (or the IdP's own);
 		// they say why, for the logs. The response is not verified: all it
 		// can do is end this sign-in, as the state already matched.
-		return nil, v.fail(ErrProviderError, "status "+strings.Join(shape.status, " / "), nil)
+		// Quoted and cut short: the values are unverified and go to logs.
+		codes := make([]string, len(shape.status))
+		for i, c := range shape.status {
+			codes[i] = fmt.Sprintf("%.200q", c)
+		}
+		return nil, v.fail(ErrProviderError, "status "+strings.Join(codes, " / "), nil)
 	}
 	assertion := shape.assertion
 	switch {

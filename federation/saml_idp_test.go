@@ -110,10 +110,11 @@ func (s *samlTestIdP) register(t *testing.T, spMetadata []byte) {
 	s.mu.Unlock()
 }
 
-var (
-	samlFormSAMLResponse = regexp.MustCompile(`name="SAMLResponse" value="([^"]*)"`)
-	samlFormRelayState   = regexp.MustCompile(`name="RelayState" value="([^"]*)"`)
-	samlFormAction       = regexp.MustCompile(`<form method="post" action="([^"]*)"`)
+// The fields of crewjam's auto-submitting response form.
+const (
+	samlFormSAMLResponse = `name="SAMLResponse" value="([^"]*)"`
+	samlFormRelayState   = `name="RelayState" value="([^"]*)"`
+	samlFormAction       = `<form method="post" action="([^"]*)"`
 )
 
 // browse is the browser: it follows the Start URL to the IdP and reads
@@ -132,7 +133,8 @@ func (s *samlTestIdP) browse(t *testing.T, startURL string) (action string, form
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("IdP answered %s: %s", resp.Status, body)
 	}
-	get := func(re *regexp.Regexp) string {
+	get := func(pattern string) string {
+		re := regexp.MustCompile(pattern)
 		m := re.FindSubmatch(body)
 		if m == nil {
 			t.Fatalf("no %v in the IdP's page: %s", re, body)
@@ -246,7 +248,7 @@ func TestSAMLIdPInitiatedSignInThroughARealIdP(t *testing.T) {
 	rec := httptest.NewRecorder()
 	idp.idp.ServeIDPInitiated(rec, httptest.NewRequest(http.MethodGet, "/login", nil), samlSPEntity, "")
 	page := rec.Body.Bytes()
-	m := samlFormSAMLResponse.FindSubmatch(page)
+	m := regexp.MustCompile(samlFormSAMLResponse).FindSubmatch(page)
 	if m == nil {
 		t.Fatalf("no SAMLResponse in %s", page)
 	}
