@@ -35,6 +35,7 @@ MINIMIZE="${CUPOLA_FUZZMINIMIZETIME:-1s}"
 # "package-directory Target", one per line.
 TARGETS=(
 	"federation FuzzAppleUser"
+	"federation FuzzSAMLComplete"
 	"gateway FuzzSafeReturn"
 	"gateway FuzzSessionCookies"
 	"hostedui FuzzClientCredentials"

@@ -19,6 +19,8 @@ func New(ctx context.Context, cfg Config) (Provider, error) {
 		return NewFacebook(ctx, cfg)
 	case TypeAmazon:
 		return NewAmazon(ctx, cfg)
+	case TypeSAML:
+		return NewSAML(ctx, cfg)
 	}
 	return nil, &Error{Provider: cfg.Name, Op: "config", Kind: ErrConfig, Detail: fmt.Sprintf("unknown provider type %q", cfg.Type)}
 }

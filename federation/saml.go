@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	saml2 "github.com/russellhaering/gosaml2"
@@ -140,18 +139,6 @@ func NewSAML(ctx context.Context, cfg Config) (*SAMLProvider, error) {
 	}
 	p.roots = &dsig.MemoryX509CertificateStore{Roots: p.idp.certs}
 	return p, nil
-}
-
-// checkProviderName applies Config.Name's rule: 3–32 characters and no
-// underscore, since the federated username is Name_subject.
-func checkProviderName(name string) error {
-	if n := len([]rune(name)); n < 3 || n > 32 {
-		return errors.New("name must be 3 to 32 characters")
-	}
-	if strings.Contains(name, "_") {
-		return errors.New("name must not contain an underscore")
-	}
-	return nil
 }
 
 // samlAlgorithmDetail reads RequestSigningAlgorithm: empty (unsigned
@@ -306,19 +293,6 @@ func newSAMLID() string {
 	b := make([]byte, requestIDBytes)
 	_, _ = rand.Read(b) // never fails (crypto/rand, Go 1.24+)
 	return "_" + hex.EncodeToString(b)
-}
-
-// checkCallbackURL requires an absolute http(s) URL, as the ACS URL is
-// compared byte for byte with the response's Destination and Recipient.
-func checkCallbackURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return err
-	}
-	if (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
-	}
-	return nil
 }
 
 // Complete implements Provider for the HTTP-POST binding: in.Params carry

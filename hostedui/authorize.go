@@ -61,6 +61,11 @@ func (h *handler) authorize(w http.ResponseWriter, r *http.Request, v url.Values
 		h.redirectError(w, r, req.auth, "server_error", "temporarily unavailable")
 		return
 	}
+	if a := req.auth; (a.IdentityProvider != "" && a.IdentityProvider != userpool.ProviderCognito) || a.IdpIdentifier != "" {
+		// The client chose the provider: no login page.
+		h.startFederation(w, r, &flow{Auth: *a}, a.IdentityProvider, a.IdpIdentifier)
+		return
+	}
 	if err := h.writeFlow(w, &flow{Auth: *req.auth}); err != nil {
 		h.cfg.Logger.WarnContext(r.Context(), "sign-in state not stored", "err", err)
 		h.redirectError(w, r, req.auth, "invalid_request", "the request is too large")
@@ -92,7 +97,7 @@ func (h *handler) validate(w http.ResponseWriter, r *http.Request, v url.Values)
 		ResponseType: v.Get("response_type"), ClientID: v.Get("client_id"), RedirectURI: v.Get("redirect_uri"),
 		State: v.Get("state"), Scope: v.Get("scope"), Nonce: v.Get("nonce"),
 		CodeChallenge: v.Get("code_challenge"), CodeChallengeMethod: v.Get("code_challenge_method"),
-		IdentityProvider: v.Get("identity_provider"), Prompt: v.Get("prompt"),
+		IdentityProvider: v.Get("identity_provider"), IdpIdentifier: v.Get("idp_identifier"), Prompt: v.Get("prompt"),
 	}
 	var badMaxAge bool
 	if s, ok := v["max_age"]; ok {

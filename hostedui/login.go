@@ -100,7 +100,7 @@ func (h *handler) getLogin(w http.ResponseWriter, r *http.Request) {
 	if f.Username != "" {
 		p.Focus = "password"
 	}
-	h.show(w, "login", p, f)
+	h.showLogin(w, r, p, f)
 }
 
 // postLogin checks the username and password and moves the sign-in on.
@@ -120,7 +120,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(p.Errors) > 0 {
 		p.Status = http.StatusBadRequest
-		h.show(w, "login", p, f)
+		h.showLogin(w, r, p, f)
 		return
 	}
 	out, err := h.oauth.SignIn(r.Context(), userpool.SignInInput{ClientID: f.Auth.ClientID, Username: username, Password: password,
@@ -146,7 +146,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		h.showError(r, p, err, "username", "password")
-		h.show(w, "login", p, f)
+		h.showLogin(w, r, p, f)
 		return
 	}
 	h.advance(w, r, f, username, out)
@@ -194,6 +194,26 @@ func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, usern
 		return
 	}
 	redirect(w, r, h.cfg.url(path))
+}
+
+// showLogin shows the login page with what the client offers: the
+// password form, a button per identity provider, an email field.
+func (h *handler) showLogin(w http.ResponseWriter, r *http.Request, p *page, f *flow) {
+	opts, err := h.oauth.SignInOptions(r.Context(), f.Auth.ClientID)
+	if err != nil {
+		h.cfg.Logger.ErrorContext(r.Context(), "sign-in options", "err", err)
+		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
+		return
+	}
+	p.Cognito, p.IdpIdentifiers = opts.Cognito, opts.Identifiers
+	for _, pr := range opts.Providers {
+		p.Providers = append(p.Providers, provider{Name: pr.ProviderName,
+			URL: h.cfg.url("/login/idp") + "?" + url.Values{"provider": {pr.ProviderName}}.Encode()})
+	}
+	if !p.Cognito {
+		p.Focus = ""
+	}
+	h.show(w, "login", p, f)
 }
 
 // signIn starts the signed-in session (a new CSRF secret) and completes

@@ -104,7 +104,14 @@ type page struct {
 	Status        int
 	// SignUp is whether the pool lets users register themselves.
 	SignUp bool
+	// The login page's sign-in options: the password form (Cognito), a
+	// button per identity provider, an email field routing to one.
+	Cognito        bool
+	Providers      []provider
+	IdpIdentifiers bool
 }
+
+type provider struct{ Name, URL string }
 
 type choice struct{ Value, Label string }
 

@@ -48,6 +48,14 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 
+	// Signing in at an identity provider: a login-page button, or an
+	// email routed by its domain; the provider answers at idpresponse.
+	mux.HandleFunc("GET /login/idp", h.getLoginIdP)
+	mux.HandleFunc("POST /login/idp", h.postLoginIdP)
+	mux.HandleFunc("GET /oauth2/idpresponse", h.idpResponse)
+	mux.HandleFunc("POST /oauth2/idpresponse", h.idpResponse)
+	mux.HandleFunc("POST /saml2/idpresponse", h.idpResponse)
+
 	// Signing up, and confirming the account with the code sent.
 	mux.HandleFunc("GET /signup", h.getSignup)
 	mux.HandleFunc("POST /signup", h.postSignup)

@@ -342,3 +342,40 @@ func identitiesJSON(existing string, rec store.IdentityProvider, subject string,
 	b, _ := json.Marshal(ids)
 	return string(b)
 }
+
+// SignInOptions are the ways a client's users sign in at the hosted UI.
+type SignInOptions struct {
+	// Cognito is whether the pool's own users sign in (with a password).
+	Cognito bool
+	// Providers are the client's identity providers that exist, by name.
+	Providers []ProviderDescription
+	// Identifiers is whether one of them holds IdpIdentifiers, so the
+	// login page may ask for an email address to route.
+	Identifiers bool
+}
+
+// SignInOptions lists how a client's users sign in, for the login page.
+func (o *OAuthServer) SignInOptions(ctx context.Context, clientID string) (*SignInOptions, error) {
+	p := o.p
+	c, err := p.client(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	out := &SignInOptions{Cognito: c.supportsProvider(ProviderCognito)}
+	for _, name := range c.Settings.SupportedIdentityProviders {
+		if name == ProviderCognito {
+			continue
+		}
+		rec, err := p.store.GetIdentityProvider(ctx, p.cfg.ID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted since the client named it
+		}
+		if err != nil {
+			return nil, internalErr("sign-in options", err)
+		}
+		out.Providers = append(out.Providers, ProviderDescription{ProviderName: rec.Name, ProviderType: rec.Type,
+			CreationDate: rec.CreatedAt, LastModifiedDate: rec.UpdatedAt})
+		out.Identifiers = out.Identifiers || len(rec.Identifiers) > 0
+	}
+	return out, nil
+}
