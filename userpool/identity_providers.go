@@ -209,7 +209,9 @@ func (p *UserPool) UpdateIdentityProvider(ctx context.Context, in UpdateIdentity
 	}
 	var taken bool
 	rec, err = updateRecord("update identity provider", newErr(CodeResourceNotFound, "Identity provider not found."),
-		func() (store.IdentityProvider, error) { return p.store.GetIdentityProvider(ctx, p.cfg.ID, in.ProviderName) },
+		func() (store.IdentityProvider, error) {
+			return p.store.GetIdentityProvider(ctx, p.cfg.ID, in.ProviderName)
+		},
 		func(r store.IdentityProvider) (store.IdentityProvider, error) {
 			r, err := p.store.UpdateIdentityProvider(ctx, r)
 			var exists *store.ExistsError

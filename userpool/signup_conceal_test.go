@@ -29,7 +29,7 @@ func TestASignUpWithATakenUsernameAnswersAsAFreshOneAndTellsTheOwner(t *testing.
 	taken, fresh := signUp("alice", "mallory@example.com"), signUp("carol", "carol@example.com")
 	if taken.UserSub == aliceSub || taken.UserSub == "" || taken.UserConfirmed != fresh.UserConfirmed ||
 		taken.CodeDeliveryDetails == nil || *taken.CodeDeliveryDetails != (userpool.CodeDeliveryDetails{
-			Destination: "m***@e***", DeliveryMedium: "EMAIL", AttributeName: "email"}) {
+		Destination: "m***@e***", DeliveryMedium: "EMAIL", AttributeName: "email"}) {
 		t.Fatalf("a taken username is answered %+v (delivery %+v), a fresh one %+v", taken, taken.CodeDeliveryDetails, fresh)
 	}
 
@@ -120,4 +120,3 @@ func (r *recordingStore) CreateUser(ctx context.Context, u store.User) (store.Us
 	r.note("CreateUser")
 	return r.Store.CreateUser(ctx, u)
 }
-
