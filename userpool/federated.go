@@ -379,3 +379,18 @@ func (o *OAuthServer) SignInOptions(ctx context.Context, clientID string) (*Sign
 	}
 	return out, nil
 }
+
+// withoutIdentity drops a provider's entry from the identities JSON; ""
+// when none is left.
+func withoutIdentity(existing, provider string) string {
+	var ids []identity
+	if json.Unmarshal([]byte(existing), &ids) != nil {
+		return ""
+	}
+	ids = slices.DeleteFunc(ids, func(i identity) bool { return i.ProviderName == provider })
+	if len(ids) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(ids)
+	return string(b)
+}
