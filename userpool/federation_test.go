@@ -38,6 +38,11 @@ func newFedEnv(t *testing.T, mutate ...func(*userpool.Config)) *fedEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Shutdown() })
+	// mockoidc computes its key ID lazily without a lock; computing it here
+	// keeps parallel token requests from racing on it.
+	if _, err := m.Keypair.KeyID(); err != nil {
+		t.Fatal(err)
+	}
 	e := newFastEnv(t, append([]func(*userpool.Config){func(c *userpool.Config) {
 		c.Clock = time.Now // mockoidc signs with the real time
 		c.Clients = append(c.Clients, userpool.ClientConfig{ClientID: fedClient, CallbackURLs: []string{"https://app.example.test/cb"},
