@@ -144,6 +144,24 @@ func (h *handler) idpResponse(w http.ResponseWriter, r *http.Request) {
 	h.signIn(w, r, &st.Flow, out.Principal)
 }
 
+// getSAMLMetadata serves the SP metadata for the SAML provider the path
+// names.
+func (h *handler) getSAMLMetadata(w http.ResponseWriter, r *http.Request) {
+	md, err := h.oauth.SAMLMetadata(r.Context(), r.PathValue("provider"), h.cfg.url("/saml2/idpresponse"))
+	switch {
+	case errors.Is(err, userpool.ErrResourceNotFound) || errors.Is(err, userpool.ErrInvalidParameter):
+		h.notFound(w)
+		return
+	case err != nil:
+		h.cfg.Logger.ErrorContext(r.Context(), "SAML metadata", "err", err)
+		h.errorPage(w, http.StatusInternalServerError, "The metadata is temporarily unavailable.")
+		return
+	}
+	w.Header().Set("Content-Type", "application/samlmetadata+xml")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Write(md)
+}
+
 // idpParams reads the callback's parameters: the query of a GET, the form
 // of a POST (bounded, as a SAML response may be large).
 func (h *handler) idpParams(w http.ResponseWriter, r *http.Request) (url.Values, bool) {

@@ -55,6 +55,9 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /oauth2/idpresponse", h.idpResponse)
 	mux.HandleFunc("POST /oauth2/idpresponse", h.idpResponse)
 	mux.HandleFunc("POST /saml2/idpresponse", h.idpResponse)
+	// The pool's SAML service-provider metadata for one SAML provider, a
+	// stable URL to give that IdP.
+	mux.HandleFunc("GET /saml2/metadata/{provider}", h.getSAMLMetadata)
 
 	// Signing up, and confirming the account with the code sent.
 	mux.HandleFunc("GET /signup", h.getSignup)

@@ -394,3 +394,29 @@ func withoutIdentity(existing, provider string) string {
 	b, _ := json.Marshal(ids)
 	return string(b)
 }
+
+// SAMLMetadata is the pool's service-provider metadata for a SAML
+// provider, to hand to that IdP: the entity ID, the assertion consumer
+// service (acsURL, the hosted UI's /saml2/idpresponse), and the pool's
+// certificate for signed requests and encrypted assertions when the
+// provider uses them.
+func (o *OAuthServer) SAMLMetadata(ctx context.Context, providerName, acsURL string) ([]byte, error) {
+	p := o.p
+	rec, err := p.routeProvider(ctx, providerName, "")
+	if err != nil {
+		return nil, err
+	}
+	fp, err := p.provider(ctx, rec)
+	if err != nil {
+		return nil, err
+	}
+	sp, ok := fp.(*federation.SAMLProvider)
+	if !ok {
+		return nil, invalidParam(sanitize(providerName) + " is not a SAML provider")
+	}
+	md, err := sp.Metadata(acsURL)
+	if err != nil {
+		return nil, internalErr("SAML metadata", err)
+	}
+	return md, nil
+}
