@@ -175,7 +175,15 @@ func (b *oauthBase) exchange(ctx context.Context, tokenURL string, p Pending, co
 			status = re.Response.StatusCode
 		}
 		if re.ErrorCode != "" && status < 500 {
-			return nil, b.fail("token", ErrProviderError,
+			// The provider refused our client (a wrong secret: our
+			// configuration) or the code (spent, expired, not ours: an
+			// answer not to trust). Either way the user did not decline,
+			// so this is not ErrProviderError.
+			kind := ErrInvalidResponse
+			if re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" {
+				kind = ErrConfig
+			}
+			return nil, b.fail("token", kind,
 				fmt.Sprintf("HTTP %d error=%s", status, printable(re.ErrorCode, 64)), nil)
 		}
 		return nil, b.fail("token", ErrUnavailable, fmt.Sprintf("HTTP %d", status), nil)

@@ -284,11 +284,11 @@ func TestOIDCTokenEndpointFailures(t *testing.T) {
 		answer  func(f *fakeIdP) func(w http.ResponseWriter)
 		want    error
 	}{
-		{"a spent code (invalid_grant) is ErrProviderError", nil, func(f *fakeIdP) func(w http.ResponseWriter) {
+		{"a spent code (invalid_grant) is an answer not to trust, not the user declining", nil, func(f *fakeIdP) func(w http.ResponseWriter) {
 			return func(w http.ResponseWriter) {
 				writeJSONStatus(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant"})
 			}
-		}, federation.ErrProviderError},
+		}, federation.ErrInvalidResponse},
 		{"a token endpoint failing with 500 is ErrUnavailable", nil, func(f *fakeIdP) func(w http.ResponseWriter) {
 			return func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) }
 		}, federation.ErrUnavailable},
@@ -304,7 +304,7 @@ func TestOIDCTokenEndpointFailures(t *testing.T) {
 				return func(w http.ResponseWriter) {
 					writeJSONStatus(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "bad secret " + f.secret})
 				}
-			}, federation.ErrProviderError},
+			}, federation.ErrConfig},
 		{"a token endpoint answering garbage is ErrUnavailable", nil, func(f *fakeIdP) func(w http.ResponseWriter) {
 			return func(w http.ResponseWriter) {
 				w.Header().Set("Content-Type", "application/json")

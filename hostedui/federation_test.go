@@ -28,7 +28,6 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 	"golang.org/x/oauth2"
 
-	"github.com/cupola-auth/cupola/federation"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -451,7 +450,13 @@ func TestFederatedSignInRefusals(t *testing.T) {
 		base, _ := url.Parse(e.base + "/")
 		thief.c.Jar.SetCookies(base, []*http.Cookie{{Name: kept.Name, Value: kept.Value, Path: "/"}})
 		r := thief.follow(thief.get(cbA))
-		if r.url.Query().Get("code") != "" {
+		// The provider's code is spent: the answer is refused on the
+		// hosted UI's own page, and the app never gets a code.
+		if strings.HasSuffix(r.url.Path, "/oauth2/idpresponse") {
+			if r.status != http.StatusForbidden {
+				t.Fatalf("the replay answered %d at %s, want the 403 error page", r.status, r.url)
+			}
+		} else if r.url.Query().Get("code") != "" {
 			t.Fatalf("a replayed idp cookie and callback signed in again: %s", r.url)
 		}
 		if thief.cookie(e.base+"/oauth2/authorize", "cupola_session") != nil {
@@ -659,10 +664,6 @@ func withSAMLKeys(t *testing.T) envOption {
 	}}
 }
 
-// noReplay is a ReplayCache for a provider built only for its metadata.
-type noReplay struct{}
-
-func (noReplay) Remember(context.Context, string, time.Time) (bool, error) { return true, nil }
 
 // addSAMLProvider registers the IdP in the pool (from its metadata) and
 // the pool's SP metadata at the IdP: entity ID urn:amazon:cognito:sp:<pool
@@ -682,15 +683,21 @@ func (e *env) addSAMLProvider(idp *samlIdP, identifiers ...string) {
 	}); err != nil {
 		e.t.Fatalf("CreateIdentityProvider(SAML): %v", err)
 	}
-	key, cert := samlKeyPair(e.t, "sp")
-	sp, err := federation.NewSAML(e.ctx, federation.Config{Name: samlIdPName, Type: federation.TypeSAML, Details: details,
-		SP: federation.SPConfig{EntityID: "urn:amazon:cognito:sp:" + e.pool.ID(), Key: key, Certificate: cert, Replay: noReplay{}}})
+	// The IdP trusts the metadata the hosted UI publishes, as an IdP
+	// administrator would fetch it.
+	resp, err := http.Get(e.base + "/saml2/metadata/" + samlIdPName)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	spMD, err := sp.Metadata(e.base + "/saml2/idpresponse")
-	if err != nil {
-		e.t.Fatal(err)
+	spMD, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/samlmetadata+xml" {
+		e.t.Fatalf("SP metadata: %d %q %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	if !strings.Contains(string(spMD), `entityID="urn:amazon:cognito:sp:`+e.pool.ID()+`"`) ||
+		!strings.Contains(string(spMD), `Location="`+e.base+`/saml2/idpresponse"`) ||
+		!strings.Contains(string(spMD), `AuthnRequestsSigned="true"`) {
+		e.t.Fatalf("SP metadata lacks the entity ID, the ACS or signed requests:\n%s", spMD)
 	}
 	var ed saml.EntityDescriptor
 	if err := xml.Unmarshal(spMD, &ed); err != nil {

@@ -13,6 +13,9 @@ func (h *handler) getForgotPassword(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !h.cognitoAllowed(w, r, f) {
+		return
+	}
 	p := h.flowPage(w, sess, f, "Reset your password", "/forgotPassword")
 	p.Focus = "username"
 	h.show(w, "forgotPassword", p, f)
@@ -23,6 +26,9 @@ func (h *handler) getForgotPassword(w http.ResponseWriter, r *http.Request) {
 func (h *handler) postForgotPassword(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
+		return
+	}
+	if !h.cognitoAllowed(w, r, f) {
 		return
 	}
 	p := h.newPage(sess, "Reset your password", "/forgotPassword")
@@ -53,6 +59,9 @@ func (h *handler) getConfirmForgotPassword(w http.ResponseWriter, r *http.Reques
 	if !ok {
 		return
 	}
+	if !h.cognitoAllowed(w, r, f) {
+		return
+	}
 	p := h.flowPage(w, sess, f, "Choose a new password", "/confirmForgotPassword")
 	p.Focus = "code"
 	if f.Username == "" {
@@ -65,6 +74,9 @@ func (h *handler) getConfirmForgotPassword(w http.ResponseWriter, r *http.Reques
 func (h *handler) postConfirmForgotPassword(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
+		return
+	}
+	if !h.cognitoAllowed(w, r, f) {
 		return
 	}
 	p := h.newPage(sess, "Choose a new password", "/confirmForgotPassword")

@@ -196,6 +196,23 @@ func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, usern
 	redirect(w, r, h.cfg.url(path))
 }
 
+// cognitoAllowed answers the pages of the pool's own users (sign-up,
+// password reset) with an error page when the client signs users in only
+// through identity providers.
+func (h *handler) cognitoAllowed(w http.ResponseWriter, r *http.Request, f *flow) bool {
+	opts, err := h.oauth.SignInOptions(r.Context(), f.Auth.ClientID)
+	if err != nil {
+		h.cfg.Logger.ErrorContext(r.Context(), "sign-in options", "err", err)
+		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
+		return false
+	}
+	if !opts.Cognito {
+		h.errorPage(w, http.StatusForbidden, "This application signs users in through its identity providers only.")
+		return false
+	}
+	return true
+}
+
 // showLogin shows the login page with what the client offers: the
 // password form, a button per identity provider, an email field.
 func (h *handler) showLogin(w http.ResponseWriter, r *http.Request, p *page, f *flow) {

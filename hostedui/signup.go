@@ -60,6 +60,9 @@ func (h *handler) getSignup(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !h.cognitoAllowed(w, r, f) {
+		return
+	}
 	p := h.flowPage(w, sess, f, "Sign up", "/signup")
 	p.Values["username"], p.Focus = "", "username"
 	p.Attributes = h.signUpAttributes()
@@ -75,6 +78,9 @@ func (h *handler) postSignup(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
+		return
+	}
+	if !h.cognitoAllowed(w, r, f) {
 		return
 	}
 	p := h.newPage(sess, "Sign up", "/signup")
@@ -129,6 +135,9 @@ func (h *handler) getConfirmUser(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !h.cognitoAllowed(w, r, f) {
+		return
+	}
 	p := h.flowPage(w, sess, f, "Confirm your account", "/confirmUser")
 	p.Focus = "code"
 	if f.Username == "" {
@@ -141,6 +150,9 @@ func (h *handler) getConfirmUser(w http.ResponseWriter, r *http.Request) {
 func (h *handler) postConfirmUser(w http.ResponseWriter, r *http.Request) {
 	sess, f, form, ok := h.postFlow(w, r)
 	if !ok {
+		return
+	}
+	if !h.cognitoAllowed(w, r, f) {
 		return
 	}
 	p := h.newPage(sess, "Confirm your account", "/confirmUser")

@@ -50,7 +50,7 @@ func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (*HostedAuthOu
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) {
+	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) || !c.supportsProvider(ProviderCognito) {
 		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
 	}
 	req := &signInRequest{client: c, login: in.Username, password: in.Password, hosted: true,
