@@ -664,7 +664,6 @@ func withSAMLKeys(t *testing.T) envOption {
 	}}
 }
 
-
 // addSAMLProvider registers the IdP in the pool (from its metadata) and
 // the pool's SP metadata at the IdP: entity ID urn:amazon:cognito:sp:<pool
 // ID>, ACS <base>/saml2/idpresponse, the pool's certificate.

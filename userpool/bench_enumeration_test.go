@@ -29,7 +29,7 @@ func BenchmarkEnumeration(b *testing.B) {
 		}{
 			{"SignInWrongPassword", func(e *env, login, ip string) error {
 				_, err := e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
-					AuthParameters: map[string]string{"USERNAME": login, "PASSWORD": "not-the-Password-42"},
+					AuthParameters:  map[string]string{"USERNAME": login, "PASSWORD": "not-the-Password-42"},
 					UserContextData: &userpool.UserContextData{IPAddress: ip}})
 				if err == nil {
 					return fmt.Errorf("a wrong password signed in")
