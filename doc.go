@@ -12,6 +12,11 @@
 //     server imports alone.
 //   - message: email and SMS delivery (SMTP, an in-memory outbox) and the
 //     pool's message templates.
+//   - federation: sign-in through OpenID Connect providers, Google, Apple,
+//     Facebook, Amazon and SAML 2.0 identity providers.
+//   - risk: the breached-password check.
+//   - hostedui, gateway: the hosted sign-in pages with the OAuth2/OIDC
+//     endpoints, and the sign-in gate in front of other web apps.
 //
 // A minimal pool:
 //
