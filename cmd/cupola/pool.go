@@ -39,7 +39,7 @@ type instance struct {
 	// federation is the pool's federation settings, its SAML key pair
 	// included (sp-metadata needs them).
 	federation userpool.FederationConfig
-	log     *slog.Logger
+	log        *slog.Logger
 	// devDefaults is set when no configuration was given.
 	devDefaults bool
 }
