@@ -199,11 +199,11 @@ func (a *app) loadDevSecrets(path string, log *slog.Logger) (*devSecrets, error)
 }
 
 // addDevSAMLKey gives a development secrets file written before identity
-// providers existed a SAML key pair, keeping its other secrets. The file
-// is replaced atomically and read back, so that of two processes
-// upgrading it at once, each uses what the file holds in the end unless
-// both read it back before the second rename (then the first uses its own
-// key until it restarts: a development-only race).
+// providers existed a SAML key pair, keeping its other secrets. The file is
+// replaced atomically and read back, so the caller uses what the file
+// holds. Two processes upgrading the same file at the same instant may
+// briefly use different key pairs; the file keeps one, which every later
+// start uses.
 func (a *app) addDevSAMLKey(path string, d *devSecrets, log *slog.Logger) (*devSecrets, error) {
 	up := *d
 	var err error
