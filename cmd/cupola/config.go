@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -33,8 +34,12 @@ type fileConfig struct {
 	Pool            poolConfig             `yaml:"pool"`
 	Clients         []clientConfig         `yaml:"clients"`
 	ResourceServers []resourceServerConfig `yaml:"resource_servers"`
-	HostedUI        hostedUIConfig         `yaml:"hosted_ui"`
-	SMTP            *smtpConfig            `yaml:"smtp"`
+	// IdentityProviders are created at start when absent and brought back
+	// to this configuration when changed.
+	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
+	Federation        federationConfig         `yaml:"federation"`
+	HostedUI          hostedUIConfig           `yaml:"hosted_ui"`
+	SMTP              *smtpConfig              `yaml:"smtp"`
 }
 
 // poolConfig is userpool.Config's settable part.
@@ -129,6 +134,9 @@ type clientConfig struct {
 	RefreshTokenRotation       bool          `yaml:"refresh_token_rotation"`
 	RetryGracePeriod           time.Duration `yaml:"retry_grace_period"`
 	CodeWithoutPKCE            bool          `yaml:"code_without_pkce"`
+	// SupportedIdentityProviders are COGNITO and identity provider names;
+	// empty means COGNITO only.
+	SupportedIdentityProviders []string `yaml:"supported_identity_providers"`
 }
 
 type resourceServerConfig struct {
@@ -140,6 +148,40 @@ type resourceServerConfig struct {
 type scopeConfig struct {
 	Name        string `yaml:"name"`
 	Description string `yaml:"description"`
+}
+
+// identityProviderConfig is an identity provider the configuration
+// declares (CreateIdentityProvider's input). Details holds the plain
+// ProviderDetails; SecretDetails the ones read from the environment or a
+// file, such as client_secret and private_key, which are refused in
+// Details.
+type identityProviderConfig struct {
+	Name             string               `yaml:"name"`
+	Type             string               `yaml:"type"`
+	Details          map[string]string    `yaml:"details"`
+	SecretDetails    map[string]secretRef `yaml:"secret_details"`
+	AttributeMapping map[string]string    `yaml:"attribute_mapping"`
+	IdpIdentifiers   []string             `yaml:"idp_identifiers"`
+}
+
+// secretProviderDetails are the ProviderDetails keys that hold secrets:
+// they must come from secret_details.
+var secretProviderDetails = []string{"client_secret", "private_key"}
+
+// providerTypes are the identity provider types, as Cognito spells them.
+var providerTypes = []string{userpool.ProviderTypeOIDC, userpool.ProviderTypeSAML, userpool.ProviderTypeGoogle,
+	userpool.ProviderTypeFacebook, userpool.ProviderTypeAmazon, userpool.ProviderTypeApple}
+
+// federationConfig is userpool.FederationConfig's settable part.
+type federationConfig struct {
+	// SAMLKey and SAMLCertificate (PEM) are the pool's SAML
+	// service-provider key pair. In development mode, when absent, a key
+	// and a self-signed certificate are generated once.
+	SAMLKey         secretRef `yaml:"saml_key"`
+	SAMLCertificate secretRef `yaml:"saml_certificate"`
+	// LinkVerifiedEmails lets a first federated sign-in join the native
+	// user with the same verified email.
+	LinkVerifiedEmails bool `yaml:"link_verified_emails"`
 }
 
 // hostedUIConfig configures the hosted pages.
@@ -250,6 +292,14 @@ func (c *fileConfig) resolvePaths(dir string) {
 	if c.SMTP != nil {
 		rel(&c.SMTP.Password.File)
 	}
+	rel(&c.Federation.SAMLKey.File)
+	rel(&c.Federation.SAMLCertificate.File)
+	for _, p := range c.IdentityProviders {
+		for k, ref := range p.SecretDetails {
+			rel(&ref.File)
+			p.SecretDetails[k] = ref
+		}
+	}
 	rel(&c.HostedUI.Branding.LogoFile)
 	rel(&c.HostedUI.Branding.CSSFile)
 	rel(&c.HostedUI.TemplatesDir)
@@ -327,6 +377,8 @@ func (c *fileConfig) check() error {
 			errs = append(errs, fmt.Errorf("resource_servers[%d]: identifier is required", i))
 		}
 	}
+	errs = append(errs, c.checkIdentityProviders()...)
+	errs = append(errs, c.Federation.check()...)
 	if s := c.SMTP; s != nil {
 		if _, err := s.tlsMode(); err != nil {
 			errs = append(errs, err)
@@ -336,6 +388,62 @@ func (c *fileConfig) check() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkIdentityProviders checks what can be checked without building the
+// providers: names, types, and that secrets come from secret_details.
+// userpool checks the details themselves at start.
+func (c *fileConfig) checkIdentityProviders() []error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, p := range c.IdentityProviders {
+		where := fmt.Sprintf("identity_providers[%d]", i)
+		if p.Name != "" {
+			where += " (" + p.Name + ")"
+		}
+		switch {
+		case p.Name == "":
+			errs = append(errs, fmt.Errorf("%s: name is required", where))
+		case seen[p.Name]:
+			errs = append(errs, fmt.Errorf("%s: name %q is declared twice", where, p.Name))
+		}
+		seen[p.Name] = true
+		if !slices.Contains(providerTypes, p.Type) {
+			errs = append(errs, fmt.Errorf("%s: type %q is not one of %s", where, p.Type, strings.Join(providerTypes, ", ")))
+		}
+		if len(p.Details)+len(p.SecretDetails) == 0 {
+			errs = append(errs, fmt.Errorf("%s: details are required (client_id, oidc_issuer… or MetadataURL)", where))
+		}
+		for _, k := range secretProviderDetails {
+			if _, ok := p.Details[k]; ok {
+				errs = append(errs, fmt.Errorf("%s: details.%s is a secret: give it in secret_details as {env: NAME} or {file: PATH}", where, k))
+			}
+		}
+		for _, k := range slices.Sorted(maps.Keys(p.SecretDetails)) {
+			ref := p.SecretDetails[k]
+			if _, ok := p.Details[k]; ok {
+				errs = append(errs, fmt.Errorf("%s: %s is in both details and secret_details", where, k))
+			}
+			if !ref.set() || (ref.Env != "" && ref.File != "") {
+				errs = append(errs, fmt.Errorf("%s: secret_details.%s: give env or file", where, k))
+			}
+		}
+	}
+	return errs
+}
+
+func (f federationConfig) check() []error {
+	var errs []error
+	if f.SAMLKey.set() != f.SAMLCertificate.set() {
+		errs = append(errs, errors.New("federation: saml_key and saml_certificate go together"))
+	}
+	if f.SAMLKey.Env != "" && f.SAMLKey.File != "" {
+		errs = append(errs, errors.New("federation.saml_key: give env or file, not both"))
+	}
+	if f.SAMLCertificate.Env != "" && f.SAMLCertificate.File != "" {
+		errs = append(errs, errors.New("federation.saml_certificate: give env or file, not both"))
+	}
+	return errs
 }
 
 // checkIssuer refuses an issuer that is not an absolute http(s) URL, or
@@ -457,5 +565,6 @@ func (cl clientConfig) userpool() userpool.ClientConfig {
 		LogoutURLs:                 cl.LogoutURLs,
 		AllowedOAuthFlows:          cl.AllowedOAuthFlows,
 		AllowedOAuthScopes:         cl.AllowedOAuthScopes,
+		SupportedIdentityProviders: cl.SupportedIdentityProviders,
 	}
 }

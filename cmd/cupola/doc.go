@@ -8,9 +8,10 @@
 // Without -config, serve runs a development pool on http://127.0.0.1:8080
 // with a public client (callback http://localhost:3000/callback, PKCE) and
 // prints the client ID, the discovery URL and a ready authorize URL with
-// its PKCE verifier; emailed codes are printed on stdout. The pool secret
-// and the cookie key are generated once and kept, mode 0600, beside the
-// database (cupola.db.secrets), so restarts keep sessions and keys working.
+// its PKCE verifier; emailed codes are printed on stdout. The pool secret,
+// the cookie key and the SAML service-provider key pair are generated once
+// and kept, mode 0600, beside the database (cupola.db.secrets), so
+// restarts keep sessions and keys working.
 //
 // Commands:
 //
@@ -21,6 +22,11 @@
 //	cupola users enable -username U
 //	cupola clients create -name N -callback URL [-callback URL...] [-logout URL...] [-scope S...] [-secret]
 //	cupola clients list
+//	cupola idps create -name N -type T -detail k=v [-detail k=v...] [-detail-file k=PATH...] [-mapping attr=claim...] [-identifier ID...]
+//	cupola idps list
+//	cupola idps describe -name N
+//	cupola idps delete -name N
+//	cupola idps sp-metadata -name N
 //	cupola keys rotate [-publish-ahead 24h]
 //
 // Every command takes -db (a SQLite file, or a postgres:// or
@@ -36,8 +42,8 @@
 //
 // # Configuration
 //
-// The YAML file declares the pool, its clients and resource servers, the
-// hosted UI and SMTP. Unknown fields are errors. Secrets are never written
+// The YAML file declares the pool, its clients, resource servers and
+// identity providers, the hosted UI and SMTP. Unknown fields are errors. Secrets are never written
 // in it: each names an environment variable or a file (relative paths are
 // relative to the configuration file).
 //
@@ -57,10 +63,29 @@
 //	    logout_urls: [https://app.example.com/]
 //	    allowed_oauth_flows: [code]
 //	    allowed_oauth_scopes: [openid, email, profile, https://api.example.com/read]
+//	    supported_identity_providers: [COGNITO, CorpIdP]   # empty: COGNITO only
 //	resource_servers:
 //	  - identifier: https://api.example.com
 //	    name: API
 //	    scopes: [{name: read, description: Read access}]
+//	identity_providers:
+//	  - name: CorpIdP                      # Google, Facebook, LoginWithAmazon, SignInWithApple: the type
+//	    type: OIDC                         # OIDC, SAML, Google, Facebook, LoginWithAmazon or SignInWithApple
+//	    details:                           # Cognito's ProviderDetails for the type
+//	      client_id: cupola
+//	      oidc_issuer: https://login.example.com
+//	      authorize_scopes: openid email profile
+//	    secret_details:                    # details read from env or file; client_secret and private_key must be here
+//	      client_secret: {env: CORP_IDP_CLIENT_SECRET}
+//	    attribute_mapping: {email: email, name: name}   # pool attribute: provider claim
+//	    idp_identifiers: [example.com]     # email domains the hosted UI routes to the provider
+//	  - name: CorpSAML
+//	    type: SAML
+//	    details: {MetadataURL: https://sso.example.com/metadata, RequestSigningAlgorithm: rsa-sha256}
+//	federation:
+//	  saml_key: {file: /run/secrets/saml_sp.key}        # PEM (PKCS #8, PKCS #1 or SEC 1): signs AuthnRequests,
+//	  saml_certificate: {file: /run/secrets/saml_sp.crt} # decrypts assertions; the certificate goes in the SP metadata
+//	  link_verified_emails: false          # true: a first federated sign-in joins the user with the same verified email
 //	hosted_ui:
 //	  cookie_keys: [{file: /run/secrets/cookie_key}]   # the first seals; all open
 //	  session_ttl: 1h
@@ -73,7 +98,24 @@
 //
 // Clients declared in the file are created at start and brought back to
 // the file when changed; a client with a secret is created with
-// 'cupola clients create -secret', which prints the secret once. With
-// "dev: true", secrets the file does not name are generated as without a
-// configuration, and emails go to stdout when no SMTP is configured.
+// 'cupola clients create -secret', which prints the secret once. Identity
+// providers declared in the file are likewise created at start and
+// updated when their details, attribute mapping or identifiers differ
+// from the file; a provider's type cannot change (delete it with 'cupola
+// idps delete' first), and nothing the file does not name is deleted. A
+// client's supported_identity_providers must be COGNITO or providers of
+// the pool. The details of a SAML provider may give the IdP metadata
+// inline as MetadataFile (a YAML block scalar), or read it from a file
+// with secret_details: {MetadataFile: {file: idp-metadata.xml}}.
+//
+// The SAML service provider is urn:amazon:cognito:sp:<pool id>, with
+// <issuer>/saml2/idpresponse as its assertion consumer service: register
+// both at the IdP, or the XML 'cupola idps sp-metadata -name N' prints
+// once the provider exists. Without a federation section, SAML providers
+// cannot sign requests or take encrypted assertions.
+//
+// With "dev: true", secrets the file does not name are generated as
+// without a configuration (the SAML key pair as an RSA-2048 key and a
+// self-signed certificate valid ten years, kept in the same secrets
+// file), and emails go to stdout when no SMTP is configured.
 package main

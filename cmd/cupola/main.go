@@ -32,13 +32,17 @@ Usage:
   cupola users enable -username U
   cupola clients create -name N -callback URL [-callback URL...] [-secret]
   cupola clients list
+  cupola idps create -name N -type T -detail k=v [-detail k=v...] [-mapping attr=claim...] [-identifier ID...]
+  cupola idps list | describe -name N | delete -name N
+  cupola idps sp-metadata -name N              SAML service-provider metadata for provider N
   cupola keys rotate [-publish-ahead 24h]        publish a new signing key, sign with it later
 
 Every command takes:
   -db PATH|DSN       SQLite file (default ./cupola.db); a postgres:// or
                      postgresql:// DSN selects PostgreSQL
   -config FILE       YAML configuration (pool, clients, resource servers,
-                     hosted UI branding, SMTP); without it, a development pool
+                     identity providers, hosted UI branding, SMTP); without
+                     it, a development pool
   -log-level LEVEL   debug, info, warn or error (default info)
 
 Run 'cupola <command> -h' for a command's flags. Exit status: 0 on success,
@@ -155,7 +159,11 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 			{"disable", a.usersDisable}, {"enable", a.usersEnable},
 		},
 		"clients": {{"create", a.clientsCreate}, {"list", a.clientsList}},
-		"keys":    {{"rotate", a.keysRotate}},
+		"idps": {
+			{"create", a.idpsCreate}, {"list", a.idpsList}, {"describe", a.idpsDescribe},
+			{"delete", a.idpsDelete}, {"sp-metadata", a.idpsSPMetadata},
+		},
+		"keys": {{"rotate", a.keysRotate}},
 	}
 	cmds, ok := groups[args[0]]
 	if !ok {

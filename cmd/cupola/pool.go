@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/cupola-auth/cupola/message"
@@ -34,7 +36,10 @@ type instance struct {
 	store   store.Store
 	pool    *userpool.UserPool
 	secrets *secretSource
-	log     *slog.Logger
+	// federation is the pool's federation settings, its SAML key pair
+	// included (sp-metadata needs them).
+	federation userpool.FederationConfig
+	log        *slog.Logger
 	// devDefaults is set when no configuration was given.
 	devDefaults bool
 }
@@ -107,6 +112,11 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 	if err := a.senders(&pcfg, in); err != nil {
 		return nil, err
 	}
+	pcfg.Federation.LinkVerifiedEmails = in.cfg.Federation.LinkVerifiedEmails
+	if pcfg.Federation.SAMLKey, pcfg.Federation.SAMLCertificate, err = in.secrets.samlKeyPair(); err != nil {
+		return nil, err
+	}
+	in.federation = pcfg.Federation
 	in.store, err = openStore(ctx, cf.db, log)
 	if err != nil {
 		return nil, err
@@ -153,9 +163,11 @@ func (a *app) senders(pcfg *userpool.Config, in *instance) error {
 	return nil
 }
 
-// sync brings the configured clients and resource servers to their
-// configuration: userpool.New creates missing clients; changed ones are
-// updated here, and resource servers created or updated.
+// sync brings the configured clients, resource servers and identity
+// providers to their configuration: userpool.New creates missing clients;
+// changed ones are updated here, and resource servers and identity
+// providers created or updated. Nothing the configuration does not name is
+// deleted.
 func (in *instance) sync(ctx context.Context) error {
 	for _, r := range in.cfg.ResourceServers {
 		want := userpool.ResourceServerType{Identifier: r.Identifier, Name: r.Name}
@@ -178,7 +190,22 @@ func (in *instance) sync(ctx context.Context) error {
 			in.log.Info("resource server updated from the configuration", "identifier", r.Identifier)
 		}
 	}
+	if err := in.syncIdentityProviders(ctx); err != nil {
+		return err
+	}
 	for _, c := range in.cfg.Clients {
+		for _, name := range c.SupportedIdentityProviders {
+			if name == userpool.ProviderCognito {
+				continue
+			}
+			_, err := in.pool.DescribeIdentityProvider(ctx, userpool.DescribeIdentityProviderInput{ProviderName: name})
+			if errors.Is(err, userpool.ErrResourceNotFound) {
+				return fmt.Errorf("client %s: supported identity provider %q is neither COGNITO nor a provider of the pool", c.ClientID, name)
+			}
+			if err != nil {
+				return fmt.Errorf("client %s: %w", c.ClientID, err)
+			}
+		}
 		want := c.userpool()
 		have, err := in.pool.DescribeUserPoolClient(ctx, userpool.DescribeUserPoolClientInput{ClientID: c.ClientID})
 		if err != nil {
@@ -193,6 +220,59 @@ func (in *instance) sync(ctx context.Context) error {
 		in.log.Info("client updated from the configuration", "client_id", c.ClientID)
 	}
 	return nil
+}
+
+// syncIdentityProviders creates the configured identity providers that do
+// not exist and updates those that differ from the configuration. A
+// provider's type cannot change (as in Cognito): that is an error.
+func (in *instance) syncIdentityProviders(ctx context.Context) error {
+	for _, c := range in.cfg.IdentityProviders {
+		details, err := in.secrets.providerDetails(c)
+		if err != nil {
+			return err
+		}
+		// Non-nil, so that an update clears what the file no longer has.
+		mapping := maps.Clone(c.AttributeMapping)
+		if mapping == nil {
+			mapping = map[string]string{}
+		}
+		ids := slices.Clone(c.IdpIdentifiers)
+		if ids == nil {
+			ids = []string{}
+		}
+		have, err := in.pool.DescribeIdentityProvider(ctx, userpool.DescribeIdentityProviderInput{ProviderName: c.Name})
+		switch {
+		case errors.Is(err, userpool.ErrResourceNotFound):
+			if _, err := in.pool.CreateIdentityProvider(ctx, userpool.CreateIdentityProviderInput{ProviderName: c.Name,
+				ProviderType: c.Type, ProviderDetails: details, AttributeMapping: mapping, IdpIdentifiers: ids}); err != nil {
+				return fmt.Errorf("identity provider %s: %w", c.Name, err)
+			}
+			in.log.Info("identity provider created", "name", c.Name, "type", c.Type)
+		case err != nil:
+			return fmt.Errorf("identity provider %s: %w", c.Name, err)
+		case have.IdentityProvider.ProviderType != c.Type:
+			return fmt.Errorf("identity provider %s is of type %s in the pool but %s in the configuration; a type cannot change: delete it first with 'cupola idps delete -name %s'",
+				c.Name, have.IdentityProvider.ProviderType, c.Type, c.Name)
+		case !sameIdentityProvider(have.IdentityProvider, details, mapping, ids):
+			if _, err := in.pool.UpdateIdentityProvider(ctx, userpool.UpdateIdentityProviderInput{ProviderName: c.Name,
+				ProviderDetails: details, AttributeMapping: mapping, IdpIdentifiers: ids}); err != nil {
+				return fmt.Errorf("identity provider %s: %w", c.Name, err)
+			}
+			in.log.Info("identity provider updated from the configuration", "name", c.Name)
+		}
+	}
+	return nil
+}
+
+// sameIdentityProvider compares a stored provider with a configured one.
+// Identifiers are stored lower-cased.
+func sameIdentityProvider(have userpool.IdentityProviderType, details, mapping map[string]string, ids []string) bool {
+	lower := make([]string, len(ids))
+	for i, id := range ids {
+		lower[i] = strings.ToLower(id)
+	}
+	return maps.Equal(have.ProviderDetails, details) && maps.Equal(have.AttributeMapping, mapping) &&
+		slices.Equal(have.IdpIdentifiers, lower)
 }
 
 func sameResourceServer(a, b userpool.ResourceServerType) bool {
@@ -226,5 +306,6 @@ func sameClient(have, want userpool.ClientConfig) bool {
 		slices.Equal(have.CallbackURLs, want.CallbackURLs) &&
 		slices.Equal(have.LogoutURLs, want.LogoutURLs) &&
 		slices.Equal(have.AllowedOAuthFlows, want.AllowedOAuthFlows) &&
-		slices.Equal(have.AllowedOAuthScopes, want.AllowedOAuthScopes)
+		slices.Equal(have.AllowedOAuthScopes, want.AllowedOAuthScopes) &&
+		slices.Equal(have.SupportedIdentityProviders, want.SupportedIdentityProviders)
 }

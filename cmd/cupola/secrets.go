@@ -30,6 +30,11 @@ const (
 type devSecrets struct {
 	PoolSecret []byte `json:"pool_secret"`
 	CookieKey  []byte `json:"cookie_key"`
+	// SAMLKey (PKCS #8 PEM) and SAMLCertificate (PEM, self-signed) are
+	// the SAML service-provider key pair; files written before identity
+	// providers existed lack them, and get them at the next start.
+	SAMLKey         string `json:"saml_key,omitempty"`
+	SAMLCertificate string `json:"saml_certificate,omitempty"`
 }
 
 // secretSource resolves the secrets a command needs: from the environment
@@ -105,17 +110,30 @@ func (s *secretSource) devFile() (*devSecrets, error) {
 	return d, nil
 }
 
-// readSecret reads the secret ref names. A file's trailing line break is
-// not part of the secret.
+// readSecret reads the secret ref names, refusing one shorter than
+// secretBytes: it keys or seals something of the pool's.
 func (a *app) readSecret(ref secretRef, what string, log *slog.Logger) ([]byte, error) {
-	var v []byte
+	v, err := a.readSecretValue(ref, what, log)
+	if err != nil {
+		return nil, err
+	}
+	if len(v) < secretBytes {
+		return nil, fmt.Errorf("%s: the secret is shorter than %d bytes (generate one with: openssl rand -base64 48)", what, secretBytes)
+	}
+	return v, nil
+}
+
+// readSecretValue reads the value ref names, of any length: a secret
+// someone else chose (an identity provider's client secret) or a PEM
+// block. A file's trailing line break is not part of the value.
+func (a *app) readSecretValue(ref secretRef, what string, log *slog.Logger) ([]byte, error) {
 	switch {
 	case ref.Env != "":
 		s, ok := a.lookupEnv(ref.Env)
 		if !ok || s == "" {
 			return nil, fmt.Errorf("%s: environment variable %s is not set", what, ref.Env)
 		}
-		v = []byte(s)
+		return []byte(s), nil
 	case ref.File != "":
 		b, err := readSmallFile(ref.File, maxSecretFileBytes)
 		if err != nil {
@@ -124,14 +142,13 @@ func (a *app) readSecret(ref secretRef, what string, log *slog.Logger) ([]byte, 
 		if fi, err := os.Stat(ref.File); err == nil && fi.Mode().Perm()&0o077 != 0 {
 			log.Warn("secret file is readable by other users; chmod 600 it", "what", what, "file", ref.File, "mode", fi.Mode().Perm().String())
 		}
-		v = []byte(strings.TrimRight(string(b), "\r\n"))
-	default:
-		return nil, fmt.Errorf("%s: give env or file", what)
+		v := strings.TrimRight(string(b), "\r\n")
+		if v == "" {
+			return nil, fmt.Errorf("%s: %s is empty", what, ref.File)
+		}
+		return []byte(v), nil
 	}
-	if len(v) < secretBytes {
-		return nil, fmt.Errorf("%s: the secret is shorter than %d bytes (generate one with: openssl rand -base64 48)", what, secretBytes)
-	}
-	return v, nil
+	return nil, fmt.Errorf("%s: give env or file", what)
 }
 
 // devSecretsPath is where development mode keeps its secrets: beside a
@@ -162,41 +179,84 @@ func (a *app) loadDevSecrets(path string, log *slog.Logger) (*devSecrets, error)
 	if _, err := io.ReadFull(a.random, d.CookieKey); err != nil {
 		return nil, fmt.Errorf("generate development secrets: %w", err)
 	}
-	b, err := json.MarshalIndent(d, "", "  ")
-	if err != nil {
+	if d.SAMLKey, d.SAMLCertificate, err = a.generateSAMLKeyPair(); err != nil {
 		return nil, fmt.Errorf("generate development secrets: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	tmp, err := writeDevSecretsTemp(path, d)
 	if err != nil {
-		return nil, fmt.Errorf("write development secrets: %w", err)
+		return nil, err
 	}
-	defer os.Remove(tmp.Name())
-	// CreateTemp already uses 0600; Chmod makes that explicit whatever
-	// the platform.
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write development secrets: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write development secrets: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, fmt.Errorf("write development secrets: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("write development secrets: %w", err)
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return readDevSecrets(path)
 		}
 		return nil, fmt.Errorf("write development secrets: %w", err)
 	}
-	log.Warn("development mode: generated the pool secret and cookie key; keep this file private, and configure real secrets in production",
+	log.Warn("development mode: generated the pool secret, cookie key and SAML key pair; keep this file private, and configure real secrets in production",
 		"file", path)
 	return d, nil
+}
+
+// addDevSAMLKey gives a development secrets file written before identity
+// providers existed a SAML key pair, keeping its other secrets. The file is
+// replaced atomically and read back, so the caller uses what the file
+// holds. Two processes upgrading the same file at the same instant may
+// briefly use different key pairs; the file keeps one, which every later
+// start uses.
+func (a *app) addDevSAMLKey(path string, d *devSecrets, log *slog.Logger) (*devSecrets, error) {
+	up := *d
+	var err error
+	if up.SAMLKey, up.SAMLCertificate, err = a.generateSAMLKeyPair(); err != nil {
+		return nil, fmt.Errorf("generate development SAML key: %w", err)
+	}
+	tmp, err := writeDevSecretsTemp(path, &up)
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp)
+	if now, err := readDevSecrets(path); err == nil && now.SAMLKey != "" {
+		return now, nil // another process was first
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("write development secrets: %w", err)
+	}
+	log.Warn("development mode: generated the SAML key pair into the development secrets file", "file", path)
+	return readDevSecrets(path)
+}
+
+// writeDevSecretsTemp writes d to a new 0600 file beside path and returns
+// its name; the caller links or renames it into place and removes it.
+func writeDevSecretsTemp(path string, d *devSecrets) (string, error) {
+	b, err := json.MarshalIndent(d, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("write development secrets: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("write development secrets: %w", err)
+	}
+	fail := func(err error) (string, error) {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("write development secrets: %w", err)
+	}
+	// CreateTemp already uses 0600; Chmod makes that explicit whatever
+	// the platform.
+	if err := tmp.Chmod(0o600); err != nil {
+		return fail(err)
+	}
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("write development secrets: %w", err)
+	}
+	return tmp.Name(), nil
 }
 
 // readDevSecrets reads an existing development secrets file, refusing one
