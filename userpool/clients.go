@@ -96,7 +96,20 @@ var clientIDPattern = regexp.MustCompile(`^[\w+]{1,128}$`)
 // CreateUserPoolClient registers an app client. The secret, when asked
 // for, is returned once and stored encrypted under the pool secret
 // (SECRET_HASH needs the secret itself, so a one-way hash cannot work).
+//
+// Every name in SupportedIdentityProviders must be COGNITO or an identity
+// provider of the pool, as in Cognito.
 func (p *UserPool) CreateUserPoolClient(ctx context.Context, in CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
+	if err := p.checkSupportedProviders(ctx, in.SupportedIdentityProviders); err != nil {
+		return nil, err
+	}
+	return p.createClient(ctx, in)
+}
+
+// createClient is CreateUserPoolClient without the check that the named
+// identity providers exist: clients declared in Config are created at New,
+// before any provider can be.
+func (p *UserPool) createClient(ctx context.Context, in CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
 	if err := checkClientConfig(&in); err != nil {
 		return nil, err
 	}
@@ -171,7 +184,7 @@ func (p *UserPool) ensureClient(ctx context.Context, c ClientConfig) error {
 	if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("userpool: load client %s: %w", c.ClientID, err)
 	}
-	if _, err := p.CreateUserPoolClient(ctx, c); err != nil && !errors.Is(err, ErrInvalidParameter) {
+	if _, err := p.createClient(ctx, c); err != nil && !errors.Is(err, ErrInvalidParameter) {
 		return fmt.Errorf("userpool: create client %s: %w", c.ClientID, err)
 	} else if err != nil {
 		// Another instance may have created it between our read and write.
@@ -320,6 +333,27 @@ func (p *UserPool) client(ctx context.Context, id string) (*appClient, error) {
 		return nil, internalErr("load client", err)
 	}
 	return &appClient{Client: c, pool: p}, nil
+}
+
+// checkSupportedProviders refuses a SupportedIdentityProviders entry that
+// is neither COGNITO nor an identity provider of the pool.
+func (p *UserPool) checkSupportedProviders(ctx context.Context, names []string) error {
+	for i, name := range names {
+		if slices.Contains(names[:i], name) {
+			return invalidParam("SupportedIdentityProviders lists " + sanitize(name) + " twice")
+		}
+		if name == ProviderCognito {
+			continue
+		}
+		_, err := p.store.GetIdentityProvider(ctx, p.cfg.ID, name)
+		if errors.Is(err, store.ErrNotFound) {
+			return invalidParam("The provider " + sanitize(name) + " does not exist for this user pool")
+		}
+		if err != nil {
+			return internalErr("check identity providers", err)
+		}
+	}
+	return nil
 }
 
 // supportsProvider reports whether the client signs users in through the

@@ -28,6 +28,9 @@ func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in UpdateUserPoolCl
 	if err := checkClientConfig(&in); err != nil {
 		return nil, err
 	}
+	if err := p.checkSupportedProviders(ctx, in.SupportedIdentityProviders); err != nil {
+		return nil, err
+	}
 	c, err := updateRecord("update client", newErr(CodeResourceNotFound, "User pool client "+sanitize(in.ClientID)+" does not exist."),
 		func() (store.Client, error) { return p.store.GetClient(ctx, p.cfg.ID, in.ClientID) },
 		func(c store.Client) (store.Client, error) { return p.store.UpdateClient(ctx, c) },

@@ -362,3 +362,18 @@ func TestIdentityProviderAdministration(t *testing.T) {
 		t.Fatalf("deleting again: %v", err)
 	}
 }
+
+func TestAClientMayOnlyNameProvidersThatExist(t *testing.T) {
+	e := newFedEnv(t)
+	for _, names := range [][]string{{"Nobody"}, {userpool.ProviderCognito, "Nobody"}, {mockIdP, mockIdP}} {
+		_, err := e.pool.CreateUserPoolClient(e.ctx, userpool.ClientConfig{ClientName: "x", SupportedIdentityProviders: names})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+		_, err = e.pool.UpdateUserPoolClient(e.ctx, userpool.ClientConfig{ClientID: fedClient, SupportedIdentityProviders: names})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	}
+	out, err := e.pool.CreateUserPoolClient(e.ctx, userpool.ClientConfig{ClientName: "ok", SupportedIdentityProviders: []string{mockIdP}})
+	wantNoError(t, "CreateUserPoolClient", err)
+	if got := out.ClientDescription.SupportedIdentityProviders; len(got) != 1 || got[0] != mockIdP {
+		t.Fatalf("SupportedIdentityProviders = %v", got)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/cupola-auth/cupola/federation"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -217,25 +216,12 @@ func (a *app) idpsSPMetadata(ctx context.Context, args []string) (err error) {
 	if t := out.IdentityProvider.ProviderType; t != userpool.ProviderTypeSAML {
 		return fmt.Errorf("sp-metadata: %s is an %s provider, not SAML", printable(*name), t)
 	}
-	sp, err := federation.NewSAML(ctx, federation.Config{Name: *name, Type: federation.TypeSAML,
-		Details: out.IdentityProvider.ProviderDetails, HTTPClient: in.federation.HTTPClient, Now: a.now,
-		SP: federation.SPConfig{EntityID: "urn:amazon:cognito:sp:" + in.pool.ID(), Key: in.federation.SAMLKey,
-			Certificate: in.federation.SAMLCertificate, Replay: noReplay{}}})
-	if err != nil {
-		return fmt.Errorf("sp-metadata: %w", err)
-	}
-	xml, err := sp.Metadata(strings.TrimRight(in.pool.Issuer(), "/") + "/saml2/idpresponse")
+	// The pool builds it as the hosted UI serves it at
+	// /saml2/metadata/{provider}.
+	xml, err := in.pool.OAuth().SAMLMetadata(ctx, *name, strings.TrimRight(in.pool.Issuer(), "/")+"/saml2/idpresponse")
 	if err != nil {
 		return fmt.Errorf("sp-metadata: %w", err)
 	}
 	_, err = a.stdout.Write(xml)
 	return err
-}
-
-// noReplay is the replay cache of a SAML provider built only for its
-// metadata: it completes no sign-in, so it remembers nothing.
-type noReplay struct{}
-
-func (noReplay) Remember(context.Context, string, time.Time) (bool, error) {
-	return false, errors.New("this provider only describes the service provider")
 }
