@@ -236,6 +236,12 @@ func (p *UserPool) federatedUser(ctx context.Context, c *appClient, rec store.Id
 	if u, err := p.linkedUser(ctx, kind, id.Subject); err == nil {
 		return u, nil
 	}
+	if p.cfg.Federation.LinkVerifiedEmails && id.EmailVerified && id.Email != "" {
+		u, ok, err := p.linkByVerifiedEmail(ctx, rec, id)
+		if err != nil || ok {
+			return u, err
+		}
+	}
 	sub, err := random.UUID(p.random)
 	if err != nil {
 		return store.User{}, internalErr("federated user", err)
@@ -260,6 +266,62 @@ func (p *UserPool) federatedUser(ctx context.Context, c *appClient, rec store.Id
 		return store.User{}, err
 	}
 	return u, nil
+}
+
+// linkByVerifiedEmail links an identity whose provider verified its email
+// to the one native user whose email is that address and verified too
+// (FederationConfig.LinkVerifiedEmails). No such user, or more than one,
+// links nothing: the identity becomes a user of its own.
+func (p *UserPool) linkByVerifiedEmail(ctx context.Context, rec store.IdentityProvider, id *federation.Identity) (store.User, bool, error) {
+	var found []store.User
+	for _, v := range slices.Compact([]string{id.Email, strings.ToLower(id.Email)}) {
+		users, err := p.store.ListUsers(ctx, p.cfg.ID, store.UserQuery{Attribute: store.SearchEmail, Value: v, Limit: 10})
+		if err != nil {
+			return store.User{}, false, internalErr("link by email", err)
+		}
+		for _, u := range users {
+			if u.Status != store.StatusExternalProvider && p.verified(u, "email") && strings.EqualFold(u.Attributes["email"], id.Email) &&
+				!slices.ContainsFunc(found, func(f store.User) bool { return f.Sub == u.Sub }) {
+				found = append(found, u)
+			}
+		}
+	}
+	if len(found) != 1 {
+		return store.User{}, false, nil
+	}
+	kind := identityAlias(rec.Name)
+	u, err := p.modifyUser(ctx, "link by email", found[0].Sub, func(u *store.User) error {
+		return p.addLink(u, rec, kind, id.Subject)
+	})
+	if err != nil {
+		if u, lerr := p.linkedUser(ctx, kind, id.Subject); lerr == nil {
+			return u, true, nil // a concurrent sign-in linked it first
+		}
+		p.log.WarnContext(ctx, "federated identity not linked by email", "provider", rec.Name, "err", err)
+		return store.User{}, false, nil
+	}
+	return u, true, nil
+}
+
+// addLink gives a native user the link to an identity, within the limit
+// of links a user holds.
+func (p *UserPool) addLink(u *store.User, rec store.IdentityProvider, kind, subject string) error {
+	links := 0
+	for k := range u.Aliases {
+		if strings.HasPrefix(k, identityAliasPrefix) {
+			links++
+		}
+	}
+	if links >= maxLinkedIdentities {
+		return newErr(CodeLimitExceeded, "A user can be linked to at most 5 identities.")
+	}
+	u.Aliases = maps.Clone(u.Aliases)
+	if u.Aliases == nil {
+		u.Aliases = map[string]string{}
+	}
+	u.Aliases[kind] = subject
+	u.Attributes["identities"] = identitiesJSON(u.Attributes["identities"], rec, subject, p.now().UnixMilli())
+	return nil
 }
 
 func (p *UserPool) linkedUser(ctx context.Context, kind, subject string) (store.User, error) {

@@ -69,22 +69,7 @@ func (p *UserPool) AdminLinkProviderForUser(ctx context.Context, in AdminLinkPro
 		return nil, internalErr("link provider", err)
 	}
 	_, err = p.modifyUser(ctx, "link provider", dest.Sub, func(u *store.User) error {
-		links := 0
-		for k := range u.Aliases {
-			if strings.HasPrefix(k, identityAliasPrefix) {
-				links++
-			}
-		}
-		if links >= maxLinkedIdentities {
-			return newErr(CodeLimitExceeded, "A user can be linked to at most 5 identities.")
-		}
-		u.Aliases = maps.Clone(u.Aliases)
-		if u.Aliases == nil {
-			u.Aliases = map[string]string{}
-		}
-		u.Aliases[kind] = s.ProviderAttributeValue
-		u.Attributes["identities"] = identitiesJSON(u.Attributes["identities"], rec, s.ProviderAttributeValue, p.now().UnixMilli())
-		return nil
+		return p.addLink(u, rec, kind, s.ProviderAttributeValue)
 	})
 	if errors.Is(err, ErrAliasExists) {
 		return nil, invalidParam("Merging is not currently supported, provide a SourceUser that has not been used to sign into the user pool.")

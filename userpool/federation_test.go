@@ -377,3 +377,35 @@ func TestAClientMayOnlyNameProvidersThatExist(t *testing.T) {
 		t.Fatalf("SupportedIdentityProviders = %v", got)
 	}
 }
+
+func TestLinkVerifiedEmailsJoinsOnlyAVerifiedAddressOfOneNativeUser(t *testing.T) {
+	e := newFedEnv(t, func(c *userpool.Config) { c.Federation.LinkVerifiedEmails = true })
+	aliceSub := e.confirmedUser("alice", "alice@example.com")
+	e.confirmedUser("bob1", "bob@example.com")
+	e.confirmedUser("bob2", "bob@example.com") // the same address twice: ambiguous
+
+	for _, tc := range []struct {
+		name     string
+		user     *mockoidc.MockUser
+		wantSub  string // "" means a user of its own
+		wantName string
+	}{
+		{"an unverified address joins nobody", &mockoidc.MockUser{Subject: "u1", Email: "alice@example.com", EmailVerified: false}, "", "MockIdP_u1"},
+		{"a verified address joins its one owner, whatever its case", &mockoidc.MockUser{Subject: "u2", Email: "Alice@Example.com", EmailVerified: true}, aliceSub, "alice"},
+		{"an address two users hold joins neither", &mockoidc.MockUser{Subject: "u3", Email: "bob@example.com", EmailVerified: true}, "", "MockIdP_u3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := e.fedSignIn(tc.user)
+			wantNoError(t, "federated sign-in", err)
+			if out.Principal.Username != tc.wantName || (tc.wantSub != "" && out.Principal.Sub != tc.wantSub) {
+				t.Fatalf("signed in %s (%s), want %s", out.Principal.Username, out.Principal.Sub, tc.wantName)
+			}
+		})
+	}
+	// Linked, the identity keeps signing in as alice.
+	out, err := e.fedSignIn(&mockoidc.MockUser{Subject: "u2", Email: "alice@example.com", EmailVerified: true})
+	wantNoError(t, "second federated sign-in", err)
+	if out.Principal.Sub != aliceSub {
+		t.Fatalf("the linked identity now signs in as %s", out.Principal.Username)
+	}
+}
