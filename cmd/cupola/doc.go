@@ -111,8 +111,17 @@
 // The SAML service provider is urn:amazon:cognito:sp:<pool id>, with
 // <issuer>/saml2/idpresponse as its assertion consumer service: register
 // both at the IdP, or the XML 'cupola idps sp-metadata -name N' prints
-// once the provider exists. Without a federation section, SAML providers
-// cannot sign requests or take encrypted assertions.
+// once the provider exists (the hosted UI also serves it at
+// <issuer>/saml2/metadata/<name>). Without a federation section, SAML
+// providers cannot sign requests or take encrypted assertions.
+//
+// A SAML IdP (and Sign in with Apple) answers with a cross-site POST,
+// which carries the hosted UI's sign-in cookie only when that cookie is
+// SameSite=None, and browsers accept that only over TLS: serve the issuer
+// over https for such providers. Over plain http (development) their
+// answer arrives without the cookie ("sign-in session has expired")
+// unless the IdP is on the same site as the issuer (127.0.0.1 and
+// 127.0.0.1 on another port are one site; localhost and 127.0.0.1 are not).
 //
 // With "dev: true", secrets the file does not name are generated as
 // without a configuration (the SAML key pair as an RSA-2048 key and a
