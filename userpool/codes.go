@@ -84,23 +84,16 @@ func (p *UserPool) sendCode(ctx context.Context, u store.User, purpose string, k
 // (Config.Delivery), and says where it goes. A medium without a sender
 // fails at once, queued or not.
 func (p *UserPool) deliver(ctx context.Context, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
-	d, err := p.destination(attr, to)
-	if err != nil {
-		return nil, err
-	}
-	m, err := p.prepare(ctx, u, kind, attr, to, data)
-	if err != nil {
-		return nil, err
-	}
-	if err := p.post(ctx, m, p.now().Add(p.cfg.CodeValidity)); err != nil {
-		return nil, err
-	}
-	return d, nil
+	return p.deliverVia(ctx, false, u, kind, attr, to, data)
 }
 
 // deliverNow is deliver without the queue: the message is sent, or the
 // error returned, before the caller answers.
 func (p *UserPool) deliverNow(ctx context.Context, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
+	return p.deliverVia(ctx, true, u, kind, attr, to, data)
+}
+
+func (p *UserPool) deliverVia(ctx context.Context, now bool, u store.User, kind message.Kind, attr, to string, data message.Data) (*CodeDeliveryDetails, error) {
 	d, err := p.destination(attr, to)
 	if err != nil {
 		return nil, err
@@ -109,7 +102,12 @@ func (p *UserPool) deliverNow(ctx context.Context, u store.User, kind message.Ki
 	if err != nil {
 		return nil, err
 	}
-	if err := p.sendNow(ctx, m); err != nil {
+	if now {
+		err = p.sendNow(ctx, m)
+	} else {
+		err = p.post(ctx, m, p.now().Add(p.cfg.CodeValidity))
+	}
+	if err != nil {
 		return nil, err
 	}
 	return d, nil
