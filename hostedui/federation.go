@@ -121,27 +121,69 @@ func (h *handler) idpResponse(w http.ResponseWriter, r *http.Request) {
 	err := h.seal.open(idpCookieName, h.readCookie(r, idpCookieName), &st)
 	h.setCrossSiteCookie(w, idpCookieName, "") // one answer per start
 	if err != nil || st.Expires <= h.cfg.Clock().Unix() || st.Flow.Auth.ClientID == "" {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/saml2/idpresponse") && params.Has("SAMLResponse") {
+			h.idpInitiated(w, r, params)
+			return
+		}
 		h.errorPage(w, http.StatusBadRequest, msgFlowExpired)
 		return
 	}
+	h.completeFederation(w, r, &st.Flow, params, st.Pending)
+}
+
+// idpInitiated completes a SAML response nobody asked for (Cognito's
+// IdP-initiated sign-in): its RelayState holds the authorization request
+// it is for (client_id, redirect_uri, response_type, scope,
+// identity_provider or idp_identifier), checked as /oauth2/authorize
+// checks one. The provider must allow it (IDPInit), and the request must
+// pass as any other: a public client needs a code_challenge, so in
+// practice the response lands at a confidential client (CodeWithoutPKCE).
+func (h *handler) idpInitiated(w http.ResponseWriter, r *http.Request, params url.Values) {
+	relay, err := url.ParseQuery(params.Get("RelayState"))
+	if err != nil || len(params.Get("RelayState")) > 4096 {
+		h.errorPage(w, http.StatusBadRequest, "The sign-in request is invalid: its RelayState is not an authorization request.")
+		return
+	}
+	req, ok := h.validate(w, r, relay)
+	if !ok {
+		return
+	}
+	name := req.auth.IdentityProvider
+	if name == "" && req.auth.IdpIdentifier != "" {
+		out, err := h.pool.GetIdentityProviderByIdentifier(r.Context(), userpool.GetIdentityProviderByIdentifierInput{IdpIdentifier: req.auth.IdpIdentifier})
+		if err == nil {
+			name = out.IdentityProvider.ProviderName
+		}
+	}
+	if name == "" || name == userpool.ProviderCognito {
+		h.redirectError(w, r, req.auth, "invalid_request", "the RelayState names no identity provider")
+		return
+	}
+	h.completeFederation(w, r, &flow{Auth: *req.auth}, params,
+		federation.Pending{Provider: name, CallbackURL: h.cfg.url("/saml2/idpresponse")})
+}
+
+// completeFederation signs in with the provider's answer and completes
+// the authorization of f.
+func (h *handler) completeFederation(w http.ResponseWriter, r *http.Request, f *flow, params url.Values, pending federation.Pending) {
 	out, err := h.oauth.CompleteFederatedSignIn(r.Context(), userpool.CompleteFederatedSignInInput{
-		ClientID: st.Flow.Auth.ClientID, Params: params, Pending: st.Pending,
+		ClientID: f.Auth.ClientID, Params: params, Pending: pending,
 		IPAddress: clientIP(r), UserAgent: r.UserAgent()})
 	switch {
 	case errors.Is(err, federation.ErrProviderError):
 		// The user cancelled at the provider, or it refused them: the
 		// client hears it at its registered redirect URI.
-		h.redirectError(w, r, &st.Flow.Auth, "access_denied", "the identity provider did not sign the user in")
+		h.redirectError(w, r, &f.Auth, "access_denied", "the identity provider did not sign the user in")
 		return
 	case errors.Is(err, federation.ErrState):
 		h.errorPage(w, http.StatusBadRequest, msgFlowExpired)
 		return
 	case err != nil:
-		h.cfg.Logger.InfoContext(r.Context(), "federated sign-in refused", "provider", st.Pending.Provider, "err", err)
-		h.errorPage(w, http.StatusForbidden, "The sign-in at "+st.Pending.Provider+" could not be completed. Return to the application and try again.")
+		h.cfg.Logger.InfoContext(r.Context(), "federated sign-in refused", "provider", pending.Provider, "err", err)
+		h.errorPage(w, http.StatusForbidden, "The sign-in at "+pending.Provider+" could not be completed. Return to the application and try again.")
 		return
 	}
-	h.signIn(w, r, &st.Flow, out.Principal)
+	h.signIn(w, r, f, out.Principal)
 }
 
 // getSAMLMetadata serves the SP metadata for the SAML provider the path
