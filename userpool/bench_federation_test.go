@@ -22,7 +22,8 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// BenchmarkFederatedSignIn measures Cupola's side of an OIDC provider's
+// BenchmarkFederatedSignIn measures Cupola's side of a provider's answer,
+// for OIDC here and for SAML in benchmarkFederatedSAML. For OIDC: the
 // callback: the token request to the provider (loopback HTTP, answered
 // at once with an ID token signed beforehand), the ID token's
 // verification, finding or storing the user, the hosted session, the
@@ -32,6 +33,11 @@ import (
 //
 //	go test -run '^$' -bench FederatedSignIn -count 5 ./userpool/ | benchstat -
 func BenchmarkFederatedSignIn(b *testing.B) {
+	benchmarkFederatedOIDC(b)
+	benchmarkFederatedSAML(b)
+}
+
+func benchmarkFederatedOIDC(b *testing.B) {
 	idp := newBenchIdP(b)
 	b.Run("oidc/limit", func(b *testing.B) {
 		l := newLimitSigner(b)
