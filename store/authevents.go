@@ -81,7 +81,8 @@ type AuthEventFeedback struct {
 // AuthEvents stores users' authentication events.
 type AuthEvents interface {
 	// PutAuthEvent stores a new event; an existing ID is *ExistsError
-	// with Key "id".
+	// with Key "id", and an event of a user the pool does not hold is
+	// ErrNotFound (as PutDevice).
 	PutAuthEvent(ctx context.Context, e AuthEvent) error
 	// ListAuthEvents returns up to limit events of one user, newest first
 	// (CreatedAt descending, then ID descending), starting after the

@@ -28,6 +28,12 @@ type CleanupParams struct {
 	// smallest non-zero HardLimit among the pool's policies; zero keeps no
 	// key for its count.
 	KeepFailures int
+	// EventsBefore is the retention cutoff for authentication events: an
+	// event created before it is removed. The zero time keeps every event,
+	// so a caller that sets no retention loses none. It may not be after
+	// Now: a cutoff in the future is a swapped or mistaken argument, and
+	// would delete the events just written.
+	EventsBefore time.Time
 	// Limit is the most records one call removes, over every kind, so one
 	// call is a bounded amount of work (a few short write transactions).
 	Limit int
@@ -44,6 +50,8 @@ func (c CleanupParams) Check() error {
 		return errors.New("idle-before missing")
 	case c.IdleBefore.After(c.Now):
 		return errors.New("idle-before is after now")
+	case !c.EventsBefore.IsZero() && c.EventsBefore.After(c.Now):
+		return errors.New("events-before is after now")
 	case c.KeepFailures < 0:
 		return errors.New("keep-failures is negative")
 	case c.Limit <= 0:
@@ -78,7 +86,9 @@ type Cleaner interface {
 	//   - auth sessions expired at p.Now;
 	//   - codes expired at p.Now;
 	//   - deliveries expired at p.Now, sent or not;
-	//   - lockout keys that p.Forgets.
+	//   - lockout keys that p.Forgets;
+	//   - auth events created before p.EventsBefore (none when it is
+	//     zero).
 	// Nothing else goes: refresh-token families stay until their user does,
 	// because a family's access tokens are checked against it. Other pools
 	// are untouched. A call that deletes fewer than p.Limit found nothing

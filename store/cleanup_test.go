@@ -69,6 +69,13 @@ func TestCleanupParamsCheck(t *testing.T) {
 	if err := good.Check(); err != nil {
 		t.Fatalf("Check(%+v) = %v", good, err)
 	}
+	for _, cutoff := range []time.Time{now, now.Add(-24 * time.Hour)} {
+		p := good
+		p.EventsBefore = cutoff
+		if err := p.Check(); err != nil {
+			t.Fatalf("Check with events-before %v = %v", cutoff, err)
+		}
+	}
 	for _, tc := range []struct {
 		name string
 		edit func(*store.CleanupParams)
@@ -76,6 +83,7 @@ func TestCleanupParamsCheck(t *testing.T) {
 		{"a missing now is refused", func(p *store.CleanupParams) { p.Now = time.Time{} }},
 		{"a missing idle-before is refused", func(p *store.CleanupParams) { p.IdleBefore = time.Time{} }},
 		{"idle-before after now is refused", func(p *store.CleanupParams) { p.IdleBefore = now.Add(time.Second) }},
+		{"events-before after now is refused", func(p *store.CleanupParams) { p.EventsBefore = now.Add(time.Second) }},
 		{"negative keep-failures is refused", func(p *store.CleanupParams) { p.KeepFailures = -1 }},
 		{"a zero limit is refused", func(p *store.CleanupParams) { p.Limit = 0 }},
 	} {

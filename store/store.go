@@ -145,8 +145,8 @@ type Users interface {
 	// ErrNotFound. Sub, PoolID and CreatedAt cannot change.
 	UpdateUser(ctx context.Context, u User) (User, error)
 	// DeleteUser removes the user and everything keyed by its sub: codes,
-	// auth sessions, refresh-token families, group memberships, devices, and the
-	// lockout state whose key is the sub (userpool keys a known user's
+	// auth sessions, refresh-token families, group memberships, devices,
+	// auth events, and the lockout state whose key is the sub (userpool keys a known user's
 	// lockout by sub). A missing user is ErrNotFound.
 	DeleteUser(ctx context.Context, poolID, sub string) error
 }
