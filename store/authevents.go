@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"time"
 )
@@ -96,4 +97,15 @@ type AuthEvents interface {
 	// ErrCodeMismatch, and nothing changes. Of concurrent calls with the
 	// same token, exactly one succeeds.
 	SetAuthEventFeedback(ctx context.Context, poolID, subject, id string, f AuthEventFeedback) (AuthEvent, error)
+}
+
+// FeedbackTokenMatches reports whether feedback presenting token may be
+// recorded on an event holding stored: always without a token (an
+// administrator's feedback), otherwise only if stored is set and equal,
+// compared in constant time. It is the rule every store applies.
+func FeedbackTokenMatches(stored, token []byte) bool {
+	if len(token) == 0 {
+		return true
+	}
+	return len(stored) > 0 && subtle.ConstantTimeCompare(stored, token) == 1
 }

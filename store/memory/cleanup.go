@@ -34,6 +34,11 @@ func (s *Store) Cleanup(ctx context.Context, poolID string, p store.CleanupParam
 	removed += sweep(s.lockouts, p.Limit-removed, func(k poolKey, st store.LockoutState) bool {
 		return k.pool == poolID && p.Forgets(st)
 	})
+	if !p.EventsBefore.IsZero() {
+		removed += sweep(s.events, p.Limit-removed, func(k poolKey, e store.AuthEvent) bool {
+			return k.pool == poolID && e.CreatedAt.Before(p.EventsBefore)
+		})
+	}
 	return removed, nil
 }
 

@@ -73,3 +73,9 @@ func cloneServer(r store.ResourceServer) store.ResourceServer {
 	r.Scopes = slices.Clone(r.Scopes)
 	return r
 }
+
+func cloneEvent(e store.AuthEvent) store.AuthEvent {
+	e.ChallengeResponses = maps.Clone(e.ChallengeResponses)
+	e.FeedbackToken = cloneBytes(e.FeedbackToken)
+	return e
+}

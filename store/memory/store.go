@@ -37,6 +37,7 @@ type Store struct {
 	outbox   map[poolKey]store.Delivery // by delivery ID
 
 	providers map[poolKey]store.IdentityProvider // by name
+	events    map[poolKey]store.AuthEvent        // by event ID
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -67,6 +68,7 @@ func New() *Store {
 		lockouts:  make(map[poolKey]store.LockoutState),
 		outbox:    make(map[poolKey]store.Delivery),
 		providers: make(map[poolKey]store.IdentityProvider),
+		events:    make(map[poolKey]store.AuthEvent),
 	}
 }
 

@@ -94,7 +94,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 }
 
 // DeleteUser removes the user and everything keyed by its sub, group
-// memberships and devices included.
+// memberships, devices and auth events included.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
@@ -123,6 +123,7 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	}
 	s.dropMemberships(poolID, sub)
 	s.dropDevices(poolID, sub)
+	s.dropEvents(poolID, sub)
 	delete(s.lockouts, poolKey{poolID, sub})
 	return nil
 }

@@ -18,8 +18,9 @@ type cleanupStep struct {
 // cleanupSteps are Cleanup's statements: the contract's expiry and
 // p.Forgets, written in SQL. SQLite's DELETE … LIMIT needs a compile
 // option, so each deletes the keys a LIMITed subquery picks; the subquery
-// walks an index on (pool_id, time) (migration 0004), so it visits little
-// besides the rows it deletes. A lockout row's lock never ends before its
+// walks an index on (pool_id, time) (migrations 0004, 0005 and 0007), so
+// it visits little besides the rows it deletes. Auth events go only when
+// p.EventsBefore sets a retention cutoff. A lockout row's lock never ends before its
 // last attempt (LockoutPolicy.Decide), so the index on locked_until
 // bounds the walk, and last_attempt is checked on the rows it finds;
 // p.Check makes IdleBefore at most Now, so a lock that ended before
@@ -32,7 +33,7 @@ func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 		keepFailures = 1 << 62
 	}
 	now, idle := toMicros(p.Now), toMicros(p.IdleBefore)
-	return []cleanupStep{
+	steps := []cleanupStep{
 		{"auth sessions", `DELETE FROM auth_sessions WHERE rowid IN
 			(SELECT rowid FROM auth_sessions WHERE pool_id = ? AND expires_at <= ? LIMIT ?)`,
 			[]any{poolID, now}},
@@ -47,6 +48,12 @@ func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 				AND last_attempt < ? AND failures < ? LIMIT ?)`,
 			[]any{poolID, poolID, idle, idle, keepFailures}},
 	}
+	if !p.EventsBefore.IsZero() {
+		steps = append(steps, cleanupStep{"auth events", `DELETE FROM auth_events WHERE rowid IN
+			(SELECT rowid FROM auth_events WHERE pool_id = ? AND created_at < ? LIMIT ?)`,
+			[]any{poolID, toMicros(p.EventsBefore)}})
+	}
+	return steps
 }
 
 // Cleanup implements store.Cleaner with one DELETE per kind, each its own

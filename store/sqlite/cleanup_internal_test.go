@@ -19,15 +19,21 @@ func TestCleanupPicksRowsFromAnIndex(t *testing.T) {
 	}
 	defer s.Close()
 	now := time.Date(2031, time.March, 14, 15, 0, 0, 0, time.UTC)
-	p := store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), KeepFailures: 100, Limit: 500}
+	p := store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), EventsBefore: now.Add(-90 * 24 * time.Hour),
+		KeepFailures: 100, Limit: 500}
 	wantIndex := map[string]string{
+		"auth events":   "auth_events_by_pool_creation",
 		"auth sessions": "auth_sessions_by_pool_expiry",
 		"codes":         "codes_by_pool_expiry",
 		"lockouts":      "lockouts_by_pool_lock_end",
 		"outbox":        "outbox_by_pool_expiry",
 	}
 	check := func(t *testing.T) {
-		for _, st := range cleanupSteps("p", p) {
+		steps := cleanupSteps("p", p)
+		if len(steps) != len(wantIndex) {
+			t.Fatalf("Cleanup has %d steps, want %d: one for each kind of wantIndex", len(steps), len(wantIndex))
+		}
+		for _, st := range steps {
 			t.Run(st.what, func(t *testing.T) {
 				plan := queryPlan(t, s.writer, st.query, append(st.args, p.Limit))
 				joined := strings.Join(plan, "; ")

@@ -295,10 +295,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 }
 
 // DeleteUser implements store.Users: the user, its aliases, search keys,
-// group memberships, devices, codes, auth sessions, refresh-token families
-// (with their tokens) and the lockout state keyed by its sub go in one
-// transaction. Aliases, search keys, memberships and devices go by
-// foreign-key cascade.
+// group memberships, devices, auth events, codes, auth sessions,
+// refresh-token families (with their tokens) and the lockout state keyed
+// by its sub go in one transaction. Aliases, search keys, memberships,
+// devices and auth events go by foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)
