@@ -29,14 +29,16 @@ type cleanupStep struct {
 // (LockoutPolicy.Decide), so the index on locked_until bounds the walk;
 // p.Check makes IdleBefore at most Now, so a lock that ended before
 // IdleBefore has ended at Now. A row with NULL times (only a zero now
-// writes one) is kept, which is always safe.
+// writes one) is kept, which is always safe. Auth events go only when
+// p.EventsBefore sets a retention cutoff, picked from their
+// (pool_id, created_at) index (migration 0007).
 func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 	// Without a hard limit no count is high enough to keep a key.
 	keepFailures := p.KeepFailures
 	if keepFailures == 0 || keepFailures > math.MaxInt32 {
 		keepFailures = math.MaxInt32
 	}
-	return []cleanupStep{
+	steps := []cleanupStep{
 		{"auth sessions", `DELETE FROM auth_sessions WHERE ctid = ANY(ARRAY(
 				SELECT ctid FROM auth_sessions WHERE pool_id = $1 AND expires_at <= $2 LIMIT $3))
 			AND pool_id = $1 AND expires_at <= $2`,
@@ -55,6 +57,13 @@ func cleanupSteps(poolID string, p store.CleanupParams) []cleanupStep {
 			AND pool_id = $1 AND locked_until < $2 AND last_attempt < $2 AND failures < $3`,
 			[]any{poolID, ts(p.IdleBefore), keepFailures}},
 	}
+	if !p.EventsBefore.IsZero() {
+		steps = append(steps, cleanupStep{"auth events", `DELETE FROM auth_events WHERE ctid = ANY(ARRAY(
+				SELECT ctid FROM auth_events WHERE pool_id = $1 AND created_at < $2 LIMIT $3))
+			AND pool_id = $1 AND created_at < $2`,
+			[]any{poolID, ts(p.EventsBefore)}})
+	}
+	return steps
 }
 
 // Cleanup implements store.Cleaner with one DELETE per kind, each a

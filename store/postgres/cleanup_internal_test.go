@@ -22,6 +22,14 @@ var cleanupSeeds = map[string]string{
 		SELECT 'p', $1 || i, '\x01', 0, $3, $3 FROM generate_series(1, $2::int) i`,
 	"lockouts": `INSERT INTO lockouts (pool_id, key, failures, last_attempt, locked_until)
 		SELECT 'p', $1 || i, 2, $3, $3 FROM generate_series(1, $2::int) i`,
+	// Events reference their user, so the seed makes it first.
+	"auth events": `WITH u AS (INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+			password_hash, srp_salt, srp_verifier, password_temporary, version)
+			VALUES ('p', $1 || 'sub', 'u', $1 || 'u', 'CONFIRMED', true, '', '', '', false, 1) RETURNING sub)
+		INSERT INTO auth_events (pool_id, subject, id, type, response, created_at, risk_decision, risk_level,
+			compromised_credentials_detected, ip_address, device_name, city, country, timezone, feedback, feedback_provider)
+		SELECT 'p', u.sub, $1 || i, 'SignIn', 'Pass', $3, 'NoRisk', 'Low', false, '', '', '', '', '', '', ''
+		FROM u, generate_series(1, $2::int) i`,
 }
 
 // Each Cleanup statement deletes by ctid what its subquery picks, and the
@@ -30,9 +38,11 @@ var cleanupSeeds = map[string]string{
 func TestCleanupPlansDeleteByCtidAndPickFromAnIndex(t *testing.T) {
 	ctx := t.Context()
 	now := time.Date(2031, time.March, 14, 15, 0, 0, 0, time.UTC)
-	p := store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), KeepFailures: 100, Limit: 500}
+	p := store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), EventsBefore: now.Add(-time.Hour),
+		KeepFailures: 100, Limit: 500}
 	old, live := now.Add(-3*time.Hour), now.Add(time.Hour)
 	wantIndex := map[string]string{
+		"auth events":   "auth_events_pool_created_idx",
 		"auth sessions": "auth_sessions_pool_expires_idx",
 		"codes":         "codes_pool_expires_idx",
 		"lockouts":      "lockouts_pool_locked_until_idx",
@@ -53,7 +63,11 @@ func TestCleanupPlansDeleteByCtidAndPickFromAnIndex(t *testing.T) {
 				t.Fatalf("Open: %v", err)
 			}
 			t.Cleanup(func() { s.Close() })
-			for _, st := range cleanupSteps("p", p) {
+			steps := cleanupSteps("p", p)
+			if len(steps) != len(wantIndex) {
+				t.Fatalf("Cleanup has %d steps, want %d: one for each kind of wantIndex", len(steps), len(wantIndex))
+			}
+			for _, st := range steps {
 				table := strings.ReplaceAll(st.what, " ", "_")
 				for _, seed := range []struct {
 					prefix string

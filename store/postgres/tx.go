@@ -107,6 +107,8 @@ func existsKey(constraint string) string {
 		return "provider"
 	case "idp_identifiers_pkey":
 		return "idp_identifier"
+	case "auth_events_pkey":
+		return "id"
 	default: // client, session and family IDs
 		return "id"
 	}

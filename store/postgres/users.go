@@ -343,7 +343,8 @@ func missingOrStale(ctx context.Context, db querier, query string, args ...any) 
 }
 
 // DeleteUser removes the user with its aliases, search keys, group
-// memberships and devices (by foreign-key cascade), codes, auth sessions,
+// memberships, devices and auth events (by foreign-key cascade), codes,
+// auth sessions,
 // refresh-token families (and their tokens) and lockout state, in one
 // statement.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
