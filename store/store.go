@@ -29,6 +29,7 @@ type Store interface {
 	SigningKeys
 	Lockouts
 	Outbox
+	AuthEvents
 	Cleaner
 	// Close releases the store's resources.
 	Close() error

@@ -14,7 +14,8 @@
 // user or group, one search entry per user after racing updates, one
 // winner among concurrent updates of a user's TOTPLastStep from one read
 // (each TOTP step accepted once), one whole device from concurrent puts of
-// one key, and no device left by a put racing the delete of its user.
+// one key, no device left by a put racing the delete of its user, and one
+// winner among concurrent feedbacks presenting one auth event's token.
 //
 // A user's MFA is checked field by field through every read that returns
 // users (GetUser, GetUserByUsername, GetUserByAlias, ListUsers,
@@ -101,5 +102,21 @@
 //   - nil and empty are alike for a device's Verifier and Attributes; an
 //     attribute whose value is empty is kept; a user's devices survive
 //     UpdateUser (a rename included) and go with DeleteUser, so a sub
-//     created again starts with none.
+//     created again starts with none;
+//   - an auth event's ID is unique in its pool across users (a duplicate
+//     is an ExistsError naming "id", whoever's it is); nil and empty are
+//     alike for ChallengeResponses and FeedbackToken; an event of a
+//     subject that is not a user of the pool is store.ErrNotFound; events
+//     go with DeleteUser, so a sub created again starts with none;
+//   - ListAuthEvents lists the events strictly after the pair (beforeTime,
+//     beforeID) in its newest-first order, which need not be an event;
+//     IDs compare as bytes; a limit that is not positive is
+//     store.ErrInvalid; an unknown user has an empty list; GetAuthEvent and
+//     SetAuthEventFeedback of another user's event are store.ErrNotFound;
+//   - successful feedback clears the token, whether it was given with it or
+//     by an administrator without one; a token presented to an event whose
+//     token is empty (never set or used) is store.ErrCodeMismatch; an
+//     administrator may give feedback again;
+//   - Cleanup removes events created strictly before EventsBefore and
+//     counts them within Limit; the zero EventsBefore removes none.
 package storetest

@@ -53,6 +53,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"SigningKeys", signingKeyTests},
 		{"Lockouts", lockoutTests},
 		{"Outbox", outboxTests},
+		{"AuthEvents", authEventTests},
 		{"Cleanup", cleanupTests},
 		{"Pools", poolTests},
 		{"PoolsAdmin", poolAdminTests},
