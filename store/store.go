@@ -13,8 +13,8 @@ import (
 //
 // Atomicity lives in the method contracts: create-if-absent for users,
 // compare-and-swap on [User.Version], consume-once for codes and auth
-// sessions, rotate-or-detect-reuse for refresh tokens, and an atomic
-// counter for lockout. [storetest.Run] is the contract's executable form.
+// sessions, rotate-or-detect-reuse for refresh tokens, an atomic counter
+// for lockout, and use-once feedback tokens for auth events. [storetest.Run] is the contract's executable form.
 type Store interface {
 	Users
 	UserSearch
