@@ -59,6 +59,9 @@ type challengeState struct {
 	// From is the source the sign-in began from (see source): its answers
 	// count toward the lockout from there.
 	From string `json:"i,omitempty"`
+	// Caller is where the sign-in began, for its auth event.
+	IP        string `json:"ip,omitempty"`
+	UserAgent string `json:"ua,omitempty"`
 	// FirstFactor is the USER_AUTH first factor (EMAIL_OTP, SMS_OTP) this
 	// code answers; a second factor may follow it.
 	FirstFactor string `json:"f,omitempty"`

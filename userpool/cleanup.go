@@ -57,6 +57,7 @@ func (p *UserPool) Cleanup(ctx context.Context, in CleanupInput) (*CleanupOutput
 		Now:          now,
 		IdleBefore:   now.Add(-p.longestQuiet()),
 		KeepFailures: p.keepFailures(),
+		EventsBefore: now.Add(-p.cfg.AuthEventRetention),
 		Limit:        limit,
 	})
 	if err != nil {

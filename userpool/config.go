@@ -110,6 +110,13 @@ type Config struct {
 	Devices DeviceConfig
 	// Federation configures sign-in through identity providers.
 	Federation FederationConfig
+	// EventSink receives every auth event as it is recorded (sign-ins,
+	// sign-ups, password resets and changes); nil logs each at Info on
+	// Logger.
+	EventSink EventSink
+	// AuthEventRetention is how long auth events are kept (Cleanup
+	// removes older ones); zero means 90 days, as Cognito.
+	AuthEventRetention time.Duration
 	// AllowAdminCreateUserOnly turns self-registration off (Cognito's
 	// AdminCreateUserConfig.AllowAdminCreateUserOnly): SignUp is refused
 	// and the hosted UI offers no sign-up page; users come from
@@ -370,6 +377,15 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.EventSink == nil {
+		c.EventSink = slogSink{log: c.Logger.With("pool", c.ID)}
+	}
+	if c.AuthEventRetention == 0 {
+		c.AuthEventRetention = 90 * 24 * time.Hour
+	}
+	if c.AuthEventRetention < 24*time.Hour || c.AuthEventRetention > 3650*24*time.Hour {
+		return c, fmt.Errorf("userpool: config: AuthEventRetention must be 1 day to 10 years")
 	}
 	return c, nil
 }

@@ -152,6 +152,7 @@ func (o *OAuthServer) CompleteFederatedSignIn(ctx context.Context, in CompleteFe
 	if err != nil {
 		return nil, err
 	}
+	p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventPass, caller: caller{ip: in.IPAddress, userAgent: in.UserAgent}})
 	return &HostedAuthOutput{Principal: pr}, nil
 }
 

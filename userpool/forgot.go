@@ -77,6 +77,9 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 		return nil, invalidParam("Cannot reset password for the user as there is no registered/verified email or phone_number")
 	}
 	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "", sourceOf(in.UserContextData))
+	if err == nil {
+		p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventPass, caller: callerOf(in.UserContextData)})
+	}
 	return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 }
 

@@ -42,6 +42,7 @@ type UserPool struct {
 	idpSeal     *seal.Sealer
 	providers   providerCache
 	sender      *backgroundSender
+	events      *eventWriter
 	totp        *mfa.TOTP
 	keysMu      sync.Mutex // serializes key loading and rotation
 	tok         atomic.Pointer[tokenState]
@@ -112,6 +113,7 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	p.sender = newBackgroundSender()
+	p.events = newEventWriter()
 	issuer := cfg.MFA.TOTPIssuer
 	if issuer == "" {
 		issuer = cfg.Name

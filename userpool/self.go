@@ -262,6 +262,8 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 		return nil, p.hashErr(err)
 	}
 	if !ok {
+		p.recordEvent(ctx, u, event{typ: EventPasswordChange, response: EventFail,
+			challenges: []ChallengeResponseType{{ChallengeName: "Password", ChallengeResponse: "Failure"}}})
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
@@ -288,5 +290,6 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 		}
 	}
 	p.notify(ctx, u, message.KindPasswordChanged)
+	p.recordEvent(ctx, u, event{typ: EventPasswordChange, response: EventPass})
 	return &ChangePasswordOutput{}, nil
 }

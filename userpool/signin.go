@@ -200,8 +200,7 @@ type signInRequest struct {
 }
 
 // caller is who asks to sign in, as far as the request tells: its address
-// is the lockout's source (lockout.go); the rest is recorded for risk
-// assessment, which nothing does yet.
+// is the lockout's source (lockout.go); both go into the auth event.
 type caller struct {
 	ip        string
 	userAgent string
@@ -223,7 +222,8 @@ func parseSignIn(c *appClient, params, meta map[string]string) (*signInRequest, 
 
 // state is the challenge-session state a sign-in starts with.
 func (r *signInRequest) state() challengeState {
-	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted, From: r.from()}
+	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted, From: r.from(),
+		IP: r.caller.ip, UserAgent: deviceName(r.caller.userAgent)}
 }
 
 // from is the lockout source of the request ("" when unknown).
@@ -340,6 +340,8 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		p.log.ErrorContext(ctx, "stored password hash unreadable", "sub", u.Sub, "err", err)
 	}
 	if !ok {
+		p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventFail, caller: req.caller,
+			challenges: []ChallengeResponseType{{ChallengeName: "Password", ChallengeResponse: "Failure"}}})
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 
@@ -432,6 +434,7 @@ func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st 
 	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
 		return nil, err
 	}
+	p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent}})
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }
 

@@ -123,6 +123,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 		return nil, err
 	}
 	out.CodeDeliveryDetails = d
+	p.recordEvent(ctx, u, event{typ: EventSignUp, response: EventPass, caller: callerOf(in.UserContextData)})
 	return out, nil
 }
 
