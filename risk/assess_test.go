@@ -233,7 +233,9 @@ func TestLevelStrings(t *testing.T) {
 // brokenLocator fails every lookup.
 type brokenLocator struct{}
 
-func (brokenLocator) Locate(netip.Addr) (Location, error) { return Location{}, errors.New("disk on fire") }
+func (brokenLocator) Locate(netip.Addr) (Location, error) {
+	return Location{}, errors.New("disk on fire")
+}
 
 func TestAFailingAssessmentNeverPassesSilently(t *testing.T) {
 	a, err := NewDefaultAssessor(Options{Geo: brokenLocator{}})

@@ -12,11 +12,11 @@ import (
 
 // geoNet is one network of a test GeoIP database.
 type geoNet struct {
-	cidr                   string
-	country, city, tz      string
-	lat, lon               float64
-	accuracyKm             uint16
-	asn                    uint32
+	cidr                  string
+	country, city, tz     string
+	lat, lon              float64
+	accuracyKm            uint16
+	asn                   uint32
 	noLocation, noCountry bool
 }
 
