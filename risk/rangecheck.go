@@ -162,7 +162,11 @@ func (c *RangeChecker) lookup(ctx context.Context, prefix string, suffix []byte)
 	body := &io.LimitedReader{R: resp.Body, N: maxRangeBody + 1}
 	sc := bufio.NewScanner(body)
 	found := false
+	tooLarge := &RangeError{Reason: "body over 1 MiB"}
 	for n := 1; sc.Scan(); n++ {
+		if body.N <= 0 { // the scanner read past the bound: the body is too large
+			return false, tooLarge
+		}
 		line := bytes.TrimSpace(sc.Bytes())
 		if len(line) == 0 {
 			continue
@@ -180,7 +184,7 @@ func (c *RangeChecker) lookup(ctx context.Context, prefix string, suffix []byte)
 		}
 	}
 	if body.N <= 0 {
-		return false, &RangeError{Reason: "body over 1 MiB"}
+		return false, tooLarge
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
