@@ -36,6 +36,7 @@ func (a *DefaultAssessor) features(s Signals, loc Location) ([]feature, error) {
 	}
 
 	// new_network / new_network_known_asn.
+	newNetwork, newNetworkKnownASN := false, false
 	if s.IP.IsValid() {
 		netHistory, known := len(h.KnownNetworks) > 0, ContainsAddr(h.KnownNetworks, s.IP)
 		for i := 0; i < len(h.LastSuccesses) && !known; i++ {
@@ -45,11 +46,13 @@ func (a *DefaultAssessor) features(s Signals, loc Location) ([]feature, error) {
 			}
 		}
 		if netHistory && !known {
+			newNetwork = true
 			sameASN, err := a.seenASN(h.LastSuccesses, loc.ASN)
 			if err != nil {
 				return nil, err
 			}
 			if sameASN {
+				newNetworkKnownASN = true
 				fire(ReasonNewNetworkKnownASN, w.NewNetworkKnownASN)
 			} else {
 				fire(ReasonNewNetwork, w.NewNetwork)
@@ -68,8 +71,11 @@ func (a *DefaultAssessor) features(s Signals, loc Location) ([]feature, error) {
 		}
 	}
 
-	// impossible_travel.
-	if loc.HasLocation {
+	// impossible_travel, only from a network new to the user and of an
+	// autonomous system new to them: coming back home from a trip or a
+	// VPN exit is no travel to judge, and a carrier whose addresses GeoIP
+	// places anywhere in the country has not moved its user.
+	if loc.HasLocation && newNetwork && !newNetworkKnownASN {
 		travel, err := a.impossibleTravel(h.LastSuccesses, s.Time, loc)
 		if err != nil {
 			return nil, err

@@ -125,7 +125,10 @@ func TestRangeCheckerFailures(t *testing.T) {
 			for range 40_000 {
 				fmt.Fprintf(w, "%035X:1\r\n", 1)
 			}
-		}, RangeOptions{}, func(err error) bool { re, ok := errors.AsType[*RangeError](err); return ok && strings.Contains(re.Reason, "1 MiB") }},
+		}, RangeOptions{}, func(err error) bool {
+			re, ok := errors.AsType[*RangeError](err)
+			return ok && strings.Contains(re.Reason, "1 MiB")
+		}},
 		{"a slow server", func(w http.ResponseWriter, r *http.Request) {
 			select {
 			case <-slow:

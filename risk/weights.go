@@ -19,7 +19,7 @@ import (
 //	new_network                   15  the /24 (/48) is in neither KnownNetworks nor around any LastSuccesses address, and its ASN is new or unknown
 //	new_network_known_asn          5  as new_network, but the ASN is that of an earlier success (a mobile carrier's changing addresses)
 //	new_country                   20  the GeoIP country is known and none of LastSuccesses was from it
-//	impossible_travel             45  from the newest located success, more than MinTravelKm away, faster than MaxSpeedKmh
+//	impossible_travel             45  on a new network of a new ASN: from the newest located success, more than MinTravelKm away, faster than MaxSpeedKmh
 //	source_velocity               45  SourceAccounts ≥ SourceAccounts threshold or SourceFailures ≥ SourceFailures threshold (stuffing, spraying)
 //	user_failure_streak           20  UserFailures ≥ UserFailures threshold (guessing at one account)
 //	unusual_user_agent            15  no user agent, a very short one, or an HTTP library's or automation tool's
