@@ -220,8 +220,7 @@ const (
 // normalTraffic simulates users' own sign-ins.
 func normalTraffic(r *rand.Rand, w *simWorld, users []*simUser) []attempt {
 	var out []attempt
-	for ui, u := range users {
-		_ = ui
+	for _, u := range users {
 		tripDay, tripLen, tripCity := -1, 0, 0
 		if r.Float64() < 0.12 {
 			tripDay, tripLen, tripCity = warmupDays+r.IntN(scenarioDays-warmupDays-7), 2+r.IntN(6), r.IntN(homeCities)

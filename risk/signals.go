@@ -56,9 +56,10 @@ type History struct {
 	HostileNetworks []netip.Prefix
 	HostileDevices  []string
 	// LastSuccesses are the user's latest successful sign-ins not reported
-	// "Invalid", in any order (the assessor finds the newest by Time). A
-	// few dozen are plenty: the newest feeds impossible travel, all feed
-	// the known-network and known-country checks.
+	// "Invalid", newest first (the assessor finds the newest by Time
+	// whatever the order, but GeoIP fill-ins go to the first ones). A few
+	// dozen are plenty: the newest feeds impossible travel, all feed the
+	// known-network and known-country checks.
 	LastSuccesses []Sighting
 	// UserFailures is the number of consecutive failed sign-ins of this
 	// user since their last successful one, counting only failures of the
@@ -76,8 +77,9 @@ type History struct {
 
 // Sighting is one earlier successful sign-in: when and where. Country,
 // Lat/Lon and ASN may be left zero: when the assessor has a GeoIP
-// database it looks the address up (for the newest sightings only; see
-// DefaultAssessor).
+// database it looks the address up, for the newest sighting's place and
+// for at most 16 sightings lacking a Country or an ASN, in the order
+// given (see DefaultAssessor).
 type Sighting struct {
 	Time time.Time
 	IP   netip.Addr
