@@ -49,7 +49,8 @@ func TestBreachedNeverFails(t *testing.T) {
 }
 
 // BenchmarkBreachCheck/offline is one lookup; /sha256 is the hash it
-// wraps, so the ratio is the cost of the search itself.
+// wraps, so the ratio is the cost of the search itself; /range is one
+// k-anonymity query to a local server.
 func BenchmarkBreachCheck(b *testing.B) {
 	pw := "correct-Horse-battery-9"
 	b.Run("sha256", func(b *testing.B) {
@@ -61,6 +62,20 @@ func BenchmarkBreachCheck(b *testing.B) {
 		var list CommonPasswords
 		for b.Loop() {
 			list.Contains(pw)
+		}
+	})
+	// /range asks a local padded range server over loopback HTTP (a
+	// kept-alive connection): the floor of an online check.
+	b.Run("range", func(b *testing.B) {
+		rs := newRangeServer(b, map[string]int{"hunter2": 3}, nil)
+		c, err := NewRangeChecker(RangeOptions{BaseURL: rs.URL + "/range/"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for b.Loop() {
+			if _, err := c.Breached(b.Context(), pw); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }
