@@ -14,7 +14,9 @@ import (
 // Atomicity lives in the method contracts: create-if-absent for users,
 // compare-and-swap on [User.Version], consume-once for codes and auth
 // sessions, rotate-or-detect-reuse for refresh tokens, an atomic counter
-// for lockout, and use-once feedback tokens for auth events. [storetest.Run] is the contract's executable form.
+// for lockout, use-once feedback tokens for auth events, and
+// create-if-absent and compare-and-swap for setting documents.
+// [storetest.Run] is the contract's executable form.
 type Store interface {
 	Users
 	UserSearch
@@ -30,6 +32,7 @@ type Store interface {
 	Lockouts
 	Outbox
 	AuthEvents
+	Settings
 	Cleaner
 	// Close releases the store's resources.
 	Close() error
@@ -62,7 +65,8 @@ type ExistsError struct {
 	// Key is "username", or the alias kind ("email", "phone_number",
 	// "preferred_username"), "sub" for a duplicate user sub, "token" for a
 	// duplicate refresh-token hash, "group" for a group name, "identifier"
-	// for a resource server, or "id" for other records.
+	// for a resource server, "setting" for a setting document, or "id" for
+	// other records.
 	Key string
 }
 

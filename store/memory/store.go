@@ -38,6 +38,7 @@ type Store struct {
 
 	providers map[poolKey]store.IdentityProvider // by name
 	events    map[poolKey]store.AuthEvent        // by event ID
+	settings  map[settingKey]store.Setting
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -69,6 +70,7 @@ func New() *Store {
 		outbox:    make(map[poolKey]store.Delivery),
 		providers: make(map[poolKey]store.IdentityProvider),
 		events:    make(map[poolKey]store.AuthEvent),
+		settings:  make(map[settingKey]store.Setting),
 	}
 }
 

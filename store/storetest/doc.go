@@ -15,7 +15,9 @@
 // winner among concurrent updates of a user's TOTPLastStep from one read
 // (each TOTP step accepted once), one whole device from concurrent puts of
 // one key, no device left by a put racing the delete of its user, and one
-// winner among concurrent feedbacks presenting one auth event's token.
+// winner among concurrent feedbacks presenting one auth event's token, and
+// one winner among concurrent creates of one setting or updates of one
+// setting from one read.
 //
 // A user's MFA is checked field by field through every read that returns
 // users (GetUser, GetUserByUsername, GetUserByAlias, ListUsers,
@@ -118,5 +120,11 @@
 //     token is empty (never set or used) is store.ErrCodeMismatch; an
 //     administrator may give feedback again;
 //   - Cleanup removes events created strictly before EventsBefore and
-//     counts them within Limit; the zero EventsBefore removes none.
+//     counts them within Limit; the zero EventsBefore removes none;
+//   - a setting's kind and scope compare as bytes (case-sensitive), the
+//     empty scope (pool-wide) included; ListSettings orders by scope in
+//     byte order, so the pool-wide setting comes first, and an empty pool
+//     ID or kind is store.ErrInvalid; the bounds of store.Setting.Check
+//     are inclusive; a setting's version read in one pool means nothing in
+//     another; Cleanup never removes settings.
 package storetest

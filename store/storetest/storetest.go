@@ -54,6 +54,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Lockouts", lockoutTests},
 		{"Outbox", outboxTests},
 		{"AuthEvents", authEventTests},
+		{"Settings", settingTests},
 		{"Cleanup", cleanupTests},
 		{"Pools", poolTests},
 		{"PoolsAdmin", poolAdminTests},
