@@ -62,6 +62,12 @@ type challengeState struct {
 	// Caller is where the sign-in began, for its auth event.
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"ua,omitempty"`
+	// The risk threat protection saw in the first factor, for the event
+	// that ends the sign-in.
+	RiskLevel    string `json:"rl,omitempty"`
+	RiskDecision string `json:"rd,omitempty"`
+	Country      string `json:"co,omitempty"`
+	City         string `json:"ci,omitempty"`
 	// FirstFactor is the USER_AUTH first factor (EMAIL_OTP, SMS_OTP) this
 	// code answers; a second factor may follow it.
 	FirstFactor string `json:"f,omitempty"`

@@ -110,6 +110,9 @@ type Config struct {
 	Devices DeviceConfig
 	// Federation configures sign-in through identity providers.
 	Federation FederationConfig
+	// ThreatProtection turns on sign-in risk assessment and the breached-
+	// password check (off by default); see SetRiskConfiguration.
+	ThreatProtection ThreatProtectionConfig
 	// EventSink receives every auth event as it is recorded (sign-ins,
 	// sign-ups, password resets and changes); nil logs each at Info on
 	// Logger.
@@ -380,6 +383,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.EventSink == nil {
 		c.EventSink = slogSink{log: c.Logger.With("pool", c.ID)}
+	}
+	switch c.ThreatProtection.Mode {
+	case "", ThreatProtectionOff, ThreatProtectionAudit, ThreatProtectionEnforced:
+	default:
+		return c, fmt.Errorf("userpool: config: ThreatProtection.Mode must be OFF, AUDIT or ENFORCED")
 	}
 	if c.AuthEventRetention == 0 {
 		c.AuthEventRetention = 90 * 24 * time.Hour

@@ -115,6 +115,9 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 	if err := p.checkPassword(in.Password, in.Username, p.cfg.Name); err != nil {
 		return nil, err
 	}
+	if err := p.checkCompromised(ctx, c.ID, FilterPasswordChange, in.Password); err != nil {
+		return nil, err
+	}
 	u, err := p.findUser(ctx, in.Username)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalErr("confirm forgot password", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/internal/seal"
 	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
 )
@@ -43,6 +44,7 @@ type UserPool struct {
 	providers   providerCache
 	sender      *backgroundSender
 	events      *eventWriter
+	assessor    risk.Assessor
 	totp        *mfa.TOTP
 	keysMu      sync.Mutex // serializes key loading and rotation
 	tok         atomic.Pointer[tokenState]
@@ -114,6 +116,11 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 	}
 	p.sender = newBackgroundSender()
 	p.events = newEventWriter()
+	if p.assessor = cfg.ThreatProtection.Assessor; p.assessor == nil {
+		if p.assessor, err = risk.NewDefaultAssessor(risk.Options{Geo: cfg.ThreatProtection.Geo, Now: p.now}); err != nil {
+			return nil, fmt.Errorf("userpool: %w", err)
+		}
+	}
 	issuer := cfg.MFA.TOTPIssuer
 	if issuer == "" {
 		issuer = cfg.Name

@@ -250,6 +250,9 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 	if err := p.checkPassword(in.ProposedPassword, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
 		return nil, err
 	}
+	if err := p.checkCompromised(ctx, a.client.ID, FilterPasswordChange, in.ProposedPassword); err != nil {
+		return nil, err
+	}
 	att, err := p.store.BeginAttempt(ctx, p.cfg.ID, u.Sub, p.now(), p.cfg.Lockout)
 	if err != nil {
 		return nil, internalErr("lockout", err)

@@ -364,7 +364,18 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 	if rehash {
 		p.upgradeHash(ctx, u, password)
 	}
-	return p.afterFirstFactor(ctx, c, u, req.state(), sourceAuthentication)
+	v, err := p.assessSignIn(ctx, req, u)
+	if err != nil {
+		return nil, err
+	}
+	st := req.state()
+	if v.assessed {
+		st.RiskLevel, st.RiskDecision, st.Country, st.City = v.level.String(), v.decision, v.country, v.city
+	}
+	if v.action == ActionMFARequired || v.action == ActionMFAIfConfigured {
+		return p.riskStepUp(ctx, c, u, st, v.action)
+	}
+	return p.afterFirstFactor(ctx, c, u, st, sourceAuthentication)
 }
 
 // unknownUserAuth answers a password sign-in of a login the pool does not
@@ -434,7 +445,8 @@ func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st 
 	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
 		return nil, err
 	}
-	p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent}})
+	p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent},
+		risk: EventRiskType{RiskDecision: st.RiskDecision, RiskLevel: st.RiskLevel}, country: st.Country, city: st.City})
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }
 

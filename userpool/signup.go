@@ -68,6 +68,9 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if err := p.checkPassword(in.Password, in.Username, attrs["email"], p.cfg.Name); err != nil {
 		return nil, err
 	}
+	if err := p.checkCompromised(ctx, c.ID, FilterSignUp, in.Password); err != nil {
+		return nil, err
+	}
 	for attr, flag := range verifiedFlags {
 		if attrs[attr] != "" {
 			attrs[flag] = "false"
