@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -86,6 +88,34 @@ func BenchmarkSignIn(b *testing.B) {
 			}
 		})
 	}
+	// Threat protection ENFORCED with the default assessor over a history
+	// of 1,000 auth events (the pool reads the newest 100), from a usual
+	// address. GeoIP is off: userpool's tests carry no database (risk's
+	// BenchmarkAssess measures the lookups).
+	b.Run("memory-risk", func(b *testing.B) {
+		e := newEnv(b, memory.New(), func(c *userpool.Config) {
+			c.Hashing = userpool.HashingParams{}
+			c.ThreatProtection.Mode = userpool.ThreatProtectionEnforced
+		})
+		sub := e.confirmedUser("bench", "bench@example.com")
+		start := e.clock.Now().Add(-60 * 24 * time.Hour)
+		for i := range 1000 {
+			if err := e.store.PutAuthEvent(e.ctx, store.AuthEvent{PoolID: e.cfg.ID, Subject: sub, ID: fmt.Sprintf("hist-%04d", i),
+				Type: userpool.EventSignIn, Response: userpool.EventPass, IPAddress: fmt.Sprintf("198.51.100.%d", i%4+1),
+				CreatedAt: start.Add(time.Duration(i) * time.Hour)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		in := userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
+			AuthParameters:  map[string]string{"USERNAME": "bench", "PASSWORD": goodPW},
+			UserContextData: &userpool.UserContextData{IPAddress: "198.51.100.2"}}
+		for b.Loop() {
+			out, err := e.pool.InitiateAuth(e.ctx, in)
+			if err != nil || out.AuthenticationResult == nil {
+				b.Fatal(out, err)
+			}
+		}
+	})
 }
 
 func BenchmarkRefresh(b *testing.B) {
