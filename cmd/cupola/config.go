@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
 	"github.com/cupola-auth/cupola/userpool"
@@ -65,6 +66,8 @@ type poolConfig struct {
 	AllowedFirstAuthFactors        []string             `yaml:"allowed_first_auth_factors"`
 	AllowAdminCreateUserOnly       bool                 `yaml:"allow_admin_create_user_only"`
 	ConcealExistingAccounts        bool                 `yaml:"conceal_existing_accounts"`
+	ThreatProtection               threatConfig         `yaml:"threat_protection"`
+	AuthEventRetention             time.Duration        `yaml:"auth_event_retention"`
 	Lockout                        *lockoutConfig       `yaml:"lockout"`
 }
 
@@ -90,6 +93,18 @@ type tokensConfig struct {
 	ID      time.Duration `yaml:"id"`
 	Access  time.Duration `yaml:"access"`
 	Refresh time.Duration `yaml:"refresh"`
+}
+
+// threatConfig is userpool.ThreatProtectionConfig's settable part; the
+// actions per risk level are set at run time (SetRiskConfiguration).
+type threatConfig struct {
+	Mode string `yaml:"mode"` // OFF, AUDIT, ENFORCED
+	// GeoIP is the path of a MaxMind-format database (GeoLite2-City,
+	// optionally with an ASN database merged in); empty means none.
+	GeoIP string `yaml:"geoip"`
+	// FailOpen lets sign-ins through when the assessor or breach service
+	// fails; the default fails closed.
+	FailOpen bool `yaml:"fail_open"`
 }
 
 type mfaConfig struct {
@@ -531,6 +546,11 @@ func (c *fileConfig) userpoolConfig() userpool.Config {
 		AllowedFirstAuthFactors:  p.AllowedFirstAuthFactors,
 		AllowAdminCreateUserOnly: p.AllowAdminCreateUserOnly,
 		ConcealExistingAccounts:  p.ConcealExistingAccounts,
+		ThreatProtection:         userpool.ThreatProtectionConfig{Mode: strings.ToUpper(p.ThreatProtection.Mode)},
+		AuthEventRetention:       p.AuthEventRetention,
+	}
+	if p.ThreatProtection.FailOpen {
+		cfg.ThreatProtection.FailMode = risk.FailOpen
 	}
 	for _, a := range p.Schema {
 		cfg.Schema = append(cfg.Schema, userpool.AttributeSchema{Name: a.Name, Type: userpool.AttributeType(a.Type),

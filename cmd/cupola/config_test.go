@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -19,6 +20,8 @@ pool:
   password_policy: {minimum_length: 12, require_numbers: true}
   username_attributes: [email]
   auto_verified_attributes: []
+  threat_protection: {mode: audit, fail_open: true}
+  auth_event_retention: 720h
   mfa: {mode: optional, factors: [SOFTWARE_TOKEN_MFA]}
   tokens: {access: 30m, refresh: 720h}
   schema:
@@ -60,6 +63,8 @@ func TestParseConfigReadsEverySection(t *testing.T) {
 		t.Errorf("an empty auto_verified_attributes must stay empty (no codes), got %#v", pc.AutoVerifiedAttributes)
 	case pc.MFA.Mode != userpool.MFAOptional:
 		t.Errorf("mfa mode = %q", pc.MFA.Mode)
+	case pc.ThreatProtection.Mode != userpool.ThreatProtectionAudit || pc.ThreatProtection.FailMode != risk.FailOpen || pc.AuthEventRetention != 720*time.Hour:
+		t.Errorf("threat protection = %+v, retention %v", pc.ThreatProtection, pc.AuthEventRetention)
 	case pc.Tokens.Access != 30*time.Minute || pc.Tokens.Refresh != 720*time.Hour:
 		t.Errorf("tokens = %+v", pc.Tokens)
 	case len(pc.Schema) != 1 || pc.Schema[0].MaxLength != 40:

@@ -55,6 +55,9 @@
 //	  password_policy: {minimum_length: 12}
 //	  username_attributes: [email]
 //	  mfa: {mode: OPTIONAL, factors: [SOFTWARE_TOKEN_MFA]}
+//	  threat_protection: {mode: AUDIT, geoip: GeoLite2-City.mmdb}  # OFF (default), AUDIT, ENFORCED; fail_open: true to let sign-ins through when the assessor fails
+//	  auth_event_retention: 2160h                                 # 90 days, the default
+//	  conceal_existing_accounts: true                             # SignUp of a taken name answers as a fresh one and tells the owner
 //	  tokens: {access: 30m, refresh: 720h}
 //	clients:
 //	  - client_id: web

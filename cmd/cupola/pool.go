@@ -13,6 +13,7 @@ import (
 
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -117,6 +118,13 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 		return nil, err
 	}
 	in.federation = pcfg.Federation
+	if path := in.cfg.Pool.ThreatProtection.GeoIP; path != "" {
+		geo, err := risk.OpenGeoIP(path)
+		if err != nil {
+			return nil, fmt.Errorf("threat_protection.geoip: %w", err)
+		}
+		pcfg.ThreatProtection.Geo = geo
+	}
 	in.store, err = openStore(ctx, cf.db, log)
 	if err != nil {
 		return nil, err
