@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/cupola-auth/cupola/message"
-	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/risk"
+	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
