@@ -29,13 +29,24 @@ const (
 	KindMFAChanged      Kind = "MFAChanged"      // a second factor was added, replaced or removed
 	KindRecoveryCodes   Kind = "RecoveryCodes"   // new MFA recovery codes replaced the old ones
 	KindAccountExists   Kind = "AccountExists"   // someone tried to sign up again with this account's name or address
+
+	// Risk notices (Cognito's threat-protection emails): a risky sign-in
+	// was blocked, asked for a second factor, or let through. They carry
+	// the "this was me" / "this wasn't me" links.
+	KindRiskBlock    Kind = "RiskBlock"
+	KindRiskMFA      Kind = "RiskMfa"
+	KindRiskNoAction Kind = "RiskNoAction"
 )
 
 // Notice reports whether k is a security notice: a message with no code
 // (its templates need no {####}), which the CustomMessage trigger and
 // custom senders do not see.
 func (k Kind) Notice() bool {
-	return k == KindPasswordChanged || k == KindMFAChanged || k == KindRecoveryCodes || k == KindAccountExists
+	switch k {
+	case KindPasswordChanged, KindMFAChanged, KindRecoveryCodes, KindAccountExists, KindRiskBlock, KindRiskMFA, KindRiskNoAction:
+		return true
+	}
+	return false
 }
 
 // Kinds returns every Kind, in a stable order.
@@ -44,6 +55,7 @@ func Kinds() []Kind {
 		KindSignUp, KindResendCode, KindForgotPassword, KindUpdateUserAttribute,
 		KindVerifyUserAttribute, KindAdminCreateUser, KindAuthentication,
 		KindPasswordChanged, KindMFAChanged, KindRecoveryCodes, KindAccountExists,
+		KindRiskBlock, KindRiskMFA, KindRiskNoAction,
 	}
 }
 
@@ -53,6 +65,15 @@ const (
 	PlaceholderCode     = "{####}"     // the code, or the temporary password for AdminCreateUser
 	PlaceholderUsername = "{username}" // the user's username
 	PlaceholderPoolName = "{poolname}" // the pool's display name
+
+	// In risk notices, as Cognito's NotifyEmail templates spell them.
+	PlaceholderIPAddress   = "{ip-address}"
+	PlaceholderCity        = "{city}"
+	PlaceholderCountry     = "{country}"
+	PlaceholderLoginTime   = "{login-time}"
+	PlaceholderDeviceName  = "{device-name}"
+	PlaceholderValidLink   = "{one-click-link-valid}"
+	PlaceholderInvalidLink = "{one-click-link-invalid}"
 )
 
 // ErrInvalidTemplate is matched when a template is refused, by
@@ -78,6 +99,10 @@ type Data struct {
 	Code     string // replaces {####}
 	Username string // replaces {username}
 	PoolName string // replaces {poolname}
+	// Risk notices: where and when the sign-in came from, and the two
+	// feedback links.
+	IPAddress, City, Country, LoginTime, DeviceName string
+	ValidLink, InvalidLink                          string
 }
 
 // DefaultTemplates returns plain English templates for every Kind. The
@@ -132,6 +157,15 @@ func defaultTemplate(k Kind) (Template, bool) {
 	case KindAccountExists:
 		return notice("You already have an account",
 			"Someone just tried to sign up for {poolname} with your account {username}'s name or address. If it was you, sign in, or reset your password if you forgot it; if not, you can ignore this message."), true
+	case KindRiskBlock:
+		return notice("We blocked a sign-in to your account",
+			"We blocked a sign-in to your {poolname} account {username} at {login-time} from {ip-address} ({city} {country}, {device-name}) because it looked risky.\n\nIf it was you: {one-click-link-valid}\nIf it was not you, your password is known to someone else; reset it now: {one-click-link-invalid}"), true
+	case KindRiskMFA:
+		return notice("A sign-in to your account needed an extra step",
+			"A sign-in to your {poolname} account {username} at {login-time} from {ip-address} ({city} {country}, {device-name}) looked unusual, so we asked for a second step.\n\nIf it was you: {one-click-link-valid}\nIf it was not you, reset your password now: {one-click-link-invalid}"), true
+	case KindRiskNoAction:
+		return notice("New sign-in to your account",
+			"Your {poolname} account {username} was signed in to at {login-time} from {ip-address} ({city} {country}, {device-name}).\n\nIf it was you: {one-click-link-valid}\nIf it was not you, sign out everywhere and reset your password: {one-click-link-invalid}"), true
 	case KindRecoveryCodes:
 		return notice("New recovery codes",
 			"New recovery codes were just created for your {poolname} account {username}; the old ones no longer work. If you did not create them, contact support now."), true
@@ -277,5 +311,12 @@ func (d Data) replacer(escape func(string) string) *strings.Replacer {
 		PlaceholderCode, escape(d.Code),
 		PlaceholderUsername, escape(d.Username),
 		PlaceholderPoolName, escape(d.PoolName),
+		PlaceholderIPAddress, escape(d.IPAddress),
+		PlaceholderCity, escape(d.City),
+		PlaceholderCountry, escape(d.Country),
+		PlaceholderLoginTime, escape(d.LoginTime),
+		PlaceholderDeviceName, escape(d.DeviceName),
+		PlaceholderValidLink, escape(d.ValidLink),
+		PlaceholderInvalidLink, escape(d.InvalidLink),
 	)
 }

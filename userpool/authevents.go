@@ -101,6 +101,10 @@ func (s slogSink) AuthEvent(ctx context.Context, username string, e AuthEventTyp
 
 // event is what a flow knows of an event it records.
 type event struct {
+	// id, when set, was chosen ahead (a notification links to it), and
+	// feedback is the hash of the token that notification carries.
+	id            string
+	feedback      []byte
 	typ, response string
 	challenges    []ChallengeResponseType
 	caller        caller
@@ -111,15 +115,19 @@ type event struct {
 // recordEvent stores an event of u and hands it to the sink. Recording
 // never fails the flow: an event that cannot be stored is logged.
 func (p *UserPool) recordEvent(ctx context.Context, u store.User, ev event) {
-	id, err := p.events.newID(p)
-	if err != nil {
-		p.log.WarnContext(ctx, "auth event not recorded", "err", err)
-		return
+	id := ev.id
+	if id == "" {
+		var err error
+		if id, err = p.events.newID(p); err != nil {
+			p.log.WarnContext(ctx, "auth event not recorded", "err", err)
+			return
+		}
 	}
 	rec := store.AuthEvent{PoolID: p.cfg.ID, Subject: u.Sub, ID: id, Type: ev.typ, Response: ev.response,
 		CreatedAt: p.now(), RiskDecision: ev.risk.RiskDecision, RiskLevel: ev.risk.RiskLevel,
 		CompromisedCredentialsDetected: ev.risk.CompromisedCredentialsDetected,
-		IPAddress:                      ev.caller.ip, DeviceName: deviceName(ev.caller.userAgent), Country: ev.country, City: ev.city}
+		IPAddress:                      ev.caller.ip, DeviceName: deviceName(ev.caller.userAgent), Country: ev.country, City: ev.city,
+		FeedbackToken: ev.feedback}
 	if len(ev.challenges) > 0 {
 		rec.ChallengeResponses = map[string]string{}
 		for _, c := range ev.challenges {

@@ -68,6 +68,10 @@ type challengeState struct {
 	RiskDecision string `json:"rd,omitempty"`
 	Country      string `json:"co,omitempty"`
 	City         string `json:"ci,omitempty"`
+	// EventID and Feedback are the event a risk notification about this
+	// sign-in links to, and its feedback token's hash.
+	EventID  string `json:"ei,omitempty"`
+	Feedback []byte `json:"ef,omitempty"`
 	// FirstFactor is the USER_AUTH first factor (EMAIL_OTP, SMS_OTP) this
 	// code answers; a second factor may follow it.
 	FirstFactor string `json:"f,omitempty"`

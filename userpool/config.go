@@ -113,6 +113,9 @@ type Config struct {
 	// ThreatProtection turns on sign-in risk assessment and the breached-
 	// password check (off by default); see SetRiskConfiguration.
 	ThreatProtection ThreatProtectionConfig
+	// FeedbackURL is where the links of risk notifications point (the
+	// hosted UI's /feedback page); empty means Issuer + "/feedback".
+	FeedbackURL string
 	// EventSink receives every auth event as it is recorded (sign-ins,
 	// sign-ups, password resets and changes); nil logs each at Info on
 	// Logger.

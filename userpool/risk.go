@@ -3,8 +3,14 @@ package userpool
 import (
 	"context"
 	"errors"
+	"maps"
 	"net/netip"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/message"
 
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
@@ -50,6 +56,10 @@ type riskVerdict struct {
 	compromised bool
 	country     string
 	city        string
+	// eventID and feedback are set when the user is told of the sign-in:
+	// the event the notification links to, and its token's hash.
+	eventID  string
+	feedback []byte
 }
 
 func (v riskVerdict) eventRisk() EventRiskType {
@@ -81,8 +91,8 @@ func (p *UserPool) assessSignIn(ctx context.Context, req *signInRequest, u store
 	ip, _ := netip.ParseAddr(req.caller.ip)
 	ip = ip.Unmap()
 	fail := func(v riskVerdict, refusal error) (riskVerdict, error) {
-		p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventFail, caller: req.caller, risk: v.eventRisk(),
-			country: v.country, city: v.city})
+		p.recordEvent(ctx, u, event{id: v.eventID, feedback: v.feedback, typ: EventSignIn, response: EventFail,
+			caller: req.caller, risk: v.eventRisk(), country: v.country, city: v.city})
 		return v, refusal
 	}
 	if x := rc.RiskExceptionConfiguration; x != nil && ip.IsValid() {
@@ -129,6 +139,9 @@ func (p *UserPool) assessSignIn(ctx context.Context, req *signInRequest, u store
 		v.action = ActionNoAction
 		return v, nil
 	}
+	if err := p.notifyRisk(ctx, u, req, rc, &v); err != nil {
+		return v, err
+	}
 	if v.compromised {
 		// The password is known to attackers: nobody signs in with it
 		// until it is replaced.
@@ -151,6 +164,14 @@ func (p *UserPool) assessSignIn(ctx context.Context, req *signInRequest, u store
 // when they have none. A user with neither is refused under MFA_REQUIRED
 // and let through under MFA_IF_CONFIGURED.
 func (p *UserPool) riskStepUp(ctx context.Context, c *appClient, u store.User, st challengeState, action string) (*step, error) {
+	if st.EventID != "" {
+		// The notification links to this event, whatever becomes of the
+		// challenge; its end is recorded as an event of its own.
+		p.recordEvent(ctx, u, event{id: st.EventID, feedback: st.Feedback, typ: EventSignIn, response: EventInProgress,
+			caller: caller{ip: st.IP, userAgent: st.UserAgent}, risk: EventRiskType{RiskDecision: st.RiskDecision, RiskLevel: st.RiskLevel},
+			country: st.Country, city: st.City})
+		st.EventID, st.Feedback = "", nil
+	}
 	if factors := p.userFactors(u); len(factors) > 0 {
 		st.Source = sourceAuthentication
 		return p.mfaChallenge(ctx, c, u, st, factors)
@@ -249,4 +270,77 @@ func (p *UserPool) checkCompromised(ctx context.Context, clientID, event, passwo
 		return newErr(CodeInvalidPassword, "Password did not conform with policy: Password has appeared in a data breach")
 	}
 	return nil
+}
+
+// notifyRisk tells the user of a sign-in whose level's action asks to
+// (Notify): by email, to their verified address, with the two feedback
+// links. The event it links to gets its ID now and the token's hash; the
+// token itself exists only in the email.
+func (p *UserPool) notifyRisk(ctx context.Context, u store.User, req *signInRequest, rc RiskConfigurationType, v *riskVerdict) error {
+	a := rc.AccountTakeoverRiskConfiguration
+	if a == nil || v.compromised || !p.verified(u, "email") {
+		return nil
+	}
+	act := map[risk.Level]*AccountTakeoverActionType{risk.Low: a.Actions.LowAction, risk.Medium: a.Actions.MediumAction,
+		risk.High: a.Actions.HighAction}[v.level]
+	if act == nil || !act.Notify {
+		return nil
+	}
+	kind, custom := message.KindRiskNoAction, (*NotifyEmailType)(nil)
+	n := a.NotifyConfiguration
+	switch v.action {
+	case ActionBlock:
+		kind = message.KindRiskBlock
+		if n != nil {
+			custom = n.BlockEmail
+		}
+	case ActionMFARequired, ActionMFAIfConfigured:
+		kind = message.KindRiskMFA
+		if n != nil {
+			custom = n.MfaEmail
+		}
+	default:
+		if n != nil {
+			custom = n.NoActionEmail
+		}
+	}
+	id, err := p.events.newID(p)
+	if err != nil {
+		return internalErr("risk notification", err)
+	}
+	tok, err := random.Token(p.random, 32)
+	if err != nil {
+		return internalErr("risk notification", err)
+	}
+	v.eventID, v.feedback = id, feedbackTokenHash(tok)
+	link := func(value string) string {
+		return p.feedbackURL() + "?" + url.Values{"username": {u.Username}, "event_id": {id}, "token": {tok}, "value": {value}}.Encode()
+	}
+	data := message.Data{Username: u.Username, PoolName: p.cfg.Name, IPAddress: req.caller.ip, City: v.city, Country: v.country,
+		LoginTime: p.now().Format(time.RFC1123), DeviceName: deviceName(req.caller.userAgent),
+		ValidLink: link(FeedbackValid), InvalidLink: link(FeedbackInvalid)}
+	tpl := p.cfg.Messages
+	if custom != nil {
+		tpl = message.Templates{}
+		maps.Copy(tpl, p.cfg.Messages)
+		tpl[kind] = message.Template{EmailSubject: custom.Subject, EmailText: custom.TextBody, EmailHTML: custom.HtmlBody}
+	}
+	m, err := tpl.Email(kind, u.Attributes["email"], data)
+	if err == nil {
+		err = p.post(ctx, outgoing{Kind: kind, Attr: "email", Email: &m}, p.now().Add(noticeValidity))
+	}
+	if err != nil {
+		// The decision stands; the user is just not told.
+		p.log.WarnContext(ctx, "risk notification not sent", "sub", u.Sub, "err", err)
+	}
+	return nil
+}
+
+// feedbackURL is where the links of risk notifications point: the hosted
+// UI's /feedback page, under Config.FeedbackURL or the issuer.
+func (p *UserPool) feedbackURL() string {
+	if p.cfg.FeedbackURL != "" {
+		return p.cfg.FeedbackURL
+	}
+	return strings.TrimRight(p.issuerValue, "/") + "/feedback"
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
 )
@@ -75,7 +76,24 @@ type RiskConfigurationType struct {
 // AccountTakeoverRiskConfigurationType says what a sign-in of each risk
 // level gets.
 type AccountTakeoverRiskConfigurationType struct {
-	Actions AccountTakeoverActionsType
+	// NotifyConfiguration overrides the emails a Notify action sends
+	// (message.KindRiskBlock, KindRiskMFA, KindRiskNoAction otherwise).
+	NotifyConfiguration *NotifyConfigurationType
+	Actions             AccountTakeoverActionsType
+}
+
+// NotifyConfigurationType holds the risk notification emails. Their
+// texts may use {username}, {ip-address}, {city}, {country},
+// {login-time}, {device-name}, {one-click-link-valid} and
+// {one-click-link-invalid}; the pool's EmailSender sends them (From and
+// ReplyTo are the sender's).
+type NotifyConfigurationType struct {
+	BlockEmail, MfaEmail, NoActionEmail *NotifyEmailType
+}
+
+// NotifyEmailType is one notification email.
+type NotifyEmailType struct {
+	Subject, HtmlBody, TextBody string
 }
 
 // AccountTakeoverActionsType holds an action per level.
@@ -83,8 +101,9 @@ type AccountTakeoverActionsType struct {
 	LowAction, MediumAction, HighAction *AccountTakeoverActionType
 }
 
-// AccountTakeoverActionType is one level's action. Notify is accepted and
-// stored; the notification emails are not sent yet.
+// AccountTakeoverActionType is one level's action. Notify emails the user
+// about the sign-in (when their email is verified), with links to say
+// whether it was them (the hosted UI's /feedback page).
 type AccountTakeoverActionType struct {
 	Notify      bool
 	EventAction string // BLOCK, MFA_REQUIRED, MFA_IF_CONFIGURED, NO_ACTION
@@ -240,6 +259,19 @@ func (p *UserPool) riskConfiguration(ctx context.Context, clientID string) (Risk
 }
 
 func checkRiskConfiguration(in RiskConfigurationType) error {
+	if a := in.AccountTakeoverRiskConfiguration; a != nil && a.NotifyConfiguration != nil {
+		n := a.NotifyConfiguration
+		tpl := message.Templates{}
+		for kind, e := range map[message.Kind]*NotifyEmailType{message.KindRiskBlock: n.BlockEmail, message.KindRiskMFA: n.MfaEmail,
+			message.KindRiskNoAction: n.NoActionEmail} {
+			if e != nil {
+				tpl[kind] = message.Template{EmailSubject: e.Subject, EmailText: e.TextBody, EmailHTML: e.HtmlBody}
+			}
+		}
+		if err := tpl.Validate(); err != nil {
+			return &Error{Code: CodeInvalidParameter, Message: "Invalid notification email: " + sanitize(err.Error()), Err: err}
+		}
+	}
 	if a := in.AccountTakeoverRiskConfiguration; a != nil {
 		for _, act := range []*AccountTakeoverActionType{a.Actions.LowAction, a.Actions.MediumAction, a.Actions.HighAction} {
 			if act != nil && !slices.Contains([]string{ActionBlock, ActionMFARequired, ActionMFAIfConfigured, ActionNoAction}, act.EventAction) {

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
@@ -263,4 +265,96 @@ func TestTheDefaultAssessorSeesANewNetworkSprayingAccounts(t *testing.T) {
 	if evs[0].EventRisk.RiskLevel == "Low" || evs[0].EventRisk.RiskLevel == "" || evs[1].EventRisk.RiskLevel != "Low" {
 		t.Fatalf("a spraying network scored %q after the usual one scored %q", evs[0].EventRisk.RiskLevel, evs[1].EventRisk.RiskLevel)
 	}
+}
+
+func notifyAll(action string) *userpool.AccountTakeoverRiskConfigurationType {
+	a := &userpool.AccountTakeoverActionType{EventAction: action, Notify: true}
+	return &userpool.AccountTakeoverRiskConfigurationType{Actions: userpool.AccountTakeoverActionsType{LowAction: a, MediumAction: a, HighAction: a}}
+}
+
+// feedbackLink finds the link for value in a notification's text.
+func feedbackLink(t *testing.T, text, value string) url.Values {
+	t.Helper()
+	for _, f := range strings.Fields(text) {
+		if u, err := url.Parse(f); err == nil && u.Query().Get("value") == value {
+			if !strings.HasPrefix(f, testIssuer+"/feedback?") {
+				t.Fatalf("link %s is not the hosted UI's feedback page", f)
+			}
+			return u.Query()
+		}
+	}
+	t.Fatalf("no %s link in %q", value, text)
+	return nil
+}
+
+func TestARiskySignInIsToldToTheUserWithLinksThatWorkOnce(t *testing.T) {
+	e := newFastEnv(t, withThreat(userpool.ThreatProtectionEnforced, fixedRisk(risk.High, nil)))
+	e.confirmedUser("alice", "alice@example.com")
+	e.setRisk(userpool.SetRiskConfigurationInput{AccountTakeoverRiskConfiguration: notifyAll(userpool.ActionMFARequired)})
+	before := e.mustSignInNoRisk(t)
+	out, err := e.riskSignIn("alice", goodPW, "203.0.113.9", "")
+	if err != nil || out.ChallengeName != userpool.ChallengeEmailOTP {
+		t.Fatalf("got %+v, %v; want the step-up", out, err)
+	}
+	var notice *message.Email
+	for _, m := range e.mail().Emails() {
+		if m.Subject == "A sign-in to your account needed an extra step" {
+			notice = &m
+		}
+	}
+	if notice == nil || !strings.Contains(notice.Text, "203.0.113.9") {
+		t.Fatalf("no risk notice with the address: %+v", e.mail().Emails())
+	}
+	q := feedbackLink(t, notice.Text, userpool.FeedbackInvalid)
+	in := userpool.UpdateAuthEventFeedbackInput{Username: q.Get("username"), EventID: q.Get("event_id"),
+		FeedbackToken: q.Get("token"), FeedbackValue: q.Get("value")}
+	wantNoError(t, "the Invalid link", errOf(e.pool.UpdateAuthEventFeedback(e.ctx, in)))
+	wantCode(t, errOf(e.pool.UpdateAuthEventFeedback(e.ctx, in)), userpool.CodeNotAuthorized)
+	ev := e.events("alice")[0]
+	if ev.EventID != q.Get("event_id") || ev.EventResponse != userpool.EventInProgress || ev.EventFeedback == nil ||
+		ev.EventFeedback.FeedbackValue != userpool.FeedbackInvalid {
+		t.Fatalf("the linked event: %+v", ev)
+	}
+	if _, err := e.refresh(webClient, before.RefreshToken); err == nil {
+		t.Fatal("“this wasn't me” left the user's sessions alive")
+	}
+}
+
+func TestABlockedSignInsNoticeUsesTheConfiguredEmail(t *testing.T) {
+	e := newFastEnv(t, withThreat(userpool.ThreatProtectionEnforced, fixedRisk(risk.High, nil)))
+	e.confirmedUser("alice", "alice@example.com")
+	cfg := notifyAll(userpool.ActionBlock)
+	cfg.NotifyConfiguration = &userpool.NotifyConfigurationType{BlockEmail: &userpool.NotifyEmailType{Subject: "Blocked at {login-time}",
+		TextBody: "From {ip-address}. Me: {one-click-link-valid} Not me: {one-click-link-invalid}"}}
+	e.setRisk(userpool.SetRiskConfigurationInput{AccountTakeoverRiskConfiguration: cfg})
+	_, err := e.riskSignIn("alice", goodPW, "203.0.113.9", "")
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	m, ok := e.mail().LastEmail("alice@example.com")
+	if !ok || !strings.HasPrefix(m.Subject, "Blocked at ") || !strings.HasPrefix(m.Text, "From 203.0.113.9.") {
+		t.Fatalf("notice %+v", m)
+	}
+	q := feedbackLink(t, m.Text, userpool.FeedbackValid)
+	wantNoError(t, "the Valid link", errOf(e.pool.UpdateAuthEventFeedback(e.ctx, userpool.UpdateAuthEventFeedbackInput{
+		Username: q.Get("username"), EventID: q.Get("event_id"), FeedbackToken: q.Get("token"), FeedbackValue: q.Get("value")})))
+	if ev := e.events("alice")[0]; ev.EventResponse != userpool.EventFail || ev.EventFeedback == nil || ev.EventFeedback.FeedbackValue != userpool.FeedbackValid {
+		t.Fatalf("the blocked event: %+v", ev)
+	}
+
+	bad := notifyAll(userpool.ActionBlock)
+	bad.NotifyConfiguration = &userpool.NotifyConfigurationType{BlockEmail: &userpool.NotifyEmailType{Subject: "two\nlines", TextBody: "x"}}
+	_, err = e.pool.SetRiskConfiguration(e.ctx, userpool.SetRiskConfigurationInput{AccountTakeoverRiskConfiguration: bad})
+	wantCode(t, err, userpool.CodeInvalidParameter)
+}
+
+// mustSignInNoRisk signs alice in from a skipped range, so the sign-in is
+// not assessed: a session to watch.
+func (e *env) mustSignInNoRisk(t *testing.T) *userpool.AuthenticationResult {
+	t.Helper()
+	e.setRisk(userpool.SetRiskConfigurationInput{ClientID: webClient,
+		RiskExceptionConfiguration: &userpool.RiskExceptionConfigurationType{SkippedIPRangeList: []string{"10.0.0.0/8"}}})
+	out, err := e.riskSignIn("alice", goodPW, "10.0.0.1", "")
+	if err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("sign-in from a skipped range: %+v, %v", out, err)
+	}
+	return out.AuthenticationResult
 }

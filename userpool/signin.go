@@ -371,6 +371,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 	st := req.state()
 	if v.assessed {
 		st.RiskLevel, st.RiskDecision, st.Country, st.City = v.level.String(), v.decision, v.country, v.city
+		st.EventID, st.Feedback = v.eventID, v.feedback
 	}
 	if v.action == ActionMFARequired || v.action == ActionMFAIfConfigured {
 		return p.riskStepUp(ctx, c, u, st, v.action)
@@ -445,7 +446,7 @@ func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st 
 	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
 		return nil, err
 	}
-	p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent},
+	p.recordEvent(ctx, u, event{id: st.EventID, feedback: st.Feedback, typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent},
 		risk: EventRiskType{RiskDecision: st.RiskDecision, RiskLevel: st.RiskLevel}, country: st.Country, city: st.City})
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }
