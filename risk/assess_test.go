@@ -91,7 +91,8 @@ func TestEachFeatureFiresAlone(t *testing.T) {
 		{"a failure streak", func(s *Signals) { s.History.UserFailures = 3 }, []string{ReasonUserFailureStreak}, Low},
 		{"two failures", func(s *Signals) { s.History.UserFailures = 2 }, nil, Low},
 		{"curl", func(s *Signals) { s.UserAgent = "curl/8.5.0" }, []string{ReasonUnusualUserAgent}, Low},
-		{"no user agent", func(s *Signals) { s.UserAgent = "" }, []string{ReasonUnusualUserAgent}, Low},
+		{"no user agent is no signal (API sign-ins carry none)", func(s *Signals) { s.UserAgent = "" }, nil, Low},
+		{"a too short user agent", func(s *Signals) { s.UserAgent = "x" }, []string{ReasonUnusualUserAgent}, Low},
 		{"a mobile SDK", func(s *Signals) { s.UserAgent = "aws-amplify/6.0.0 react-native" }, nil, Low},
 		{"a hostile network", func(s *Signals) {
 			s.History.HostileNetworks = []netip.Prefix{netip.MustParsePrefix("192.0.2.10/32")}

@@ -18,10 +18,14 @@ var automationAgents = [...]string{
 // minUserAgentLen is the shortest user agent taken for a real client's.
 const minUserAgentLen = 10
 
-// unusualUserAgent reports whether ua is missing, too short to be a
-// client's, or an automation tool's.
+// unusualUserAgent reports whether ua is too short to be a client's or an
+// automation tool's. An empty one is no signal: many flows (an API sign-in
+// through a back end) carry no user agent at all.
 func unusualUserAgent(ua string) bool {
 	ua = strings.TrimSpace(ua)
+	if ua == "" {
+		return false
+	}
 	if len(ua) < minUserAgentLen {
 		return true
 	}

@@ -22,7 +22,7 @@ import (
 //	impossible_travel             45  on a new network of a new ASN: from the newest located success, more than MinTravelKm away, faster than MaxSpeedKmh
 //	source_velocity               45  SourceAccounts ≥ SourceAccounts threshold or SourceFailures ≥ SourceFailures threshold (stuffing, spraying)
 //	user_failure_streak           20  UserFailures ≥ UserFailures threshold (guessing at one account)
-//	unusual_user_agent            15  no user agent, a very short one, or an HTTP library's or automation tool's
+//	unusual_user_agent            15  a very short user agent, or an HTTP library's or automation tool's (none at all is no signal)
 //	hostile_network               70  the address is in HostileNetworks ("Invalid" feedback)
 //	hostile_device                70  the device key is among HostileDevices ("Invalid" feedback)
 //

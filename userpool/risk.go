@@ -216,6 +216,11 @@ func (p *UserPool) riskHistory(ctx context.Context, u store.User, from string) (
 			}
 			continue
 		}
+		if e.Feedback == FeedbackValid && ip.IsValid() {
+			// "It was me", even of a sign-in that was blocked: its network
+			// is the user's.
+			h.KnownNetworks = append(h.KnownNetworks, risk.NetworkOf(ip))
+		}
 		if e.Type != EventSignIn {
 			continue
 		}

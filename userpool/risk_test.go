@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/risk"
@@ -357,4 +358,39 @@ func (e *env) mustSignInNoRisk(t *testing.T) *userpool.AuthenticationResult {
 		t.Fatalf("sign-in from a skipped range: %+v, %v", out, err)
 	}
 	return out.AuthenticationResult
+}
+
+func TestValidFeedbackMakesABlockedSignInsNetworkKnown(t *testing.T) {
+	e := newFastEnv(t, withThreat(userpool.ThreatProtectionEnforced, nil), func(c *userpool.Config) {
+		c.Lockout = store.LockoutPolicy{Threshold: 50, Base: time.Second, Max: time.Minute, ResetAfter: time.Minute}
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	e.setRisk(userpool.SetRiskConfigurationInput{AccountTakeoverRiskConfiguration: takeover(userpool.ActionNoAction, userpool.ActionNoAction, userpool.ActionBlock)})
+	for range 3 {
+		if _, err := e.riskSignIn("alice", goodPW, "198.51.100.7", ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Three wrong passwords, then a network that has just sprayed 20
+	// names: new network 15 + failure streak 20 + source velocity 45 =
+	// High, blocked.
+	for range 3 {
+		_, _ = e.riskSignIn("alice", "wrong-Password-1", "198.51.100.7", "")
+	}
+	for i := range 20 {
+		_, _ = e.riskSignIn(fmt.Sprint("victim", i), "Summer2026!", "203.0.113.9", "")
+	}
+	_, err := e.riskSignIn("alice", goodPW, "203.0.113.9", "")
+	wantCode(t, err, userpool.CodeNotAuthorized)
+	blocked := e.events("alice")[0]
+	if blocked.EventRisk.RiskLevel != "High" {
+		t.Fatalf("the blocked sign-in scored %q", blocked.EventRisk.RiskLevel)
+	}
+	// "It was me": the network is known now, and the same attempt is
+	// Medium (NO_ACTION) instead.
+	wantNoError(t, "Valid feedback", errOf(e.pool.AdminUpdateAuthEventFeedback(e.ctx, userpool.AdminUpdateAuthEventFeedbackInput{
+		Username: "alice", EventID: blocked.EventID, FeedbackValue: userpool.FeedbackValid})))
+	if out, err := e.riskSignIn("alice", goodPW, "203.0.113.9", ""); err != nil || out.AuthenticationResult == nil {
+		t.Fatalf("the network the user vouched for is still blocked: %+v, %v", out, err)
+	}
 }
