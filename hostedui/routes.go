@@ -38,6 +38,11 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /logout", h.getLogout)
 	mux.HandleFunc("POST /logout", h.postLogout)
 
+	// The links of a risky sign-in's email, "this was me" and "this
+	// wasn't me": a page to confirm, whose form records the feedback.
+	mux.HandleFunc("GET /feedback", h.getFeedback)
+	mux.HandleFunc("POST /feedback", h.postFeedback)
+
 	// OpenID discovery: the provider's metadata and public keys.
 	mux.HandleFunc("GET /.well-known/openid-configuration", h.getDiscovery)
 	mux.HandleFunc("/.well-known/openid-configuration", h.otherMethod)
