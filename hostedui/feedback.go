@@ -17,10 +17,6 @@ import (
 // (UpdateAuthEventFeedback), which takes each token once. No sign-in is in
 // progress here, so neither method needs the flow cookie.
 
-// init adds the feedback page to the pages loadTemplates parses, so
-// Options.Templates can replace feedback.html as any other page.
-func init() { pageNames = append(pageNames, "feedback") }
-
 // The feedback parameters' bounds: the pool's own (a username of 128
 // characters, an event ID of 64, a token of 256).
 const (

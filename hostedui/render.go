@@ -21,7 +21,7 @@ var embeddedTemplates embed.FS
 // pageNames are the page templates; each defines "content" and is
 // rendered inside layout.html's "layout".
 var pageNames = []string{"login", "signup", "confirmUser", "forgotPassword", "confirmForgotPassword",
-	"mfa", "selectMfa", "mfaSetup", "recoveryCodes", "newPassword", "logout", "error"}
+	"mfa", "selectMfa", "mfaSetup", "recoveryCodes", "newPassword", "logout", "feedback", "error"}
 
 // loadTemplates parses every page with the layout, each file taken from
 // override when it has it and from the embedded set otherwise.

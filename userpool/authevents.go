@@ -350,6 +350,11 @@ func (p *UserPool) UpdateAuthEventFeedback(ctx context.Context, in UpdateAuthEve
 	if in.FeedbackToken == "" || len(in.FeedbackToken) > 256 {
 		return nil, refused
 	}
+	// Checked before the user is looked up, so the answer does not depend
+	// on whether the user exists.
+	if err := checkFeedback(in.EventID, in.FeedbackValue); err != nil {
+		return nil, err
+	}
 	u, err := p.findUser(ctx, in.Username)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, refused
@@ -366,12 +371,19 @@ func feedbackTokenHash(token string) []byte {
 	return h[:]
 }
 
-func (p *UserPool) feedback(ctx context.Context, u store.User, eventID, value, provider string, token []byte) error {
+func checkFeedback(eventID, value string) error {
 	if value != FeedbackValid && value != FeedbackInvalid {
 		return invalidParam("FeedbackValue must be Valid or Invalid")
 	}
 	if eventID == "" || len(eventID) > 64 {
 		return invalidParam("EventId is required")
+	}
+	return nil
+}
+
+func (p *UserPool) feedback(ctx context.Context, u store.User, eventID, value, provider string, token []byte) error {
+	if err := checkFeedback(eventID, value); err != nil {
+		return err
 	}
 	p.events.flush()
 	_, err := p.store.SetAuthEventFeedback(ctx, p.cfg.ID, u.Sub, eventID, store.AuthEventFeedback{Value: value,

@@ -146,6 +146,12 @@ func TestUserFeedbackNeedsTheNotificationsTokenOnce(t *testing.T) {
 			FeedbackToken: token, FeedbackValue: userpool.FeedbackValid}))
 	}
 	wantCode(t, send("alice", "forged"), userpool.CodeNotAuthorized)
+	// A malformed value answers alike for a real user and for nobody.
+	for _, who := range []string{"alice", "nobody"} {
+		err := errOf(e.pool.UpdateAuthEventFeedback(e.ctx, userpool.UpdateAuthEventFeedbackInput{Username: who, EventID: "ev-1",
+			FeedbackToken: "anything", FeedbackValue: "Maybe"}))
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	}
 	wantCode(t, send("nobody", "token-from-the-email"), userpool.CodeNotAuthorized)
 	wantNoError(t, "feedback with the token", send("alice", "token-from-the-email"))
 	wantCode(t, send("alice", "token-from-the-email"), userpool.CodeNotAuthorized)
