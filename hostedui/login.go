@@ -124,7 +124,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out, err := h.oauth.SignIn(r.Context(), userpool.SignInInput{ClientID: f.Auth.ClientID, Username: username, Password: password,
-		IPAddress: clientIP(r), UserAgent: r.UserAgent()})
+		IPAddress: clientIP(r), UserAgent: r.UserAgent(), DeviceID: h.deviceID(w, r)})
 	if err != nil {
 		switch {
 		case errors.Is(err, userpool.ErrUserNotConfirmed):

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/cupola-auth/cupola/userpool"
@@ -214,4 +215,28 @@ func (h *handler) secretHash(r *http.Request, f *flow, username string) string {
 		h.cfg.Logger.WarnContext(r.Context(), "secret hash", "err", err)
 	}
 	return s
+}
+
+// The device cookie names the browser for the pool's risk assessor: a
+// random ID, set once and kept a year, that lets the pool tell a user's
+// usual browser from a new one. It carries nothing else, so it is not
+// sealed; a browser can only ever present its own.
+const (
+	deviceCookieName = "cupola_device"
+	deviceCookieTTL  = 365 * 24 * time.Hour
+)
+
+// deviceID returns the browser's device ID, giving it one if it has none.
+func (h *handler) deviceID(w http.ResponseWriter, r *http.Request) string {
+	if id := h.readCookie(r, deviceCookieName); len(id) == 43 && !strings.ContainsFunc(id, func(c rune) bool {
+		return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_')
+	}) {
+		return id
+	}
+	id, err := randomToken(h.cfg.Random)
+	if err != nil {
+		return ""
+	}
+	h.setCookie(w, deviceCookieName, id, deviceCookieTTL)
+	return id
 }

@@ -35,6 +35,9 @@ type AuthEvent struct {
 	// Context is where the event came from.
 	IPAddress  string
 	DeviceName string
+	// DeviceKey identifies the device (a remembered device's key, or the
+	// hosted UI's device cookie); empty when none was known.
+	DeviceKey string
 	City       string
 	Country    string
 	Timezone   string

@@ -127,7 +127,7 @@ func (p *UserPool) recordEvent(ctx context.Context, u store.User, ev event) {
 		CreatedAt: p.now(), RiskDecision: ev.risk.RiskDecision, RiskLevel: ev.risk.RiskLevel,
 		CompromisedCredentialsDetected: ev.risk.CompromisedCredentialsDetected,
 		IPAddress:                      ev.caller.ip, DeviceName: deviceName(ev.caller.userAgent), Country: ev.country, City: ev.city,
-		FeedbackToken: ev.feedback}
+		FeedbackToken: ev.feedback, DeviceKey: ev.caller.device}
 	if len(ev.challenges) > 0 {
 		rec.ChallengeResponses = map[string]string{}
 		for _, c := range ev.challenges {

@@ -62,6 +62,7 @@ type challengeState struct {
 	// Caller is where the sign-in began, for its auth event.
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"ua,omitempty"`
+	Device    string `json:"dv,omitempty"`
 	// The risk threat protection saw in the first factor, for the event
 	// that ends the sign-in.
 	RiskLevel    string `json:"rl,omitempty"`

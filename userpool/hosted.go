@@ -38,6 +38,9 @@ type SignInInput struct {
 	// pool does not do yet.
 	IPAddress string
 	UserAgent string
+	// DeviceID is the browser's device cookie (the hosted UI sets one): a
+	// device the risk assessor learns the user by.
+	DeviceID string
 }
 
 // SignIn is the hosted login form's password sign-in at a client that
@@ -54,7 +57,7 @@ func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (*HostedAuthOu
 		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
 	}
 	req := &signInRequest{client: c, login: in.Username, password: in.Password, hosted: true,
-		caller: caller{ip: in.IPAddress, userAgent: in.UserAgent}}
+		caller: caller{ip: in.IPAddress, userAgent: in.UserAgent, device: boundedDevice(in.DeviceID)}}
 	if req.secretHash, err = c.secretHash(in.Username); err != nil {
 		return nil, err
 	}
@@ -217,4 +220,13 @@ func (p *UserPool) hostedSession(ctx context.Context, c *appClient, u store.User
 		return nil, internalErr("hosted session", err)
 	}
 	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: now, Session: id}, nil
+}
+
+// boundedDevice keeps a device ID the browser sent only when it is
+// plausibly one (the hosted UI's cookie is 43 characters).
+func boundedDevice(id string) string {
+	if len(id) > 128 {
+		return ""
+	}
+	return id
 }

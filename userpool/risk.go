@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -123,7 +124,7 @@ func (p *UserPool) assessSignIn(ctx context.Context, req *signInRequest, u store
 		return v, err
 	}
 	a, err := p.cfg.ThreatProtection.FailMode.Assess(ctx, p.assessor, risk.Signals{Time: p.now(), IP: ip,
-		UserAgent: req.caller.userAgent, DeviceKey: req.deviceKey, Login: req.login, History: hist})
+		UserAgent: req.caller.userAgent, DeviceKey: req.device(), Login: req.login, History: hist})
 	if err != nil {
 		p.log.WarnContext(ctx, "risk assessment failed; fail mode applied", "mode", p.cfg.ThreatProtection.FailMode.String(), "err", err)
 	}
@@ -227,6 +228,9 @@ func (p *UserPool) riskHistory(ctx context.Context, u store.User, from string) (
 		switch e.Response {
 		case EventPass:
 			streak = false
+			if e.DeviceKey != "" && !slices.Contains(h.KnownDevices, e.DeviceKey) {
+				h.KnownDevices = append(h.KnownDevices, e.DeviceKey)
+			}
 			if len(h.LastSuccesses) < 30 {
 				h.LastSuccesses = append(h.LastSuccesses, risk.Sighting{Time: e.CreatedAt, IP: ip, Country: e.Country})
 			}

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -392,5 +394,36 @@ func TestValidFeedbackMakesABlockedSignInsNetworkKnown(t *testing.T) {
 		Username: "alice", EventID: blocked.EventID, FeedbackValue: userpool.FeedbackValid})))
 	if out, err := e.riskSignIn("alice", goodPW, "203.0.113.9", ""); err != nil || out.AuthenticationResult == nil {
 		t.Fatalf("the network the user vouched for is still blocked: %+v, %v", out, err)
+	}
+}
+
+func TestTheHostedUIsDeviceIsKnownAfterItSignedIn(t *testing.T) {
+	var mu sync.Mutex
+	var seen []risk.Signals
+	capture := risk.AssessorFunc(func(_ context.Context, s risk.Signals) (risk.Assessment, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, s)
+		return risk.Assessment{Level: risk.Low}, nil
+	})
+	e := newFastEnv(t, withThreat(userpool.ThreatProtectionAudit, capture), func(c *userpool.Config) {
+		c.Clients = append(c.Clients, userpool.ClientConfig{ClientID: bothClient, CallbackURLs: []string{callback},
+			AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid"}})
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	signIn := func(device string) {
+		t.Helper()
+		out, err := e.pool.OAuth().SignIn(e.ctx, userpool.SignInInput{ClientID: bothClient, Username: "alice", Password: goodPW,
+			IPAddress: "198.51.100.7", DeviceID: device})
+		if err != nil || out.Principal == nil {
+			t.Fatalf("hosted sign-in: %+v, %v", out, err)
+		}
+		e.events("alice") // written before the next assessment reads them
+	}
+	signIn("browser-1")
+	signIn("browser-2")
+	last := seen[len(seen)-1]
+	if last.DeviceKey != "browser-2" || !slices.Contains(last.History.KnownDevices, "browser-1") || slices.Contains(last.History.KnownDevices, "browser-2") {
+		t.Fatalf("signals: device %q, known %v; want browser-2 assessed with browser-1 known", last.DeviceKey, last.History.KnownDevices)
 	}
 }

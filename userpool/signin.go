@@ -204,6 +204,9 @@ type signInRequest struct {
 type caller struct {
 	ip        string
 	userAgent string
+	// device is the hosted UI's device cookie, or the remembered device's
+	// key: the device the risk assessor knows the user by.
+	device string
 }
 
 // parseSignIn reads AuthParameters once. Keys a flow does not use are
@@ -223,7 +226,16 @@ func parseSignIn(c *appClient, params, meta map[string]string) (*signInRequest, 
 // state is the challenge-session state a sign-in starts with.
 func (r *signInRequest) state() challengeState {
 	return challengeState{Username: r.login, DeviceKey: r.deviceKey, Hosted: r.hosted, From: r.from(),
-		IP: r.caller.ip, UserAgent: deviceName(r.caller.userAgent)}
+		IP: r.caller.ip, UserAgent: deviceName(r.caller.userAgent), Device: r.device()}
+}
+
+// device is the device the request comes from, as far as it tells: the
+// remembered device it names, else the hosted UI's device cookie.
+func (r *signInRequest) device() string {
+	if r.deviceKey != "" {
+		return r.deviceKey
+	}
+	return r.caller.device
 }
 
 // from is the lockout source of the request ("" when unknown).
@@ -446,7 +458,7 @@ func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st 
 	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
 		return nil, err
 	}
-	p.recordEvent(ctx, u, event{id: st.EventID, feedback: st.Feedback, typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent},
+	p.recordEvent(ctx, u, event{id: st.EventID, feedback: st.Feedback, typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent, device: st.Device},
 		risk: EventRiskType{RiskDecision: st.RiskDecision, RiskLevel: st.RiskLevel}, country: st.Country, city: st.City})
 	return &step{done: &signedIn{client: c, user: u, deviceKey: st.DeviceKey, source: source, hosted: st.Hosted}}, nil
 }

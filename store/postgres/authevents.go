@@ -15,7 +15,7 @@ import (
 
 const eventColumns = `pool_id, subject, id, type, response, created_at, risk_decision, risk_level,
 	compromised_credentials_detected, challenge_responses, ip_address, device_name, city, country,
-	timezone, feedback, feedback_provider, feedback_at, feedback_token`
+	timezone, feedback, feedback_provider, feedback_at, feedback_token, device_key`
 
 func scanEvent(row pgx.Row) (store.AuthEvent, error) {
 	var (
@@ -25,7 +25,7 @@ func scanEvent(row pgx.Row) (store.AuthEvent, error) {
 	)
 	err := row.Scan(&e.PoolID, &e.Subject, &e.ID, &e.Type, &e.Response, &cr, &e.RiskDecision, &e.RiskLevel,
 		&e.CompromisedCredentialsDetected, &challenges, &e.IPAddress, &e.DeviceName, &e.City, &e.Country,
-		&e.Timezone, &e.Feedback, &e.FeedbackProvider, &fbAt, &e.FeedbackToken)
+		&e.Timezone, &e.Feedback, &e.FeedbackProvider, &fbAt, &e.FeedbackToken, &e.DeviceKey)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.AuthEvent{}, store.ErrNotFound
 	}
@@ -46,7 +46,7 @@ func validEvent(op string, e store.AuthEvent) error {
 		return invalid(op, err.Error())
 	}
 	if !storable(e.PoolID, e.Subject, e.ID, e.Type, e.Response, e.RiskDecision, e.RiskLevel,
-		e.IPAddress, e.DeviceName, e.City, e.Country, e.Timezone, e.Feedback, e.FeedbackProvider) {
+		e.IPAddress, e.DeviceName, e.DeviceKey, e.City, e.Country, e.Timezone, e.Feedback, e.FeedbackProvider) {
 		return invalid(op, "a field is not valid UTF-8 or holds a NUL byte")
 	}
 	for k, v := range e.ChallengeResponses {
@@ -70,10 +70,10 @@ func (s *Store) PutAuthEvent(ctx context.Context, e store.AuthEvent) error {
 		return wrap(op, err)
 	}
 	_, err = s.pool.Exec(ctx, `INSERT INTO auth_events (`+eventColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
 		e.PoolID, e.Subject, e.ID, e.Type, e.Response, ts(e.CreatedAt), e.RiskDecision, e.RiskLevel,
 		e.CompromisedCredentialsDetected, challenges, e.IPAddress, e.DeviceName, e.City, e.Country,
-		e.Timezone, e.Feedback, e.FeedbackProvider, ts(e.FeedbackAt), e.FeedbackToken)
+		e.Timezone, e.Feedback, e.FeedbackProvider, ts(e.FeedbackAt), e.FeedbackToken, e.DeviceKey)
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Code == codeForeignKeyViolation {
 		return store.ErrNotFound

@@ -13,7 +13,7 @@ import (
 
 const eventColumns = `id, type, response, created_at, risk_decision, risk_level,
 	compromised_credentials_detected, challenge_responses, ip_address, device_name, city, country,
-	timezone, feedback, feedback_provider, feedback_at, feedback_token`
+	timezone, feedback, feedback_provider, feedback_at, feedback_token, device_key`
 
 func scanEvent(r rowScanner, poolID, subject string) (store.AuthEvent, error) {
 	e := store.AuthEvent{PoolID: poolID, Subject: subject}
@@ -24,7 +24,7 @@ func scanEvent(r rowScanner, poolID, subject string) (store.AuthEvent, error) {
 	)
 	if err := r.Scan(&e.ID, &e.Type, &e.Response, &cr, &e.RiskDecision, &e.RiskLevel,
 		&compromised, &challenges, &e.IPAddress, &e.DeviceName, &e.City, &e.Country,
-		&e.Timezone, &e.Feedback, &e.FeedbackProvider, &fbAt, &e.FeedbackToken); err != nil {
+		&e.Timezone, &e.Feedback, &e.FeedbackProvider, &fbAt, &e.FeedbackToken, &e.DeviceKey); err != nil {
 		return store.AuthEvent{}, err
 	}
 	e.CompromisedCredentialsDetected = compromised != 0
@@ -49,10 +49,10 @@ func (s *Store) PutAuthEvent(ctx context.Context, e store.AuthEvent) error {
 	}
 	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (pool_id, subject, `+eventColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.PoolID, e.Subject, e.ID, e.Type, e.Response, toMicros(e.CreatedAt), e.RiskDecision, e.RiskLevel,
 			boolInt(e.CompromisedCredentialsDetected), string(challenges), e.IPAddress, e.DeviceName, e.City, e.Country,
-			e.Timezone, e.Feedback, e.FeedbackProvider, toMicros(e.FeedbackAt), e.FeedbackToken)
+			e.Timezone, e.Feedback, e.FeedbackProvider, toMicros(e.FeedbackAt), e.FeedbackToken, e.DeviceKey)
 		switch {
 		case isPrimaryKeyViolation(err):
 			return &store.ExistsError{Key: "id"}

@@ -44,6 +44,7 @@ func newEvent(t *testing.T, pool, sub string, created time.Duration) store.AuthE
 		ChallengeResponses:             map[string]string{"Password": "Success", "Mfa": "Failure", "ünïcode ✓": "\"quoted\""},
 		IPAddress:                      "203.0.113.7",
 		DeviceName:                     "Firefox on Linux",
+		DeviceKey:                      "device-cookie-1",
 		City:                           "Zürich",
 		Country:                        "Switzerland",
 		Timezone:                       "+01:00",
