@@ -38,9 +38,9 @@ type AuthEvent struct {
 	// DeviceKey identifies the device (a remembered device's key, or the
 	// hosted UI's device cookie); empty when none was known.
 	DeviceKey string
-	City       string
-	Country    string
-	Timezone   string
+	City      string
+	Country   string
+	Timezone  string
 	// Feedback is "Valid" or "Invalid" once given, with who gave it
 	// ("User" or "Admin") and when; empty until then.
 	Feedback         string
