@@ -154,6 +154,10 @@ type eventWriter struct {
 	pending []store.AuthEvent
 	running bool
 	seq     atomic.Uint32
+	// queued and done count events handed in and finished (written or
+	// given up on), so flush waits for what came before it only, however
+	// busy the writer stays.
+	queued, done uint64
 }
 
 // newID is a UUIDv7 (RFC 9562): the millisecond, then a sequence number
@@ -187,6 +191,7 @@ func (w *eventWriter) add(p *UserPool, e store.AuthEvent) {
 		return
 	}
 	w.pending = append(w.pending, e)
+	w.queued++
 	if !w.running {
 		w.running = true
 		go w.run(p)
@@ -210,6 +215,10 @@ func (w *eventWriter) run(p *UserPool) {
 				p.log.Warn("auth event not recorded", "type", e.Type, "sub", e.Subject, "err", err)
 			}
 		}
+		w.mu.Lock()
+		w.done += uint64(len(batch))
+		w.idle.Broadcast()
+		w.mu.Unlock()
 	}
 }
 
@@ -218,7 +227,8 @@ func (w *eventWriter) run(p *UserPool) {
 func (w *eventWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for w.running {
+	target := w.queued
+	for w.done < target {
 		w.idle.Wait()
 	}
 }

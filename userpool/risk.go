@@ -202,6 +202,11 @@ func (p *UserPool) breachChecker() risk.BreachChecker {
 // the failures counted against the source the attempt comes from.
 func (p *UserPool) riskHistory(ctx context.Context, u store.User, from string) (risk.History, error) {
 	var h risk.History
+	// This process's events not yet written are part of the history (a
+	// burst of failures just before this attempt): wait for them. Only a
+	// user who got the password right gets here, so the wait tells a
+	// stranger nothing.
+	p.events.flush()
 	evs, err := p.store.ListAuthEvents(ctx, p.cfg.ID, u.Sub, time.Time{}, "", 100)
 	if err != nil {
 		return h, internalErr("risk history", err)
