@@ -3,6 +3,7 @@ package userpool_test
 import (
 	"context"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -90,22 +91,35 @@ func TestPasswordResetsAndChangesAreRecorded(t *testing.T) {
 	e := newFastEnv(t)
 	e.confirmedUser("alice", "alice@example.com")
 	wantNoError(t, "ForgotPassword", errOf(e.forgot(webClient, "alice")))
-	res := e.mustSignIn("alice", goodPW)
-	_, err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: res.AccessToken, PreviousPassword: "not-It-at-all-9", ProposedPassword: newPW})
+	code := e.lastCode("alice@example.com")
+	wantCode(t, e.confirmForgot(webClient, "alice", otherCode(code), newPW), userpool.CodeCodeMismatch)
+	wantNoError(t, "ConfirmForgotPassword", e.confirmForgot(webClient, "alice", code, newPW))
+	res := e.mustSignIn("alice", newPW)
+	_, err := e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: res.AccessToken, PreviousPassword: "not-It-at-all-9", ProposedPassword: goodPW})
 	wantCode(t, err, userpool.CodeNotAuthorized)
-	wantNoError(t, "ChangePassword", errOf(e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: res.AccessToken, PreviousPassword: goodPW, ProposedPassword: newPW})))
+	wantNoError(t, "ChangePassword", errOf(e.pool.ChangePassword(e.ctx, userpool.ChangePasswordInput{AccessToken: res.AccessToken, PreviousPassword: newPW, ProposedPassword: goodPW})))
 	var got []string
 	for _, ev := range e.events("alice") {
 		got = append(got, ev.EventType+"/"+ev.EventResponse)
 	}
-	want := []string{"PasswordChange/Pass", "PasswordChange/Fail", "SignIn/Pass", "ForgotPassword/Pass", "SignUp/Pass"}
-	if len(got) != len(want) {
+	want := []string{"PasswordChange/Pass", "PasswordChange/Fail", "SignIn/Pass", "ForgotPassword/Pass", "ForgotPassword/Fail",
+		"ForgotPassword/InProgress", "SignUp/Pass"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("events %v, want %v", got, want)
 	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Fatalf("events %v, want %v", got, want)
-		}
+}
+
+func TestAWrongSecondFactorIsRecorded(t *testing.T) {
+	e := newMemEnv(t, withMFA(userpool.MFAOptional))
+	e.confirmedUser("uma", "uma@example.com")
+	app, _ := e.enrollTOTP("uma")
+	e.clock.Advance(time.Minute)
+	_, err := e.answerTOTP(e.passwordStep("uma").Session, "uma", otherCode(app.code(e.clock.Now())))
+	wantCode(t, err, userpool.CodeCodeMismatch)
+	ev := e.events("uma")[0]
+	if ev.EventType != userpool.EventSignIn || ev.EventResponse != userpool.EventFail || len(ev.ChallengeResponses) != 1 ||
+		ev.ChallengeResponses[0] != (userpool.ChallengeResponseType{ChallengeName: "Mfa", ChallengeResponse: "Failure"}) {
+		t.Fatalf("event %+v, want a sign-in failed at its second factor", ev)
 	}
 }
 

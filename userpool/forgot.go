@@ -78,7 +78,8 @@ func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (
 	}
 	v, err := p.sendCode(ctx, u, purposeForgot, message.KindForgotPassword, attr, value, "", sourceOf(in.UserContextData))
 	if err == nil {
-		p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventPass, caller: callerOf(in.UserContextData)})
+		// The reset is under way until its code is confirmed.
+		p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventInProgress, caller: callerOf(in.UserContextData)})
 	}
 	return done(&ForgotPasswordOutput{CodeDeliveryDetails: v}, err)
 }
@@ -136,6 +137,7 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		return nil, err
 	}
 	if _, err := p.consumeCode(ctx, u.Sub, purposeForgot, in.ConfirmationCode, sourceOf(in.UserContextData)); err != nil {
+		p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventFail, caller: callerOf(in.UserContextData)})
 		return nil, err
 	}
 	hash, err := p.hasher.Hash(ctx, in.Password)
@@ -159,5 +161,6 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		return nil, err
 	}
 	p.notify(ctx, u, message.KindPasswordChanged)
+	p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventPass, caller: callerOf(in.UserContextData)})
 	return done(&ConfirmForgotPasswordOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmForgotPassword", u, c.ID, in.ClientMetadata))
 }

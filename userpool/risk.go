@@ -220,12 +220,20 @@ func (p *UserPool) riskHistory(ctx context.Context, u store.User, from string) (
 			if ip.IsValid() {
 				h.HostileNetworks = append(h.HostileNetworks, netip.PrefixFrom(ip, ip.BitLen()))
 			}
+			if e.DeviceKey != "" {
+				h.HostileDevices = append(h.HostileDevices, e.DeviceKey)
+			}
 			continue
 		}
-		if e.Feedback == FeedbackValid && ip.IsValid() {
+		if e.Feedback == FeedbackValid {
 			// "It was me", even of a sign-in that was blocked: its network
-			// is the user's.
-			h.KnownNetworks = append(h.KnownNetworks, risk.NetworkOf(ip))
+			// and device are the user's.
+			if ip.IsValid() {
+				h.KnownNetworks = append(h.KnownNetworks, risk.NetworkOf(ip))
+			}
+			if e.DeviceKey != "" && !slices.Contains(h.KnownDevices, e.DeviceKey) {
+				h.KnownDevices = append(h.KnownDevices, e.DeviceKey)
+			}
 		}
 		if e.Type != EventSignIn {
 			continue
