@@ -149,6 +149,18 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	if err != nil {
 		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
 	}
+	// A store failure after the code was spent must not lose it: the
+	// client is told to retry (503), and the code is put back as it was,
+	// with the reuse guard of this attempt undone.
+	unavailable := func(cause error) (*TokenResponse, error) {
+		bg := context.WithoutCancel(ctx)
+		if _, err := p.store.ConsumeAuthSession(bg, p.cfg.ID, "used:"+id, c.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.log.ErrorContext(ctx, "authorization code not restored", "err", err)
+		} else if err := p.store.PutAuthSession(bg, s); err != nil {
+			p.log.ErrorContext(ctx, "authorization code not restored", "err", err)
+		}
+		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: cause}
+	}
 	var g codeGrant
 	if s.Challenge != "AUTHORIZATION_CODE" || json.Unmarshal(s.Data, &g) != nil || in.RedirectURI != g.RedirectURI {
 		return nil, grant
@@ -164,6 +176,9 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		}
 	}
 	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return unavailable(err)
+	}
 	if err != nil || !u.Enabled || !signedInStatus(u.Status) {
 		return nil, grant
 	}
@@ -171,15 +186,19 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	// token is ever issued that a second use of the code could not revoke.
 	famID, err := random.UUID(p.random)
 	if err != nil {
-		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
+		return unavailable(err)
 	}
 	if err := p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: "used:" + id, Subject: u.Sub, ClientID: c.ID,
 		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}); err != nil {
-		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
+		return unavailable(err)
 	}
 	res, err := p.startSessionAt(ctx, c, u, famID, g.Scopes, g.AuthTime, g.Nonce)
 	if err != nil {
-		return nil, asOAuth(err, "invalid_grant")
+		oe := asOAuth(err, "invalid_grant")
+		if oe.Status == 503 {
+			return unavailable(err)
+		}
+		return nil, oe
 	}
 	out := tokenResponse(res)
 	out.Scope = strings.Join(g.Scopes, " ")
