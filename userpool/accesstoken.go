@@ -31,6 +31,11 @@ func (p *UserPool) authenticateScopes(ctx context.Context, raw string, scopes ..
 		return nil, invalidParam("Missing required parameter AccessToken")
 	}
 	claims, err := p.tok.Load().verifier.VerifyAccess(ctx, raw)
+	if errors.Is(err, token.ErrUnknownKey) && p.reloadKeysForUnknownKid(ctx) {
+		// Another instance of the pool may have created or rotated a key
+		// since this one last read them.
+		claims, err = p.tok.Load().verifier.VerifyAccess(ctx, raw)
+	}
 	if errors.Is(err, token.ErrExpired) {
 		return nil, &Error{Code: CodeNotAuthorized, Message: "Access Token has expired", Err: err}
 	}

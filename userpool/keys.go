@@ -15,6 +15,10 @@ import (
 func (p *UserPool) loadKeys(ctx context.Context, create bool) error {
 	p.keysMu.Lock()
 	defer p.keysMu.Unlock()
+	return p.loadKeysLocked(ctx, create)
+}
+
+func (p *UserPool) loadKeysLocked(ctx context.Context, create bool) error {
 	stored, err := p.store.ListSigningKeys(ctx, p.cfg.ID)
 	if err != nil {
 		return fmt.Errorf("userpool: load signing keys: %w", err)
@@ -52,10 +56,12 @@ func (p *UserPool) loadKeys(ctx context.Context, create bool) error {
 		if err := p.persistKey(ctx, k); err != nil {
 			return err
 		}
-		if err := set.Add(k); err != nil {
-			return fmt.Errorf("userpool: signing keys: %w", err)
-		}
 		p.log.InfoContext(ctx, "signing key created", "kid", k.ID, "alg", string(k.Algorithm))
+		// Instances starting together on an empty store may each have
+		// created a first key: read them all back, so this one publishes
+		// every one of them and signs with the one every instance that
+		// reads the store picks (the newest active).
+		return p.loadKeysLocked(ctx, false)
 	}
 	issuer, err := token.NewIssuer(token.IssuerConfig{Issuer: p.issuerValue, Keys: set, Now: p.now})
 	if err != nil {
@@ -131,4 +137,24 @@ type ReloadSigningKeysOutput struct{}
 // another instance rotated).
 func (p *UserPool) ReloadSigningKeys(ctx context.Context, _ ReloadSigningKeysInput) (*ReloadSigningKeysOutput, error) {
 	return done(&ReloadSigningKeysOutput{}, p.loadKeys(ctx, false))
+}
+
+// minKidReload spaces the key reloads that tokens with an unknown kid
+// cause, so a stream of forged kids costs one store read per interval.
+const minKidReload = 5 * time.Second
+
+// reloadKeysForUnknownKid re-reads the signing keys when a token names a
+// key this instance does not know (another instance created or rotated
+// one), at most once per minKidReload. It reports whether it reloaded.
+func (p *UserPool) reloadKeysForUnknownKid(ctx context.Context) bool {
+	now := time.Now().UnixNano()
+	last := p.lastKidReload.Load()
+	if now-last < int64(minKidReload) || !p.lastKidReload.CompareAndSwap(last, now) {
+		return false
+	}
+	if err := p.loadKeys(ctx, false); err != nil {
+		p.log.WarnContext(ctx, "signing keys not reloaded", "err", err)
+		return false
+	}
+	return true
 }

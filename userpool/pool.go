@@ -33,22 +33,25 @@ type UserPool struct {
 	now    func() time.Time
 	random io.Reader
 
-	hasher      *passhash.Hasher
-	codeKey     []byte
-	keySealer   *seal.Sealer
-	clientSeal  *seal.Sealer
-	pageSeal    *seal.Sealer
-	mfaSeal     *seal.Sealer
-	outboxSeal  *seal.Sealer
-	idpSeal     *seal.Sealer
-	providers   providerCache
-	sender      *backgroundSender
-	events      *eventWriter
-	assessor    risk.Assessor
-	totp        *mfa.TOTP
-	keysMu      sync.Mutex // serializes key loading and rotation
-	tok         atomic.Pointer[tokenState]
-	issuerValue string
+	hasher     *passhash.Hasher
+	codeKey    []byte
+	keySealer  *seal.Sealer
+	clientSeal *seal.Sealer
+	pageSeal   *seal.Sealer
+	mfaSeal    *seal.Sealer
+	outboxSeal *seal.Sealer
+	idpSeal    *seal.Sealer
+	providers  providerCache
+	sender     *backgroundSender
+	events     *eventWriter
+	assessor   risk.Assessor
+	totp       *mfa.TOTP
+	keysMu     sync.Mutex // serializes key loading and rotation
+	// lastKidReload is when a token with an unknown kid last made this
+	// instance re-read its keys (Unix nanoseconds, wall clock).
+	lastKidReload atomic.Int64
+	tok           atomic.Pointer[tokenState]
+	issuerValue   string
 }
 
 // New builds a user pool on s. It loads the pool's signing keys from the
