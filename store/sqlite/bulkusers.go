@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -164,35 +165,33 @@ func (b *bulkInserter) insert(ctx context.Context, u store.User, docs userDocs) 
 }
 
 // insertSearchRows adds the user_search rows of users just created,
-// searchChunk rows a statement.
+// searchChunk rows a statement, in primary-key order so that consecutive
+// rows land on the same pages.
 func insertSearchRows(ctx context.Context, tx *sql.Tx, users []store.User) error {
-	args := make([]any, 0, 4*searchChunk)
-	flush := func() error {
-		if len(args) == 0 {
-			return nil
+	type searchRow struct{ pool, attr, key, sub string }
+	rows := make([]searchRow, 0, len(users)*len(store.SearchAttributes()))
+	for _, u := range users {
+		for _, attr := range store.SearchAttributes() {
+			if k, ok := store.SearchKey(u, attr); ok {
+				rows = append(rows, searchRow{u.PoolID, attr, k, u.Sub})
+			}
 		}
-		n := len(args) / 4
+	}
+	slices.SortFunc(rows, func(a, b searchRow) int {
+		return cmp.Or(strings.Compare(a.pool, b.pool), strings.Compare(a.attr, b.attr),
+			strings.Compare(a.key, b.key), strings.Compare(a.sub, b.sub))
+	})
+	args := make([]any, 0, 4*searchChunk)
+	for chunk := range slices.Chunk(rows, searchChunk) {
+		args = args[:0]
+		for _, r := range chunk {
+			args = append(args, r.pool, r.attr, r.key, r.sub)
+		}
 		q := `INSERT INTO user_search (pool_id, attr, key, sub) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("index users: %w", err)
 		}
-		args = args[:0]
-		return nil
 	}
-	for _, u := range users {
-		for _, attr := range store.SearchAttributes() {
-			k, ok := store.SearchKey(u, attr)
-			if !ok {
-				continue
-			}
-			args = append(args, u.PoolID, attr, k, u.Sub)
-			if len(args) == 4*searchChunk {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	return flush()
+	return nil
 }
