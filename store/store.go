@@ -131,6 +131,10 @@ type PasswordCredential struct {
 	ChangedAt time.Time
 }
 
+// MaxCreateUsers bounds the batch of [Users.CreateUsers]: one
+// transaction holds at most this many users.
+const MaxCreateUsers = 1000
+
 // Users stores users.
 type Users interface {
 	// CreateUser stores a new user with Version 1. If the username key or
@@ -138,6 +142,24 @@ type Users interface {
 	// and stores nothing. Under any number of concurrent callers exactly
 	// one create per key succeeds.
 	CreateUser(ctx context.Context, u User) (User, error)
+	// CreateUsers creates a batch of users as if CreateUser were called
+	// for each in order, but in one transaction (one commit, one fsync on
+	// a durable store). It is the bulk path of user import.
+	//
+	// outcomes is indexed like users: nil for a user stored with Version
+	// 1 (its aliases and search keys with it); an *ExistsError naming the
+	// key ("username", an alias kind, or "sub") taken by a stored user or
+	// by an earlier user of the same batch, for which nothing is stored;
+	// or an error matching ErrInvalid for a malformed user, for which
+	// nothing is stored either. A refused user never fails the others:
+	// duplicates within the batch resolve as in order, the first wins.
+	//
+	// A non-nil err (a cancelled ctx, a database failure, more than
+	// MaxCreateUsers users, which is ErrInvalid) means that nothing of the
+	// batch was stored; outcomes is then nil. An empty batch stores
+	// nothing and returns an empty outcomes. Under concurrent callers
+	// (batches or CreateUser) exactly one create per key succeeds.
+	CreateUsers(ctx context.Context, users []User) (outcomes []error, err error)
 	// GetUser returns the user with that sub, or ErrNotFound.
 	GetUser(ctx context.Context, poolID, sub string) (User, error)
 	// GetUserByUsername looks a user up by normalized username key.

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -16,7 +17,7 @@ func csvUsers(n int, hash string) io.Reader {
 	go func() {
 		fmt.Fprintf(w, "cognito:username,email,email_verified,given_name,%s\n", userpool.ImportHashColumn)
 		for i := range n {
-			if _, err := fmt.Fprintf(w, "user%07d,user%07d@%s.example,true,User,%s\n", i, i, []string{"alpha", "beta", "gamma"}[i%3], hash); err != nil {
+			if _, err := fmt.Fprintf(w, "user%07d,user%07d@%s.example,true,User,%q\n", i, i, []string{"alpha", "beta", "gamma"}[i%3], hash); err != nil {
 				return
 			}
 		}
@@ -26,14 +27,24 @@ func csvUsers(n int, hash string) io.Reader {
 }
 
 // BenchmarkImportUsers reports rows/s; run it with -benchtime 100000x for
-// the 100k figure. Hashes are stored, not verified, at import.
+// the 100k figure. Hashes are checked (PHC syntax and bounds) and stored,
+// not re-hashed, at import. The targets are 20,000 rows/s on SQLite
+// without hashes and 10,000 with them.
 func BenchmarkImportUsers(b *testing.B) {
 	bc, err := bcrypt.GenerateFromPassword([]byte("imported-Password-1"), 10)
 	if err != nil {
 		b.Fatal(err)
 	}
+	h, err := passhash.New(passhash.Options{Params: passhash.Params{Memory: 64 * 1024, Time: 3, Threads: 4, SaltLen: 16, KeyLen: 32}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	argon, err := h.Hash(b.Context(), "imported-Password-1")
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, kind := range []string{"sqlite", "postgres"} {
-		for _, c := range []struct{ name, hash string }{{"nohash", ""}, {"bcrypt", string(bc)}} {
+		for _, c := range []struct{ name, hash string }{{"nohash", ""}, {"bcrypt", string(bc)}, {"argon2id", argon}} {
 			b.Run(kind+"/"+c.name, func(b *testing.B) {
 				e := benchEnvOn(b, kind)
 				b.ResetTimer()

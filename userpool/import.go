@@ -65,7 +65,10 @@ type ImportUsersOutput struct {
 // the file is never held in memory. Users with an ImportHashColumn value
 // are CONFIRMED and sign in with their old password; users without one are
 // RESET_REQUIRED and must reset it (ForgotPassword). A malformed row is
-// reported with its line number and skipped. When the import stops early
+// reported with its line number and skipped. Rows reach the store in
+// batches of 500, one transaction each (store.Users.CreateUsers), and the
+// report is what creating them one at a time would give. When the import
+// stops early
 // (Strict, a store failure, ctx), the error comes with the report of the
 // rows before it: unlike other operations, the output is then not nil.
 func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (*ImportUsersOutput, error) {
@@ -97,58 +100,159 @@ func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (*Impor
 	if userCol < 0 && len(p.cfg.UsernameAttributes) == 0 {
 		return nil, invalidParam("CSV header: the cognito:username column is required")
 	}
-	rep := &ImportReport{}
+	b := importBatch{p: p, rep: &ImportReport{}, strict: in.Strict}
 	for {
 		if err := ctx.Err(); err != nil {
-			return &ImportUsersOutput{ImportReport: rep}, err
+			return &ImportUsersOutput{ImportReport: b.rep}, err
 		}
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return &ImportUsersOutput{ImportReport: rep}, nil
+			return &ImportUsersOutput{ImportReport: b.rep}, b.flush(ctx)
 		}
-		var rowErr error
-		line, username := 0, ""
+		row := importEntry{}
 		if err == nil {
-			line, _ = cr.FieldPos(0)
+			row.line, _ = cr.FieldPos(0)
 		} else {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return &ImportUsersOutput{ImportReport: rep}, invalidParam("cannot read the CSV: " + err.Error())
+				if ferr := b.flush(ctx); ferr != nil {
+					return &ImportUsersOutput{ImportReport: b.rep}, ferr
+				}
+				return &ImportUsersOutput{ImportReport: b.rep}, invalidParam("cannot read the CSV: " + err.Error())
 			}
-			line, rowErr = pe.StartLine, invalidParam("malformed CSV row: "+pe.Err.Error())
+			row.line, row.err = pe.StartLine, invalidParam("malformed CSV row: "+pe.Err.Error())
 		}
 		if err == nil {
 			if userCol >= 0 {
-				username = rec[userCol]
+				row.username = rec[userCol]
 			}
-			var skipped bool
-			skipped, rowErr = p.importRow(ctx, cols, rec, userCol, hashCol)
-			if rowErr == nil && skipped {
-				rep.Skipped++
-				continue
+			row.user, row.err = p.importUser(cols, rec, userCol, hashCol)
+			var pe *Error
+			if errors.As(row.err, &pe) && pe.Code == CodeInternalError {
+				if ferr := b.flush(ctx); ferr != nil {
+					return &ImportUsersOutput{ImportReport: b.rep}, ferr
+				}
+				return &ImportUsersOutput{ImportReport: b.rep}, row.err
 			}
 		}
-		if rowErr == nil {
-			rep.Imported++
-			continue
-		}
-		var pe *Error
-		if errors.As(rowErr, &pe) && pe.Code == CodeInternalError {
-			return &ImportUsersOutput{ImportReport: rep}, rowErr
-		}
-		rep.Failed++
-		re := ImportRowError{Line: line, Username: sanitize(username), Err: rowErr}
-		if len(rep.Errors) < maxImportErrors {
-			rep.Errors = append(rep.Errors, re)
-		}
-		if in.Strict {
-			return &ImportUsersOutput{ImportReport: rep}, &Error{Code: CodeInvalidParameter, Message: re.Error(), Err: rowErr}
+		b.rows = append(b.rows, row)
+		// In strict mode a refused row ends the import: the rows before it
+		// are stored at once, and none after it is read.
+		if len(b.rows) == importBatchSize || (in.Strict && row.err != nil) {
+			if err := b.flush(ctx); err != nil {
+				return &ImportUsersOutput{ImportReport: b.rep}, err
+			}
 		}
 	}
 }
 
-// importRow creates one user; skipped reports an existing user.
-func (p *UserPool) importRow(ctx context.Context, cols, rec []string, userCol, hashCol int) (skipped bool, err error) {
+// importBatchSize is how many rows ImportUsers hands the store in one
+// CreateUsers call: one transaction (one fsync) per importBatchSize users,
+// and memory bounded by it whatever the file's size.
+const importBatchSize = 500
+
+// importEntry is one data row of an import on its way to the store.
+type importEntry struct {
+	line     int
+	username string // as the row gives it, for the report
+	user     store.User
+	// err refuses the row before the store sees it.
+	err error
+}
+
+// importBatch gathers rows for CreateUsers and turns the store's outcomes
+// into the report, in file order, exactly as if every row had been
+// created alone.
+type importBatch struct {
+	p      *UserPool
+	rep    *ImportReport
+	strict bool
+	rows   []importEntry
+	users  []store.User // scratch for flush
+}
+
+// flush creates the gathered users in one CreateUsers call and reports
+// every gathered row. A non-nil error ends the import: strict mode met a
+// refused row, or the store failed.
+func (b *importBatch) flush(ctx context.Context) error {
+	if len(b.rows) == 0 {
+		return nil
+	}
+	rows := b.rows
+	b.rows = b.rows[:0]
+	b.users = b.users[:0]
+	for _, r := range rows {
+		if r.err == nil {
+			b.users = append(b.users, r.user)
+		}
+	}
+	var outcomes []error
+	if len(b.users) > 0 {
+		var err error
+		if outcomes, err = b.p.store.CreateUsers(ctx, b.users); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return internalErr("import", err)
+		}
+	}
+	next := 0 // the next outcome
+	for i, r := range rows {
+		rowErr := r.err
+		if rowErr == nil {
+			outcome := outcomes[next]
+			next++
+			var exists *store.ExistsError
+			switch {
+			case outcome == nil:
+				b.rep.Imported++
+				continue
+			case errors.As(outcome, &exists) && (exists.Key == "username" || len(b.p.cfg.UsernameAttributes) > 0):
+				b.rep.Skipped++
+				continue
+			case errors.As(outcome, &exists):
+				rowErr = newErr(CodeAliasExists, "An account with the given "+exists.Key+" already exists.")
+			default:
+				return b.stop(ctx, rows[i+1:], outcomes[next:], internalErr("import", outcome))
+			}
+		}
+		b.rep.Failed++
+		re := ImportRowError{Line: r.line, Username: sanitize(r.username), Err: rowErr}
+		if len(b.rep.Errors) < maxImportErrors {
+			b.rep.Errors = append(b.rep.Errors, re)
+		}
+		if b.strict {
+			return b.stop(ctx, rows[i+1:], outcomes[next:], &Error{Code: CodeInvalidParameter, Message: re.Error(), Err: rowErr})
+		}
+	}
+	return nil
+}
+
+// stop ends the import at a row of a batch already stored: the users
+// created from the rows after it (rest, whose outcomes are outcomes) are
+// deleted again, so the import stops at that row as it would have
+// creating one user at a time. It returns err.
+func (b *importBatch) stop(ctx context.Context, rest []importEntry, outcomes []error, err error) error {
+	next := 0
+	for _, r := range rest {
+		if r.err != nil {
+			continue
+		}
+		created := outcomes[next] == nil
+		next++
+		if !created {
+			continue
+		}
+		derr := b.p.store.DeleteUser(context.WithoutCancel(ctx), r.user.PoolID, r.user.Sub)
+		if derr != nil && !errors.Is(derr, store.ErrNotFound) {
+			return internalErr("import: undo the rows after the one that stopped it", errors.Join(err, derr))
+		}
+	}
+	return err
+}
+
+// importUser validates one row and returns the user it creates.
+func (p *UserPool) importUser(cols, rec []string, userCol, hashCol int) (store.User, error) {
 	var attrs []Attribute
 	for i, v := range rec {
 		if v == "" || i == userCol || i == hashCol {
@@ -158,13 +262,13 @@ func (p *UserPool) importRow(ctx context.Context, cols, rec []string, userCol, h
 			if strings.EqualFold(v, "false") {
 				continue
 			}
-			return false, invalidParam("cognito:mfa_enabled=true cannot be imported before MFA exists")
+			return store.User{}, invalidParam("cognito:mfa_enabled=true cannot be imported before MFA exists")
 		}
 		attrs = append(attrs, Attribute{Name: cols[i], Value: v})
 	}
 	vals, err := p.checkAdminAttributes(attrs, true)
 	if err != nil {
-		return false, err
+		return store.User{}, err
 	}
 	given := ""
 	if userCol >= 0 {
@@ -180,10 +284,10 @@ func (p *UserPool) importRow(ctx context.Context, cols, rec []string, userCol, h
 	}
 	username, err := p.signUpUsername(given, vals)
 	if err != nil {
-		return false, err
+		return store.User{}, err
 	}
 	if missing := p.requiredMissing(vals); missing != "" {
-		return false, invalidParam("the required attribute " + missing + " is missing")
+		return store.User{}, invalidParam("the required attribute " + missing + " is missing")
 	}
 	for attr, flag := range verifiedFlags {
 		if vals[attr] == "" {
@@ -195,30 +299,19 @@ func (p *UserPool) importRow(ctx context.Context, cols, rec []string, userCol, h
 	status, cred := store.StatusResetRequired, store.PasswordCredential{}
 	if hashCol >= 0 && rec[hashCol] != "" {
 		if err := passhash.Check(rec[hashCol]); err != nil {
-			return false, invalidParam("the password hash is not bcrypt (cost ≤ 14) or argon2id within bounds")
+			return store.User{}, invalidParam("the password hash is not bcrypt (cost ≤ 14) or argon2id within bounds")
 		}
 		status, cred = store.StatusConfirmed, store.PasswordCredential{Hash: rec[hashCol]}
 	}
 	sub, err := random.UUID(p.random)
 	if err != nil {
-		return false, internalErr("import", err)
+		return store.User{}, internalErr("import", err)
 	}
 	if username == "" {
 		username = sub
 	}
 	now := p.now()
 	cred.ChangedAt = now
-	_, err = p.store.CreateUser(ctx, store.User{PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
-		Status: status, Enabled: true, Attributes: vals, Aliases: p.aliasesOf(vals, nil), Password: cred, CreatedAt: now, UpdatedAt: now})
-	var exists *store.ExistsError
-	if errors.As(err, &exists) {
-		if exists.Key == "username" || len(p.cfg.UsernameAttributes) > 0 {
-			return true, nil
-		}
-		return false, newErr(CodeAliasExists, "An account with the given "+exists.Key+" already exists.")
-	}
-	if err != nil {
-		return false, internalErr("import", err)
-	}
-	return false, nil
+	return store.User{PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
+		Status: status, Enabled: true, Attributes: vals, Aliases: p.aliasesOf(vals, nil), Password: cred, CreatedAt: now, UpdatedAt: now}, nil
 }

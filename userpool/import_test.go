@@ -2,6 +2,7 @@ package userpool_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -99,5 +100,85 @@ func TestImportRefusesBadHeaders(t *testing.T) {
 		if _, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv)}); !errors.Is(err, userpool.ErrInvalidParameter) {
 			t.Errorf("ImportUsers(%q) = %v, want InvalidParameterException", csv, err)
 		}
+	}
+}
+
+// Rows reach the store in batches; the report must read as if every row
+// had been created alone: line-numbered errors in file order, duplicates
+// of earlier rows (in the same batch or an earlier one) skipped, a taken
+// alias refused.
+func TestImportBatchesReportRowByRow(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			e := newEnv(t, sk.open(t), func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
+			var b strings.Builder
+			b.WriteString("cognito:username,email,email_verified\n")
+			const rows = 1234
+			var wantLines []int
+			imported, skipped := 0, 0
+			for i := range rows {
+				line := i + 2
+				switch {
+				case i%100 == 7: // a username of an earlier row, maybe an earlier batch
+					fmt.Fprintf(&b, "u%d,other%d@example.com,true\n", i-7-(i/300)*5, i)
+					skipped++
+				case i%100 == 8: // the verified email of a row two before
+					fmt.Fprintf(&b, "v%d,u%d@example.com,true\n", i, i-2)
+					wantLines = append(wantLines, line)
+				case i%100 == 9: // a malformed username
+					fmt.Fprintf(&b, "bad user%d,b%d@example.com,true\n", i, i)
+					wantLines = append(wantLines, line)
+				default:
+					fmt.Fprintf(&b, "u%d,u%d@example.com,true\n", i, i)
+					imported++
+				}
+			}
+			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(b.String())})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Imported != imported || rep.Skipped != skipped || rep.Failed != len(wantLines) {
+				t.Fatalf("report = %d imported, %d skipped, %d failed; want %d, %d, %d",
+					rep.Imported, rep.Skipped, rep.Failed, imported, skipped, len(wantLines))
+			}
+			for i, re := range rep.Errors {
+				if re.Line != wantLines[i] {
+					t.Fatalf("error %d at line %d, want %d (%v)", i, re.Line, wantLines[i], re)
+				}
+				if i%2 == 0 && !errors.Is(re.Err, userpool.ErrAliasExists) {
+					t.Errorf("line %d: %v, want AliasExistsException", re.Line, re.Err)
+				}
+			}
+			users, err := e.store.ListUsers(e.ctx, e.cfg.ID, store.UserQuery{Attribute: store.SearchEmail, Value: "u1000@example.com", Limit: 10})
+			if err != nil || len(users) != 1 {
+				t.Fatalf("ListUsers by email: %d users, %v", len(users), err)
+			}
+
+			rep, err = e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(b.String())})
+			if err != nil || rep.Imported != 0 || rep.Skipped != imported+skipped || rep.Failed != len(wantLines) {
+				t.Fatalf("re-run report = %d imported, %d skipped, %d failed, %v", rep.Imported, rep.Skipped, rep.Failed, err)
+			}
+		})
+	}
+}
+
+// A row the store refuses (a taken alias) stops a strict import there,
+// even though the rows after it went to the store in the same batch.
+func TestImportStrictStopsAtATakenAlias(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			e := newEnv(t, sk.open(t), func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
+			csv := "cognito:username,email,email_verified\n" +
+				"sue,sue@example.com,true\n" +
+				"tom,sue@example.com,true\n" +
+				"uma,uma@example.com,true\n"
+			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(csv), Strict: true})
+			if !errors.Is(err, userpool.ErrAliasExists) || rep.Imported != 1 || rep.Failed != 1 || rep.Errors[0].Line != 3 {
+				t.Fatalf("strict import = %+v, %v", rep, err)
+			}
+			if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "uma"}); !errors.Is(err, userpool.ErrUserNotFound) {
+				t.Fatalf("row after the refused one was imported: %v", err)
+			}
+		})
 	}
 }

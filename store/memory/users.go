@@ -30,6 +30,39 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	return cloneUser(u), nil
 }
 
+// CreateUsers creates the users in order under one hold of the mutex,
+// so the batch is all-or-nothing with respect to every other call: no
+// reader sees part of it.
+func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, error) {
+	if len(users) > store.MaxCreateUsers {
+		return nil, invalid("create users", "more than store.MaxCreateUsers users")
+	}
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+
+	outcomes := make([]error, len(users))
+	for i, u := range users {
+		if err := validUser("create users", u); err != nil {
+			outcomes[i] = err
+			continue
+		}
+		if err := s.checkUnique(u); err != nil {
+			outcomes[i] = err
+			continue
+		}
+		if _, ok := s.users[poolKey{u.PoolID, u.Sub}]; ok {
+			outcomes[i] = &store.ExistsError{Key: "sub"}
+			continue
+		}
+		u = cloneUser(u)
+		u.Version = 1
+		s.putUser(u)
+	}
+	return outcomes, nil
+}
+
 // GetUser returns the user with that sub.
 func (s *Store) GetUser(ctx context.Context, poolID, sub string) (store.User, error) {
 	if err := s.lock(ctx); err != nil {

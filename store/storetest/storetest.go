@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		tests []conformanceTest
 	}{
 		{"Users", userTests},
+		{"BulkUsers", bulkUserTests},
 		{"MFA", mfaTests},
 		{"UserSearch", userSearchTests},
 		{"Groups", groupTests},
