@@ -3,11 +3,14 @@ package passhash
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cupola-auth/cupola/internal/argon2"
 )
 
 func cheap() Params { return Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32} }
@@ -170,4 +173,84 @@ func FuzzCheck(f *testing.F) {
 			t.Fatalf("accepted %q", s)
 		}
 	})
+}
+
+func TestSlotsFollowTheMemoryBudget(t *testing.T) {
+	p := Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32} // 1 MiB a hash
+	for _, c := range []struct {
+		concurrent int
+		budget     int64
+		want       int
+	}{
+		{8, 3 << 20, 3},        // the budget decides
+		{8, 3<<20 + 1<<19, 3},  // whole hashes only
+		{8, 1 << 19, 1},        // less than one hash: one all the same
+		{8, 100 << 20, 8},      // MaxConcurrent decides
+		{8, 0, 8},              // DefaultMaxMemory: 256 hashes' worth
+		{300, 0, 256},          // DefaultMaxMemory decides
+		{2, 1 << 30, 2},        // MaxConcurrent decides
+		{0, 1 << 20, 1},        // GOMAXPROCS, within a one-hash budget
+		{1, -1, 1},             // negative is the default
+		{3, int64(3) << 20, 3}, // exactly
+	} {
+		h, err := New(Options{Params: p, MaxConcurrent: c.concurrent, MaxMemory: c.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Slots(); got != c.want {
+			t.Errorf("MaxConcurrent %d, MaxMemory %d: %d slots, want %d", c.concurrent, c.budget, got, c.want)
+		}
+	}
+	if h := newHasher(t, Params{}, 64); h.Slots() != 13 {
+		t.Errorf("OWASP parameters with the default budget: %d slots, want 13 (256 MiB / 19 MiB)", h.Slots())
+	}
+}
+
+// TestHashesReuseTheirMemory: a hash's working memory is reused by the
+// next one instead of left to the collector, so a flood's heap stays at
+// the memory of the hashes in flight.
+func TestHashesReuseTheirMemory(t *testing.T) {
+	const kib = 4096 // 4 MiB a hash
+	h := newHasher(t, Params{Memory: kib, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1)
+	ctx := context.Background()
+	phc, err := h.Hash(ctx, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 10
+	for range n {
+		if ok, _, err := h.Verify(ctx, phc, "pw"); !ok || err != nil {
+			t.Fatalf("Verify = %v %v", ok, err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if got := after.TotalAlloc - before.TotalAlloc; got > kib*1024 {
+		t.Errorf("%d verifications allocated %d KiB; want them to reuse one %d KiB buffer", n, got/1024, kib)
+	}
+	// A stored hash with more memory than the current parameters gets its
+	// own, which is not kept.
+	big := newHasher(t, Params{Memory: 2 * kib, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1)
+	bigPHC, _ := big.Hash(ctx, "pw")
+	if ok, _, err := h.Verify(ctx, bigPHC, "pw"); !ok || err != nil {
+		t.Fatalf("Verify(larger hash) = %v %v", ok, err)
+	}
+	if buf, _ := h.bufs.Get().(*argon2.Buffer); buf != nil && buf.Bytes() > kib*1024 {
+		t.Errorf("the Hasher kept a %d KiB buffer, more than its parameters' %d KiB", buf.Bytes()/1024, kib)
+	}
+}
+
+func TestACancelledCallerGetsNoHash(t *testing.T) {
+	h := newHasher(t, cheap(), 4) // every slot free
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 20 {
+		if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Hash with a cancelled context = %v, want context.Canceled", err)
+		}
+		if err := h.VerifyDummy(ctx, "pw"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("VerifyDummy with a cancelled context = %v, want context.Canceled", err)
+		}
+	}
 }
