@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		}
 	}
 	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing.passhash(), MaxConcurrent: cfg.MaxConcurrentHashes,
-		MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
+		MaxMemory: cfg.MaxHashMemory, MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
 	if err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}

@@ -9,8 +9,9 @@
 // memory the Hasher reuses (internal/argon2) instead of memory allocated
 // and dropped per hash: x/crypto's argon2 left 19 MiB of garbage per hash,
 // and the collector let a flood's heap grow to two to four times the
-// memory of the hashes in flight. The reused memory is kept in a
-// sync.Pool, so it is released after a few collections without hashes.
+// memory of the hashes in flight. The Hasher keeps at most Slots of these
+// memories, and only while hashes run or wait: when the last one ends it
+// drops them, so an idle process holds none.
 //
 //	h, _ := passhash.New(passhash.Options{})
 //	phc, _ := h.Hash(ctx, "correct horse battery staple")
@@ -28,7 +29,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"golang.org/x/crypto/bcrypt"
@@ -132,10 +132,11 @@ type Hasher struct {
 	maxQueued int64
 	queued    atomic.Int64
 	dummy     string
-	// bufs holds *argon2.Buffer: working memory reused across hashes, one
-	// per hash in flight at most (those of larger stored hashes are
-	// dropped after use, so a slot keeps Params.Memory).
-	bufs sync.Pool
+	// bufs is the working memory of hashes that ended, for the next ones
+	// (at most one per slot, none of more than Params.Memory). A channel,
+	// not a sync.Pool: a Pool keeps up to one per P out of reach of other
+	// Ps, so a flood on 16 Ps kept twice the slots' memory.
+	bufs chan *argon2.Buffer
 }
 
 // New returns a Hasher. It computes one dummy hash with the current
@@ -166,7 +167,7 @@ func New(opts Options) (*Hasher, error) {
 	if q <= 0 {
 		q = 256 * n
 	}
-	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q)}
+	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q), bufs: make(chan *argon2.Buffer, n)}
 	var secret [32]byte
 	if _, err := io.ReadFull(r, secret[:]); err != nil {
 		return nil, fmt.Errorf("passhash: dummy password: %w", err)
@@ -187,13 +188,18 @@ func (h *Hasher) Slots() int { return cap(h.sem) }
 
 // idKey is argon2id in reused working memory. The caller holds a slot.
 func (h *Hasher) idKey(password string, salt []byte, p Params, keyLen uint32) []byte {
-	buf, _ := h.bufs.Get().(*argon2.Buffer)
-	if buf == nil {
+	var buf *argon2.Buffer
+	select {
+	case buf = <-h.bufs:
+	default:
 		buf = new(argon2.Buffer)
 	}
 	key := argon2.IDKeyBuffer(buf, []byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
 	if buf.Bytes() <= int64(h.params.Memory)*1024 {
-		h.bufs.Put(buf)
+		select {
+		case h.bufs <- buf:
+		default: // cannot happen: one buffer per slot
+		}
 	}
 	return key
 }
@@ -222,7 +228,22 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
-func (h *Hasher) release() { <-h.sem }
+// release frees a slot. The last hash running, with none waiting, drops
+// the kept working memory: it is for floods, not for the idle time after
+// them. (A race with a starting hash only costs it a fresh buffer.)
+func (h *Hasher) release() {
+	<-h.sem
+	if len(h.sem) == 0 && h.queued.Load() == 0 {
+		for {
+			select {
+			case <-h.bufs:
+				continue
+			default:
+			}
+			return
+		}
+	}
+}
 
 // Hash returns the PHC string of password under the current parameters.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
