@@ -186,6 +186,9 @@ func (h *Hasher) Params() Params { return h.params }
 // Slots is how many hashes run at once at most.
 func (h *Hasher) Slots() int { return cap(h.sem) }
 
+// Load is how many hashes run and how many callers wait for a slot now.
+func (h *Hasher) Load() (running, waiting int) { return len(h.sem), int(h.queued.Load()) }
+
 // idKey is argon2id in reused working memory. The caller holds a slot.
 func (h *Hasher) idKey(password string, salt []byte, p Params, keyLen uint32) []byte {
 	var buf *argon2.Buffer
