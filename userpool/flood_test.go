@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,6 +151,10 @@ func TestFloodChild(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// As cupola serve does: a soft memory limit from the hash budget keeps
+	// the garbage of finished hashes from piling up before the collector
+	// runs.
+	debug.SetMemoryLimit(p.SuggestedMemoryLimit())
 	start := time.Now()
 	var (
 		wg            sync.WaitGroup

@@ -4,14 +4,13 @@
 // flood queues instead of exhausting memory.
 //
 // Memory: a hash in flight holds Params.Memory (19 MiB at OWASP's
-// parameters). The Hasher runs at most Slots hashes at once, the fewer of
-// MaxConcurrent and MaxMemory / Params.Memory, and each runs in working
-// memory the Hasher reuses (internal/argon2) instead of memory allocated
-// and dropped per hash: x/crypto's argon2 left 19 MiB of garbage per hash,
-// and the collector let a flood's heap grow to two to four times the
-// memory of the hashes in flight. The Hasher keeps at most Slots of these
-// memories, and only while hashes run or wait: when the last one ends it
-// drops them, so an idle process holds none.
+// parameters), allocated by x/crypto's argon2 and dropped when it ends.
+// The Hasher runs at most Slots hashes at once, the fewer of MaxConcurrent
+// and MaxMemory / Params.Memory. The garbage each hash leaves is the
+// collector's to bound: under a flood the heap grows to two to four times
+// the memory of the hashes in flight unless the process has a soft memory
+// limit (runtime/debug.SetMemoryLimit, GOMEMLIMIT), which a library must
+// not set for its host; cupola serve sets one from the budget.
 //
 //	h, _ := passhash.New(passhash.Options{})
 //	phc, _ := h.Hash(ctx, "correct horse battery staple")
@@ -31,9 +30,8 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/cupola-auth/cupola/internal/argon2"
 )
 
 // Errors.
@@ -132,11 +130,6 @@ type Hasher struct {
 	maxQueued int64
 	queued    atomic.Int64
 	dummy     string
-	// bufs is the working memory of hashes that ended, for the next ones
-	// (at most one per slot, none of more than Params.Memory). A channel,
-	// not a sync.Pool: a Pool keeps up to one per P out of reach of other
-	// Ps, so a flood on 16 Ps kept twice the slots' memory.
-	bufs chan *argon2.Buffer
 }
 
 // New returns a Hasher. It computes one dummy hash with the current
@@ -167,7 +160,7 @@ func New(opts Options) (*Hasher, error) {
 	if q <= 0 {
 		q = 256 * n
 	}
-	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q), bufs: make(chan *argon2.Buffer, n)}
+	h := &Hasher{params: p, random: r, sem: make(chan struct{}, n), maxQueued: int64(q)}
 	var secret [32]byte
 	if _, err := io.ReadFull(r, secret[:]); err != nil {
 		return nil, fmt.Errorf("passhash: dummy password: %w", err)
@@ -189,22 +182,9 @@ func (h *Hasher) Slots() int { return cap(h.sem) }
 // Load is how many hashes run and how many callers wait for a slot now.
 func (h *Hasher) Load() (running, waiting int) { return len(h.sem), int(h.queued.Load()) }
 
-// idKey is argon2id in reused working memory. The caller holds a slot.
+// idKey is argon2id. The caller holds a slot.
 func (h *Hasher) idKey(password string, salt []byte, p Params, keyLen uint32) []byte {
-	var buf *argon2.Buffer
-	select {
-	case buf = <-h.bufs:
-	default:
-		buf = new(argon2.Buffer)
-	}
-	key := argon2.IDKeyBuffer(buf, []byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
-	if buf.Bytes() <= int64(h.params.Memory)*1024 {
-		select {
-		case h.bufs <- buf:
-		default: // cannot happen: one buffer per slot
-		}
-	}
-	return key
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -231,22 +211,8 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
-// release frees a slot. The last hash running, with none waiting, drops
-// the kept working memory: it is for floods, not for the idle time after
-// them. (A race with a starting hash only costs it a fresh buffer.)
-func (h *Hasher) release() {
-	<-h.sem
-	if len(h.sem) == 0 && h.queued.Load() == 0 {
-		for {
-			select {
-			case <-h.bufs:
-				continue
-			default:
-			}
-			return
-		}
-	}
-}
+// release frees a slot.
+func (h *Hasher) release() { <-h.sem }
 
 // Hash returns the PHC string of password under the current parameters.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
