@@ -265,7 +265,8 @@ type RespondToAuthChallengeInput struct {
 // RespondToAuthChallenge answers a challenge from InitiateAuth with the
 // Session it returned. Each Session is good for one answer (a wrong code
 // may be retried a few times in the same session).
-func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*RespondToAuthChallengeOutput, error) {
+func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (_ *RespondToAuthChallengeOutput, err error) {
+	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err

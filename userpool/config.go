@@ -93,6 +93,16 @@ type Config struct {
 	// MaxConcurrentHashes bounds password hashes in flight (memory); zero
 	// means GOMAXPROCS. Further sign-ins wait, honouring their context.
 	MaxConcurrentHashes int
+	// MaxHashMemory is the memory budget, in bytes, of the password hashes
+	// in flight: they are at most MaxHashMemory / Hashing.MemoryKiB (at
+	// least one) when that is fewer than MaxConcurrentHashes. Zero means
+	// 256 MiB: 13 hashes at the default 19 MiB, so up to 13 cores every
+	// core hashes, and beyond them a login flood's hashes stay within
+	// 256 MiB. Each hash in flight reuses its memory, so a flood's peak
+	// resident memory is about this budget (or the memory of the hashes
+	// the slots allow) plus the rest of the process; see "Memory under a
+	// login flood" in the package documentation.
+	MaxHashMemory int64
 
 	// Messages overrides the default message templates per kind.
 	Messages message.Templates

@@ -202,8 +202,8 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 				return nil, err
 			}
 			ok, _, err = p.hasher.Verify(ctx, u.Password.Hash, pw)
-			if err != nil && ctx.Err() != nil {
-				return nil, p.hashErr(err)
+			if err := p.verifyErr(ctx, u.Sub, err); err != nil {
+				return nil, err
 			}
 		}
 		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengePasswordVerifier), ChallengeResult: ok})

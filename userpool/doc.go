@@ -70,6 +70,29 @@
 // ends in a Principal, authorization codes with PKCE and the token
 // endpoint. Package hostedui serves it as web pages and endpoints.
 //
+// # Memory under a login flood
+//
+// A password hash (argon2id) holds Config.Hashing.MemoryKiB while it runs:
+// 19 MiB at the default parameters. The pool runs at most as many hashes
+// at once as Config.MaxConcurrentHashes (default GOMAXPROCS) and
+// Config.MaxHashMemory (default 256 MiB, so 13 at 19 MiB) allow; further
+// sign-ins queue, honouring their context, and beyond
+// Config.MaxQueuedHashes they are refused at once with
+// TooManyRequestsException. Hashes that follow one another under load
+// reuse one another's memory instead of leaving it to the garbage
+// collector, so a flood's peak resident memory stays near the memory of
+// the hashes in flight: with 1,000 concurrent sign-ins, at most
+// 1.3 × slots × MemoryKiB + 100 MiB (TestFloodPeakRSS measures it at
+// GOMAXPROCS 2, 4, 8 and 16). The pool sets no process-wide memory limit
+// (debug.SetMemoryLimit); it needs none. An application that wants a hard
+// ceiling on the whole process sets GOMEMLIMIT itself, above that figure
+// plus its own live memory.
+//
+// A sign-in whose context ends (the client went away, a deadline passed)
+// is answered TooManyRequestsException whose cause matches
+// context.Canceled or context.DeadlineExceeded with errors.Is, whichever
+// store call or hash wait noticed it first: never InternalErrorException.
+//
 // # Tests
 //
 // Package userpool/pooltest has a fake clock and cheap hashing for a

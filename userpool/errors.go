@@ -1,6 +1,9 @@
 package userpool
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // ErrorCode is a Cognito exception name, so callers and HTTP layers can map
 // Cupola errors onto what Cognito's clients expect.
@@ -90,9 +93,38 @@ func newErr(code ErrorCode, msg string) *Error { return &Error{Code: code, Messa
 func invalidParam(msg string) *Error { return newErr(CodeInvalidParameter, msg) }
 
 // internalErr hides the cause from the caller's message but keeps it for
-// errors.Is/As and logs.
+// errors.Is/As and logs. A cause that is the end of the caller's context
+// is no internal error: it is answered as endedErr.
 func internalErr(op string, err error) *Error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return endedErr(op, err)
+	}
 	return &Error{Code: CodeInternalError, Message: "internal error", Err: errors.Join(errors.New(op), err)}
+}
+
+// endedErr answers an operation whose caller went away or whose deadline
+// passed: TooManyRequestsException (an overloaded pool is the usual reason
+// a deadline passes; retry), with the context's error as the cause, so
+// errors.Is matches context.Canceled or context.DeadlineExceeded.
+func endedErr(op string, err error) *Error {
+	return &Error{Code: CodeTooManyRequests, Message: "The request was cancelled or timed out; retry.", Err: errors.Join(errors.New(op), err)}
+}
+
+// ended is an entry point's answer err once its context ctx has ended:
+// an InternalErrorException (or an error no *Error wraps) becomes endedErr,
+// whatever words a store used for the cancellation. Other answers stand.
+func ended(ctx context.Context, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		return endedErr("ended", errors.Join(ctx.Err(), err))
+	}
+	if e.Code != CodeInternalError {
+		return err
+	}
+	return endedErr("ended", errors.Join(ctx.Err(), e.Err))
 }
 
 // Messages Cognito's clients match on (cognito.md §9).

@@ -47,7 +47,8 @@ type SignInInput struct {
 // allows the code flow, whatever its ExplicitAuthFlows. The lockout, MFA
 // and triggers apply as for InitiateAuth; no tokens are minted until the
 // client exchanges its code.
-func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (*HostedAuthOutput, error) {
+func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (_ *HostedAuthOutput, err error) {
+	defer func() { err = ended(ctx, err) }()
 	p := o.p
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {

@@ -91,7 +91,7 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		}
 	}
 	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing.passhash(), MaxConcurrent: cfg.MaxConcurrentHashes,
-		MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
+		MaxMemory: cfg.MaxHashMemory, MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
 	if err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
@@ -162,3 +162,16 @@ type tokenState struct {
 // maxTokenLifetime is the longest an ID or access token may live, so a
 // retired key is kept that long after its last signature.
 func (p *UserPool) maxTokenLifetime() time.Duration { return 24 * time.Hour }
+
+// SuggestedMemoryLimit is a soft memory limit (runtime/debug.SetMemoryLimit)
+// for a process whose memory is mostly this pool's: the hashes that may
+// run at once (its hash slots × argon2id memory) with a tenth more, plus
+// 64 MiB for everything else. Each hash leaves its memory behind as
+// garbage; without a limit the collector lets a sign-in flood's heap grow
+// to two to four times the hashes in flight before it runs. A library does
+// not set a process-wide limit for its host: the host decides (cupola
+// serve sets this one unless GOMEMLIMIT is set).
+func (p *UserPool) SuggestedMemoryLimit() int64 {
+	hashes := int64(p.hasher.Slots()) * int64(p.hasher.Params().Memory) * 1024
+	return hashes + hashes/10 + 64<<20
+}

@@ -261,8 +261,8 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 		return nil, newErr(CodeLimitExceeded, msgLimit)
 	}
 	ok, _, err := p.hasher.Verify(ctx, u.Password.Hash, in.PreviousPassword)
-	if err != nil && ctx.Err() != nil {
-		return nil, p.hashErr(err)
+	if err := p.verifyErr(ctx, u.Sub, err); err != nil {
+		return nil, err
 	}
 	if !ok {
 		p.recordEvent(ctx, u, event{typ: EventPasswordChange, response: EventFail,

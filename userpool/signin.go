@@ -105,7 +105,8 @@ type AdminInitiateAuthOutput = InitiateAuthOutput
 // USER_PASSWORD_AUTH (USERNAME, PASSWORD), USER_AUTH, CUSTOM_AUTH or
 // REFRESH_TOKEN_AUTH (REFRESH_TOKEN). The flow must be allowed by the
 // client.
-func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (*InitiateAuthOutput, error) {
+func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (_ *InitiateAuthOutput, err error) {
+	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -139,7 +140,8 @@ type AdminInitiateAuthInput struct {
 // AdminInitiateAuth starts a sign-in from a trusted back end:
 // ADMIN_USER_PASSWORD_AUTH, USER_AUTH, CUSTOM_AUTH or REFRESH_TOKEN_AUTH.
 // Callers must guard it as they would Cognito's IAM-authorized API.
-func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (*AdminInitiateAuthOutput, error) {
+func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (_ *AdminInitiateAuthOutput, err error) {
+	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -345,11 +347,8 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 	ok, rehash, err := p.hasher.Verify(ctx, u.Password.Hash, password)
-	if err != nil && ctx.Err() != nil {
-		return nil, p.hashErr(err)
-	}
-	if err != nil && !errors.Is(err, passhash.ErrTooLong) {
-		p.log.ErrorContext(ctx, "stored password hash unreadable", "sub", u.Sub, "err", err)
+	if err := p.verifyErr(ctx, u.Sub, err); err != nil {
+		return nil, err
 	}
 	if !ok {
 		p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventFail, caller: req.caller,
@@ -511,9 +510,31 @@ func (p *UserPool) upgradeHash(ctx context.Context, u store.User, password strin
 
 var errPasswordChanged = errors.New("password changed meanwhile")
 
+// hashErr answers a hash that did not run: a password too long, the
+// caller gone (endedErr), or every slot taken and the queue full
+// (TooManyRequestsException at once).
 func (p *UserPool) hashErr(err error) error {
-	if errors.Is(err, passhash.ErrTooLong) {
+	switch {
+	case errors.Is(err, passhash.ErrTooLong):
 		return newErr(CodeInvalidPassword, "Password did not conform with policy: Password is too long")
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return endedErr("password hash", err)
 	}
 	return &Error{Code: CodeTooManyRequests, Message: "Too many sign-ins in progress; retry.", Err: err}
+}
+
+// verifyErr sorts the error of a password verification: a stored hash
+// that cannot be read is logged and the password counts as wrong (nil, as
+// a password too long does); a verification that did not run (the queue
+// full, the caller gone) is answered with hashErr, never as a wrong
+// password.
+func (p *UserPool) verifyErr(ctx context.Context, sub string, err error) error {
+	switch {
+	case err == nil || errors.Is(err, passhash.ErrTooLong):
+		return nil
+	case errors.Is(err, passhash.ErrMalformedHash):
+		p.log.ErrorContext(ctx, "stored password hash unreadable", "sub", sub, "err", err)
+		return nil
+	}
+	return p.hashErr(err)
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -46,6 +47,15 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	in, err := a.open(ctx, cf, devIssuer(ln.Addr().String()), log)
 	if err != nil {
 		return err
+	}
+	if _, set := a.lookupEnv("GOMEMLIMIT"); !set {
+		// A sign-in flood's hashes leave their memory as garbage; a soft
+		// limit from the hash budget has the collector reclaim it before
+		// the heap doubles (see userpool.UserPool.SuggestedMemoryLimit).
+		// Headroom for the rest of the server is added on top.
+		limit := in.pool.SuggestedMemoryLimit() + 128<<20
+		debug.SetMemoryLimit(limit)
+		log.Debug("soft memory limit", "bytes", limit)
 	}
 	defer func() {
 		if err := in.Close(); err != nil {

@@ -3,6 +3,15 @@
 // verification, with a bound on how many hashes run at once so a sign-in
 // flood queues instead of exhausting memory.
 //
+// Memory: a hash in flight holds Params.Memory (19 MiB at OWASP's
+// parameters), allocated by x/crypto's argon2 and dropped when it ends.
+// The Hasher runs at most Slots hashes at once, the fewer of MaxConcurrent
+// and MaxMemory / Params.Memory. The garbage each hash leaves is the
+// collector's to bound: under a flood the heap grows to two to four times
+// the memory of the hashes in flight unless the process has a soft memory
+// limit (runtime/debug.SetMemoryLimit, GOMEMLIMIT), which a library must
+// not set for its host; cupola serve sets one from the budget.
+//
 //	h, _ := passhash.New(passhash.Options{})
 //	phc, _ := h.Hash(ctx, "correct horse battery staple")
 //	ok, rehash, _ := h.Verify(ctx, phc, "correct horse battery staple")
@@ -84,12 +93,26 @@ func (p Params) validate() error {
 	return nil
 }
 
+// DefaultMaxMemory is the memory budget of a Hasher's hashes in flight
+// when Options.MaxMemory is zero: 256 MiB, 13 hashes at OWASP's 19 MiB.
+// On up to 13 cores GOMAXPROCS decides, so hashing keeps every core; on
+// more, a flood's hashes stay within 256 MiB (a process of some 350 MiB at
+// its peak), which fits a 512 MiB container. Verifying a stored hash of
+// the largest accepted memory (64 MiB) leaves it 4 slots' worth.
+const DefaultMaxMemory = 256 << 20
+
 // Options configure a Hasher. Zero values are safe defaults.
 type Options struct {
 	// Params for new hashes; zero means OWASP().
 	Params Params
 	// MaxConcurrent bounds hashes running at once; zero means GOMAXPROCS.
 	MaxConcurrent int
+	// MaxMemory is the memory budget, in bytes, of the hashes running at
+	// once: it bounds them to MaxMemory / Params.Memory (at least one), when
+	// that is fewer than MaxConcurrent. Zero means DefaultMaxMemory. The
+	// budget is counted in the current parameters: verifying a stored hash
+	// made with more memory (up to 64 MiB) takes one slot all the same.
+	MaxMemory int64
 	// MaxQueued bounds callers waiting for a slot; one more is refused at
 	// once with ErrBusy, so a flood gets fast refusals instead of waits
 	// that outlast any client's timeout. Zero means 256 per slot: some 8 s
@@ -124,6 +147,11 @@ func New(opts Options) (*Hasher, error) {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
+	budget := opts.MaxMemory
+	if budget <= 0 {
+		budget = DefaultMaxMemory
+	}
+	n = min(n, int(max(1, budget/(int64(p.Memory)*1024))))
 	r := opts.Random
 	if r == nil {
 		r = rand.Reader
@@ -148,7 +176,23 @@ func New(opts Options) (*Hasher, error) {
 // Params returns the parameters new hashes use.
 func (h *Hasher) Params() Params { return h.params }
 
+// Slots is how many hashes run at once at most.
+func (h *Hasher) Slots() int { return cap(h.sem) }
+
+// Load is how many hashes run and how many callers wait for a slot now.
+func (h *Hasher) Load() (running, waiting int) { return len(h.sem), int(h.queued.Load()) }
+
+// idKey is argon2id. The caller holds a slot.
+func (h *Hasher) idKey(password string, salt []byte, p Params, keyLen uint32) []byte {
+	return argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+}
+
 func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		// Gone already: no hash for a caller who cannot hear the answer
+		// (the select below would pick a free slot half the time).
+		return fmt.Errorf("passhash: before hashing: %w", err)
+	}
 	select {
 	case h.sem <- struct{}{}:
 		return nil
@@ -167,6 +211,7 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 }
 
+// release frees a slot.
 func (h *Hasher) release() { <-h.sem }
 
 // Hash returns the PHC string of password under the current parameters.
@@ -181,7 +226,7 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, h.params.Time, h.params.Memory, h.params.Threads, h.params.KeyLen)
+	key := h.idKey(password, salt, h.params, h.params.KeyLen)
 	h.release()
 	return encodePHC(h.params, salt, key), nil
 }
@@ -203,7 +248,7 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok, need
 		if err := h.acquire(ctx); err != nil {
 			return false, false, err
 		}
-		got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(key)))
+		got := h.idKey(password, salt, p, uint32(len(key)))
 		h.release()
 		ok := subtle.ConstantTimeCompare(got, key) == 1
 		current := p.Memory == h.params.Memory && p.Time == h.params.Time && p.Threads == h.params.Threads &&

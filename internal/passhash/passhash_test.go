@@ -171,3 +171,48 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestSlotsFollowTheMemoryBudget(t *testing.T) {
+	p := Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32} // 1 MiB a hash
+	for _, c := range []struct {
+		concurrent int
+		budget     int64
+		want       int
+	}{
+		{8, 3 << 20, 3},        // the budget decides
+		{8, 3<<20 + 1<<19, 3},  // whole hashes only
+		{8, 1 << 19, 1},        // less than one hash: one all the same
+		{8, 100 << 20, 8},      // MaxConcurrent decides
+		{8, 0, 8},              // DefaultMaxMemory: 256 hashes' worth
+		{300, 0, 256},          // DefaultMaxMemory decides
+		{2, 1 << 30, 2},        // MaxConcurrent decides
+		{0, 1 << 20, 1},        // GOMAXPROCS, within a one-hash budget
+		{1, -1, 1},             // negative is the default
+		{3, int64(3) << 20, 3}, // exactly
+	} {
+		h, err := New(Options{Params: p, MaxConcurrent: c.concurrent, MaxMemory: c.budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := h.Slots(); got != c.want {
+			t.Errorf("MaxConcurrent %d, MaxMemory %d: %d slots, want %d", c.concurrent, c.budget, got, c.want)
+		}
+	}
+	if h := newHasher(t, Params{}, 64); h.Slots() != 13 {
+		t.Errorf("OWASP parameters with the default budget: %d slots, want 13 (256 MiB / 19 MiB)", h.Slots())
+	}
+}
+
+func TestACancelledCallerGetsNoHash(t *testing.T) {
+	h := newHasher(t, cheap(), 4) // every slot free
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 20 {
+		if _, err := h.Hash(ctx, "pw"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Hash with a cancelled context = %v, want context.Canceled", err)
+		}
+		if err := h.VerifyDummy(ctx, "pw"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("VerifyDummy with a cancelled context = %v, want context.Canceled", err)
+		}
+	}
+}
