@@ -233,6 +233,7 @@ func answerChallenge[T any](ctx context.Context, p *UserPool, c *appClient, by f
 // wrongAnswer counts a wrong answer: the session comes back for another
 // try until maxChallengeAttempts, then it is gone.
 func (p *UserPool) wrongAnswer(ctx context.Context, s store.AuthSession, st challengeState) error {
+	p.countSourceFailure(ctx, st.From)
 	if !st.Decoy {
 		p.recordEvent(ctx, store.User{Sub: s.Subject, Username: st.Username}, event{typ: EventSignIn, response: EventFail,
 			caller:     caller{ip: st.IP, userAgent: st.UserAgent, device: st.Device},

@@ -167,6 +167,9 @@ func (p *UserPool) respondCustom(ctx context.Context, c *appClient, in answer) (
 		if err := runTrigger(ctx, p, "VerifyAuthChallengeResponse", p.cfg.Triggers.VerifyAuthChallengeResponse, ver); err != nil {
 			return nil, err
 		}
+		if !ver.Response.AnswerCorrect || st.Decoy {
+			p.countSourceFailure(ctx, st.From)
+		}
 		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengeCustom),
 			ChallengeResult: ver.Response.AnswerCorrect && !st.Decoy, ChallengeMetadata: st.Metadata})
 		st.Private, st.Metadata = nil, ""
@@ -205,6 +208,9 @@ func (p *UserPool) respondPasswordVerifier(ctx context.Context, c *appClient, in
 			if err := p.verifyErr(ctx, u.Sub, err); err != nil {
 				return nil, err
 			}
+		}
+		if !ok {
+			p.countSourceFailure(ctx, st.From)
 		}
 		st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengePasswordVerifier), ChallengeResult: ok})
 		return p.nextCustomStep(ctx, c, u, s.Subject, st, in.ClientMetadata)

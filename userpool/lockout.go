@@ -3,6 +3,7 @@ package userpool
 import (
 	"context"
 	"net/netip"
+	"strings"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -25,6 +26,13 @@ import (
 // network out of the account; the owner, from another, still signs in.
 // Many sources spraying one account meet the account-wide limit, and one
 // source spraying many accounts meets its own.
+//
+// The account keys count every check before it is made, so parallel
+// guesses cannot outrun them, and a completed sign-in clears them. The
+// source key counts failures only (countSourceFailure, after the check):
+// it is never cleared — one right password must not wash a sprayer's
+// record — so counting successes too would lock out an office whose
+// users all sign in from one NAT address.
 
 // source is where a request comes from, as a lockout dimension: an IPv4
 // address, or the /64 of an IPv6 address (one host's usual share). ""
@@ -73,13 +81,23 @@ func (p *UserPool) lockoutKeys(account, from string) []lockoutKey {
 }
 
 // countAttempt counts an answer to a credential check (a password, a
-// code, a custom challenge) toward the lockout before the answer is
-// checked, so parallel guesses cannot outrun the count. A locked key
-// refuses it; the keys before it have counted it, as the attempt it was.
-// complete clears the account's keys when a sign-in succeeds.
+// code, a custom challenge) toward the account's lockout before the
+// answer is checked, so parallel guesses cannot outrun the count, and
+// refuses it when a key is locked — the source key included, which it
+// only looks at (see countSourceFailure). A locked key refuses it; the
+// keys before it have counted it, as the attempt it was. complete clears
+// the account's keys when a sign-in succeeds.
 func (p *UserPool) countAttempt(ctx context.Context, account, from string) error {
 	for _, k := range p.lockoutKeys(account, from) {
-		att, err := p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		var (
+			att store.Attempt
+			err error
+		)
+		if strings.HasPrefix(k.key, "src:") {
+			att, err = p.store.PeekAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		} else {
+			att, err = p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
+		}
 		if err != nil {
 			return internalErr("lockout", err)
 		}
@@ -88,6 +106,18 @@ func (p *UserPool) countAttempt(ctx context.Context, account, from string) error
 		}
 	}
 	return nil
+}
+
+// countSourceFailure counts a failed credential check against its source
+// (SourceLockout). It runs after the check: a store error is logged, not
+// returned, as the caller's answer (a refusal) stands either way.
+func (p *UserPool) countSourceFailure(ctx context.Context, from string) {
+	if from == "" {
+		return
+	}
+	if _, err := p.store.BeginAttempt(context.WithoutCancel(ctx), p.cfg.ID, "src:"+from, p.now(), p.cfg.SourceLockout); err != nil {
+		p.log.WarnContext(ctx, "source failure not counted", "err", err)
+	}
 }
 
 // refuseLocked refuses a step that checks no credential (and so counts

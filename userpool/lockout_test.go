@@ -308,3 +308,25 @@ func TestOneSourceMeetsItsLimitAcrossAccounts(t *testing.T) {
 		t.Fatalf("another source: %q", got)
 	}
 }
+
+func TestManySuccessfulSignInsFromOneAddressLockNobodyOut(t *testing.T) {
+	// An office behind one NAT address: its users' right passwords are no
+	// spraying, however many; its failures still count.
+	e := newFastEnv(t)
+	for i := range 3 {
+		e.confirmedUser(fmt.Sprint("staff", i), fmt.Sprintf("staff%d@example.com", i))
+	}
+	for i := range 150 {
+		if got := e.signInFrom("198.51.100.7", fmt.Sprint("staff", i%3), goodPW); got != "ok" {
+			t.Fatalf("sign-in %d from the office: %q", i+1, got)
+		}
+	}
+	for i := range 100 {
+		if got := e.signInFrom("198.51.100.7", fmt.Sprintf("nobody%d", i), wrongPW); got != incorrect {
+			t.Fatalf("failure %d: %q", i+1, got)
+		}
+	}
+	if got := e.signInFrom("198.51.100.7", "staff0", goodPW); got != attemptsExceeded {
+		t.Fatalf("after 100 failures from the address: %q, want refused", got)
+	}
+}

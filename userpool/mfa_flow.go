@@ -330,6 +330,7 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in answer) (
 		}
 		verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
 		if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses[ParamProof]) {
+			p.countSourceFailure(ctx, st.From)
 			return nil, refused
 		}
 		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began

@@ -341,6 +341,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		if err := p.hasher.VerifyDummy(ctx, password); err != nil {
 			return nil, p.hashErr(err)
 		}
+		p.countSourceFailure(ctx, req.from())
 		if u.Status == store.StatusResetRequired && !c.preventsExistenceErrors() {
 			return nil, newErr(CodePasswordResetRequired, msgResetRequired)
 		}
@@ -351,6 +352,7 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		return nil, err
 	}
 	if !ok {
+		p.countSourceFailure(ctx, req.from())
 		p.recordEvent(ctx, u, event{typ: EventSignIn, response: EventFail, caller: req.caller,
 			challenges: []ChallengeResponseType{{ChallengeName: "Password", ChallengeResponse: "Failure"}}})
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
@@ -414,6 +416,7 @@ func (p *UserPool) unknownUserAuth(ctx context.Context, req *signInRequest) (*st
 			return nil, p.hashErr(err)
 		}
 	}
+	p.countSourceFailure(ctx, req.from())
 	if c.preventsExistenceErrors() {
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
