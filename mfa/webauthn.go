@@ -134,6 +134,9 @@ func NewWebAuthn(cfg WebAuthnConfig) (*WebAuthn, error) {
 	return w, nil
 }
 
+// RPID is the relying party ID passkeys are bound to.
+func (w *WebAuthn) RPID() string { return w.rp.Config.RPID }
+
 // UserVerificationRequired reports whether every ceremony requires user
 // verification.
 func (w *WebAuthn) UserVerificationRequired() bool { return w.uv == protocol.VerificationRequired }
