@@ -230,7 +230,7 @@ func TestPasskeyCounterGoingBackwardsFlagsTheCredential(t *testing.T) {
 	a := e.registerPasskey("dan")
 	a.SignCount = 10
 	wantTokens(t)(e.passkeySignIn("dan", a)) // counter 11 stored
-	a.SignCount = 3                           // a copy of the key, behind the original
+	a.SignCount = 3                          // a copy of the key, behind the original
 	wantCode(t, errOf(e.passkeySignIn("dan", a)), userpool.CodeNotAuthorized)
 	a.SignCount = 20 // the original, moving forward: the passkey stays refused
 	wantCode(t, errOf(e.passkeySignIn("dan", a)), userpool.CodeNotAuthorized)

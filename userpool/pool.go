@@ -47,7 +47,7 @@ type UserPool struct {
 	assessor   risk.Assessor
 	totp       *mfa.TOTP
 	webauthn   *mfa.WebAuthn // nil: passkeys off
-	keysMu     sync.Mutex // serializes key loading and rotation
+	keysMu     sync.Mutex    // serializes key loading and rotation
 	// lastKidReload is when a token with an unknown kid last made this
 	// instance re-read its keys (Unix nanoseconds, wall clock).
 	lastKidReload atomic.Int64
