@@ -326,7 +326,9 @@ func TestPasskeyBadInput(t *testing.T) {
 	e.confirmedUser("gus", "gus@example.com")
 	a := e.registerPasskey("gus")
 	ch := e.passkeyChallenge("gus")
-	for _, bad := range []string{`{"id":`, `{}`, `{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}`, strings.Repeat("x", 70<<10)} {
+	cdj := base64.RawURLEncoding.EncodeToString([]byte("{not json"))
+	for _, bad := range []string{`{"id":`, `{}`,
+		`{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{"clientDataJSON":"` + cdj + `","authenticatorData":"AAAA","signature":"AAAA"}}`, `{"id":"AAAA","rawId":"AAAA","type":"public-key","response":{}}`, strings.Repeat("x", 70<<10)} {
 		out, err := e.answerPasskey(ch, "gus", []byte(bad))
 		if err == nil {
 			t.Fatalf("CREDENTIAL %.40q signed in: %+v", bad, out)
@@ -391,6 +393,23 @@ func TestPasskeyRegistrationRules(t *testing.T) {
 		e.clock.Advance(6 * time.Minute)
 		res = e.mustSignIn("jo", goodPW)
 		wantCode(t, errOf(e.pool.CompleteWebAuthnRegistration(e.ctx, userpool.CompleteWebAuthnRegistrationInput{AccessToken: res.AccessToken, Credential: resp})), userpool.CodeWebAuthnChallengeNotFound)
+	})
+	t.Run("an algorithm the pool did not offer, or an oversized answer, stores nothing", func(t *testing.T) {
+		e := newFastEnv(t, withPasskeys)
+		e.confirmedUser("uma", "uma@example.com")
+		a, _ := passkeytest.New(passkeyOrigin)
+		a.Alg = -999
+		wantCode(t, e.tryRegisterPasskey("uma", a), userpool.CodeWebAuthnCredentialNotSupported)
+		res := e.mustSignIn("uma", goodPW)
+		if _, err := e.pool.StartWebAuthnRegistration(e.ctx, userpool.StartWebAuthnRegistrationInput{AccessToken: res.AccessToken}); err != nil {
+			t.Fatal(err)
+		}
+		huge := []byte(`{"id":"` + strings.Repeat("A", 70<<10) + `"}`)
+		wantCode(t, errOf(e.pool.CompleteWebAuthnRegistration(e.ctx, userpool.CompleteWebAuthnRegistrationInput{AccessToken: res.AccessToken, Credential: huge})), userpool.CodeInvalidParameter)
+		list, err := e.pool.ListWebAuthnCredentials(e.ctx, userpool.ListWebAuthnCredentialsInput{AccessToken: res.AccessToken})
+		if err != nil || len(list.Credentials) != 0 {
+			t.Fatalf("after refused registrations: %+v, %v", list, err)
+		}
 	})
 	t.Run("a user holds at most MaxCredentials", func(t *testing.T) {
 		e := newFastEnv(t, withPasskeys, func(c *userpool.Config) { c.WebAuthn.MaxCredentials = 2 })

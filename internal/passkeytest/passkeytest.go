@@ -46,6 +46,9 @@ type Authenticator struct {
 	FixedCount bool
 	// Challenge, when set, replaces the challenge the options carry.
 	Challenge string
+	// Alg, when set, is the COSE algorithm the credential's key claims
+	// (the key stays P-256), to offer one the relying party did not ask for.
+	Alg int64
 
 	key    *ecdsa.PrivateKey
 	ID     []byte
@@ -95,8 +98,12 @@ func (a *Authenticator) Create(options []byte) ([]byte, error) {
 		return nil, fmt.Errorf("passkeytest: user id: %w", err)
 	}
 	a.Handle, a.rpID = handle, o.RP.ID
+	alg := int64(webauthncose.AlgES256)
+	if a.Alg != 0 {
+		alg = a.Alg
+	}
 	cose, err := webauthncbor.Marshal(webauthncose.EC2PublicKeyData{
-		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: int64(webauthncose.AlgES256)},
+		PublicKeyData: webauthncose.PublicKeyData{KeyType: int64(webauthncose.EllipticKey), Algorithm: alg},
 		Curve:         1, // P-256
 		XCoord:        pad32(a.key.X.Bytes()),
 		YCoord:        pad32(a.key.Y.Bytes()),
