@@ -618,11 +618,9 @@ func (p *UserPool) passkeyFirstFactor(ctx context.Context, c *appClient, u store
 		if err != nil {
 			return nil, err
 		}
-		if !has {
-			st.Decoy = true
-		} else if err := p.signInAllowed(u); err != nil {
-			return nil, err
-		}
+		// A disabled or unconfirmed account is told so only after its
+		// passkey proved itself, as after a right password.
+		st.Decoy = !has
 	}
 	if st.Decoy {
 		u = store.User{}

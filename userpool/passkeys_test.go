@@ -487,3 +487,23 @@ func (e *env) withConfig(t *testing.T, mutate func(*userpool.Config)) *env {
 	e2.pool = p
 	return &e2
 }
+
+func TestADisabledUserIsToldOnlyAfterTheirPasskey(t *testing.T) {
+	e := newFastEnv(t, withPasskeys)
+	e.confirmedUser("ola", "ola@example.com")
+	a := e.registerPasskey("ola")
+	if _, err := e.pool.AdminDisableUser(e.ctx, userpool.AdminDisableUserInput{Username: "ola"}); err != nil {
+		t.Fatal(err)
+	}
+	ch := e.passkeyChallenge("ola") // the same challenge anyone gets
+	stranger, _ := passkeytest.New(passkeyOrigin)
+	stranger.Handle = []byte("x")
+	cred, _ := stranger.Get([]byte(ch.ChallengeParameters[userpool.ParamCredentialRequestOptions]))
+	if pe := wantCode(t, errOf(e.answerPasskey(ch, "ola", cred)), userpool.CodeNotAuthorized); strings.Contains(pe.Message, "disabled") {
+		t.Fatalf("a wrong passkey learned the account is disabled: %v", pe)
+	}
+	pe := wantCode(t, errOf(e.passkeySignIn("ola", a)), userpool.CodeNotAuthorized)
+	if !strings.Contains(pe.Message, "disabled") {
+		t.Fatalf("the owner's passkey: %v, want the disabled answer", pe)
+	}
+}
