@@ -434,3 +434,15 @@ func (c *appClient) secretHash(username string) (string, error) {
 	}
 	return base64.StdEncoding.EncodeToString(secretHashOf(secret, username, c.ID)), nil
 }
+
+// HasClient reports whether clientID names an enabled app client of the
+// pool, so a front end serving several pools (package cognitoapi) finds the
+// pool a request's ClientId belongs to.
+func (p *UserPool) HasClient(ctx context.Context, clientID string) (bool, error) {
+	_, err := p.client(ctx, clientID)
+	var e *Error
+	if errors.As(err, &e) && (e.Code == CodeResourceNotFound || e.Code == CodeInvalidParameter) {
+		return false, nil
+	}
+	return err == nil, err
+}

@@ -1,0 +1,123 @@
+package cognitoapi_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+)
+
+// post sends a raw request to the handler and returns the status and the
+// error type of the answer ("" when it is no error).
+func (e *env) post(target, ctype string, body []byte, sign func(*http.Request, []byte)) (int, string, http.Header) {
+	e.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/", bytes.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if target != "" {
+		req.Header.Set("X-Amz-Target", target)
+	}
+	req.Header.Set("Content-Type", ctype)
+	if sign != nil {
+		sign(req, body)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var out struct {
+		Type string `json:"__type"`
+	}
+	_ = json.Unmarshal(raw, &out)
+	return resp.StatusCode, out.Type, resp.Header
+}
+
+// signer signs as the AWS SDK does, at a chosen time, with a chosen secret.
+func signer(secret string, at time.Time) func(*http.Request, []byte) {
+	return func(r *http.Request, body []byte) {
+		sum := sha256.Sum256(body)
+		err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: accessKey, SecretAccessKey: secret},
+			r, hex.EncodeToString(sum[:]), "cognito-idp", "us-east-1", at)
+		if err != nil {
+			panic(err)
+		}
+	}
+}
+
+const jsonType = "application/x-amz-json-1.1"
+
+func TestBadRequestsGetCognitosErrors(t *testing.T) {
+	e := newEnv(t)
+	getUser := []byte(`{"UserPoolId":"` + poolID + `","Username":"alice"}`)
+	cases := []struct {
+		name     string
+		target   string
+		ctype    string
+		body     []byte
+		sign     func(*http.Request, []byte)
+		status   int
+		wantType string
+	}{
+		{"an unknown target", "AWSCognitoIdentityProviderService.MakeCoffee", jsonType, []byte(`{}`), nil, 400, "UnknownOperationException"},
+		{"another service's target", "DynamoDB_20120810.GetItem", jsonType, []byte(`{}`), nil, 400, "UnknownOperationException"},
+		{"no target", "", jsonType, []byte(`{}`), nil, 400, "UnknownOperationException"},
+		{"an action Cupola lacks", "AWSCognitoIdentityProviderService.CreateUserPoolReplica", jsonType, []byte(`{}`), nil, 400, "UnsupportedOperationException"},
+		{"malformed JSON", "AWSCognitoIdentityProviderService.SignUp", jsonType, []byte(`{"ClientId":`), nil, 400, "SerializationException"},
+		{"a wrong JSON type", "AWSCognitoIdentityProviderService.SignUp", jsonType, []byte(`{"ClientId":5}`), nil, 400, "SerializationException"},
+		{"a wrong content type", "AWSCognitoIdentityProviderService.SignUp", "text/plain", []byte(`{}`), nil, 400, "SerializationException"},
+		{"a 10 MB body", "AWSCognitoIdentityProviderService.SignUp", jsonType, []byte(`{"Username":"` + strings.Repeat("a", 10<<20) + `"}`), nil, 413, "SerializationException"},
+		{"an unknown client", "AWSCognitoIdentityProviderService.InitiateAuth", jsonType, []byte(`{"ClientId":"nope","AuthFlow":"USER_PASSWORD_AUTH"}`), nil, 400, "ResourceNotFoundException"},
+		{"an admin call unsigned", "AWSCognitoIdentityProviderService.AdminGetUser", jsonType, getUser, nil, 400, "MissingAuthenticationTokenException"},
+		{"an admin call signed with another key", "AWSCognitoIdentityProviderService.AdminGetUser", jsonType, getUser, signer("another-secret-access-key-000000000", time.Now()), 400, "InvalidSignatureException"},
+		{"an admin call signed 10 minutes ago", "AWSCognitoIdentityProviderService.AdminGetUser", jsonType, getUser, signer(secretKey, time.Now().Add(-10*time.Minute)), 400, "InvalidSignatureException"},
+		{"a signed body changed after signing", "AWSCognitoIdentityProviderService.AdminGetUser", jsonType, getUser, func(r *http.Request, body []byte) {
+			signer(secretKey, time.Now())(r, body)
+			tampered := bytes.Replace(body, []byte("alice"), []byte("admin"), 1)
+			r.Body = io.NopCloser(bytes.NewReader(tampered))
+			r.Header.Del("X-Amz-Content-Sha256")
+		}, 400, "InvalidSignatureException"},
+		{"a garbage authorization header", "AWSCognitoIdentityProviderService.AdminGetUser", jsonType, getUser, func(r *http.Request, _ []byte) {
+			r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=x")
+		}, 400, "IncompleteSignatureException"},
+		{"a bad access token", "AWSCognitoIdentityProviderService.GetUser", jsonType, []byte(`{"AccessToken":"a.b.c"}`), nil, 400, "NotAuthorizedException"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			status, typ, hdr := e.post(tc.target, tc.ctype, tc.body, tc.sign)
+			if status != tc.status || typ != tc.wantType {
+				t.Fatalf("got %d %q, want %d %q", status, typ, tc.status, tc.wantType)
+			}
+			if hdr.Get("x-amzn-RequestId") == "" {
+				t.Fatal("no x-amzn-RequestId")
+			}
+		})
+	}
+}
+
+func TestASignatureIsAcceptedOnce(t *testing.T) {
+	e := newEnv(t)
+	body := []byte(`{"UserPoolId":"` + poolID + `","Username":"nobody"}`)
+	now := time.Now()
+	req := func() (int, string) {
+		status, typ, _ := e.post("AWSCognitoIdentityProviderService.AdminGetUser", jsonType, body, signer(secretKey, now))
+		return status, typ
+	}
+	if status, typ := req(); typ != "UserNotFoundException" {
+		t.Fatalf("first request: %d %q", status, typ)
+	}
+	if status, typ := req(); typ != "InvalidSignatureException" {
+		t.Fatalf("the same signed request again: %d %q, want InvalidSignatureException", status, typ)
+	}
+}
