@@ -30,7 +30,7 @@ const (
 // actionTable lists every action the handler speaks. An action missing
 // here answers UnsupportedOperationException.
 func actionTable() map[string]action {
-	return map[string]action{
+	m := map[string]action{
 		// Sign-in (auth.go).
 		"InitiateAuth":                op(public, initiateAuth),
 		"RespondToAuthChallenge":      op(public, respondToAuthChallenge),
@@ -73,4 +73,6 @@ func actionTable() map[string]action {
 		"AdminUserGlobalSignOut":    op(admin, adminUserGlobalSignOut),
 		"ListUsers":                 op(admin, listUsers),
 	}
+	addManagementActions(m) // management.go
+	return m
 }
