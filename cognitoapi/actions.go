@@ -72,6 +72,20 @@ func actionTable() map[string]action {
 		"AdminUpdateUserAttributes": op(admin, adminUpdateUserAttributes),
 		"AdminUserGlobalSignOut":    op(admin, adminUserGlobalSignOut),
 		"ListUsers":                 op(admin, listUsers),
+
+		// Pools as tools read them, and legacy settings (pools.go).
+		"DescribeUserPool":       op(admin, describeUserPool),
+		"ListUserPools":          op(admin, listUserPools),
+		"GetUserPoolMfaConfig":   op(admin, getUserPoolMfaConfig),
+		"SetUserPoolMfaConfig":   op(admin, setUserPoolMfaConfig),
+		"DescribeUserPoolDomain": op(admin, describeUserPoolDomain),
+		"ListTagsForResource":    op(admin, listTagsForResource),
+		"TagResource":            op(admin, tagResource),
+		"UntagResource":          op(admin, untagResource),
+		"GetSigningCertificate":  op(admin, getSigningCertificate),
+		"DeleteUserAttributes":   op(public, deleteUserAttributes),
+		"SetUserSettings":        op(public, setUserSettings),
+		"AdminSetUserSettings":   op(admin, adminSetUserSettings),
 	}
 	addManagementActions(m) // management.go
 	return m

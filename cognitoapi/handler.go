@@ -31,7 +31,10 @@ type Options struct {
 	// 4). Without any, admin actions are refused.
 	AccessKeys map[string]string
 	// Region is the region signatures must name; empty accepts any.
+	// ARNs (ListTagsForResource…) name it, or us-east-1 when empty.
 	Region string
+	// AccountID is the account ARNs name; empty means 000000000000.
+	AccountID string
 	// MaxBodyBytes bounds a request body; zero means 1 MiB.
 	MaxBodyBytes int64
 	// Clock returns the current time; nil means time.Now.

@@ -519,25 +519,29 @@ type AdminDeleteUserAttributesOutput struct{}
 // AdminDeleteUserAttributes removes attributes (and the verified flag of a
 // removed email or phone number). Required attributes cannot be removed.
 func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
-	username := in.Username
-	names := in.UserAttributeNames
-	u, err := p.adminUser(ctx, username)
+	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err
 	}
+	return done(&AdminDeleteUserAttributesOutput{}, p.deleteAttributes(ctx, u, in.UserAttributeNames))
+}
+
+// deleteAttributes deletes attributes of u that the schema lets go: not
+// required, not immutable. A verified email or phone takes its flag along.
+func (p *UserPool) deleteAttributes(ctx context.Context, u store.User, names []string) error {
 	for _, n := range names {
 		s, ok := p.schemaOf(n)
 		if !ok {
-			return nil, invalidParam("Attribute does not exist in the schema: " + sanitize(n))
+			return invalidParam("Attribute does not exist in the schema: " + sanitize(n))
 		}
 		if s.Required {
-			return nil, invalidParam("Cannot delete the required attribute " + n)
+			return invalidParam("Cannot delete the required attribute " + n)
 		}
 		if s.Immutable {
-			return nil, invalidParam("Cannot modify the non-mutable attribute " + n)
+			return invalidParam("Cannot modify the non-mutable attribute " + n)
 		}
 	}
-	_, err = p.modifyUser(ctx, "admin delete attributes", u.Sub, func(u *store.User) error {
+	_, err := p.modifyUser(ctx, "delete attributes", u.Sub, func(u *store.User) error {
 		for _, n := range names {
 			delete(u.Attributes, n)
 			if flag, ok := verifiedFlags[n]; ok {
@@ -547,7 +551,7 @@ func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDelete
 		u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
 		return nil
 	})
-	return done(&AdminDeleteUserAttributesOutput{}, err)
+	return err
 }
 
 // AdminDisableUserInput is AdminDisableUser's request.
