@@ -41,6 +41,7 @@ type fileConfig struct {
 	Federation        federationConfig         `yaml:"federation"`
 	HostedUI          hostedUIConfig           `yaml:"hosted_ui"`
 	SMTP              *smtpConfig              `yaml:"smtp"`
+	CognitoAPI        cognitoAPIConfig         `yaml:"cognito_api"`
 }
 
 // poolConfig is userpool.Config's settable part.
@@ -112,6 +113,22 @@ type mfaConfig struct {
 	Mode       string   `yaml:"mode"`
 	Factors    []string `yaml:"factors"`
 	TOTPIssuer string   `yaml:"totp_issuer"`
+}
+
+// cognitoAPIConfig configures Cognito's wire API (package cognitoapi),
+// served at POST / beside the hosted UI.
+type cognitoAPIConfig struct {
+	// Region and AccountID are what signatures and ARNs name.
+	Region    string `yaml:"region"`
+	AccountID string `yaml:"account_id"`
+	// AccessKeys sign admin actions (AWS Signature Version 4); without
+	// any, admin actions are refused and public ones still work.
+	AccessKeys []accessKeyConfig `yaml:"access_keys"`
+}
+
+type accessKeyConfig struct {
+	ID     string    `yaml:"id"`
+	Secret secretRef `yaml:"secret"`
 }
 
 // webAuthnConfig is userpool.WebAuthnConfig: passkeys, on when

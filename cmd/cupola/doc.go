@@ -95,6 +95,9 @@
 //	  cookie_keys: [{file: /run/secrets/cookie_key}]   # the first seals; all open
 //	  session_ttl: 1h
 //	  branding: {title: Example, logo_file: logo.png, primary_color: "#0b5fff"}
+//	cognito_api:                          # Cognito's wire API at POST / (AWS SDKs, the AWS CLI)
+//	  region: us-east-1                    # what signatures and ARNs name
+//	  access_keys: [{id: AKIDEXAMPLE, secret: {env: CUPOLA_ADMIN_SECRET}}]   # sign admin actions (SigV4)
 //	smtp:
 //	  addr: smtp.example.com:587
 //	  from: Example <no-reply@example.com>

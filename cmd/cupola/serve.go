@@ -77,6 +77,11 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	api, err := a.cognitoAPI(in, log)
+	if err != nil {
+		return err
+	}
+	handler = withCognitoAPI(api, handler)
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
