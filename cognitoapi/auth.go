@@ -55,11 +55,9 @@ func initiateAuth(ctx context.Context, h *handler, in *initiateAuthRequest) (any
 	if err != nil {
 		return nil, err
 	}
-	if in.Session != "" {
-		return nil, paramErr("Session is not supported by this server's InitiateAuth yet")
-	}
 	out, err := p.InitiateAuth(ctx, userpool.InitiateAuthInput{AuthFlow: userpool.AuthFlow(in.AuthFlow), ClientID: in.ClientID,
-		AuthParameters: in.AuthParameters, ClientMetadata: in.ClientMetadata, UserContextData: in.UserContextData.pool()})
+		AuthParameters: in.AuthParameters, ClientMetadata: in.ClientMetadata, UserContextData: in.UserContextData.pool(),
+		Session: in.Session})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +70,7 @@ func adminInitiateAuth(ctx context.Context, h *handler, in *adminInitiateAuthReq
 		return nil, err
 	}
 	if in.Session != "" {
-		return nil, paramErr("Session is not supported by this server's AdminInitiateAuth yet")
+		return nil, paramErr("AdminInitiateAuth does not take a Session; sign in after sign-up with InitiateAuth")
 	}
 	out, err := p.AdminInitiateAuth(ctx, userpool.AdminInitiateAuthInput{AuthFlow: userpool.AuthFlow(in.AuthFlow), ClientID: in.ClientID,
 		AuthParameters: in.AuthParameters, ClientMetadata: in.ClientMetadata, ContextData: in.ContextData.pool()})

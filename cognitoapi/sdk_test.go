@@ -49,7 +49,8 @@ func newEnv(t *testing.T) *env {
 		Secret: secret, Hashing: pooltest.FastHashing(), EmailSender: outbox, Delivery: userpool.DeliverInline,
 		SigningAlgorithm: token.EdDSA,
 		Clients: []userpool.ClientConfig{{ClientID: clientID, ClientName: "wire",
-			ExplicitAuthFlows: []string{userpool.AllowUserPasswordAuth, userpool.AllowAdminUserPasswordAuth, userpool.AllowRefreshTokenAuth}}},
+			ExplicitAuthFlows: []string{userpool.AllowUserPasswordAuth, userpool.AllowAdminUserPasswordAuth, userpool.AllowRefreshTokenAuth,
+				userpool.AllowUserAuth}}},
 	}, memory.New())
 	if err != nil {
 		t.Fatal(err)
@@ -147,4 +148,25 @@ func lastCode(t *testing.T, o *message.Outbox, to string) string {
 		t.Fatalf("no code in %q", m.Text)
 	}
 	return code
+}
+
+// SignUp → ConfirmSignUp → InitiateAuth USER_AUTH with the Session, as
+// Cognito's newer SDKs sign a new user in.
+func TestAWSSDKSignInAfterSignUp(t *testing.T) {
+	e := newEnv(t)
+	up, err := e.sdk.SignUp(e.ctx, &cip.SignUpInput{ClientId: aws.String(clientID), Username: aws.String("uma"), Password: aws.String(goodPW),
+		UserAttributes: []types.AttributeType{{Name: aws.String("email"), Value: aws.String("uma@example.com")}}})
+	if err != nil || aws.ToString(up.Session) == "" {
+		t.Fatalf("SignUp = %+v, %v", up, err)
+	}
+	conf, err := e.sdk.ConfirmSignUp(e.ctx, &cip.ConfirmSignUpInput{ClientId: aws.String(clientID), Username: aws.String("uma"),
+		ConfirmationCode: aws.String(lastCode(t, e.outbox, "uma@example.com")), Session: up.Session})
+	if err != nil || aws.ToString(conf.Session) == "" {
+		t.Fatalf("ConfirmSignUp = %+v, %v", conf, err)
+	}
+	auth, err := e.sdk.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeUserAuth,
+		AuthParameters: map[string]string{"USERNAME": "uma"}, Session: conf.Session})
+	if err != nil || auth.AuthenticationResult == nil {
+		t.Fatalf("InitiateAuth with the Session = %+v, %v", auth, err)
+	}
 }

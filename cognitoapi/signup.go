@@ -23,6 +23,7 @@ type signUpResponse struct {
 	UserConfirmed       bool                     `json:"UserConfirmed"`
 	UserSub             string                   `json:"UserSub"`
 	CodeDeliveryDetails *codeDeliveryDetailsType `json:"CodeDeliveryDetails,omitempty"`
+	Session             string                   `json:"Session,omitempty"`
 }
 
 func signUp(ctx context.Context, h *handler, in *signUpRequest) (any, error) {
@@ -36,7 +37,8 @@ func signUp(ctx context.Context, h *handler, in *signUpRequest) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return signUpResponse{UserConfirmed: out.UserConfirmed, UserSub: out.UserSub, CodeDeliveryDetails: delivery(out.CodeDeliveryDetails)}, nil
+	return signUpResponse{UserConfirmed: out.UserConfirmed, UserSub: out.UserSub, CodeDeliveryDetails: delivery(out.CodeDeliveryDetails),
+		Session: out.Session}, nil
 }
 
 type confirmSignUpRequest struct {
@@ -55,11 +57,15 @@ func confirmSignUp(ctx context.Context, h *handler, in *confirmSignUpRequest) (a
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: in.ClientID, SecretHash: in.SecretHash, Username: in.Username,
-		ConfirmationCode: in.ConfirmationCode, ClientMetadata: in.ClientMetadata, UserContextData: in.UserContextData.pool()}); err != nil {
+	out, err := p.ConfirmSignUp(ctx, userpool.ConfirmSignUpInput{ClientID: in.ClientID, SecretHash: in.SecretHash, Username: in.Username,
+		ConfirmationCode: in.ConfirmationCode, ClientMetadata: in.ClientMetadata, UserContextData: in.UserContextData.pool(),
+		Session: in.Session})
+	if err != nil {
 		return nil, err
 	}
-	return empty{}, nil
+	return struct {
+		Session string `json:"Session,omitempty"`
+	}{out.Session}, nil
 }
 
 // codeRequest is ResendConfirmationCode's and ForgotPassword's request.

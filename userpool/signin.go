@@ -61,6 +61,9 @@ type InitiateAuthInput struct {
 	// rest is recorded for risk assessment, which the pool does not do
 	// yet.
 	UserContextData *UserContextData
+	// Session, with USER_AUTH, is ConfirmSignUp's: the user signs in
+	// right after confirming, without the password.
+	Session string
 }
 
 // UserContextData is what an end user's device tells about itself
@@ -120,6 +123,12 @@ func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (_ *I
 	}
 	if in.AuthFlow == FlowAdminUserPasswordAuth {
 		return nil, invalidParam("ADMIN_USER_PASSWORD_AUTH is only allowed through AdminInitiateAuth")
+	}
+	if in.Session != "" {
+		if in.AuthFlow != FlowUserAuth {
+			return nil, invalidParam("Session is taken only with USER_AUTH")
+		}
+		return p.endWithTokens(ctx)(p.signInAfterSignUp(ctx, req, in.Session))
 	}
 	return p.initiate(ctx, in.AuthFlow, req, FlowUserPasswordAuth, AllowUserPasswordAuth)
 }

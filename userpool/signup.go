@@ -30,6 +30,9 @@ type SignUpOutput struct {
 	UserSub             string
 	UserConfirmed       bool
 	CodeDeliveryDetails *CodeDeliveryDetails
+	// Session, given to ConfirmSignUp, lets the user sign in right after
+	// confirming (see InitiateAuthInput.Session).
+	Session string
 }
 
 // SignUp registers a user in UNCONFIRMED status and sends a confirmation
@@ -99,7 +102,7 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	})
 	var exists *store.ExistsError
 	if errors.As(err, &exists) && p.cfg.ConcealExistingAccounts {
-		return p.signUpExisting(ctx, in, exists.Key, username, sub, attrs, status)
+		return p.signUpExisting(ctx, c, in, exists.Key, username, sub, attrs, status)
 	}
 	if errors.As(err, &exists) {
 		if exists.Key == "username" {
@@ -111,6 +114,9 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 		return nil, internalErr("create user", err)
 	}
 	out := &SignUpOutput{UserSub: u.Sub, UserConfirmed: status == store.StatusConfirmed}
+	if out.Session, err = p.signUpSession(ctx, c, u.Sub, u.Username, false); err != nil {
+		return nil, err
+	}
 	if out.UserConfirmed {
 		return out, nil // auto-confirmed by PreSignUp: no code to send
 	}
@@ -137,8 +143,12 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 // under the login's unknown key, so a confirmation with any code fails as
 // a wrong code does) and a message queued (the notice, or a decoy when
 // the owner has nowhere verified to receive it or had enough of them).
-func (p *UserPool) signUpExisting(ctx context.Context, in SignUpInput, key, username, sub string, attrs map[string]string, status store.UserStatus) (*SignUpOutput, error) {
+func (p *UserPool) signUpExisting(ctx context.Context, c *appClient, in SignUpInput, key, username, sub string, attrs map[string]string, status store.UserStatus) (*SignUpOutput, error) {
 	out := &SignUpOutput{UserSub: sub, UserConfirmed: status == store.StatusConfirmed}
+	var err error
+	if out.Session, err = p.signUpSession(ctx, c, sub, username, true); err != nil {
+		return nil, err
+	}
 	attr, value := p.deliveryFor(attrs, p.cfg.AutoVerifiedAttributes)
 	if out.UserConfirmed || attr == "" {
 		return out, nil
@@ -219,10 +229,15 @@ type ConfirmSignUpInput struct {
 	// UserContextData describes the end user's device: its IPAddress is
 	// the source that code sends and code guesses are limited per.
 	UserContextData *UserContextData
+	// Session is SignUp's Session, to sign in right after confirming.
+	Session string
 }
 
-// ConfirmSignUpOutput is ConfirmSignUp's answer; it carries nothing.
-type ConfirmSignUpOutput struct{}
+// ConfirmSignUpOutput is ConfirmSignUp's answer: with SignUp's Session
+// given, a Session for InitiateAuth's USER_AUTH.
+type ConfirmSignUpOutput struct {
+	Session string
+}
 
 // ConfirmSignUp confirms a user with the code sent at sign-up, marking the
 // attribute it went to as verified.
@@ -276,7 +291,10 @@ func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*C
 	if err != nil {
 		return nil, err
 	}
-	return done(&ConfirmSignUpOutput{}, p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, c.ID, in.ClientMetadata))
+	if err := p.postConfirmation(ctx, "PostConfirmation_ConfirmSignUp", confirmed, c.ID, in.ClientMetadata); err != nil {
+		return nil, err
+	}
+	return &ConfirmSignUpOutput{Session: p.confirmedSession(ctx, c, confirmed, in.Session)}, nil
 }
 
 // withVerified returns attrs with the given attributes marked verified.
