@@ -1,7 +1,7 @@
 // Package hostedui is a user pool's hosted UI and OAuth 2.0 / OpenID
 // Connect authorization server, as Cognito's hosted UI (managed login) is:
-// server-rendered sign-in, sign-up, confirmation, password-reset, MFA and
-// new-password pages, and the /oauth2/authorize, /oauth2/token,
+// server-rendered sign-in, sign-up, confirmation, password-reset, MFA,
+// new-password and passkey pages, and the /oauth2/authorize, /oauth2/token,
 // /oauth2/userInfo, /oauth2/revoke, /logout, /.well-known/openid-configuration
 // and /.well-known/jwks.json endpoints, all as one http.Handler.
 //
