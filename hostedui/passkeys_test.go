@@ -597,3 +597,29 @@ func TestPasskeyWithoutUserVerificationAsksForMFA(t *testing.T) {
 	r := b.submit(mfaPage, url.Values{"code": {e.lastCode("alice@example.com")}})
 	e.signedInCode(r, "alice")
 }
+
+// TestPasskeyAtAConfidentialClient: a client with a secret signs users in
+// with a passkey too, username or not; the hosted UI computes the
+// SECRET_HASH the pool expects, for the empty username as well.
+func TestPasskeyAtAConfidentialClient(t *testing.T) {
+	e := newEnv(t, withPasskeys())
+	e.user("alice", "alice@example.com", goodPW)
+	a := e.authenticator()
+	b := newAgent(t)
+	e.signedInCode(e.addPasskey(b, e.passwordToOffer(b, "alice"), a), "alice")
+
+	authorize := e.authorizeURL(url.Values{"client_id": {e.confidential}, "code_challenge": nil, "code_challenge_method": nil})
+	for _, username := range []string{"", "alice"} {
+		b := newAgent(t)
+		login := b.open(authorize)
+		page := b.follow(b.post(e.base+"/login/passkey", url.Values{"_csrf": {csrfOf(t, login)}, "username": {username}}))
+		if page.url.Path != "/auth/passkey" {
+			t.Fatalf("passkey start as %q ended at %s:\n%s", username, page.url, page.body)
+		}
+		q := e.callbackParams(b.follow(e.answerPasskey(b, page, string(must(a.Get(passkeyOptions(t, page)))))))
+		res := e.postToken(url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {e.cbURL}}, e.confidential, e.secret)
+		if res.status != http.StatusOK || idClaims(t, res.body)["cognito:username"] != "alice" {
+			t.Fatalf("passkey sign-in as %q at the confidential client: %d %s", username, res.status, res.body)
+		}
+	}
+}
