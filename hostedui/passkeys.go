@@ -57,6 +57,9 @@ func (h *handler) postLoginPasskey(w http.ResponseWriter, r *http.Request) {
 	p.Values["username"] = username
 	out, err := h.oauth.SignInWithPasskey(r.Context(), userpool.PasskeySignInInput{ClientID: f.Auth.ClientID, Username: username,
 		IPAddress: clientIP(r), UserAgent: r.UserAgent(), DeviceID: h.deviceID(w, r)})
+	if pe := (*userpool.Error)(nil); errors.As(err, &pe) && pe.Message == "This account has no passkey." {
+		err, out = nil, &userpool.HostedAuthOutput{Challenge: &userpool.InitiateAuthOutput{}}
+	}
 	if err != nil {
 		h.showError(r, p, err, "username")
 		h.showLogin(w, r, p, f)
@@ -201,6 +204,10 @@ func (h *handler) postAddPasskey(w http.ResponseWriter, r *http.Request) {
 // many as allowed, or the pool cannot start one) the authorization
 // completes instead: a passkey is never in the way of signing in.
 func (h *handler) showAddPasskey(w http.ResponseWriter, r *http.Request, p *page, f *flow, pr *userpool.Principal) {
+	if has, err := h.oauth.HasPasskey(r.Context(), *pr); err == nil && has {
+		h.complete(w, r, f, pr) // nothing to offer; no registration started
+		return
+	}
 	options, err := h.oauth.StartPasskeyRegistration(r.Context(), *pr)
 	if err != nil {
 		if errors.Is(err, userpool.ErrNotAuthorized) {
