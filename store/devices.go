@@ -27,6 +27,11 @@ type MFA struct {
 	Preferred string `json:"preferred,omitempty"`
 	// RecoveryCodes are hashes of the unused recovery codes.
 	RecoveryCodes [][]byte `json:"recovery_codes,omitempty"`
+	// WebAuthnCeremony is a pending passkey registration (userpool's
+	// opaque state), valid until WebAuthnCeremonyExpires; a completion
+	// clears it by compare-and-swap, so it is spent once.
+	WebAuthnCeremony        []byte    `json:"webauthn_ceremony,omitempty"`
+	WebAuthnCeremonyExpires time.Time `json:"webauthn_ceremony_expires,omitzero"`
 }
 
 // Device is a device a user signed in from (Cognito's device tracking).

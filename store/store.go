@@ -15,7 +15,8 @@ import (
 // compare-and-swap on [User.Version], consume-once for codes and auth
 // sessions, rotate-or-detect-reuse for refresh tokens, an atomic counter
 // for lockout, use-once feedback tokens for auth events, and
-// create-if-absent and compare-and-swap for setting documents.
+// create-if-absent and compare-and-swap for setting documents, and a
+// forward-only signature counter for passkeys.
 // [storetest.Run] is the contract's executable form.
 type Store interface {
 	Users
@@ -33,6 +34,7 @@ type Store interface {
 	Outbox
 	AuthEvents
 	Settings
+	WebAuthnCredentials
 	Cleaner
 	// Close releases the store's resources.
 	Close() error

@@ -85,6 +85,8 @@ type challengeState struct {
 	// Source is the token-generation trigger source if the sign-in
 	// completes at the next answer ("" means TokenGeneration_Authentication).
 	Source string `json:"s,omitempty"`
+	// WebAuthn is the passkey ceremony a WEB_AUTHN challenge waits on.
+	WebAuthn []byte `json:"wa,omitempty"`
 	// Hosted marks a sign-in begun in the hosted UI: it can only end
 	// there, in a principal, never in tokens.
 	Hosted bool `json:"w,omitempty"`
@@ -315,6 +317,8 @@ func (p *UserPool) respond(ctx context.Context, c *appClient, in answer) (*step,
 		return p.respondSelectChallenge(ctx, c, in)
 	case ChallengeDevicePasswordVerifier:
 		return p.respondDevice(ctx, c, in)
+	case ChallengeWebAuthn:
+		return p.respondWebAuthn(ctx, c, in)
 	case ChallengeCustom:
 		return p.respondCustom(ctx, c, in)
 	case ChallengePasswordVerifier:

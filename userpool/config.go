@@ -148,11 +148,16 @@ type Config struct {
 	// then test which names and addresses have accounts.
 	ConcealExistingAccounts bool
 	// AllowedFirstAuthFactors are the USER_AUTH first factors: "PASSWORD"
-	// (the default), "EMAIL_OTP", "SMS_OTP" (Cognito's SignInPolicy). A
+	// (the default), "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN" (passkeys, see
+	// WebAuthn) — Cognito's SignInPolicy. A
 	// code sign-in is one factor: with MFA ON the pool refuses code first
 	// factors (as Cognito does), and with MFA OPTIONAL a user who enabled
 	// another factor is asked for it after the code.
 	AllowedFirstAuthFactors []string
+
+	// WebAuthn configures passkeys, on when AllowedFirstAuthFactors lists
+	// WEB_AUTHN.
+	WebAuthn WebAuthnConfig
 
 	// Triggers are Go funcs run at Cognito's trigger points (PreSignUp,
 	// PreTokenGeneration, MigrateUser, custom auth…); see package trigger.
@@ -379,10 +384,10 @@ func (c Config) withDefaults() (Config, error) {
 		c.AllowedFirstAuthFactors = []string{FirstFactorPassword}
 	}
 	for _, f := range c.AllowedFirstAuthFactors {
-		if f != FirstFactorPassword && f != FirstFactorEmailOTP && f != FirstFactorSMSOTP {
-			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %q is not PASSWORD, EMAIL_OTP or SMS_OTP", f)
+		if f != FirstFactorPassword && f != FirstFactorEmailOTP && f != FirstFactorSMSOTP && f != FirstFactorWebAuthn {
+			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %q is not PASSWORD, EMAIL_OTP, SMS_OTP or WEB_AUTHN", f)
 		}
-		if f != FirstFactorPassword && c.MFA.Mode == MFAOn {
+		if (f == FirstFactorEmailOTP || f == FirstFactorSMSOTP) && c.MFA.Mode == MFAOn {
 			// An emailed or texted code alone would sign in a user the pool
 			// requires a second factor of.
 			return c, fmt.Errorf("userpool: config: AllowedFirstAuthFactors: %s is one factor and MFA.Mode is ON; allow only PASSWORD or make MFA OPTIONAL", f)

@@ -53,6 +53,22 @@
 // unknown users cost the same work and get the same answers as known ones
 // when the client prevents existence errors.
 //
+// # Passkeys
+//
+// With FirstFactorWebAuthn in Config.AllowedFirstAuthFactors, users
+// register passkeys (WebAuthn, through package mfa and go-webauthn) with
+// StartWebAuthnRegistration and CompleteWebAuthnRegistration, list and
+// delete them (ListWebAuthnCredentials, DeleteWebAuthnCredential), and sign
+// in with USER_AUTH and PREFERRED_CHALLENGE=WEB_AUTHN — with a USERNAME, or
+// without one, when the passkey names its account. The WEB_AUTHN challenge
+// carries ParamCredentialRequestOptions for navigator.credentials.get and
+// is answered with ParamCredential. A passkey used with user verification
+// is two factors and ends the sign-in; without it (Config.WebAuthn's
+// UserVerification "preferred") MFA follows as after a password. Failed
+// assertions count toward the lockout, a challenge is spent by its first
+// answer, and a passkey whose signature counter goes backwards is flagged
+// as cloned and refused from then on.
+//
 // # Tokens
 //
 // A completed sign-in gets an ID token and an access token (signed JWTs

@@ -50,12 +50,9 @@ type SignInInput struct {
 func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (_ *HostedAuthOutput, err error) {
 	defer func() { err = ended(ctx, err) }()
 	p := o.p
-	c, err := p.client(ctx, in.ClientID)
+	c, err := p.hostedClient(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
-	}
-	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) || !c.supportsProvider(ProviderCognito) {
-		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
 	}
 	req := &signInRequest{client: c, login: in.Username, password: in.Password, hosted: true,
 		caller: caller{ip: in.IPAddress, userAgent: in.UserAgent, device: boundedDevice(in.DeviceID)}}
@@ -63,6 +60,19 @@ func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (_ *HostedAuth
 		return nil, err
 	}
 	return o.endHosted(ctx)(p.passwordAuth(ctx, req))
+}
+
+// hostedClient is a client the hosted UI may sign users in at with the
+// pool's own credentials: one that allows the code flow and COGNITO.
+func (p *UserPool) hostedClient(ctx context.Context, id string) (*appClient, error) {
+	c, err := p.client(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.Settings.AllowedOAuthFlows, OAuthFlowCode) || !c.supportsProvider(ProviderCognito) {
+		return nil, newErr(CodeNotAuthorized, "The client does not allow the hosted sign-in.")
+	}
+	return c, nil
 }
 
 // RespondToAuthChallenge answers a challenge of a hosted sign-in. The

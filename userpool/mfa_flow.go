@@ -21,19 +21,8 @@ func (p *UserPool) afterCodeFirstFactor(ctx context.Context, c *appClient, u sto
 	if st.FirstFactor == FirstFactorSMSOTP {
 		used = FactorSMS
 	}
-	var others []string
-	if p.cfg.MFA.Mode != MFAOff {
-		for _, f := range p.userFactors(u) {
-			if f != used {
-				others = append(others, f)
-			}
-		}
-	}
 	st.FirstFactor, st.CodeHash = "", nil
-	if len(others) == 0 {
-		return p.complete(ctx, c, u, st, sourceAuthentication)
-	}
-	return p.mfaChallenge(ctx, c, u, st, others)
+	return p.afterOneFactor(ctx, c, u, st, used)
 }
 
 // userFactors lists the second factors the pool offers and u can use.

@@ -46,7 +46,8 @@ type UserPool struct {
 	events     *eventWriter
 	assessor   risk.Assessor
 	totp       *mfa.TOTP
-	keysMu     sync.Mutex // serializes key loading and rotation
+	webauthn   *mfa.WebAuthn // nil: passkeys off
+	keysMu     sync.Mutex    // serializes key loading and rotation
 	// lastKidReload is when a token with an unknown kid last made this
 	// instance re-read its keys (Unix nanoseconds, wall clock).
 	lastKidReload atomic.Int64
@@ -130,6 +131,9 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 	}
 	if p.totp, err = mfa.NewTOTP(mfa.TOTPConfig{Issuer: issuer, Random: p.random}); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.webauthn, err = newWebAuthn(cfg); err != nil {
+		return nil, err
 	}
 	if err := p.loadKeys(ctx, true); err != nil {
 		return nil, err

@@ -10,15 +10,28 @@ import (
 )
 
 // userAuth is InitiateAuth's USER_AUTH: choice-based sign-in with the
-// first factors the pool allows (PASSWORD, EMAIL_OTP, SMS_OTP). A
-// PREFERRED_CHALLENGE the user can use is started at once; otherwise the
+// first factors the pool allows (PASSWORD, EMAIL_OTP, SMS_OTP, WEB_AUTHN;
+// a passkey sign-in may leave USERNAME out and let the passkey name the
+// account). A PREFERRED_CHALLENGE the user can use is started at once; otherwise the
 // answer is SELECT_CHALLENGE with AvailableChallenges. Codes go only to a
 // verified email or phone number. Unknown users get the same answers
 // (with existence errors prevented), and every code they type is wrong.
 func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, error) {
-	c, login, meta, preferred := req.client, req.login, req.meta, req.preferred
-	if !c.allows(AllowUserAuth) {
+	if !req.client.allows(AllowUserAuth) {
 		return nil, invalidParam("USER_AUTH flow not enabled for this client")
+	}
+	return p.userAuthAt(ctx, req)
+}
+
+// userAuthAt is USER_AUTH at a client that allows it (or the hosted UI's
+// passkey sign-in, which any hosted client may use).
+func (p *UserPool) userAuthAt(ctx context.Context, req *signInRequest) (*step, error) {
+	c, login, meta, preferred := req.client, req.login, req.meta, req.preferred
+	if login == "" && preferred == FirstFactorWebAuthn {
+		if err := c.checkSecretHash(login, req.secretHash); err != nil {
+			return nil, err
+		}
+		return p.discoverablePasskey(ctx, req)
 	}
 	if err := checkLogin(login); err != nil {
 		return nil, err
@@ -53,11 +66,30 @@ func (p *UserPool) userAuth(ctx context.Context, req *signInRequest) (*step, err
 	// factors, so the list does not tell a user's own from a stranger's;
 	// a factor the user lacks then answers as for an unknown user.
 	available := p.firstFactors(u, known && !c.preventsExistenceErrors())
+	if p.webauthn != nil && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorWebAuthn) {
+		has := !known || c.preventsExistenceErrors()
+		if !has {
+			if has, err = p.hasPasskey(ctx, u.Sub); err != nil {
+				return nil, err
+			}
+		}
+		if has {
+			available = append(available, FirstFactorWebAuthn)
+		}
+	}
 	sub := u.Sub
 	if !known {
 		if sub, err = random.UUID(p.random); err != nil {
 			return nil, internalErr("user auth", err)
 		}
+	}
+	if preferred == FirstFactorWebAuthn && slices.Contains(available, preferred) {
+		return p.passkeyFirstFactor(ctx, c, u, sub, st)
+	}
+	if preferred == FirstFactorWebAuthn && req.hosted {
+		// Only where the client lets existence show: elsewhere everyone is
+		// offered passkeys.
+		return nil, newErr(CodeNotAuthorized, "This account has no passkey.")
 	}
 	if preferred != "" && slices.Contains(available, preferred) && preferred != FirstFactorPassword {
 		return p.firstFactorCode(ctx, c, u, sub, preferred, st)
@@ -166,6 +198,9 @@ func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in 
 			if u, err = p.challengeUser(ctx, c, s, st, r); err != nil {
 				return nil, err
 			}
+		}
+		if answer == FirstFactorWebAuthn {
+			return p.passkeyFirstFactor(ctx, c, u, s.Subject, st)
 		}
 		return p.firstFactorCode(ctx, c, u, s.Subject, answer, st)
 	})

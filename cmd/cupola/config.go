@@ -64,6 +64,7 @@ type poolConfig struct {
 	MFA                            mfaConfig            `yaml:"mfa"`
 	Devices                        devicesConfig        `yaml:"devices"`
 	AllowedFirstAuthFactors        []string             `yaml:"allowed_first_auth_factors"`
+	WebAuthn                       webAuthnConfig       `yaml:"webauthn"`
 	AllowAdminCreateUserOnly       bool                 `yaml:"allow_admin_create_user_only"`
 	ConcealExistingAccounts        bool                 `yaml:"conceal_existing_accounts"`
 	ThreatProtection               threatConfig         `yaml:"threat_protection"`
@@ -111,6 +112,17 @@ type mfaConfig struct {
 	Mode       string   `yaml:"mode"`
 	Factors    []string `yaml:"factors"`
 	TOTPIssuer string   `yaml:"totp_issuer"`
+}
+
+// webAuthnConfig is userpool.WebAuthnConfig: passkeys, on when
+// allowed_first_auth_factors lists WEB_AUTHN.
+type webAuthnConfig struct {
+	RelyingPartyID   string   `yaml:"relying_party_id"`
+	RelyingPartyName string   `yaml:"relying_party_name"`
+	Origins          []string `yaml:"origins"`
+	UserVerification string   `yaml:"user_verification"`
+	Attestation      string   `yaml:"attestation"`
+	MaxCredentials   int      `yaml:"max_credentials"`
 }
 
 type devicesConfig struct {
@@ -543,7 +555,10 @@ func (c *fileConfig) userpoolConfig() userpool.Config {
 		MFA:                            userpool.MFAConfig{Mode: userpool.MFAMode(strings.ToUpper(p.MFA.Mode)), Factors: p.MFA.Factors, TOTPIssuer: p.MFA.TOTPIssuer},
 		Devices: userpool.DeviceConfig{Enabled: p.Devices.Enabled, OnlyRememberedOnUserPrompt: p.Devices.OnlyRememberedOnUserPrompt,
 			SkipMFAOnRememberedDevice: p.Devices.SkipMFAOnRememberedDevice},
-		AllowedFirstAuthFactors:  p.AllowedFirstAuthFactors,
+		AllowedFirstAuthFactors: p.AllowedFirstAuthFactors,
+		WebAuthn: userpool.WebAuthnConfig{RelyingPartyID: p.WebAuthn.RelyingPartyID, RelyingPartyName: p.WebAuthn.RelyingPartyName,
+			Origins: p.WebAuthn.Origins, UserVerification: p.WebAuthn.UserVerification, Attestation: p.WebAuthn.Attestation,
+			MaxCredentials: p.WebAuthn.MaxCredentials},
 		AllowAdminCreateUserOnly: p.AllowAdminCreateUserOnly,
 		ConcealExistingAccounts:  p.ConcealExistingAccounts,
 		ThreatProtection:         userpool.ThreatProtectionConfig{Mode: strings.ToUpper(p.ThreatProtection.Mode)},

@@ -23,6 +23,8 @@ pool:
   threat_protection: {mode: audit, fail_open: true}
   auth_event_retention: 720h
   mfa: {mode: optional, factors: [SOFTWARE_TOKEN_MFA]}
+  allowed_first_auth_factors: [PASSWORD, WEB_AUTHN]
+  webauthn: {relying_party_id: example.com, origins: ["https://auth.example.com"], user_verification: preferred, max_credentials: 5}
   tokens: {access: 30m, refresh: 720h}
   schema:
     - {name: "custom:team", type: String, max_length: 40}
@@ -65,6 +67,9 @@ func TestParseConfigReadsEverySection(t *testing.T) {
 		t.Errorf("mfa mode = %q", pc.MFA.Mode)
 	case pc.ThreatProtection.Mode != userpool.ThreatProtectionAudit || pc.ThreatProtection.FailMode != risk.FailOpen || pc.AuthEventRetention != 720*time.Hour:
 		t.Errorf("threat protection = %+v, retention %v", pc.ThreatProtection, pc.AuthEventRetention)
+	case len(pc.AllowedFirstAuthFactors) != 2 || pc.WebAuthn.RelyingPartyID != "example.com" || pc.WebAuthn.Origins[0] != "https://auth.example.com" ||
+		pc.WebAuthn.UserVerification != "preferred" || pc.WebAuthn.MaxCredentials != 5:
+		t.Errorf("passkeys = %v %+v", pc.AllowedFirstAuthFactors, pc.WebAuthn)
 	case pc.Tokens.Access != 30*time.Minute || pc.Tokens.Refresh != 720*time.Hour:
 		t.Errorf("tokens = %+v", pc.Tokens)
 	case len(pc.Schema) != 1 || pc.Schema[0].MaxLength != 40:

@@ -55,6 +55,8 @@
 //	  password_policy: {minimum_length: 12}
 //	  username_attributes: [email]
 //	  mfa: {mode: OPTIONAL, factors: [SOFTWARE_TOKEN_MFA]}
+//	  allowed_first_auth_factors: [PASSWORD, WEB_AUTHN]   # USER_AUTH and the hosted UI; WEB_AUTHN turns passkeys on
+//	  webauthn: {user_verification: required}           # relying_party_id/origins default to the issuer's host/origin; max_credentials 20
 //	  threat_protection: {mode: AUDIT, geoip: GeoLite2-City.mmdb}  # OFF (default), AUDIT, ENFORCED; fail_open: true to let sign-ins through when the assessor fails
 //	  auth_event_retention: 2160h                                 # 90 days, the default
 //	  conceal_existing_accounts: true                             # SignUp of a taken name answers as a fresh one and tells the owner

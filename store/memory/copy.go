@@ -20,6 +20,8 @@ func cloneUser(u store.User) store.User {
 	u.Attributes = maps.Clone(u.Attributes)
 	u.Aliases = maps.Clone(u.Aliases)
 	u.MFA.TOTPSecret = cloneBytes(u.MFA.TOTPSecret)
+	u.MFA.TOTPPending = cloneBytes(u.MFA.TOTPPending)
+	u.MFA.WebAuthnCeremony = cloneBytes(u.MFA.WebAuthnCeremony)
 	if u.MFA.RecoveryCodes != nil {
 		codes := make([][]byte, len(u.MFA.RecoveryCodes))
 		for i, c := range u.MFA.RecoveryCodes {

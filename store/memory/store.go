@@ -39,6 +39,7 @@ type Store struct {
 	providers map[poolKey]store.IdentityProvider // by name
 	events    map[poolKey]store.AuthEvent        // by event ID
 	settings  map[settingKey]store.Setting
+	passkeys  map[poolKey]store.WebAuthnCredential // by string(credential ID)
 }
 
 // poolKey scopes a key to one pool: no lookup can cross pools.
@@ -71,6 +72,7 @@ func New() *Store {
 		providers: make(map[poolKey]store.IdentityProvider),
 		events:    make(map[poolKey]store.AuthEvent),
 		settings:  make(map[settingKey]store.Setting),
+		passkeys:  make(map[poolKey]store.WebAuthnCredential),
 	}
 }
 

@@ -157,6 +157,7 @@ func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	s.dropMemberships(poolID, sub)
 	s.dropDevices(poolID, sub)
 	s.dropEvents(poolID, sub)
+	s.dropPasskeys(poolID, sub)
 	delete(s.lockouts, poolKey{poolID, sub})
 	return nil
 }
