@@ -16,7 +16,7 @@ var embeddedAssets embed.FS
 
 // assetTypes are the files served under /assets/, by extension.
 var assetTypes = map[string]string{
-	".css": "text/css; charset=utf-8", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
+	".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
 	".svg": "image/svg+xml", ".ico": "image/x-icon", ".woff2": "font/woff2", ".gif": "image/gif", ".webp": "image/webp",
 }
 

@@ -7,6 +7,7 @@ package hostedui_test
 import (
 	"context"
 	"crypto/rand"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -45,10 +46,18 @@ type uiSite struct {
 	callbacks chan url.Values
 }
 
+// siteOption adjusts a uiSite: localhost names the hosted UI's server
+// localhost rather than 127.0.0.1 (a WebAuthn relying party ID must be a
+// domain), and pool changes the pool's configuration before it starts.
+type siteOption struct {
+	localhost bool
+	pool      func(*userpool.Config)
+}
+
 // newUISite serves the hosted UI of a fresh pool (MFA mode as given) on
 // httptest. The server's listener is opened first, so that the pool's
 // Issuer and the hosted UI's BaseURL can be its real URL.
-func newUISite(t *testing.T, mode userpool.MFAMode) *uiSite {
+func newUISite(t *testing.T, mode userpool.MFAMode, opts ...siteOption) *uiSite {
 	t.Helper()
 	ctx := context.Background()
 	s := &uiSite{outbox: message.NewOutbox(), callbacks: make(chan url.Values, 8)}
@@ -70,6 +79,12 @@ func newUISite(t *testing.T, mode userpool.MFAMode) *uiSite {
 
 	srv := httptest.NewUnstartedServer(nil)
 	s.issuer = "http://" + srv.Listener.Addr().String()
+	for _, o := range opts {
+		if o.localhost {
+			_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+			s.issuer = "http://localhost:" + port
+		}
+	}
 	// Every step of a test happens at one instant, half a second past a
 	// whole second: what a test sees does not depend on how fast the
 	// machine is, and a time compared at two precisions (seconds in a
@@ -78,7 +93,7 @@ func newUISite(t *testing.T, mode userpool.MFAMode) *uiSite {
 	// to check the tokens.
 	frozen := time.Now().Truncate(time.Second).Add(500 * time.Millisecond)
 	clock := func() time.Time { return frozen }
-	pool, err := userpool.New(ctx, userpool.Config{
+	cfg := userpool.Config{
 		Clock:       clock,
 		ID:          "browser",
 		Name:        "Cupola browser test",
@@ -94,7 +109,13 @@ func newUISite(t *testing.T, mode userpool.MFAMode) *uiSite {
 			AllowedOAuthFlows:  []string{userpool.OAuthFlowCode},
 			AllowedOAuthScopes: []string{userpool.ScopeOpenID, userpool.ScopeEmail, userpool.ScopeProfile},
 		}},
-	}, memory.New())
+	}
+	for _, o := range opts {
+		if o.pool != nil {
+			o.pool(&cfg)
+		}
+	}
+	pool, err := userpool.New(ctx, cfg, memory.New())
 	if err != nil {
 		t.Fatalf("userpool.New: %v", err)
 	}

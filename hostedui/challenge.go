@@ -305,7 +305,7 @@ func (h *handler) postRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		h.restart(w, r, f, "Your sign-in session has expired. Sign in again.")
 		return
 	}
-	h.complete(w, r, f, pr)
+	h.finish(w, r, f, pr)
 }
 
 // requiredAttributes are the inputs for the attributes c requires.

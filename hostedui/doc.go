@@ -1,7 +1,7 @@
 // Package hostedui is a user pool's hosted UI and OAuth 2.0 / OpenID
 // Connect authorization server, as Cognito's hosted UI (managed login) is:
-// server-rendered sign-in, sign-up, confirmation, password-reset, MFA and
-// new-password pages, and the /oauth2/authorize, /oauth2/token,
+// server-rendered sign-in, sign-up, confirmation, password-reset, MFA,
+// new-password and passkey pages, and the /oauth2/authorize, /oauth2/token,
 // /oauth2/userInfo, /oauth2/revoke, /logout, /.well-known/openid-configuration
 // and /.well-known/jwks.json endpoints, all as one http.Handler.
 //
@@ -40,13 +40,60 @@
 // in, who and when: it gives single sign-on for SessionTTL (one hour by
 // default), honouring prompt=login and max_age.
 //
+// # Passkeys
+//
+// When the pool has passkeys (userpool.Config.AllowedFirstAuthFactors lists
+// WEB_AUTHN) and the client signs users in with the pool's own
+// credentials, the login page has a "Sign in with a passkey" button. It
+// posts the login form to /login/passkey, which starts the pool's passkey
+// sign-in with the username typed, or with none, in which case the passkey
+// the browser offers names the account. The WEB_AUTHN challenge rides in
+// the flow cookie like the other challenges (its request options too: for
+// a user with so many passkeys that they do not fit, the options leave the
+// list out and the authenticator finds the passkey itself), and /passkey
+// hands the options to the browser. A credential the pool cannot read
+// leaves the challenge open on that page; one it refuses ends the
+// challenge and the login page says why. What follows a passkey (an MFA
+// challenge when it did not verify the user, or the code to the client)
+// is as after a password.
+//
+// After a sign-in with the pool's own credentials (a password, with any
+// challenges after it) that did not use a passkey, the user is offered to
+// add one at /passkeys/add, Cognito managed login's "Add a passkey for
+// faster sign-in", before the code goes to the client. The page only
+// answers the flow that has just signed in and the session cookie of that
+// user, re-checked with the pool. It starts a registration
+// (OAuthServer.StartPasskeyRegistration) and completes the authorization at
+// once when the user already has a passkey (the options exclude it) or
+// cannot add one; "Add a passkey" posts the new credential
+// (CompletePasskeyRegistration), "Not now" continues without, and that
+// answer is remembered for 30 days in a sealed cookie naming the user, so
+// the offer is not made at every sign-in (another user of the browser is
+// still asked). Sign-ins at identity providers and single sign-on from
+// the session cookie are not interrupted.
+//
+// The two passkey pages run one static script, assets/passkey.js
+// (overridable through Options.Assets like the stylesheet): it reads the
+// options from the form's data-options attribute, calls
+// navigator.credentials.get or create, and posts the credential as JSON
+// (PublicKeyCredential.toJSON() form) in the form's hidden field, with the
+// CSRF token. Without JavaScript the pages say so and offer the password
+// sign-in, or to continue. The pool checks the credential's origin and
+// relying party ID: its WebAuthn configuration must name the origin the
+// hosted UI is served at (by default, the Issuer's, which is BaseURL's).
+//
 // # Security
 //
 // Every form carries a CSRF token checked in constant time against the
 // sealed session; cookies are HttpOnly and SameSite=Lax, and Secure with
 // the __Host- prefix when BaseURL is https. Pages forbid scripts and
 // framing (Content-Security-Policy, X-Frame-Options), are never cached,
-// and answer a credential POST with 303. Every absolute URL comes from
+// and answer a credential POST with 303. The passkey pages alone allow a
+// script, from the hosted UI's own origin (script-src 'self'), with
+// connect-src still 'none'. The hosted UI sends no Permissions-Policy: the
+// WebAuthn features' default allowlist ('self') is what the pages need; a
+// proxy that adds one must keep publickey-credentials-get and
+// publickey-credentials-create allowed for self. Every absolute URL comes from
 // BaseURL, never from Host or X-Forwarded-Host. Codes are single-use and
 // short-lived, and a reused code revokes its tokens (the pool does this);
 // the lockout of the API flows applies to the login form.

@@ -183,7 +183,7 @@ func (h *handler) completeFederation(w http.ResponseWriter, r *http.Request, f *
 		h.errorPage(w, http.StatusForbidden, "The sign-in at "+pending.Provider+" could not be completed. Return to the application and try again.")
 		return
 	}
-	h.signIn(w, r, f, out.Principal)
+	h.signIn(w, r, f, out.Principal, false)
 }
 
 // getSAMLMetadata serves the SP metadata for the SAML provider the path

@@ -190,7 +190,7 @@ func FuzzRedirectURI(f *testing.F) {
 			if strings.ContainsAny(o, " \t\r\n\f;,'\"*\\") {
 				t.Fatalf("formOrigin(%q) = %q", uri, o)
 			}
-			if got := directives(csp(o)); !reflect.DeepEqual(got, base) {
+			if got := directives(csp(o, false)); !reflect.DeepEqual(got, base) {
 				t.Fatalf("formOrigin(%q) = %q changes the directives to %v", uri, o, got)
 			}
 			u, _ := url.Parse(uri)

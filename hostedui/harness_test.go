@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"html"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -66,6 +67,9 @@ type envOption struct {
 	// mount puts the hosted UI under /auth/ of the server's mux; nil
 	// hands it the full path.
 	mount func(mux *http.ServeMux, h http.Handler)
+	// localhost names the server localhost rather than 127.0.0.1 in
+	// BaseURL: a WebAuthn relying party ID must be a domain.
+	localhost bool
 }
 
 func randomKey(t testing.TB, n int) []byte {
@@ -91,6 +95,12 @@ func newEnv(t *testing.T, o ...envOption) *env {
 	mux := http.NewServeMux()
 	e.srv = httptest.NewUnstartedServer(mux)
 	e.base = "http://" + e.srv.Listener.Addr().String() + "/auth"
+	for _, x := range o {
+		if x.localhost {
+			_, port, _ := net.SplitHostPort(e.srv.Listener.Addr().String())
+			e.base = "http://localhost:" + port + "/auth"
+		}
+	}
 	e.store = memory.New()
 	for _, x := range o {
 		if x.store != nil {

@@ -59,10 +59,21 @@ func New(pool *userpool.UserPool, opts Options) (http.Handler, error) {
 // code), forms posting to itself, and no framing (RFC 9700 §4.16).
 const baseCSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// csp is baseCSP with one more form-action source: the origin of the
-// client's redirect URI (see render).
-func csp(formOrigin string) string {
-	return strings.Replace(baseCSP, "form-action 'self'", "form-action 'self' "+formOrigin, 1)
+// csp is baseCSP with one more form-action source, the origin of the
+// client's redirect URI (see render), when formOrigin is set; and with
+// scripts, when script is set, from the hosted UI's origin only: the
+// passkey pages load assets/passkey.js, and nothing inline or from
+// elsewhere runs. connect-src stays 'none' (default-src), so even that
+// script can reach nothing but its own form.
+func csp(formOrigin string, script bool) string {
+	p := baseCSP
+	if formOrigin != "" {
+		p = strings.Replace(p, "form-action 'self'", "form-action 'self' "+formOrigin, 1)
+	}
+	if script {
+		p = strings.Replace(p, "default-src 'none'; ", "default-src 'none'; script-src 'self'; ", 1)
+	}
+	return p
 }
 
 // ServeHTTP sets the security headers every answer carries, takes

@@ -149,6 +149,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, p, f)
 		return
 	}
+	f.Passkey = false
 	h.advance(w, r, f, username, out)
 }
 
@@ -156,7 +157,7 @@ func (h *handler) postLogin(w http.ResponseWriter, r *http.Request) {
 // sent back to the client; a challenge gets its page.
 func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, username string, out *userpool.HostedAuthOutput) {
 	if out.Principal != nil {
-		h.signIn(w, r, f, out.Principal)
+		h.signIn(w, r, f, out.Principal, true)
 		return
 	}
 	ch := out.Challenge
@@ -164,8 +165,16 @@ func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, usern
 		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
 		return
 	}
-	c := &challenge{Name: ch.ChallengeName, Session: ch.Session, Username: username}
 	params := ch.ChallengeParameters
+	if username == "" && ch.ChallengeName != userpool.ChallengeWebAuthn {
+		// A passkey named the account (a sign-in without a username): the
+		// challenges that follow name it, and their answers must too.
+		username = params["USERNAME"]
+		if username == "" {
+			username = params["USER_ID_FOR_SRP"]
+		}
+	}
+	c := &challenge{Name: ch.ChallengeName, Session: ch.Session, Username: username}
 	var path string
 	switch ch.ChallengeName {
 	case userpool.ChallengeSoftwareTokenMFA, userpool.ChallengeSMSMFA, userpool.ChallengeEmailOTP, userpool.ChallengeSMSOTP:
@@ -176,6 +185,9 @@ func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, usern
 		_ = json.Unmarshal([]byte(params["MFAS_CAN_CHOOSE"]), &c.Choices)
 	case userpool.ChallengeMFASetup:
 		path = "/mfaSetup"
+	case userpool.ChallengeWebAuthn:
+		path = "/passkey"
+		c.Options = params[userpool.ParamCredentialRequestOptions]
 	case userpool.ChallengeNewPasswordRequired:
 		path = "/newPassword"
 		var req []string
@@ -188,7 +200,15 @@ func (h *handler) advance(w http.ResponseWriter, r *http.Request, f *flow, usern
 		return
 	}
 	f.Challenge, f.Username = c, username
-	if err := h.writeFlow(w, f); err != nil {
+	err := h.writeFlow(w, f)
+	if errors.Is(err, errTooLarge) && c.Options != "" {
+		// A user with many passkeys: let the authenticator find the
+		// passkey itself (every passkey of the pool is discoverable)
+		// rather than list them all in the cookie.
+		c.Options = withoutAllowList(c.Options)
+		err = h.writeFlow(w, f)
+	}
+	if err != nil {
 		h.cfg.Logger.ErrorContext(r.Context(), "sign-in state not stored", "err", err)
 		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
 		return
@@ -223,6 +243,7 @@ func (h *handler) showLogin(w http.ResponseWriter, r *http.Request, p *page, f *
 		return
 	}
 	p.Cognito, p.IdpIdentifiers = opts.Cognito, opts.Identifiers
+	p.Passkeys = opts.Cognito && h.oauth.PasskeysEnabled()
 	for _, pr := range opts.Providers {
 		p.Providers = append(p.Providers, provider{Name: pr.ProviderName,
 			URL: h.cfg.url("/login/idp") + "?" + url.Values{"provider": {pr.ProviderName}}.Encode()})
@@ -234,11 +255,17 @@ func (h *handler) showLogin(w http.ResponseWriter, r *http.Request, p *page, f *
 }
 
 // signIn starts the signed-in session (a new CSRF secret) and completes
-// the authorization.
-func (h *handler) signIn(w http.ResponseWriter, r *http.Request, f *flow, pr *userpool.Principal) {
+// the authorization, first offering a passkey (see finish) when offer is
+// set: a sign-in with the pool's own credentials, not an identity
+// provider's.
+func (h *handler) signIn(w http.ResponseWriter, r *http.Request, f *flow, pr *userpool.Principal, offer bool) {
 	if _, err := h.newSession(w, pr); err != nil {
 		h.cfg.Logger.ErrorContext(r.Context(), "session not started", "err", err)
 		h.errorPage(w, http.StatusInternalServerError, "Sign-in is temporarily unavailable.")
+		return
+	}
+	if offer {
+		h.finish(w, r, f, pr)
 		return
 	}
 	h.complete(w, r, f, pr)

@@ -21,7 +21,8 @@ var embeddedTemplates embed.FS
 // pageNames are the page templates; each defines "content" and is
 // rendered inside layout.html's "layout".
 var pageNames = []string{"login", "signup", "confirmUser", "forgotPassword", "confirmForgotPassword",
-	"mfa", "selectMfa", "mfaSetup", "recoveryCodes", "newPassword", "logout", "feedback", "error"}
+	"mfa", "selectMfa", "mfaSetup", "recoveryCodes", "newPassword", "logout", "feedback", "error",
+	"passkey", "addPasskey"}
 
 // loadTemplates parses every page with the layout, each file taken from
 // override when it has it and from the embedded set otherwise.
@@ -109,6 +110,15 @@ type page struct {
 	Cognito        bool
 	Providers      []provider
 	IdpIdentifiers bool
+	// Passkeys is whether the login page offers "Sign in with a passkey".
+	Passkeys bool
+	// PasskeyOptions are the JSON options of a passkey ceremony (request
+	// options on /passkey, creation options on /passkeys/add), which the
+	// page's form carries in its data-options attribute for passkey.js.
+	PasskeyOptions string
+	// Script is set on the passkey pages: the only pages whose CSP lets
+	// the hosted UI's own script (assets/passkey.js) run.
+	Script bool
 }
 
 type provider struct{ Name, URL string }
@@ -161,7 +171,8 @@ func (h *handler) newPage(sess *session, heading, path string) *page {
 // none is stored by any cache. formOrigin, when set, is added to the
 // page's CSP form-action: a form that signs the user in is answered with a
 // 303 to the client's redirect URI, and browsers apply form-action to that
-// redirect too.
+// redirect too. A page with p.Script (the passkey pages) may run the
+// hosted UI's own scripts; every other page runs none.
 func (h *handler) render(w http.ResponseWriter, name string, p *page, formOrigin string) {
 	if p.Focus == "" {
 		for _, k := range []string{"username", "code", "password", "email", "answer"} {
@@ -181,8 +192,8 @@ func (h *handler) render(w http.ResponseWriter, name string, p *page, formOrigin
 	hd.Set("Content-Type", "text/html; charset=utf-8")
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("Pragma", "no-cache")
-	if formOrigin != "" {
-		hd.Set("Content-Security-Policy", csp(formOrigin))
+	if formOrigin != "" || p.Script {
+		hd.Set("Content-Security-Policy", csp(formOrigin, p.Script))
 	}
 	w.WriteHeader(p.Status)
 	_, _ = w.Write(buf.Bytes())

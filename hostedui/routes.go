@@ -53,6 +53,19 @@ func (h *handler) routes() *http.ServeMux {
 	mux.HandleFunc("GET /login", h.getLogin)
 	mux.HandleFunc("POST /login", h.postLogin)
 
+	// Signing in with a passkey: the login form's passkey button starts
+	// it (with the username typed, or none), and the passkey page runs the
+	// browser's ceremony and posts the credential back.
+	mux.HandleFunc("POST /login/passkey", h.postLoginPasskey)
+	mux.HandleFunc("GET /passkey", h.getPasskey)
+	mux.HandleFunc("POST /passkey", h.postPasskey)
+
+	// The offer to add a passkey after a sign-in, before the code goes to
+	// the client: "Add a passkey" posts the new credential, "Not now"
+	// declines (remembered in this browser).
+	mux.HandleFunc("GET /passkeys/add", h.getAddPasskey)
+	mux.HandleFunc("POST /passkeys/add", h.postAddPasskey)
+
 	// Signing in at an identity provider: a login-page button, or an
 	// email routed by its domain; the provider answers at idpresponse.
 	mux.HandleFunc("GET /login/idp", h.getLoginIdP)

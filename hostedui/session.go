@@ -74,6 +74,14 @@ type flow struct {
 	// Recovery are fresh recovery codes to show once after TOTP set-up;
 	// the user is then signed in and only needs to continue.
 	Recovery []string `json:"r,omitempty"`
+	// Passkey is set when the sign-in in progress began with a passkey:
+	// its user is not offered to add one.
+	Passkey bool `json:"pk,omitempty"`
+	// Offer is the sub of the user this flow has just signed in, who is
+	// offered to add a passkey (/passkeys/add) before the code goes to the
+	// client. The page completes the authorization only for that user's
+	// session, so it never answers a flow that is still signing in.
+	Offer string `json:"o,omitempty"`
 }
 
 // challenge is a pending challenge of a hosted sign-in.
@@ -89,6 +97,9 @@ type challenge struct {
 	// page can be shown again after a wrong code.
 	Secret string `json:"ts,omitempty"`
 	URI    string `json:"tu,omitempty"`
+	// Options are WEB_AUTHN's PublicKeyCredentialRequestOptions (JSON),
+	// which the passkey page hands to navigator.credentials.get.
+	Options string `json:"wo,omitempty"`
 }
 
 func (h *handler) cookieName(base string) string {

@@ -52,6 +52,19 @@ func (o *OAuthServer) SignInWithPasskey(ctx context.Context, in PasskeySignInInp
 	return o.endHosted(ctx)(p.userAuthAt(ctx, req))
 }
 
+// HasPasskey reports whether the user of a hosted session has a passkey,
+// so a front end offers to add one only to users without.
+func (o *OAuthServer) HasPasskey(ctx context.Context, pr Principal) (bool, error) {
+	if err := o.p.passkeysOff(); err != nil {
+		return false, err
+	}
+	cur, err := o.Principal(ctx, pr)
+	if err != nil {
+		return false, err
+	}
+	return o.p.hasPasskey(ctx, cur.Sub)
+}
+
 // StartPasskeyRegistration starts adding a passkey for the user of a
 // hosted session; the options are for navigator.credentials.create.
 func (o *OAuthServer) StartPasskeyRegistration(ctx context.Context, pr Principal) (_ json.RawMessage, err error) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"slices"
 	"time"
@@ -25,7 +26,8 @@ import (
 // Passkeys are on when AllowedFirstAuthFactors lists WEB_AUTHN.
 type WebAuthnConfig struct {
 	// RelyingPartyID is the domain passkeys are bound to; empty means the
-	// host of Issuer (where the hosted UI is served).
+	// host of Issuer (where the hosted UI is served). It must be a domain
+	// name (localhost in development): browsers refuse IP addresses.
 	RelyingPartyID string
 	// RelyingPartyName is what authenticators show; empty means Name.
 	RelyingPartyName string
@@ -79,6 +81,9 @@ func newWebAuthn(cfg Config) (*mfa.WebAuthn, error) {
 	}
 	if w.RelyingPartyID == "" {
 		w.RelyingPartyID = issuer.Hostname()
+		if net.ParseIP(w.RelyingPartyID) != nil {
+			return nil, fmt.Errorf("userpool: config: WebAuthn: passkeys need a domain name, and the Issuer's host %s is an address; serve on a name (localhost in development) or set WebAuthn.RelyingPartyID", w.RelyingPartyID)
+		}
 	}
 	if len(w.Origins) == 0 {
 		w.Origins = []string{issuer.Scheme + "://" + issuer.Host}
@@ -107,6 +112,20 @@ func (p *UserPool) passkeysOff() error {
 		return newErr(CodeWebAuthnNotEnabled, "Passkeys are not enabled for this user pool.")
 	}
 	return nil
+}
+
+// registrationErr maps a registration's refusal onto Cognito's
+// exceptions: what is not the browser's fault or an origin problem is a
+// passkey the pool cannot take.
+func registrationErr(err error) *Error {
+	e := webAuthnErr(err)
+	switch {
+	case errors.Is(err, mfa.ErrWebAuthnMalformed):
+		e.Message = "Credential is not a WebAuthn registration."
+	case e.Code == CodeNotAuthorized:
+		e.Code, e.Message = CodeWebAuthnCredentialNotSupported, "The passkey could not be registered: "+e.Message
+	}
+	return e
 }
 
 // webAuthnErr maps a ceremony's refusal onto Cognito's exceptions.
@@ -262,7 +281,7 @@ func (p *UserPool) completePasskeyRegistration(ctx context.Context, sub string, 
 	}
 	pk, err := p.webauthn.FinishRegistration(passkeyUser(u, nil), ceremony, credential)
 	if err != nil {
-		return webAuthnErr(err)
+		return registrationErr(err)
 	}
 	err = p.store.CreateWebAuthnCredential(ctx, store.WebAuthnCredential{PoolID: p.cfg.ID, Subject: sub, ID: pk.ID,
 		PublicKey: pk.PublicKey, AttestationType: pk.AttestationType, AttestationFormat: pk.AttestationFormat,

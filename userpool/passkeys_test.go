@@ -193,10 +193,12 @@ func TestPasskeyAttacksAreRefusedWithTheirErrors(t *testing.T) {
 		name string
 		edit func(a *passkeytest.Authenticator)
 		want userpool.ErrorCode
+		// wantRegistration is the registration's answer when it differs.
+		wantRegistration userpool.ErrorCode
 	}{
-		{"another origin", func(a *passkeytest.Authenticator) { a.Origin = "https://evil.example.net" }, userpool.CodeWebAuthnOriginNotAllowed},
-		{"another relying party", func(a *passkeytest.Authenticator) { a.RPID = "evil.example.net" }, userpool.CodeWebAuthnRelyingPartyMismatch},
-		{"no user verification", func(a *passkeytest.Authenticator) { a.NoUV = true }, userpool.CodeNotAuthorized},
+		{"another origin", func(a *passkeytest.Authenticator) { a.Origin = "https://evil.example.net" }, userpool.CodeWebAuthnOriginNotAllowed, ""},
+		{"another relying party", func(a *passkeytest.Authenticator) { a.RPID = "evil.example.net" }, userpool.CodeWebAuthnRelyingPartyMismatch, ""},
+		{"no user verification", func(a *passkeytest.Authenticator) { a.NoUV = true }, userpool.CodeNotAuthorized, userpool.CodeWebAuthnCredentialNotSupported},
 	}
 	for _, tc := range cases {
 		t.Run("sign-in from "+tc.name, func(t *testing.T) {
@@ -214,7 +216,11 @@ func TestPasskeyAttacksAreRefusedWithTheirErrors(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.edit(a)
-			wantCode(t, e.tryRegisterPasskey("cat", a), tc.want)
+			want := tc.want
+			if tc.wantRegistration != "" {
+				want = tc.wantRegistration
+			}
+			wantCode(t, e.tryRegisterPasskey("cat", a), want)
 			res := e.mustSignIn("cat", goodPW)
 			list, err := e.pool.ListWebAuthnCredentials(e.ctx, userpool.ListWebAuthnCredentialsInput{AccessToken: res.AccessToken})
 			if err != nil || len(list.Credentials) != 0 {
@@ -505,5 +511,17 @@ func TestADisabledUserIsToldOnlyAfterTheirPasskey(t *testing.T) {
 	pe := wantCode(t, errOf(e.passkeySignIn("ola", a)), userpool.CodeNotAuthorized)
 	if !strings.Contains(pe.Message, "disabled") {
 		t.Fatalf("the owner's passkey: %v, want the disabled answer", pe)
+	}
+}
+
+func TestPasskeysNeedADomainName(t *testing.T) {
+	_, err := userpool.New(t.Context(), func() userpool.Config {
+		c := baseConfig(t, "pool_ip", nil, nil)
+		c.Issuer = "http://127.0.0.1:8080"
+		withPasskeys(&c)
+		return c
+	}(), storeKinds[0].open(t))
+	if err == nil || !strings.Contains(err.Error(), "domain name") {
+		t.Fatalf("passkeys on an IP-address issuer: %v, want the domain-name error", err)
 	}
 }

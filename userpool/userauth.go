@@ -86,6 +86,11 @@ func (p *UserPool) userAuthAt(ctx context.Context, req *signInRequest) (*step, e
 	if preferred == FirstFactorWebAuthn && slices.Contains(available, preferred) {
 		return p.passkeyFirstFactor(ctx, c, u, sub, st)
 	}
+	if preferred == FirstFactorWebAuthn && req.hosted {
+		// Only where the client lets existence show: elsewhere everyone is
+		// offered passkeys.
+		return nil, newErr(CodeNotAuthorized, "This account has no passkey.")
+	}
 	if preferred != "" && slices.Contains(available, preferred) && preferred != FirstFactorPassword {
 		return p.firstFactorCode(ctx, c, u, sub, preferred, st)
 	}

@@ -109,6 +109,8 @@ func existsKey(constraint string) string {
 		return "idp_identifier"
 	case "auth_events_pkey":
 		return "id"
+	case "webauthn_credentials_pkey":
+		return "credential"
 	case "settings_pkey":
 		return "setting"
 	default: // client, session and family IDs

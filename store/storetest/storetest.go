@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Outbox", outboxTests},
 		{"AuthEvents", authEventTests},
 		{"Settings", settingTests},
+		{"WebAuthnCredentials", webAuthnTests},
 		{"Cleanup", cleanupTests},
 		{"Pools", poolTests},
 		{"PoolsAdmin", poolAdminTests},
