@@ -43,6 +43,7 @@ TARGETS=(
 	"hostedui FuzzRedirectURI"
 	"internal/passhash FuzzCheck"
 	"internal/seal FuzzOpen"
+	"internal/srp FuzzSRPParameters"
 	"mfa FuzzTOTPVerify"
 	"token FuzzBearerToken"
 	"token FuzzParseJWKS"
