@@ -120,8 +120,10 @@ type User struct {
 }
 
 // PasswordCredential is what is kept to verify a password. Hash is a PHC
-// string (argon2id, or bcrypt for imported users). SRP fields hold the
-// second verifier kind Cognito's SRP flows need; empty until SRP exists.
+// string (argon2id, or bcrypt for imported users). SRPVerifier is the
+// verifier Cognito's SRP flows need, sealed by userpool (salt inside);
+// empty for a password set before SRP or imported as a hash, until its
+// first sign-in. SRPSalt is unused.
 type PasswordCredential struct {
 	Hash        string
 	SRPSalt     string

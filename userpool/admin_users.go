@@ -150,15 +150,16 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 			return nil, err
 		}
 	}
-	hash, err := p.hasher.Hash(ctx, temp)
+	cred, err := p.passwordCredential(ctx, sub, username, temp)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
 	now := p.now()
+	cred.Temporary, cred.ExpiresAt = true, p.temporaryExpiry(now)
 	u, err := p.store.CreateUser(ctx, store.User{
 		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
 		Status: store.StatusForceChangePassword, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs, nil),
-		Password:  store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(now), ChangedAt: now},
+		Password:  cred,
 		CreatedAt: now, UpdatedAt: now,
 	})
 	var exists *store.ExistsError
@@ -204,12 +205,13 @@ func (p *UserPool) resendInvitation(ctx context.Context, in AdminCreateUserInput
 	if err != nil {
 		return nil, err
 	}
-	hash, err := p.hasher.Hash(ctx, temp)
+	cred, err := p.passwordCredential(ctx, u.Sub, u.Username, temp)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
+	cred.Temporary, cred.ExpiresAt = true, p.temporaryExpiry(p.now())
 	u, err = p.modifyUser(ctx, "resend invitation", u.Sub, func(u *store.User) error {
-		u.Password = store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(p.now()), ChangedAt: p.now()}
+		u.Password = cred
 		return nil
 	})
 	if err != nil {
@@ -381,20 +383,21 @@ func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPass
 	if err := p.checkPassword(in.Password, u.Username, u.Attributes["email"], p.cfg.Name); err != nil {
 		return nil, err
 	}
-	hash, err := p.hasher.Hash(ctx, in.Password)
+	cred, err := p.passwordCredential(ctx, u.Sub, u.Username, in.Password)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
 	_, err = p.modifyUser(ctx, "admin set password", u.Sub, func(u *store.User) error {
 		now := p.now()
 		if in.Permanent {
-			u.Password = store.PasswordCredential{Hash: hash, ChangedAt: now}
+			u.Password = cred
 			if u.Status != store.StatusExternalProvider {
 				u.Status = store.StatusConfirmed
 			}
 			return nil
 		}
-		u.Password = store.PasswordCredential{Hash: hash, Temporary: true, ExpiresAt: p.temporaryExpiry(now), ChangedAt: now}
+		u.Password = cred
+		u.Password.Temporary, u.Password.ExpiresAt = true, p.temporaryExpiry(now)
 		u.Status = store.StatusForceChangePassword
 		return nil
 	})

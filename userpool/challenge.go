@@ -85,6 +85,13 @@ type challengeState struct {
 	// Source is the token-generation trigger source if the sign-in
 	// completes at the next answer ("" means TokenGeneration_Authentication).
 	Source string `json:"s,omitempty"`
+	// Login is what the user typed at an SRP sign-in, when Username is
+	// the canonical username SRP binds (USER_ID_FOR_SRP).
+	Login string `json:"l,omitempty"`
+	// SRPKey is an SRP handshake's session key, sealed; Custom marks an
+	// SRP step of CUSTOM_AUTH, whose answer goes to DefineAuthChallenge.
+	SRPKey []byte `json:"sk,omitempty"`
+	Custom bool   `json:"cu,omitempty"`
 	// WebAuthn is the passkey ceremony a WEB_AUTHN challenge waits on.
 	WebAuthn []byte `json:"wa,omitempty"`
 	// Hosted marks a sign-in begun in the hosted UI: it can only end
@@ -108,6 +115,12 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, n
 	if err != nil {
 		return "", internalErr("challenge session", err)
 	}
+	return raw, p.putChallenge(ctx, c, sub, name, st, raw)
+}
+
+// putChallenge stores the session of newChallenge under the token raw,
+// which the caller drew (SRP's SECRET_BLOCK is one).
+func (p *UserPool) putChallenge(ctx context.Context, c *appClient, sub string, name ChallengeName, st challengeState, raw string) error {
 	if st.Hosted && st.Source == "" {
 		// Until every instance reads Hosted: the previous release knows a
 		// hosted sign-in by this source (a hosted session's tokens are
@@ -116,7 +129,7 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, n
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
-		return "", internalErr("challenge session", err)
+		return internalErr("challenge session", err)
 	}
 	now := p.now()
 	validity := c.Settings.AuthSessionValidity
@@ -126,9 +139,9 @@ func (p *UserPool) newChallenge(ctx context.Context, c *appClient, sub string, n
 	err = p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: sessionID(raw), Subject: sub, ClientID: c.ID,
 		Challenge: string(name), Data: data, ExpiresAt: now.Add(validity), CreatedAt: now})
 	if err != nil {
-		return "", internalErr("challenge session", err)
+		return internalErr("challenge session", err)
 	}
-	return raw, nil
+	return nil
 }
 
 // sessionID is how a Session is stored: its hash, so a database read does
@@ -322,6 +335,9 @@ func (p *UserPool) respond(ctx context.Context, c *appClient, in answer) (*step,
 	case ChallengeCustom:
 		return p.respondCustom(ctx, c, in)
 	case ChallengePasswordVerifier:
+		if in.ChallengeResponses[ParamPasswordClaimSignature] != "" {
+			return p.respondSRP(ctx, c, in)
+		}
 		return p.respondPasswordVerifier(ctx, c, in)
 	case "":
 		return nil, invalidParam("Missing required parameter ChallengeName")

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/trigger"
 )
@@ -22,9 +23,10 @@ const maxCustomRounds = 8
 // customAuth is InitiateAuth's CUSTOM_AUTH: DefineAuthChallenge decides
 // each step from the growing session history, CreateAuthChallenge makes
 // the challenge (its private parameters stay in the server-side session),
-// VerifyAuthChallengeResponse checks answers. With CHALLENGE_NAME
-// "PASSWORD_VERIFIER" (Cognito's SRP_A step) the user first proves the
-// password, sent in plain as PASSWORD until SRP exists.
+// VerifyAuthChallengeResponse checks answers. With CHALLENGE_NAME "SRP_A"
+// and SRP_A (Cognito's clients) the user first proves the password by SRP
+// (srp_flow.go); with "PASSWORD_VERIFIER" (or "SRP_A" without SRP_A) the
+// password is sent in plain as PASSWORD.
 func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, error) {
 	c, login, meta := req.client, req.login, req.meta
 	if !c.allows(AllowCustomAuth) {
@@ -72,6 +74,17 @@ func (p *UserPool) customAuth(ctx context.Context, req *signInRequest) (*step, e
 	}
 	st := req.state()
 	st.Decoy = !known
+	if req.challenge == "SRP_A" && req.srpA != "" {
+		A, err := srp.ParseA(req.srpA)
+		if err != nil {
+			return nil, invalidParam("SRP_A is not a valid SRP public value")
+		}
+		st.Custom = true
+		if !known {
+			u.Sub = sub
+		}
+		return p.srpHandshake(ctx, c, u, known, login, A, st)
+	}
 	if name := req.challenge; name == "PASSWORD_VERIFIER" || name == "SRP_A" {
 		session, err := p.newChallenge(ctx, c, sub, ChallengePasswordVerifier, st)
 		if err != nil {

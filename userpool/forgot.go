@@ -140,12 +140,12 @@ func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPa
 		p.recordEvent(ctx, u, event{typ: EventForgotPassword, response: EventFail, caller: callerOf(in.UserContextData)})
 		return nil, err
 	}
-	hash, err := p.hasher.Hash(ctx, in.Password)
+	cred, err := p.passwordCredential(ctx, u.Sub, u.Username, in.Password)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
 	u, err = p.modifyUser(ctx, "confirm forgot password", u.Sub, func(u *store.User) error {
-		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
+		u.Password = cred
 		if u.Status != store.StatusExternalProvider {
 			u.Status = store.StatusConfirmed
 		}

@@ -93,8 +93,8 @@ func (p *UserPool) migrateUser(ctx context.Context, c *appClient, login, passwor
 	now := p.now()
 	cred := store.PasswordCredential{ChangedAt: now}
 	if password != "" {
-		if cred.Hash, err = p.hasher.Hash(ctx, password); err != nil {
-			return store.User{}, false, p.hashErr(err)
+		if cred, err = p.passwordCredential(ctx, sub, username, password); err != nil {
+			return store.User{}, false, err
 		}
 	}
 	u, err := p.store.CreateUser(ctx, store.User{PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),

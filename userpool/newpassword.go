@@ -94,9 +94,9 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in answ
 		if err := p.checkPassword(pw, u.Username, merged["email"], p.cfg.Name); err != nil {
 			return fail(err)
 		}
-		hash, err := p.hasher.Hash(ctx, pw)
+		cred, err := p.passwordCredential(ctx, u.Sub, u.Username, pw)
 		if err != nil {
-			return fail(p.hashErr(err))
+			return fail(err)
 		}
 		u, err = p.modifyUser(ctx, "new password", u.Sub, func(u *store.User) error {
 			if u.Status != store.StatusForceChangePassword {
@@ -109,7 +109,7 @@ func (p *UserPool) respondNewPassword(ctx context.Context, c *appClient, in answ
 				u.Attributes[k] = v
 			}
 			u.Aliases = p.aliasesOf(u.Attributes, u.Aliases)
-			u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
+			u.Password = cred
 			u.Status = store.StatusConfirmed
 			return nil
 		})

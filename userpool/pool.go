@@ -39,6 +39,7 @@ type UserPool struct {
 	clientSeal *seal.Sealer
 	pageSeal   *seal.Sealer
 	mfaSeal    *seal.Sealer
+	srpSeal    *seal.Sealer
 	outboxSeal *seal.Sealer
 	idpSeal    *seal.Sealer
 	providers  providerCache
@@ -107,6 +108,9 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if p.pageSeal, err = seal.New(cfg.Secret, "page-token "+cfg.ID); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if p.srpSeal, err = seal.New(cfg.Secret, "srp "+cfg.ID); err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
 	}
 	if p.mfaSeal, err = seal.New(cfg.Secret, "mfa "+cfg.ID); err != nil {

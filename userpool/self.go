@@ -272,16 +272,16 @@ func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (
 	if err := p.clearAttempts(ctx, u.Sub, ""); err != nil {
 		return nil, internalErr("lockout", err)
 	}
-	hash, err := p.hasher.Hash(ctx, in.ProposedPassword)
+	cred, err := p.passwordCredential(ctx, u.Sub, u.Username, in.ProposedPassword)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
 	old := u.Password.Hash
 	_, err = p.modifyUser(ctx, "change password", u.Sub, func(u *store.User) error {
 		if u.Password.Hash != old {
 			return newErr(CodeNotAuthorized, "The password was changed meanwhile.")
 		}
-		u.Password = store.PasswordCredential{Hash: hash, ChangedAt: p.now()}
+		u.Password = cred
 		return nil
 	})
 	if err != nil {

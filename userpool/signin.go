@@ -185,6 +185,11 @@ func (p *UserPool) initiate(ctx context.Context, flow AuthFlow, req *signInReque
 		return p.endWithTokens(ctx)(p.userAuth(ctx, req))
 	case FlowCustomAuth:
 		return p.endWithTokens(ctx)(p.customAuth(ctx, req))
+	case FlowUserSRPAuth:
+		if !req.client.allows(AllowUserSRPAuth) {
+			return nil, invalidParam("USER_SRP_AUTH flow not enabled for this client")
+		}
+		return p.endWithTokens(ctx)(p.srpAuth(ctx, req, req.srpA))
 	case "":
 		return nil, invalidParam("Missing required parameter AuthFlow")
 	default:
@@ -202,6 +207,7 @@ type signInRequest struct {
 	deviceKey    string // DEVICE_KEY of a device the client remembers
 	preferred    string // USER_AUTH's PREFERRED_CHALLENGE
 	challenge    string // CUSTOM_AUTH's CHALLENGE_NAME
+	srpA         string // SRP_A of an SRP sign-in
 	refreshToken string
 	meta         map[string]string // ClientMetadata, handed to triggers
 	caller       caller
@@ -230,7 +236,7 @@ func parseSignIn(c *appClient, params, meta map[string]string) (*signInRequest, 
 	return &signInRequest{
 		client: c, login: params[ParamUsername], password: params[ParamPassword], secretHash: params[ParamSecretHash],
 		deviceKey: params[ParamDeviceKey], preferred: params[ParamPreferredChallenge], challenge: params[ParamChallengeName],
-		refreshToken: params[ParamRefreshToken], meta: meta,
+		refreshToken: params[ParamRefreshToken], srpA: params[ParamSRPA], meta: meta,
 	}, nil
 }
 
@@ -367,10 +373,19 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 		return nil, newErr(CodeNotAuthorized, msgIncorrect)
 	}
 
-	// Next: the password was right. The attempt stays counted until the
-	// whole sign-in completes (complete clears it), so a second factor
-	// cannot be guessed behind a known password; an answer that ends here
-	// clears it.
+	if rehash || u.Password.SRPVerifier == "" {
+		p.upgradeHash(ctx, u, password, rehash)
+	}
+	return p.passwordProved(ctx, req, u)
+}
+
+// passwordProved continues a sign-in whose password was right, checked
+// against its hash (passwordAuth) or by SRP (srp_flow.go). The attempt
+// stays counted until the whole sign-in completes (complete clears it), so
+// a second factor cannot be guessed behind a known password; an answer
+// that ends here clears it.
+func (p *UserPool) passwordProved(ctx context.Context, req *signInRequest, u store.User) (*step, error) {
+	c := req.client
 	if u.Enabled && u.Status == store.StatusForceChangePassword {
 		if !u.Password.ExpiresAt.IsZero() && !p.now().Before(u.Password.ExpiresAt) {
 			return nil, newErr(CodeNotAuthorized, "Temporary password has expired and must be reset by an administrator.")
@@ -382,9 +397,6 @@ func (p *UserPool) passwordAuth(ctx context.Context, req *signInRequest) (*step,
 			return nil, cerr
 		}
 		return nil, err
-	}
-	if rehash {
-		p.upgradeHash(ctx, u, password)
 	}
 	v, err := p.assessSignIn(ctx, req, u)
 	if err != nil {
@@ -499,20 +511,29 @@ func (p *UserPool) signInAllowed(u store.User) error {
 }
 
 // upgradeHash re-hashes a password that matched an old hash (bcrypt, or
-// older argon2id parameters). Failure is logged, never fatal: the old hash
-// still works.
-func (p *UserPool) upgradeHash(ctx context.Context, u store.User, password string) {
+// older argon2id parameters) when rehash is set, and computes the SRP
+// verifier a password without one lacks (imported, or set before SRP).
+// Failure is logged, never fatal: the old hash still works.
+func (p *UserPool) upgradeHash(ctx context.Context, u store.User, password string, rehash bool) {
 	old := u.Password.Hash
-	hash, err := p.hasher.Hash(ctx, password)
+	hash := old
+	if rehash {
+		var err error
+		if hash, err = p.hasher.Hash(ctx, password); err != nil {
+			p.log.WarnContext(ctx, "password rehash failed", "sub", u.Sub, "err", err)
+			return
+		}
+	}
+	verifier, err := p.sealSRPVerifier(u.Sub, u.Username, password)
 	if err != nil {
-		p.log.WarnContext(ctx, "password rehash failed", "sub", u.Sub, "err", err)
+		p.log.WarnContext(ctx, "srp verifier not computed", "sub", u.Sub, "err", err)
 		return
 	}
 	_, err = p.modifyUser(ctx, "rehash password", u.Sub, func(u *store.User) error {
 		if u.Password.Hash != old {
 			return errPasswordChanged
 		}
-		u.Password.Hash = hash
+		u.Password.Hash, u.Password.SRPVerifier = hash, verifier
 		return nil
 	})
 	if err != nil && !errors.Is(err, errPasswordChanged) {

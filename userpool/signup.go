@@ -90,15 +90,15 @@ func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, e
 	if err != nil {
 		return nil, err
 	}
-	hash, err := p.hasher.Hash(ctx, in.Password)
+	cred, err := p.passwordCredential(ctx, sub, username, in.Password)
 	if err != nil {
-		return nil, p.hashErr(err)
+		return nil, err
 	}
 	now := p.now()
 	u, err := p.store.CreateUser(ctx, store.User{
 		PoolID: p.cfg.ID, Sub: sub, Username: username, UsernameKey: p.usernameKey(username),
 		Status: status, Enabled: true, Attributes: attrs, Aliases: p.aliasesOf(attrs, nil),
-		Password: store.PasswordCredential{Hash: hash, ChangedAt: now}, CreatedAt: now, UpdatedAt: now,
+		Password: cred, CreatedAt: now, UpdatedAt: now,
 	})
 	var exists *store.ExistsError
 	if errors.As(err, &exists) && p.cfg.ConcealExistingAccounts {

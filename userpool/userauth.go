@@ -42,6 +42,9 @@ func (p *UserPool) userAuthAt(ctx context.Context, req *signInRequest) (*step, e
 	if preferred == FirstFactorPassword && req.password != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
 		return p.passwordAuth(ctx, req)
 	}
+	if preferred == FirstFactorPasswordSRP && req.srpA != "" && slices.Contains(p.cfg.AllowedFirstAuthFactors, FirstFactorPassword) {
+		return p.srpAuth(ctx, req, req.srpA)
+	}
 	u, err := p.findUser(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, internalErr("find user", err)
@@ -178,11 +181,19 @@ func (p *UserPool) respondSelectChallenge(ctx context.Context, c *appClient, in 
 	r := in.ChallengeResponses
 	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeSelectChallenge, func(s store.AuthSession, st challengeState) (*step, error) {
 		answer := r[ParamAnswer]
-		if !slices.Contains(st.Choices, answer) {
+		srpAnswer := answer == FirstFactorPasswordSRP && slices.Contains(st.Choices, FirstFactorPassword)
+		if !slices.Contains(st.Choices, answer) && !srpAnswer {
 			return nil, invalidParam("ANSWER must be one of AvailableChallenges")
 		}
 		if r[ParamUsername] != st.Username {
 			return nil, invalidParam("USERNAME does not match the session")
+		}
+		if srpAnswer {
+			if r[ParamSRPA] == "" {
+				return nil, invalidParam("Missing required parameter SRP_A")
+			}
+			return p.srpAuth(ctx, &signInRequest{client: c, login: st.Username, secretHash: r[ParamSecretHash], deviceKey: st.DeviceKey,
+				meta: in.ClientMetadata, hosted: st.Hosted, caller: caller{ip: st.IP, userAgent: st.UserAgent, device: st.Device}}, r[ParamSRPA])
 		}
 		if answer == FirstFactorPassword {
 			if r[ParamPassword] == "" {
