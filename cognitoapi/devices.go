@@ -65,21 +65,19 @@ type confirmDeviceRequest struct {
 	DeviceSecretVerifierConfig *deviceSecretVerifierConfigType `json:"DeviceSecretVerifierConfig"`
 }
 
-// confirmDevice registers the device's verifier. Cupola proves devices
-// with its own secret-based scheme, not device SRP: PasswordVerifier
-// carries base64(mfa.DeviceVerifier(DeviceKey, secret)) and Salt is not
-// used.
+// confirmDevice registers the device's SRP verifier (device SRP, as
+// Cognito's clients compute it).
 func confirmDevice(ctx context.Context, h *handler, in *confirmDeviceRequest) (any, error) {
 	p, err := h.poolByToken(in.AccessToken)
 	if err != nil {
 		return nil, err
 	}
-	var verifier string
+	var cfg userpool.DeviceSecretVerifierConfig
 	if in.DeviceSecretVerifierConfig != nil {
-		verifier = in.DeviceSecretVerifierConfig.PasswordVerifier
+		cfg = userpool.DeviceSecretVerifierConfig{PasswordVerifier: in.DeviceSecretVerifierConfig.PasswordVerifier, Salt: in.DeviceSecretVerifierConfig.Salt}
 	}
 	out, err := p.ConfirmDevice(ctx, userpool.ConfirmDeviceInput{AccessToken: in.AccessToken, DeviceKey: in.DeviceKey,
-		DeviceVerifier: verifier, DeviceName: in.DeviceName})
+		DeviceSecretVerifierConfig: cfg, DeviceName: in.DeviceName})
 	if err != nil {
 		return nil, err
 	}

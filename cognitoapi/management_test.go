@@ -21,7 +21,7 @@ import (
 
 	"github.com/cupola-auth/cupola/cognitoapi"
 	"github.com/cupola-auth/cupola/message"
-	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/token"
@@ -440,9 +440,12 @@ func TestWireDevices(t *testing.T) {
 		t.Fatalf("a sign-in with device tracking on: no NewDeviceMetadata: %+v", tok)
 	}
 	key, at := aws.ToString(tok.NewDeviceMetadata.DeviceKey), tok.AccessToken
-	verifier := base64.StdEncoding.EncodeToString(mfa.DeviceVerifier(key, "the device's own secret"))
+	_, salt, verifier, err := srp.DeviceVerifierConfig(rand.Reader, aws.ToString(tok.NewDeviceMetadata.DeviceGroupKey), key)
+	if err != nil {
+		t.Fatal(err)
+	}
 	conf, err := e.sdk.ConfirmDevice(e.ctx, &cip.ConfirmDeviceInput{AccessToken: at, DeviceKey: aws.String(key), DeviceName: aws.String("Alice's laptop"),
-		DeviceSecretVerifierConfig: &types.DeviceSecretVerifierConfigType{PasswordVerifier: aws.String(verifier), Salt: aws.String("unused")}})
+		DeviceSecretVerifierConfig: &types.DeviceSecretVerifierConfigType{PasswordVerifier: aws.String(verifier), Salt: aws.String(salt)}})
 	if err != nil || conf.UserConfirmationNecessary {
 		t.Fatalf("ConfirmDevice = %+v, %v", conf, err)
 	}

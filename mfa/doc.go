@@ -1,6 +1,6 @@
 // Package mfa provides the multi-factor primitives of a user pool: TOTP authenticator apps
 // (RFC 6238, with replay protection), one-time codes for SMS/email MFA and passwordless sign-in,
-// single-use recovery codes, and a secret-based proof for remembered devices.
+// single-use recovery codes, and passkeys (WebAuthn, through go-webauthn).
 //
 // The package holds no storage and no state. It returns secrets, hashes, verifiers and time steps;
 // the caller (userpool) persists them, seals the secret ones, and performs the atomic updates that
@@ -17,6 +17,7 @@
 // One-time codes are stored as HashOTP(key, binding, code) and checked with CheckOTP, where the
 // binding names the challenge and user so that a code never crosses challenges or accounts.
 //
-// Remembered devices use DeviceProof/CheckDeviceProof, a stand-in for Cognito's device SRP that
-// never sends the device secret; see DeviceSecret for its construction and limits.
+// Passkeys: NewWebAuthn is a relying party whose ceremonies return options for the browser and an
+// opaque ceremony state the caller keeps until the browser answers. (Remembered devices prove
+// themselves by SRP, in internal/srp.)
 package mfa

@@ -50,8 +50,6 @@ type challengeState struct {
 	Pending []byte `json:"p,omitempty"`
 	// SetupDone marks an MFA_SETUP session whose token was verified.
 	SetupDone bool `json:"d,omitempty"`
-	// Nonce is the server nonce a device proves its secret over.
-	Nonce []byte `json:"o,omitempty"`
 	// DeviceKey is the device the client named at sign-in.
 	DeviceKey string `json:"k,omitempty"`
 	// Decoy marks a session made for an unknown user: every answer fails.
@@ -92,6 +90,9 @@ type challengeState struct {
 	// SRP step of CUSTOM_AUTH, whose answer goes to DefineAuthChallenge.
 	SRPKey []byte `json:"sk,omitempty"`
 	Custom bool   `json:"cu,omitempty"`
+	// SecretBlock is a device handshake's SECRET_BLOCK, which its answer
+	// must carry back.
+	SecretBlock string `json:"sb,omitempty"`
 	// WebAuthn is the passkey ceremony a WEB_AUTHN challenge waits on.
 	WebAuthn []byte `json:"wa,omitempty"`
 	// Hosted marks a sign-in begun in the hosted UI: it can only end
@@ -328,6 +329,8 @@ func (p *UserPool) respond(ctx context.Context, c *appClient, in answer) (*step,
 		return p.respondMFASetup(ctx, c, in)
 	case ChallengeSelectChallenge:
 		return p.respondSelectChallenge(ctx, c, in)
+	case ChallengeDeviceSRPAuth:
+		return p.respondDeviceSRP(ctx, c, in)
 	case ChallengeDevicePasswordVerifier:
 		return p.respondDevice(ctx, c, in)
 	case ChallengeWebAuthn:

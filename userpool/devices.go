@@ -2,20 +2,25 @@ package userpool
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"time"
 
 	"github.com/cupola-auth/cupola/internal/random"
+	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/store"
 )
 
-// Remembered devices. Cognito proves a device with device SRP; until SRP
-// exists, Cupola uses a secret-based proof that never sends the secret: at
-// ConfirmDevice the client registers a verifier of its device secret
-// (mfa.DeviceVerifier), and at sign-in it answers DEVICE_PASSWORD_VERIFIER
-// with an HMAC over a fresh server nonce (mfa.DeviceProof). The verifier is
-// sealed at rest under the pool secret.
+// Remembered devices, as Cognito's clients use them: a sign-in with device
+// tracking on answers NewDeviceMetadata (DeviceKey, DeviceGroupKey); with
+// ConfirmDevice the client registers the SRP verifier of a random device
+// password (DeviceSecretVerifierConfig), and at a later sign-in the device
+// proves that password by SRP (DEVICE_SRP_AUTH, then
+// DEVICE_PASSWORD_VERIFIER; srp_device.go). The verifier is sealed at rest
+// under the pool secret. A user's DeviceGroupKey is derived from the pool
+// secret and the user, so it is stable without being stored.
 
 // trackDevice returns the device key a new sign-in belongs to. With device
 // tracking on, a sign-in without a known DEVICE_KEY creates a device and
@@ -32,6 +37,11 @@ func (p *UserPool) trackDevice(ctx context.Context, u store.User, deviceKey stri
 			if err := p.store.PutDevice(ctx, d); err != nil {
 				return "", nil, internalErr("device", err)
 			}
+			if len(d.Verifier) == 0 {
+				// Never confirmed (or its verifier predates device SRP):
+				// offered again, so the client confirms it.
+				return d.Key, &NewDeviceMetadata{DeviceKey: d.Key, DeviceGroupKey: p.deviceGroupKey(u.Sub)}, nil
+			}
 			return d.Key, nil, nil
 		}
 		if !errors.Is(err, store.ErrNotFound) {
@@ -42,16 +52,20 @@ func (p *UserPool) trackDevice(ctx context.Context, u store.User, deviceKey stri
 	if err != nil {
 		return "", nil, internalErr("device", err)
 	}
-	group, err := random.UUID(p.random)
-	if err != nil {
-		return "", nil, internalErr("device", err)
-	}
 	key := p.cfg.ID + "_" + id
 	if err := p.store.PutDevice(ctx, store.Device{PoolID: p.cfg.ID, Subject: u.Sub, Key: key,
 		CreatedAt: now, UpdatedAt: now, LastAuthenticated: now}); err != nil {
 		return "", nil, internalErr("device", err)
 	}
-	return key, &NewDeviceMetadata{DeviceKey: key, DeviceGroupKey: "-" + group}, nil
+	return key, &NewDeviceMetadata{DeviceKey: key, DeviceGroupKey: p.deviceGroupKey(u.Sub)}, nil
+}
+
+// deviceGroupKey is the DeviceGroupKey of user sub's devices: SRP binds it
+// into a device's verifier, in place of the pool name.
+func (p *UserPool) deviceGroupKey(sub string) string {
+	m := hmac.New(sha256.New, p.codeKey)
+	m.Write([]byte("device-group\x00" + sub))
+	return "-" + base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:9])
 }
 
 // DeviceType is a device as Cognito shows it.
@@ -84,10 +98,18 @@ func deviceType(d store.Device) DeviceType {
 type ConfirmDeviceInput struct {
 	AccessToken string
 	DeviceKey   string
-	// DeviceVerifier is base64(mfa.DeviceVerifier(DeviceKey, secret)); the
-	// secret itself stays on the device.
-	DeviceVerifier string
-	DeviceName     string
+	// DeviceSecretVerifierConfig is the SRP verifier of the device's own
+	// random password, for its DeviceGroupKey and DeviceKey; the password
+	// stays on the device.
+	DeviceSecretVerifierConfig DeviceSecretVerifierConfig
+	DeviceName                 string
+}
+
+// DeviceSecretVerifierConfig is Cognito's DeviceSecretVerifierConfigType:
+// the salt and the verifier, each standard base64 of the number's bytes.
+type DeviceSecretVerifierConfig struct {
+	PasswordVerifier string
+	Salt             string
 }
 
 // ConfirmDeviceOutput is ConfirmDevice's answer.
@@ -109,9 +131,13 @@ func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (*C
 	if !p.cfg.Devices.Enabled {
 		return nil, invalidParam("Device tracking is not enabled for this pool.")
 	}
-	verifier, err := base64.StdEncoding.DecodeString(in.DeviceVerifier)
-	if err != nil || len(verifier) != 32 || len(in.DeviceName) > 1024 {
-		return nil, invalidParam("DeviceVerifier must be base64 of 32 bytes and DeviceName at most 1024 characters")
+	cfg := in.DeviceSecretVerifierConfig
+	v, err := srp.ParseDeviceVerifier(cfg.Salt, cfg.PasswordVerifier)
+	if err != nil {
+		return nil, invalidParam("DeviceSecretVerifierConfig must hold a Salt and a PasswordVerifier, base64 of an SRP salt and verifier")
+	}
+	if len(in.DeviceName) > 1024 {
+		return nil, invalidParam("DeviceName must be at most 1024 characters")
 	}
 	d, err := p.device(ctx, a.user.Sub, in.DeviceKey)
 	if err != nil {
@@ -124,7 +150,7 @@ func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (*C
 		// A stolen access token must not swap in its thief's verifier.
 		return nil, newErr(CodeNotAuthorized, "Device is already confirmed.")
 	}
-	sealed, err := p.mfaSeal.Seal(p.random, verifier, []byte("device "+a.user.Sub+" "+d.Key))
+	sealed, err := p.mfaSeal.Seal(p.random, v.Marshal(), deviceAD(a.user.Sub, d.Key))
 	if err != nil {
 		return nil, internalErr("seal device verifier", err)
 	}
@@ -135,6 +161,11 @@ func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (*C
 	}
 	return &ConfirmDeviceOutput{UserConfirmationNecessary: p.cfg.Devices.OnlyRememberedOnUserPrompt}, nil
 }
+
+// deviceAD binds a sealed device verifier to its user and key. ("device-srp"
+// since verifiers are SRP's; the stand-in verifiers of earlier releases
+// were sealed as "device" and were dropped by migration.)
+func deviceAD(sub, key string) []byte { return []byte("device-srp " + sub + " " + key) }
 
 func (p *UserPool) device(ctx context.Context, sub, key string) (store.Device, error) {
 	if key == "" || len(key) > 128 {

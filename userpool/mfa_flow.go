@@ -2,7 +2,6 @@ package userpool
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 
@@ -281,50 +280,3 @@ func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in answer)
 	})
 }
 
-// deviceChallenge asks a remembered device to prove its secret over a
-// fresh nonce (Cupola's stand-in for Cognito's device SRP).
-func (p *UserPool) deviceChallenge(ctx context.Context, c *appClient, u store.User, st challengeState) (*step, error) {
-	nonce, err := mfa.NewNonce(p.random)
-	if err != nil {
-		return nil, internalErr("device nonce", err)
-	}
-	deviceKey := st.DeviceKey
-	st.Nonce = nonce
-	session, err := p.newChallenge(ctx, c, u.Sub, ChallengeDevicePasswordVerifier, st)
-	if err != nil {
-		return nil, err
-	}
-	return &step{challenge: &InitiateAuthOutput{ChallengeName: ChallengeDevicePasswordVerifier, Session: session, ChallengeParameters: map[string]string{
-		ParamDeviceKey: deviceKey, ParamNonce: base64.StdEncoding.EncodeToString(nonce), ParamUsername: u.Username}}}, nil
-}
-
-// respondDevice checks a device's PROOF; a remembered device that proves
-// its secret skips the second factor.
-func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in answer) (*step, error) {
-	return answerChallenge(ctx, p, c, in.by, in.Session, ChallengeDevicePasswordVerifier, func(s store.AuthSession, st challengeState) (*step, error) {
-		u, err := p.challengeUser(ctx, c, s, st, in.ChallengeResponses)
-		if err != nil {
-			return nil, err
-		}
-		if err := p.countAttempt(ctx, u.Sub, st.From); err != nil {
-			return nil, err
-		}
-		refused := newErr(CodeNotAuthorized, "Device proof is invalid.")
-		d, err := p.store.GetDevice(ctx, p.cfg.ID, u.Sub, st.DeviceKey)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, refused
-		}
-		if err != nil {
-			return nil, internalErr("device", err)
-		}
-		verifier, err := p.mfaSeal.Open(d.Verifier, []byte("device "+u.Sub+" "+d.Key))
-		if err != nil || !d.Remembered || !mfa.CheckDeviceProof(verifier, d.Key, u.Username, st.Nonce, in.ChallengeResponses[ParamProof]) {
-			p.countSourceFailure(ctx, st.From)
-			return nil, refused
-		}
-		if err := p.signInAllowed(u); err != nil { // disabled, reset or changed since the challenge began
-			return nil, err
-		}
-		return p.complete(ctx, c, u, st, sourceAuthenticateDevice)
-	})
-}

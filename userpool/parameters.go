@@ -22,10 +22,6 @@ const (
 	ParamSMSMFACode           = "SMS_MFA_CODE"
 	ParamEmailOTPCode         = "EMAIL_OTP_CODE"
 	ParamSMSOTPCode           = "SMS_OTP_CODE"
-	// ParamProof is a remembered device's answer to
-	// DEVICE_PASSWORD_VERIFIER, over ParamNonce.
-	ParamProof = "PROOF"
-	ParamNonce = "NONCE"
 	// ParamUserAttributePrefix prefixes attributes given with
 	// NEW_PASSWORD ("userAttributes.name").
 	ParamUserAttributePrefix = "userAttributes."

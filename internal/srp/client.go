@@ -61,3 +61,20 @@ func Claim(key []byte, poolName, userID, secretBlockB64, timestamp string) (stri
 	}
 	return base64.StdEncoding.EncodeToString(Signature(key, poolName, userID, block, timestamp)), nil
 }
+
+// DeviceVerifierConfig is what a client sends to ConfirmDevice, made as
+// amazon-cognito-identity-js makes it: a random device password (base64 of
+// 40 bytes), a 16-byte salt, and the verifier of that password for
+// DeviceGroupKey and DeviceKey, each number as base64 of its padded bytes.
+func DeviceVerifierConfig(r io.Reader, groupKey, deviceKey string) (password, saltB64, verifierB64 string, err error) {
+	pw := make([]byte, 40)
+	if _, err := io.ReadFull(r, pw); err != nil {
+		return "", "", "", fmt.Errorf("srp: device password: %w", err)
+	}
+	password = base64.StdEncoding.EncodeToString(pw)
+	v, err := NewVerifier(r, groupKey, deviceKey, password)
+	if err != nil {
+		return "", "", "", err
+	}
+	return password, base64.StdEncoding.EncodeToString(pad(v.Salt)), base64.StdEncoding.EncodeToString(pad(v.V)), nil
+}
