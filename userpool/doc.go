@@ -41,13 +41,19 @@
 // # Sign-in
 //
 // InitiateAuth (from an end user's device) and AdminInitiateAuth (from a
-// trusted back end) start a sign-in: USER_PASSWORD_AUTH, USER_AUTH
-// (passwordless email or SMS codes), CUSTOM_AUTH (the Define, Create and
+// trusted back end) start a sign-in: USER_PASSWORD_AUTH, USER_SRP_AUTH,
+// USER_AUTH (passkeys, passwordless email or SMS codes), CUSTOM_AUTH (the Define, Create and
 // VerifyAuthChallenge triggers) or REFRESH_TOKEN_AUTH. The answer holds
 // tokens, or a challenge (a ChallengeName, ChallengeParameters and an
 // opaque, single-use, expiring Session) that RespondToAuthChallenge
 // answers: a TOTP, SMS or email code, a new password, a choice of factor.
 // Each answer may lead to the next challenge until the sign-in completes.
+//
+// USER_SRP_AUTH (and PASSWORD_SRP under USER_AUTH) proves the password by
+// Cognito's Secure Remote Password handshake, as Cognito's JavaScript,
+// Android and iOS SDKs do by default; remembered devices prove their own
+// password the same way (DEVICE_SRP_AUTH). The verifiers are made whenever
+// a password is set and sealed with Config.Secret.
 //
 // Every attempt counts toward the lockout before anything is checked, and
 // unknown users cost the same work and get the same answers as known ones
