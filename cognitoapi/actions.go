@@ -2,7 +2,13 @@ package cognitoapi
 
 import (
 	"context"
+	"maps"
+	"slices"
 )
+
+// Actions lists the actions the handler serves, sorted; every other
+// action of Cognito's API answers UnsupportedOperationException.
+func Actions() []string { return slices.Sorted(maps.Keys(actionTable())) }
 
 // action is one X-Amz-Target: whether it needs a signature, and how its
 // body becomes a call on a pool.

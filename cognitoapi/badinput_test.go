@@ -12,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"errors"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
 )
 
 // post sends a raw request to the handler and returns the status and the
@@ -119,5 +123,41 @@ func TestASignatureIsAcceptedOnce(t *testing.T) {
 	}
 	if status, typ := req(); typ != "InvalidSignatureException" {
 		t.Fatalf("the same signed request again: %d %q, want InvalidSignatureException", status, typ)
+	}
+}
+
+// SRP_A ≡ 0 mod N would let a client compute the key without the
+// password; a challenge Session belongs to the client that began it.
+func TestAWSSDKRefusesAZeroSRPAAndAnotherClientsSession(t *testing.T) {
+	e := newEnv(t)
+	pid := aws.String(poolID)
+	if _, err := e.sdk.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: pid, Username: aws.String("ray"),
+		TemporaryPassword: aws.String("Temporary password 1!"), MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	var ip *types.InvalidParameterException
+	for _, a := range []string{"0", "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF0598DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3BE39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF6955817183995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E208E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF"} {
+		_, err := e.sdk.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeUserSrpAuth,
+			AuthParameters: map[string]string{"USERNAME": "ray", "SRP_A": a}})
+		if !errors.As(err, &ip) {
+			t.Fatalf("SRP_A %.8s…: %v, want InvalidParameterException", a, err)
+		}
+	}
+	other, err := e.sdk.CreateUserPoolClient(e.ctx, &cip.CreateUserPoolClientInput{UserPoolId: pid, ClientName: aws.String("other"),
+		ExplicitAuthFlows: []types.ExplicitAuthFlowsType{types.ExplicitAuthFlowsTypeAllowAdminUserPasswordAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := e.sdk.AdminInitiateAuth(e.ctx, &cip.AdminInitiateAuthInput{UserPoolId: pid, ClientId: other.UserPoolClient.ClientId,
+		AuthFlow: types.AuthFlowTypeAdminUserPasswordAuth, AuthParameters: map[string]string{"USERNAME": "ray", "PASSWORD": "Temporary password 1!"}})
+	if err != nil || aws.ToString(ch.Session) == "" {
+		t.Fatalf("AdminInitiateAuth = %+v, %v", ch, err)
+	}
+	var na *types.NotAuthorizedException
+	_, err = e.sdk.RespondToAuthChallenge(e.ctx, &cip.RespondToAuthChallengeInput{ClientId: aws.String(clientID),
+		ChallengeName: types.ChallengeNameTypeNewPasswordRequired, Session: ch.Session,
+		ChallengeResponses: map[string]string{"USERNAME": "ray", "NEW_PASSWORD": goodPW}})
+	if !errors.As(err, &na) {
+		t.Fatalf("another client's Session: %v, want NotAuthorizedException", err)
 	}
 }

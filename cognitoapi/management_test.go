@@ -20,8 +20,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/cupola-auth/cupola/cognitoapi"
-	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/internal/srp"
+	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/token"
@@ -39,7 +39,7 @@ func newMgmtEnv(t *testing.T, mutate func(*userpool.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(recordActions(h))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, ctx: t.Context(), pool: pool, outbox: outbox, srv: srv}
 	e.sdk = e.client(secretKey)

@@ -23,11 +23,13 @@ import (
 )
 
 const (
-	poolID    = "us-east-1_Cupola"
-	clientID  = "wireclient"
-	accessKey = "AKIDCUPOLATEST"
-	secretKey = "cupola-test-secret-access-key-0123456789"
-	goodPW    = "correct horse battery staple 9"
+	poolID   = "us-east-1_Cupola"
+	clientID = "wireclient"
+	// otherClientID is a second client of the pool.
+	otherClientID = "otherclient"
+	accessKey     = "AKIDCUPOLATEST"
+	secretKey     = "cupola-test-secret-access-key-0123456789"
+	goodPW        = "correct horse battery staple 9"
 )
 
 // env is a pool behind the handler, and the AWS SDK pointed at it.
@@ -50,7 +52,7 @@ func newEnv(t *testing.T) *env {
 		SigningAlgorithm: token.EdDSA,
 		Clients: []userpool.ClientConfig{{ClientID: clientID, ClientName: "wire",
 			ExplicitAuthFlows: []string{userpool.AllowUserPasswordAuth, userpool.AllowAdminUserPasswordAuth, userpool.AllowRefreshTokenAuth,
-				userpool.AllowUserAuth}}},
+				userpool.AllowUserAuth, userpool.AllowUserSRPAuth}}},
 	}, memory.New())
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +61,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv := httptest.NewServer(recordActions(h))
 	t.Cleanup(srv.Close)
 	e := &env{t: t, ctx: t.Context(), pool: pool, outbox: outbox, srv: srv}
 	e.sdk = e.client(secretKey)
