@@ -1,13 +1,15 @@
 package userpool_test
 
 import (
+	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cupola-auth/cupola/mfa"
+	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
 )
@@ -219,14 +221,34 @@ var challengeKinds = []struct {
 		}
 		return e, openChallenge{userpool.ChallengeMFASetup, v.Session, map[string]string{"USERNAME": "nia"}}
 	}},
+	{"DEVICE_SRP_AUTH", func(t *testing.T) (*env, openChallenge) {
+		e := newFastEnv(t, withMFA(userpool.MFAOptional), withRememberedDevices(false))
+		e.confirmedUser("nia", "nia@example.com")
+		app, _ := e.enrollTOTP("nia")
+		d := e.rememberDevice("nia", app)
+		out := e.passwordStepWith("nia", map[string]string{"DEVICE_KEY": d.key})
+		wantChallenge(t, out, nil, userpool.ChallengeDeviceSRPAuth)
+		cl, err := srp.NewClient(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "DEVICE_KEY": d.key, "SRP_A": cl.SRPA()}}
+	}},
 	{"DEVICE_PASSWORD_VERIFIER", func(t *testing.T) (*env, openChallenge) {
 		e := newFastEnv(t, withMFA(userpool.MFAOptional), withRememberedDevices(false))
 		e.confirmedUser("nia", "nia@example.com")
 		app, _ := e.enrollTOTP("nia")
 		d := e.rememberDevice("nia", app)
 		out := e.passwordStepWith("nia", map[string]string{"DEVICE_KEY": d.key})
-		wantChallenge(t, out, nil, userpool.ChallengeDevicePasswordVerifier)
-		return e, openChallenge{out.ChallengeName, out.Session, map[string]string{"USERNAME": "nia", "PROOF": d.proof(t, out)}}
+		wantChallenge(t, out, nil, userpool.ChallengeDeviceSRPAuth)
+		cl, ch := e.devicePasswordVerifier(d, out)
+		answer := e.deviceAnswer(d, cl, ch)
+		for _, k := range []string{"USERNAME", "DEVICE_KEY", "PASSWORD_CLAIM_SECRET_BLOCK", "TIMESTAMP", "PASSWORD_CLAIM_SIGNATURE"} {
+			if answer[k] == "" {
+				t.Fatalf("the right answer lacks %s: %v", k, answer)
+			}
+		}
+		return e, openChallenge{ch.ChallengeName, ch.Session, answer}
 	}},
 	{"SELECT_CHALLENGE", func(t *testing.T) (*env, openChallenge) {
 		e := newFastEnv(t, withUserAuth(userpool.FirstFactorPassword, userpool.FirstFactorEmailOTP))
@@ -582,20 +604,18 @@ func TestAnOpenChallengeEndsWhenTheAdministratorSteps(t *testing.T) {
 	})
 }
 
-// deviceOf is a remembered device as the client keeps it.
+// deviceOf is a remembered device as the client keeps it (Cognito's JS
+// client keeps the key, the group key and the device password), with the
+// DeviceSecretVerifierConfig it confirms.
 type deviceOf struct {
-	key, username, access string
-	secret                mfa.DeviceSecret
+	key, groupKey, username, access string
+	password                        string // the device's random password; stays on the device
+	salt, verifier                  string // base64, as sent to ConfirmDevice
 }
 
-// proof answers a DEVICE_PASSWORD_VERIFIER challenge.
-func (d deviceOf) proof(t *testing.T, out *userpool.InitiateAuthOutput) string {
-	t.Helper()
-	nonce, err := base64.StdEncoding.DecodeString(out.ChallengeParameters["NONCE"])
-	if err != nil {
-		t.Fatalf("NONCE: %v", err)
-	}
-	return mfa.DeviceProof(d.key, d.secret.Secret, out.ChallengeParameters["USERNAME"], nonce)
+// verifierConfig is what the device sends to ConfirmDevice.
+func (d deviceOf) verifierConfig() userpool.DeviceSecretVerifierConfig {
+	return userpool.DeviceSecretVerifierConfig{PasswordVerifier: d.verifier, Salt: d.salt}
 }
 
 // withRememberedDevices tracks devices and lets remembered ones skip MFA.
@@ -606,7 +626,8 @@ func withRememberedDevices(onPromptOnly bool) func(*userpool.Config) {
 }
 
 // newDevice signs username in with the authenticator and returns the
-// device that sign-in created, unconfirmed.
+// device that sign-in created, unconfirmed, with a password and verifier
+// made as Cognito's JS client makes them.
 func (e *env) newDevice(username string, app *authenticator) deviceOf {
 	e.t.Helper()
 	e.clock.Advance(30 * time.Second)
@@ -615,18 +636,22 @@ func (e *env) newDevice(username string, app *authenticator) deviceOf {
 	if err != nil || done.AuthenticationResult == nil || done.AuthenticationResult.NewDeviceMetadata == nil {
 		e.t.Fatalf("sign-in with device tracking: %+v, %v", done, err)
 	}
-	key := done.AuthenticationResult.NewDeviceMetadata.DeviceKey
-	secret, err := mfa.NewDeviceSecret(nil, key)
+	meta := done.AuthenticationResult.NewDeviceMetadata
+	if meta.DeviceKey == "" || meta.DeviceGroupKey == "" {
+		e.t.Fatalf("NewDeviceMetadata = %+v", meta)
+	}
+	password, salt, verifier, err := srp.DeviceVerifierConfig(rand.Reader, meta.DeviceGroupKey, meta.DeviceKey)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return deviceOf{key: key, username: username, access: done.AuthenticationResult.AccessToken, secret: secret}
+	return deviceOf{key: meta.DeviceKey, groupKey: meta.DeviceGroupKey, username: username,
+		access: done.AuthenticationResult.AccessToken, password: password, salt: salt, verifier: verifier}
 }
 
-// confirm registers the device's verifier with its own access token.
+// confirmDevice registers the device's verifier with its own access token.
 func (e *env) confirmDevice(d deviceOf) (bool, error) {
 	out, err := e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: d.access, DeviceKey: d.key,
-		DeviceVerifier: base64.StdEncoding.EncodeToString(d.secret.Verifier), DeviceName: "laptop"})
+		DeviceSecretVerifierConfig: d.verifierConfig(), DeviceName: "laptop"})
 	if err != nil {
 		return false, err
 	}
@@ -641,6 +666,97 @@ func (e *env) rememberDevice(username string, app *authenticator) deviceOf {
 		e.t.Fatalf("ConfirmDevice: %v", err)
 	}
 	return d
+}
+
+// deviceSRPAuth answers a DEVICE_SRP_AUTH challenge as d, with a fresh
+// SRP_A, and returns the client's side of the handshake with the pool's
+// answer (DEVICE_PASSWORD_VERIFIER when all is well).
+func (e *env) deviceSRPAuth(d deviceOf, out *userpool.InitiateAuthOutput) (*srp.Client, *userpool.InitiateAuthOutput, error) {
+	e.t.Helper()
+	cl, err := srp.NewClient(rand.Reader)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	next, err := e.respondAt(webClient, userpool.ChallengeDeviceSRPAuth, out.Session, map[string]string{
+		userpool.ParamUsername: d.username, userpool.ParamDeviceKey: d.key, userpool.ParamSRPA: cl.SRPA()})
+	return cl, next, err
+}
+
+// deviceClaim is PASSWORD_CLAIM_SIGNATURE for a DEVICE_PASSWORD_VERIFIER
+// challenge ch, as a device computes it: the key from SRP_B and SALT for
+// password of deviceKey in groupKey, the claim over block at ts. The
+// right claim passes d's own values and ch's SECRET_BLOCK.
+func (e *env) deviceClaim(cl *srp.Client, ch *userpool.InitiateAuthOutput, groupKey, deviceKey, password, block, ts string) string {
+	e.t.Helper()
+	p := ch.ChallengeParameters
+	key, err := cl.Key(p[userpool.ParamSRPB], p[userpool.ParamSalt], groupKey, deviceKey, password)
+	if err != nil {
+		e.t.Fatalf("device key from SRP_B %q and SALT %q: %v", p[userpool.ParamSRPB], p[userpool.ParamSalt], err)
+	}
+	claim, err := srp.Claim(key, groupKey, deviceKey, block, ts)
+	if err != nil {
+		e.t.Fatalf("device claim: %v", err)
+	}
+	return claim
+}
+
+// verifierAnswer is an answer to DEVICE_PASSWORD_VERIFIER ch as d:
+// ch's SECRET_BLOCK, the TIMESTAMP ts and the chosen signature.
+func (d deviceOf) verifierAnswer(ch *userpool.InitiateAuthOutput, ts, signature string) map[string]string {
+	return map[string]string{userpool.ParamUsername: d.username, userpool.ParamDeviceKey: d.key,
+		userpool.ParamPasswordClaimSecretBlock: ch.ChallengeParameters[userpool.ParamSecretBlock],
+		userpool.ParamTimestamp:                ts, userpool.ParamPasswordClaimSignature: signature}
+}
+
+// deviceAnswer is the right answer to DEVICE_PASSWORD_VERIFIER ch for d,
+// at the pool's now.
+func (e *env) deviceAnswer(d deviceOf, cl *srp.Client, ch *userpool.InitiateAuthOutput) map[string]string {
+	e.t.Helper()
+	ts := srp.FormatTimestamp(e.clock.Now())
+	return d.verifierAnswer(ch, ts, e.deviceClaim(cl, ch, d.groupKey, d.key, d.password, ch.ChallengeParameters[userpool.ParamSecretBlock], ts))
+}
+
+// answerDeviceVerifier answers DEVICE_PASSWORD_VERIFIER ch as d with a
+// chosen signature, at the pool's now.
+func (e *env) answerDeviceVerifier(d deviceOf, ch *userpool.InitiateAuthOutput, signature string) (*userpool.InitiateAuthOutput, error) {
+	return e.respondAt(webClient, userpool.ChallengeDevicePasswordVerifier, ch.Session,
+		d.verifierAnswer(ch, srp.FormatTimestamp(e.clock.Now()), signature))
+}
+
+// devicePasswordVerifier answers the DEVICE_SRP_AUTH challenge out as d
+// and fails unless the pool answers DEVICE_PASSWORD_VERIFIER for d, with
+// the salt d confirmed.
+func (e *env) devicePasswordVerifier(d deviceOf, out *userpool.InitiateAuthOutput) (*srp.Client, *userpool.InitiateAuthOutput) {
+	e.t.Helper()
+	if out.ChallengeName != userpool.ChallengeDeviceSRPAuth || out.Session == "" {
+		e.t.Fatalf("got %+v, want the DEVICE_SRP_AUTH challenge", out)
+	}
+	cl, ch, err := e.deviceSRPAuth(d, out)
+	if err != nil {
+		e.t.Fatalf("DEVICE_SRP_AUTH: %v", err)
+	}
+	if ch.ChallengeName != userpool.ChallengeDevicePasswordVerifier || ch.Session == "" || ch.AuthenticationResult != nil {
+		e.t.Fatalf("DEVICE_SRP_AUTH answered %+v, want DEVICE_PASSWORD_VERIFIER", ch)
+	}
+	p := ch.ChallengeParameters
+	if p[userpool.ParamDeviceKey] != d.key || p[userpool.ParamUsername] != d.username || p[userpool.ParamSRPB] == "" || p[userpool.ParamSecretBlock] == "" {
+		e.t.Fatalf("DEVICE_PASSWORD_VERIFIER parameters = %v", p)
+	}
+	salt, err := srp.ParseHex(p[userpool.ParamSalt])
+	confirmed, _ := base64.StdEncoding.DecodeString(d.salt)
+	if err != nil || salt.Cmp(new(big.Int).SetBytes(confirmed)) != 0 {
+		e.t.Fatalf("SALT = %q, want the salt the device confirmed (%s)", p[userpool.ParamSalt], d.salt)
+	}
+	return cl, ch
+}
+
+// proveDevice answers the DEVICE_SRP_AUTH challenge out as d, then
+// DEVICE_PASSWORD_VERIFIER with the right claim, and returns the pool's
+// last answer.
+func (e *env) proveDevice(d deviceOf, out *userpool.InitiateAuthOutput) (*userpool.InitiateAuthOutput, error) {
+	e.t.Helper()
+	cl, ch := e.devicePasswordVerifier(d, out)
+	return e.respondAt(webClient, ch.ChallengeName, ch.Session, e.deviceAnswer(d, cl, ch))
 }
 
 func TestEveryWrongCodeCountsOnceTowardTheLockout(t *testing.T) {

@@ -279,4 +279,3 @@ func (p *UserPool) respondMFASetup(ctx context.Context, c *appClient, in answer)
 		return p.complete(ctx, c, u, st, st.source())
 	})
 }
-

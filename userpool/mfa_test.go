@@ -1,13 +1,14 @@
 package userpool_test
 
 import (
-	"encoding/base64"
+	"crypto/rand"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/mfa"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
@@ -347,26 +348,47 @@ func TestRememberedDeviceSkipsMFA(t *testing.T) {
 	if err != nil || done.AuthenticationResult.NewDeviceMetadata == nil {
 		t.Fatalf("sign-in with device tracking: %+v, %v", done, err)
 	}
-	key := done.AuthenticationResult.NewDeviceMetadata.DeviceKey
-	dev, err := mfa.NewDeviceSecret(nil, key)
+	key, groupKey := done.AuthenticationResult.NewDeviceMetadata.DeviceKey, done.AuthenticationResult.NewDeviceMetadata.DeviceGroupKey
+	// As Cognito's JS client: a random device password, and the SRP
+	// verifier of it for DeviceGroupKey and DeviceKey.
+	password, salt, verifier, err := srp.DeviceVerifierConfig(rand.Reader, groupKey, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.pool.ConfirmDevice(e.ctx, userpool.ConfirmDeviceInput{AccessToken: done.AuthenticationResult.AccessToken, DeviceKey: key,
-		DeviceVerifier: base64.StdEncoding.EncodeToString(dev.Verifier), DeviceName: "laptop"}); err != nil {
+		DeviceSecretVerifierConfig: userpool.DeviceSecretVerifierConfig{PasswordVerifier: verifier, Salt: salt}, DeviceName: "laptop"}); err != nil {
 		t.Fatal(err)
 	}
 	out, err = e.pool.InitiateAuth(e.ctx, userpool.InitiateAuthInput{AuthFlow: userpool.FlowUserPasswordAuth, ClientID: webClient,
 		AuthParameters: map[string]string{"USERNAME": "amy", "PASSWORD": goodPW, "DEVICE_KEY": key}})
-	if err != nil || out.ChallengeName != userpool.ChallengeDevicePasswordVerifier {
+	if err != nil || out.ChallengeName != userpool.ChallengeDeviceSRPAuth || out.Session == "" {
 		t.Fatalf("remembered device: %+v, %v", out, err)
 	}
-	nonce, _ := base64.StdEncoding.DecodeString(out.ChallengeParameters["NONCE"])
-	respond := func(proof string) (*userpool.InitiateAuthOutput, error) {
-		return e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: webClient, ChallengeName: userpool.ChallengeDevicePasswordVerifier,
-			Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "amy", "PROOF": proof}})
+	cl, err := srp.NewClient(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
 	}
-	done, err = respond(mfa.DeviceProof(key, dev.Secret, "amy", nonce))
+	ch, err := e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: webClient, ChallengeName: userpool.ChallengeDeviceSRPAuth,
+		Session: out.Session, ChallengeResponses: map[string]string{"USERNAME": "amy", "DEVICE_KEY": key, "SRP_A": cl.SRPA()}})
+	if err != nil || ch.ChallengeName != userpool.ChallengeDevicePasswordVerifier || ch.Session == "" || ch.AuthenticationResult != nil {
+		t.Fatalf("DEVICE_SRP_AUTH: %+v, %v", ch, err)
+	}
+	p := ch.ChallengeParameters
+	if p["DEVICE_KEY"] != key || p["USERNAME"] != "amy" {
+		t.Fatalf("DEVICE_PASSWORD_VERIFIER parameters = %v", p)
+	}
+	srpKey, err := cl.Key(p["SRP_B"], p["SALT"], groupKey, key, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := srp.FormatTimestamp(e.clock.Now())
+	claim, err := srp.Claim(srpKey, groupKey, key, p["SECRET_BLOCK"], ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err = e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: webClient, ChallengeName: userpool.ChallengeDevicePasswordVerifier,
+		Session: ch.Session, ChallengeResponses: map[string]string{"USERNAME": "amy", "DEVICE_KEY": key,
+			"PASSWORD_CLAIM_SECRET_BLOCK": p["SECRET_BLOCK"], "TIMESTAMP": ts, "PASSWORD_CLAIM_SIGNATURE": claim}})
 	if err != nil || done.AuthenticationResult == nil || done.AuthenticationResult.NewDeviceMetadata != nil {
 		t.Fatalf("device proof: %+v, %v", done, err)
 	}

@@ -293,7 +293,10 @@ func (p *UserPool) endWithTokens(ctx context.Context) func(*step, error) (*Initi
 		if err != nil {
 			return nil, err
 		}
-		if err := p.postAuthentication(ctx, d.user, d.client.ID, res.NewDeviceMetadata != nil); err != nil {
+		// A device is new when this sign-in made it; one the client named is
+		// not, even when it is offered again for confirmation.
+		newDevice := res.NewDeviceMetadata != nil && res.NewDeviceMetadata.DeviceKey != d.deviceKey
+		if err := p.postAuthentication(ctx, d.user, d.client.ID, newDevice); err != nil {
 			// The sign-in is refused: the tokens just issued must not outlive it.
 			if rerr := p.store.RevokeFamily(context.WithoutCancel(ctx), p.cfg.ID, famID, p.now()); rerr != nil {
 				p.log.ErrorContext(ctx, "revoking a refused sign-in failed", "sub", d.user.Sub, "err", rerr)
