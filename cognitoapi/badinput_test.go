@@ -13,11 +13,17 @@ import (
 	"time"
 
 	"errors"
+	"net/http/httptest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/cupola-auth/cupola/cognitoapi"
+	"github.com/cupola-auth/cupola/userpool"
 )
 
 // post sends a raw request to the handler and returns the status and the
@@ -159,5 +165,46 @@ func TestAWSSDKRefusesAZeroSRPAAndAnotherClientsSession(t *testing.T) {
 		ChallengeResponses: map[string]string{"USERNAME": "ray", "NEW_PASSWORD": goodPW}})
 	if !errors.As(err, &na) {
 		t.Fatalf("another client's Session: %v, want NotAuthorizedException", err)
+	}
+}
+
+// The SDK signs admin actions and sends public ones unsigned; a wrong key
+// and a clock 10 minutes off are refused with AWS's signature errors.
+func TestAWSSDKSignsOnlyAdminActions(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.sdk.AdminCreateUser(e.ctx, &cip.AdminCreateUserInput{UserPoolId: aws.String(poolID), Username: aws.String("uli"),
+		MessageAction: types.MessageActionTypeSuppress}); err != nil {
+		t.Fatal(err)
+	}
+	var nf *types.UserNotFoundException
+	if _, err := e.sdk.InitiateAuth(e.ctx, &cip.InitiateAuthInput{ClientId: aws.String(clientID), AuthFlow: types.AuthFlowTypeUserPasswordAuth,
+		AuthParameters: map[string]string{"USERNAME": "uli", "PASSWORD": "x"}}); err == nil || errors.As(err, &nf) {
+		t.Fatalf("InitiateAuth: %v", err)
+	}
+	if signed, _ := signedBySDK.Load("AdminCreateUser"); signed != true {
+		t.Error("AdminCreateUser arrived unsigned")
+	}
+	if signed, _ := signedBySDK.Load("InitiateAuth"); signed != false {
+		t.Errorf("InitiateAuth arrived signed (%v); public actions need no credentials", signed)
+	}
+	wrongKey := func(c *cip.Client) error {
+		_, err := c.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: aws.String(poolID), Username: aws.String("uli")})
+		return err
+	}
+	var ae smithy.APIError
+	if err := wrongKey(e.client("not-the-secret-key-but-long-enough")); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
+		t.Fatalf("a wrong secret key: %v", err)
+	}
+	skewed, err := cognitoapi.New([]*userpool.UserPool{e.pool}, cognitoapi.Options{AccessKeys: map[string]string{accessKey: secretKey},
+		Clock: func() time.Time { return time.Now().Add(10 * time.Minute) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(skewed)
+	defer srv.Close()
+	late := cip.New(cip.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider(accessKey, secretKey, "")})
+	if err := wrongKey(late); !errors.As(err, &ae) || ae.ErrorCode() != "InvalidSignatureException" {
+		t.Fatalf("a request signed 10 minutes before the server's clock: %v", err)
 	}
 }

@@ -17,6 +17,10 @@ import (
 // every action the handler serves at least once.
 var answered sync.Map
 
+// signedBySDK records, per action, whether the SDK's request carried a
+// signature (an Authorization header).
+var signedBySDK sync.Map
+
 type statusRecorder struct {
 	http.ResponseWriter
 	status int
@@ -28,8 +32,11 @@ func recordActions(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSCognitoIdentityProviderService."); ok && rec.status == http.StatusOK {
-			answered.Store(name, true)
+		if name, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSCognitoIdentityProviderService."); ok {
+			signedBySDK.Store(name, r.Header.Get("Authorization") != "")
+			if rec.status == http.StatusOK {
+				answered.Store(name, true)
+			}
 		}
 	})
 }

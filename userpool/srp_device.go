@@ -87,8 +87,8 @@ func (p *UserPool) respondDevice(ctx context.Context, c *appClient, in answer) (
 			return nil, invalidParam("DEVICE_KEY and PASSWORD_CLAIM_SECRET_BLOCK must be the session's")
 		}
 		ts, sig := r[ParamTimestamp], r[ParamPasswordClaimSignature]
-		if _, err := srp.ParseTimestamp(ts); err != nil {
-			return nil, invalidParam("TIMESTAMP is not in Cognito's format")
+		if err := p.checkTimestamp(ts); err != nil {
+			return nil, err
 		}
 		u, err := p.challengeUser(ctx, c, s, st, r)
 		if err != nil {

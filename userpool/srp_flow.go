@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"time"
 
 	"github.com/cupola-auth/cupola/internal/srp"
 	"github.com/cupola-auth/cupola/store"
@@ -139,8 +140,8 @@ func (p *UserPool) respondSRP(ctx context.Context, c *appClient, in answer) (*st
 			return nil, invalidParam("USERNAME does not match the SRP handshake")
 		}
 		ts, sig := r[ParamTimestamp], r[ParamPasswordClaimSignature]
-		if _, err := srp.ParseTimestamp(ts); err != nil {
-			return nil, invalidParam("TIMESTAMP is not in Cognito's format")
+		if err := p.checkTimestamp(ts); err != nil {
+			return nil, err
 		}
 		if sig == "" || len(sig) > 128 {
 			return nil, invalidParam("Missing or malformed PASSWORD_CLAIM_SIGNATURE")
@@ -222,6 +223,24 @@ func (p *UserPool) customSRPAnswer(ctx context.Context, c *appClient, s store.Au
 	st.SRPKey = nil
 	st.History = append(st.History, trigger.ChallengeResult{ChallengeName: string(ChallengePasswordVerifier), ChallengeResult: ok})
 	return p.nextCustomStep(ctx, c, u, s.Subject, st, meta)
+}
+
+// timestampWindow is how far an SRP claim's TIMESTAMP may be from the
+// pool's clock: the device's clock signs it, and devices drift.
+const timestampWindow = 15 * time.Minute
+
+// checkTimestamp refuses a TIMESTAMP that is not exactly Cognito's format
+// or is outside the window. The claim covers it, so a recorded claim
+// cannot be replayed later even if its block were still open.
+func (p *UserPool) checkTimestamp(ts string) error {
+	t, err := srp.ParseTimestamp(ts)
+	if err != nil {
+		return invalidParam("TIMESTAMP is not in Cognito's format")
+	}
+	if d := p.now().Sub(t); d > timestampWindow || d < -timestampWindow {
+		return invalidParam("TIMESTAMP is more than 15 minutes from the server's time")
+	}
+	return nil
 }
 
 // decoyVerifier is a verifier for a login with none: a salt stable per

@@ -225,3 +225,22 @@ func (e *env) importUserWithHash(t *testing.T, username, password string) {
 		t.Fatalf("ImportUsers = %+v, %v", rep, err)
 	}
 }
+
+func TestSRPTimestampMustBeNearTheServersClock(t *testing.T) {
+	e := newFastEnv(t, withSRP)
+	e.confirmedUser("jo", "jo@example.com")
+	for _, skew := range []time.Duration{-16 * time.Minute, 16 * time.Minute} {
+		cl, ch, err := e.srpStart("jo")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := ch.ChallengeParameters
+		key, _ := cl.Key(p[userpool.ParamSRPB], p[userpool.ParamSalt], srpPoolName(e.cfg.ID), "jo", goodPW)
+		ts := srp.FormatTimestamp(e.clock.Now().Add(skew))
+		claim, _ := srp.Claim(key, srpPoolName(e.cfg.ID), "jo", p[userpool.ParamSecretBlock], ts)
+		_, err = e.pool.RespondToAuthChallenge(e.ctx, userpool.RespondToAuthChallengeInput{ClientID: webClient,
+			ChallengeName: userpool.ChallengePasswordVerifier, ChallengeResponses: map[string]string{userpool.ParamUsername: "jo",
+				userpool.ParamPasswordClaimSecretBlock: p[userpool.ParamSecretBlock], userpool.ParamTimestamp: ts, userpool.ParamPasswordClaimSignature: claim}})
+		wantCode(t, err, userpool.CodeInvalidParameter)
+	}
+}
