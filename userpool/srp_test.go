@@ -2,6 +2,7 @@ package userpool_test
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -243,4 +244,26 @@ func TestSRPTimestampMustBeNearTheServersClock(t *testing.T) {
 				userpool.ParamPasswordClaimSecretBlock: p[userpool.ParamSecretBlock], userpool.ParamTimestamp: ts, userpool.ParamPasswordClaimSignature: claim}})
 		wantCode(t, err, userpool.CodeInvalidParameter)
 	}
+}
+
+// A verifier is sealed with the pool secret: what the database holds is
+// no verifier an attacker could guess passwords against.
+func TestSRPVerifiersAreSealedAtRest(t *testing.T) {
+	e := newFastEnv(t, withSRP)
+	sub := e.confirmedUser("kit", "kit@example.com")
+	u, err := e.store.GetUser(e.ctx, e.cfg.ID, sub)
+	if err != nil || u.Password.SRPVerifier == "" {
+		t.Fatalf("stored credential %+v, %v: want a verifier", u.Password, err)
+	}
+	raw, err := base64.RawStdEncoding.DecodeString(u.Password.SRPVerifier)
+	if err != nil {
+		t.Fatalf("stored verifier: %v", err)
+	}
+	if v, err := srp.UnmarshalVerifier(raw); err == nil {
+		t.Fatalf("the database holds a plain verifier (salt %x)", v.Salt)
+	}
+	if len(raw) < 384 {
+		t.Fatalf("stored verifier is %d bytes, too short to hold one", len(raw))
+	}
+	wantTokens(t)(e.srpSignIn("kit", goodPW))
 }
