@@ -119,27 +119,31 @@ func TestAWSSDKAdminUserLifecycle(t *testing.T) {
 	if err != nil || done.AuthenticationResult == nil {
 		t.Fatalf("AdminRespondToAuthChallenge = %+v, %v", done, err)
 	}
-	for name, call := range map[string]func() error{
-		"AdminDisableUser": func() error {
+	// In order: the user ends enabled only if AdminEnableUser runs after AdminDisableUser.
+	for _, c := range []struct {
+		name string
+		call func() error
+	}{
+		{"AdminDisableUser", func() error {
 			_, err := e.sdk.AdminDisableUser(e.ctx, &cip.AdminDisableUserInput{UserPoolId: pid, Username: aws.String("max")})
 			return err
-		},
-		"AdminEnableUser": func() error {
+		}},
+		{"AdminEnableUser", func() error {
 			_, err := e.sdk.AdminEnableUser(e.ctx, &cip.AdminEnableUserInput{UserPoolId: pid, Username: aws.String("max")})
 			return err
-		},
-		"AdminUserGlobalSignOut": func() error {
+		}},
+		{"AdminUserGlobalSignOut", func() error {
 			_, err := e.sdk.AdminUserGlobalSignOut(e.ctx, &cip.AdminUserGlobalSignOutInput{UserPoolId: pid, Username: aws.String("max")})
 			return err
-		},
-		"AdminUpdateUserAttributes": func() error {
+		}},
+		{"AdminUpdateUserAttributes", func() error {
 			_, err := e.sdk.AdminUpdateUserAttributes(e.ctx, &cip.AdminUpdateUserAttributesInput{UserPoolId: pid, Username: aws.String("max"),
 				UserAttributes: []types.AttributeType{{Name: aws.String("name"), Value: aws.String("Max")}}})
 			return err
-		},
+		}},
 	} {
-		if err := call(); err != nil {
-			t.Fatalf("%s: %v", name, err)
+		if err := c.call(); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
 		}
 	}
 	got, err := e.sdk.AdminGetUser(e.ctx, &cip.AdminGetUserInput{UserPoolId: pid, Username: aws.String("max")})
