@@ -34,7 +34,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := a.logger(cf.logLevel)
+	log, err := a.logger(cf)
 	if err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 }
 
 // routes mounts the hosted UI where the issuer's path points, beside
-// GET /healthz.
+// GET /healthz (the process answers) and GET /readyz (it can serve).
 func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
 	u, err := url.Parse(in.pool.Issuer())
 	if err != nil {
@@ -159,8 +159,33 @@ func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
 	mount := strings.TrimRight(u.Path, "/") + "/"
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz(in))
+	mux.HandleFunc("GET /readyz", a.readyz(in))
 	mux.Handle(mount, ui)
 	return mux, nil
+}
+
+// readyzTimeout bounds a readiness check: a probe must not hang on a store
+// that does not answer.
+const readyzTimeout = 2 * time.Second
+
+// readyz answers 200 while the pool can serve — a signing key, a store
+// that answers — and 503 with the reason otherwise. Load balancers take
+// an instance out of rotation on it; unlike /healthz it fails while the
+// database is gone and recovers with it.
+func (a *app) readyz(in *instance) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		ctx, cancel := context.WithTimeout(r.Context(), readyzTimeout)
+		defer cancel()
+		if err := in.pool.Ready(ctx); err != nil {
+			in.log.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	}
 }
 
 // healthz answers 200 while the pool can sign tokens, 503 otherwise.
