@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -82,6 +83,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	handler = withCognitoAPI(api, handler)
+	var certs *certReloader
+	if t := in.cfg.TLS; t.enabled() {
+		if certs, err = newCertReloader(t.CertFile, t.KeyFile, log); err != nil {
+			return err
+		}
+		handler = withHSTS(handler, t.HSTSMaxAge)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -91,12 +99,22 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		srv.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+	}
+	redirect, err := a.redirectServer(ctx, in, log)
+	if err != nil {
+		return err
+	}
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
 	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, log) })
 	wg.Go(func() { a.deliverLoop(bgCtx, in.pool, log) })
+	if certs != nil {
+		wg.Go(func() { certs.watch(bgCtx, a.tlsWatchInterval) })
+	}
 	defer func() {
 		// Before the store closes: the background work stops, and the
 		// messages queued by the last requests get one more try.
@@ -110,7 +128,21 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}()
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	if redirect != nil {
+		go func() {
+			if err := redirect.srv.Serve(redirect.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("https redirect listener", "err", err)
+			}
+		}()
+		defer redirect.srv.Close()
+	}
 	issuer := strings.TrimRight(in.pool.Issuer(), "/")
 	log.Info("listening", "addr", ln.Addr().String(), "issuer", issuer,
 		"discovery", issuer+"/.well-known/openid-configuration")
