@@ -67,6 +67,9 @@ type app struct {
 	// keyReloadInterval is how often serve re-reads signing keys, so that
 	// a rotation by another process is picked up.
 	keyReloadInterval time.Duration
+	// createdDevSecrets is the development secrets file this run
+	// created, removed again if the start fails (open).
+	createdDevSecrets string
 	// tlsWatchInterval is how often serve checks its certificate files.
 	tlsWatchInterval time.Duration
 	// cleanup is when serve removes expired and idle records, and how many

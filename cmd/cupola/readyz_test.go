@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,5 +77,32 @@ func TestLogFormat(t *testing.T) {
 		if err := json.Unmarshal([]byte(l), &rec); err != nil || rec["msg"] == nil || rec["level"] == nil || rec["time"] == nil {
 			t.Fatalf("a log line that is no JSON record: %q (%v)", l, err)
 		}
+	}
+}
+
+// A failed start leaves no development secrets behind, and its error names
+// the files the user asked for.
+func TestAFailedStartLeavesNoSecretsBehind(t *testing.T) {
+	dir := t.TempDir()
+	// The database path is a directory: the store cannot open, after the
+	// secrets were generated.
+	db := filepath.Join(dir, "db-is-a-dir")
+	if err := os.Mkdir(db, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ta := newTestApp(t)
+	if code, _, stderr := ta.exec(t, "serve", "-addr", "127.0.0.1:0", "-db", db); code == exitOK {
+		t.Fatalf("serve on a directory started:\n%s", stderr)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*secrets*")); len(left) > 0 {
+		t.Fatalf("a failed start left %v", left)
+	}
+	// The secrets cannot be written (the database's directory is a file):
+	// the error names the path asked for, never a temporary file.
+	file := filepath.Join(dir, "plain-file")
+	os.WriteFile(file, nil, 0o644)
+	code, _, stderr := ta.exec(t, "serve", "-addr", "127.0.0.1:0", "-db", filepath.Join(file, "c.db"))
+	if code == exitOK || !strings.Contains(stderr, filepath.Join(file, "c.db")) || strings.Contains(stderr, ".tmp") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
