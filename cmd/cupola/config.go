@@ -42,6 +42,7 @@ type fileConfig struct {
 	HostedUI          hostedUIConfig           `yaml:"hosted_ui"`
 	SMTP              *smtpConfig              `yaml:"smtp"`
 	CognitoAPI        cognitoAPIConfig         `yaml:"cognito_api"`
+	TLS               tlsConfig                `yaml:"tls"`
 }
 
 // poolConfig is userpool.Config's settable part.
@@ -375,6 +376,9 @@ func parseConfig(b []byte) (*fileConfig, error) {
 // check validates what is not left to userpool.New and hostedui.New.
 func (c *fileConfig) check() error {
 	var errs []error
+	if err := c.TLS.check(c.Pool.Issuer); err != nil {
+		errs = append(errs, err)
+	}
 	if !c.Dev {
 		if c.Pool.ID == "" {
 			errs = append(errs, errors.New("pool.id is required"))

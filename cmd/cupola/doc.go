@@ -95,6 +95,11 @@
 //	  cookie_keys: [{file: /run/secrets/cookie_key}]   # the first seals; all open
 //	  session_ttl: 1h
 //	  branding: {title: Example, logo_file: logo.png, primary_color: "#0b5fff"}
+//	tls:                                  # serve HTTPS; the pair is reloaded on SIGHUP and when the files change
+//	  cert_file: /etc/cupola/tls.crt
+//	  key_file: /etc/cupola/tls.key
+//	  redirect_addr: ":80"                 # optional: plain HTTP redirected to the issuer's https origin
+//	  hsts_max_age: 8760h                  # Strict-Transport-Security (default one year; negative: none)
 //	cognito_api:                          # Cognito's wire API at POST / (AWS SDKs, the AWS CLI)
 //	  region: us-east-1                    # what signatures and ARNs name
 //	  access_keys: [{id: AKIDEXAMPLE, secret: {env: CUPOLA_ADMIN_SECRET}}]   # sign admin actions (SigV4)

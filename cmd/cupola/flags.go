@@ -13,9 +13,10 @@ var errFlagParse = errors.New("invalid flags")
 
 // commonFlags are the flags every command takes.
 type commonFlags struct {
-	db       string
-	config   string
-	logLevel string
+	db        string
+	config    string
+	logLevel  string
+	logFormat string
 }
 
 // flagSet returns a flag set for "cupola <name>" with the common flags.
@@ -30,6 +31,7 @@ func (a *app) flagSet(name, synopsis string) (*flag.FlagSet, *commonFlags) {
 	fs.StringVar(&c.db, "db", "cupola.db", "SQLite `file`, or a postgres:// or postgresql:// DSN for PostgreSQL")
 	fs.StringVar(&c.config, "config", "", "YAML configuration `file`; without it, a development pool")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log `format`: text (key=value lines) or json (one object a line)")
 	return fs, c
 }
 
@@ -47,13 +49,22 @@ func parse(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// logger builds the command's logger: text to stderr at the given level.
-func (a *app) logger(level string) (*slog.Logger, error) {
+// logger builds the command's logger: text or JSON lines to stderr at the
+// given level. Field names are stable (see doc.go, "Logs").
+func (a *app) logger(cf *commonFlags) (*slog.Logger, error) {
 	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		return nil, usagef("-log-level %q is not debug, info, warn or error", level)
+	if err := l.UnmarshalText([]byte(cf.logLevel)); err != nil {
+		return nil, usagef("-log-level %q is not debug, info, warn or error", cf.logLevel)
 	}
-	return slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: l})), nil
+	opts := &slog.HandlerOptions{Level: l}
+	switch cf.logFormat {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(a.stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(a.stderr, opts)), nil
+	default:
+		return nil, usagef("-log-format %q is not text or json", cf.logFormat)
+	}
 }
 
 // stringList is a repeatable string flag.

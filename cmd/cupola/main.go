@@ -67,6 +67,11 @@ type app struct {
 	// keyReloadInterval is how often serve re-reads signing keys, so that
 	// a rotation by another process is picked up.
 	keyReloadInterval time.Duration
+	// createdDevSecrets is the development secrets file this run
+	// created, removed again if the start fails (open).
+	createdDevSecrets string
+	// tlsWatchInterval is how often serve checks its certificate files.
+	tlsWatchInterval time.Duration
 	// cleanup is when serve removes expired and idle records, and how many
 	// at a time.
 	cleanup cleanupSchedule
@@ -83,6 +88,7 @@ func newApp(stdout, stderr io.Writer) *app {
 		now:               time.Now,
 		shutdownTimeout:   15 * time.Second,
 		keyReloadInterval: time.Minute,
+		tlsWatchInterval:  tlsWatchInterval,
 		// Up to 10,000 records every ten minutes, in batches of 500.
 		cleanup:         cleanupSchedule{interval: 10 * time.Minute, batch: 500, batches: 20},
 		deliverInterval: 15 * time.Second,

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"net"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +128,7 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 	}
 	in.store, err = openStore(ctx, cf.db, log)
 	if err != nil {
+		a.removeCreatedDevSecrets()
 		return nil, err
 	}
 	in.pool, err = userpool.New(ctx, pcfg, in.store)
@@ -135,9 +137,20 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 	}
 	if err != nil {
 		in.store.Close()
+		a.removeCreatedDevSecrets()
 		return nil, err
 	}
 	return in, nil
+}
+
+// removeCreatedDevSecrets takes back the development secrets file this run
+// created when the start fails after it: a failed start leaves nothing
+// behind, and the next start generates a fresh pair with its database.
+func (a *app) removeCreatedDevSecrets() {
+	if a.createdDevSecrets != "" {
+		os.Remove(a.createdDevSecrets)
+		a.createdDevSecrets = ""
+	}
 }
 
 // senders sets the pool's email and SMS senders: SMTP when configured,

@@ -191,8 +191,9 @@ func (a *app) loadDevSecrets(path string, log *slog.Logger) (*devSecrets, error)
 		if errors.Is(err, fs.ErrExist) {
 			return readDevSecrets(path)
 		}
-		return nil, fmt.Errorf("write development secrets: %w", err)
+		return nil, fmt.Errorf("write development secrets %s: %w", path, err)
 	}
+	a.createdDevSecrets = path
 	log.Warn("development mode: generated the pool secret, cookie key and SAML key pair; keep this file private, and configure real secrets in production",
 		"file", path)
 	return d, nil
@@ -228,18 +229,27 @@ func (a *app) addDevSAMLKey(path string, d *devSecrets, log *slog.Logger) (*devS
 // writeDevSecretsTemp writes d to a new 0600 file beside path and returns
 // its name; the caller links or renames it into place and removes it.
 func writeDevSecretsTemp(path string, d *devSecrets) (string, error) {
+	// Errors name the file the user's -db asked for, not the temporary
+	// file beside it that they never named.
+	failed := func(err error) error {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write development secrets %s: %w", path, err)
+	}
 	b, err := json.MarshalIndent(d, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("write development secrets: %w", err)
+		return "", failed(err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
-		return "", fmt.Errorf("write development secrets: %w", err)
+		return "", failed(err)
 	}
 	fail := func(err error) (string, error) {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("write development secrets: %w", err)
+		return "", failed(err)
 	}
 	// CreateTemp already uses 0600; Chmod makes that explicit whatever
 	// the platform.
@@ -254,7 +264,7 @@ func writeDevSecretsTemp(path string, d *devSecrets) (string, error) {
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		return "", fmt.Errorf("write development secrets: %w", err)
+		return "", failed(err)
 	}
 	return tmp.Name(), nil
 }

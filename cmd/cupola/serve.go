@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -34,7 +35,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	log, err := a.logger(cf.logLevel)
+	log, err := a.logger(cf)
 	if err != nil {
 		return err
 	}
@@ -82,6 +83,13 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	handler = withCognitoAPI(api, handler)
+	var certs *certReloader
+	if t := in.cfg.TLS; t.enabled() {
+		if certs, err = newCertReloader(t.CertFile, t.KeyFile, log); err != nil {
+			return err
+		}
+		handler = withHSTS(handler, t.HSTSMaxAge)
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -91,12 +99,22 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	if certs != nil {
+		srv.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+	}
+	redirect, err := a.redirectServer(ctx, in, log)
+	if err != nil {
+		return err
+	}
 
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
 	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, log) })
 	wg.Go(func() { a.deliverLoop(bgCtx, in.pool, log) })
+	if certs != nil {
+		wg.Go(func() { certs.watch(bgCtx, a.tlsWatchInterval) })
+	}
 	defer func() {
 		// Before the store closes: the background work stops, and the
 		// messages queued by the last requests get one more try.
@@ -110,7 +128,21 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	}()
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if certs != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
+	if redirect != nil {
+		go func() {
+			if err := redirect.srv.Serve(redirect.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("https redirect listener", "err", err)
+			}
+		}()
+		defer redirect.srv.Close()
+	}
 	issuer := strings.TrimRight(in.pool.Issuer(), "/")
 	log.Info("listening", "addr", ln.Addr().String(), "issuer", issuer,
 		"discovery", issuer+"/.well-known/openid-configuration")
@@ -150,7 +182,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 }
 
 // routes mounts the hosted UI where the issuer's path points, beside
-// GET /healthz.
+// GET /healthz (the process answers) and GET /readyz (it can serve).
 func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
 	u, err := url.Parse(in.pool.Issuer())
 	if err != nil {
@@ -159,8 +191,33 @@ func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
 	mount := strings.TrimRight(u.Path, "/") + "/"
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz(in))
+	mux.HandleFunc("GET /readyz", a.readyz(in))
 	mux.Handle(mount, ui)
 	return mux, nil
+}
+
+// readyzTimeout bounds a readiness check: a probe must not hang on a store
+// that does not answer.
+const readyzTimeout = 2 * time.Second
+
+// readyz answers 200 while the pool can serve — a signing key, a store
+// that answers — and 503 with the reason otherwise. Load balancers take
+// an instance out of rotation on it; unlike /healthz it fails while the
+// database is gone and recovers with it.
+func (a *app) readyz(in *instance) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		ctx, cancel := context.WithTimeout(r.Context(), readyzTimeout)
+		defer cancel()
+		if err := in.pool.Ready(ctx); err != nil {
+			in.log.WarnContext(ctx, "not ready", "err", err)
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, `{"status":"unavailable"}`)
+			return
+		}
+		fmt.Fprintln(w, `{"status":"ok"}`)
+	}
 }
 
 // healthz answers 200 while the pool can sign tokens, 503 otherwise.

@@ -12,7 +12,7 @@ import (
 // adminPool opens the pool for an administrative command. The issuer of
 // a development pool does not matter here: nothing is signed.
 func (a *app) adminPool(ctx context.Context, cf *commonFlags) (*instance, error) {
-	log, err := a.logger(cf.logLevel)
+	log, err := a.logger(cf)
 	if err != nil {
 		return nil, err
 	}
