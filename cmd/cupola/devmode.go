@@ -30,45 +30,35 @@ func s256(verifier string) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
-// devAuthorizeURL is a ready authorization request for the development
-// client, with its PKCE pair and state.
-func devAuthorizeURL(issuer string, p pkce, state string) string {
-	q := url.Values{
-		"response_type":         {"code"},
-		"client_id":             {devClientID},
-		"redirect_uri":          {devCallbackURL},
-		"scope":                 {strings.Join(devScopes, " ")},
-		"state":                 {state},
-		"code_challenge":        {p.Challenge},
-		"code_challenge_method": {"S256"},
-	}
-	return strings.TrimRight(issuer, "/") + "/oauth2/authorize?" + q.Encode()
-}
-
 // printDevInfo prints, on stdout, what a developer needs to try the
-// development pool: the client ID, the discovery URL and an authorize URL
-// with its PKCE verifier, then how to exchange the code.
+// development pool: the page that signs in and shows the tokens, the
+// client, a ready authorization request with its PKCE verifier for a
+// manual exchange, and the sign-out URL.
 func (a *app) printDevInfo(in *instance) error {
-	p, err := newPKCE(a.random)
+	authURL, p, state, err := in.dev.start()
 	if err != nil {
 		return err
 	}
-	st := make([]byte, 16)
-	if _, err := io.ReadFull(a.random, st); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	state := base64.RawURLEncoding.EncodeToString(st)
 	issuer := strings.TrimRight(in.pool.Issuer(), "/")
+	callback, home := devRedirectURLs(issuer)
+	logout := issuer + "/logout?" + url.Values{"client_id": {devClientID}, "logout_uri": {home}}.Encode()
 	_, err = fmt.Fprintf(a.stdout, `
 Cupola development pool %s is ready (no -config: development mode).
+
+Sign in (or sign up) and see your tokens:
+
+  %s
 
   Issuer:         %s
   Discovery:      %s/.well-known/openid-configuration
   Client ID:      %s   (public client: PKCE S256, no secret)
-  Callback URL:   %s
+  Callback URLs:  %s (served here)
+                  %s (your app)
   Scopes:         %s
+  Sign-out URL:   %s
 
-Sign in (or sign up) by opening:
+A ready authorization request (this server's callback page exchanges the
+code; or exchange it yourself with the verifier below):
 
   %s
 
@@ -76,15 +66,14 @@ Sign in (or sign up) by opening:
   PKCE code_challenge: %s (S256)
   state:               %s
 
-The browser then goes to %s?code=CODE&state=...; exchange the code with:
-
   curl -s %s/oauth2/token -d grant_type=authorization_code -d client_id=%s \
     -d redirect_uri=%s -d code_verifier=%s -d code=CODE
 
+To put this sign-in in front of your own service, see examples/gateway.
 Emails (sign-up and reset codes) are printed here.
 
-`, devPoolID, issuer, issuer, devClientID, devCallbackURL, strings.Join(devScopes, " "),
-		devAuthorizeURL(issuer, p, state), p.Verifier, p.Challenge, state,
-		devCallbackURL, issuer, devClientID, url.QueryEscape(devCallbackURL), p.Verifier)
+`, devPoolID, home, issuer, issuer, devClientID, callback, devCallbackURL, strings.Join(devScopes, " "), logout,
+		authURL, p.Verifier, p.Challenge, state,
+		issuer, devClientID, url.QueryEscape(callback), p.Verifier)
 	return err
 }

@@ -44,14 +44,20 @@ type instance struct {
 	log        *slog.Logger
 	// devDefaults is set when no configuration was given.
 	devDefaults bool
+	// dev is the development loop serve mounts with the defaults.
+	dev *devLoop
 }
 
 // Close closes the store.
 func (in *instance) Close() error { return in.store.Close() }
 
 // devConfig is the configuration of the development pool: a public client
-// for a local app, with the authorization code flow and PKCE.
+// for the development loop on this server and for a local app on port
+// 3000, with the authorization code flow and PKCE.
 func devConfig(issuer string) *fileConfig {
+	// The development loop's pages on this server come first: the banner
+	// and /_dev/ use them (devloop.go).
+	callback, logout := devRedirectURLs(issuer)
 	return &fileConfig{
 		Dev:  true,
 		Pool: poolConfig{ID: devPoolID, Name: devPoolName, Issuer: issuer},
@@ -59,8 +65,8 @@ func devConfig(issuer string) *fileConfig {
 			ClientID: devClientID,
 			Name:     "Development app",
 			// The loopback address as well, whose port may vary (RFC 8252).
-			CallbackURLs:       []string{devCallbackURL, "http://127.0.0.1:3000/callback"},
-			LogoutURLs:         []string{devLogoutURL, "http://127.0.0.1:3000/"},
+			CallbackURLs:       []string{callback, devCallbackURL, "http://127.0.0.1:3000/callback"},
+			LogoutURLs:         []string{logout, devLogoutURL, "http://127.0.0.1:3000/"},
 			AllowedOAuthFlows:  []string{userpool.OAuthFlowCode},
 			AllowedOAuthScopes: devScopes,
 			ExplicitAuthFlows:  []string{userpool.AllowUserSRPAuth, userpool.AllowRefreshTokenAuth},

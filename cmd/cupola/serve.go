@@ -74,6 +74,9 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	if in.devDefaults {
+		in.dev = newDevLoop(in.pool.Issuer(), a.now, a.random, log)
+	}
 	handler, err := a.routes(in, ui)
 	if err != nil {
 		return err
@@ -193,6 +196,9 @@ func (a *app) routes(in *instance, ui http.Handler) (http.Handler, error) {
 	mux.HandleFunc("GET /healthz", a.healthz(in))
 	mux.HandleFunc("GET /readyz", a.readyz(in))
 	mux.Handle(mount, ui)
+	if in.dev != nil {
+		in.dev.mount(mux)
+	}
 	return mux, nil
 }
 
