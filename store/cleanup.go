@@ -99,3 +99,17 @@ type Cleaner interface {
 	// is returned with it. Malformed params are ErrInvalid.
 	Cleanup(ctx context.Context, poolID string, p CleanupParams) (removed int, err error)
 }
+
+// Exclusive is implemented by stores that several instances share (the
+// PostgreSQL store), so that periodic work such as a cleanup run happens
+// on one instance at a time rather than on all of them at once, each
+// competing for the same rows. A store only one process opens (memory,
+// SQLite) does not implement it; callers then just run the work.
+type Exclusive interface {
+	// TryExclusive takes the lock named name if no other instance holds
+	// it, without waiting. It reports false when another holds it. A true
+	// answer comes with release, which gives the lock back; the lock is
+	// also given back when the instance's connection ends, so a crashed
+	// instance does not hold it.
+	TryExclusive(ctx context.Context, name string) (release func(), ok bool, err error)
+}

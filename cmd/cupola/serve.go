@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -113,7 +116,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	var wg sync.WaitGroup
 	bgCtx, stopBackground := context.WithCancel(ctx)
 	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
-	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, log) })
+	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, in.store, log) })
 	wg.Go(func() { a.deliverLoop(bgCtx, in.pool, log) })
 	if certs != nil {
 		wg.Go(func() { certs.watch(bgCtx, a.tlsWatchInterval) })
@@ -297,24 +300,54 @@ type cleanupSchedule struct {
 }
 
 // cleanupLoop removes expired challenge sessions and codes and idle
-// lockout counters now and every interval until ctx ends, so that the
-// store does not grow without bound under traffic nobody authenticates.
-func (a *app) cleanupLoop(ctx context.Context, pool *userpool.UserPool, log *slog.Logger) {
-	t := time.NewTicker(a.cleanup.interval)
-	defer t.Stop()
+// lockout counters now and then about every interval until ctx ends, so
+// that the store does not grow without bound under traffic nobody
+// authenticates. Each wait is jittered (±10 %) so that instances started
+// together do not all wake at once; on a shared store (PostgreSQL) the
+// exclusive lock picks one of them anyway.
+func (a *app) cleanupLoop(ctx context.Context, pool *userpool.UserPool, st store.Store, log *slog.Logger) {
 	for {
-		a.cleanupRun(ctx, pool, log)
+		a.cleanupRun(ctx, pool, st, log)
+		t := time.NewTimer(jittered(a.cleanup.interval, a.random))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
 	}
 }
 
+// jittered is d moved by up to ±10 %, drawn from random (d itself when
+// random fails).
+func jittered(d time.Duration, random io.Reader) time.Duration {
+	var b [2]byte
+	if _, err := io.ReadFull(random, b[:]); err != nil {
+		return d
+	}
+	f := float64(binary.BigEndian.Uint16(b[:]))/65535*0.2 - 0.1
+	return d + time.Duration(f*float64(d))
+}
+
 // cleanupRun is one run: Cleanup calls until nothing is left or the run
-// has made its calls.
-func (a *app) cleanupRun(ctx context.Context, pool *userpool.UserPool, log *slog.Logger) {
+// has made its calls. When st is shared by instances (store.Exclusive),
+// the run first takes the pool's cleanup lock and is skipped while
+// another instance holds it.
+func (a *app) cleanupRun(ctx context.Context, pool *userpool.UserPool, st store.Store, log *slog.Logger) {
+	if ex, ok := st.(store.Exclusive); ok {
+		release, ok, err := ex.TryExclusive(ctx, "cleanup:"+pool.ID())
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				log.Error("cleanup lock", "err", err)
+			}
+			return
+		case !ok:
+			log.Debug("cleanup: another instance is running it")
+			return
+		}
+		defer release()
+	}
 	removed := 0
 	for range a.cleanup.batches {
 		out, err := pool.Cleanup(ctx, userpool.CleanupInput{Limit: a.cleanup.batch})

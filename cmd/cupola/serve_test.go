@@ -298,15 +298,70 @@ func TestACleanupRunIsBoundedAndLogged(t *testing.T) {
 		"level=DEBUG msg=cleanup removed=0",
 	} {
 		logs.Reset()
-		a.cleanupRun(ctx, pool, log)
+		a.cleanupRun(ctx, pool, st, log)
 		if !strings.Contains(logs.String(), want) {
 			t.Fatalf("run logged %q, want %q", logs.String(), want)
 		}
 	}
 
 	logs.Reset()
-	a.cleanupRun(ctx, newPool(t, failingCleanup{memory.New()}), log)
+	failing := failingCleanup{memory.New()}
+	a.cleanupRun(ctx, newPool(t, failing), failing, log)
 	if !strings.Contains(logs.String(), "level=ERROR msg=cleanup removed=0") || !strings.Contains(logs.String(), "disk on fire") {
 		t.Fatalf("a failing run logged %q, want the error", logs.String())
+	}
+
+	// On a shared store, a run whose lock another instance holds does
+	// nothing; one that gets it runs and gives the lock back.
+	for i := range 3 {
+		if _, err := st.BeginAttempt(ctx, "p", fmt.Sprintf("again:%d", i), now.Add(-24*time.Hour),
+			store.LockoutPolicy{Threshold: 5, Base: time.Second, Max: time.Second, ResetAfter: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shared := &exclusiveStore{Store: st, held: true}
+	logs.Reset()
+	a.cleanupRun(ctx, pool, shared, log)
+	if !strings.Contains(logs.String(), "another instance is running it") || strings.Contains(logs.String(), "removed=") {
+		t.Fatalf("a run without the lock logged %q", logs.String())
+	}
+	shared.held = false
+	logs.Reset()
+	a.cleanupRun(ctx, pool, shared, log)
+	if !strings.Contains(logs.String(), "removed=3") || shared.name != "cleanup:p" || shared.held {
+		t.Fatalf("a run with the lock logged %q; lock %q held=%v", logs.String(), shared.name, shared.held)
+	}
+}
+
+// exclusiveStore is a store shared by instances, for cleanupRun: held
+// says whether another instance holds the lock.
+type exclusiveStore struct {
+	store.Store
+	held bool
+	name string
+}
+
+func (s *exclusiveStore) TryExclusive(_ context.Context, name string) (func(), bool, error) {
+	if s.held {
+		return nil, false, nil
+	}
+	s.held, s.name = true, name
+	return func() { s.held = false }, true, nil
+}
+
+func TestCleanupIntervalsAreJittered(t *testing.T) {
+	seen := map[time.Duration]bool{}
+	for range 200 {
+		d := jittered(10*time.Minute, rand.Reader)
+		if d < 9*time.Minute || d > 11*time.Minute {
+			t.Fatalf("jittered(10m) = %v, outside ±10%%", d)
+		}
+		seen[d] = true
+	}
+	if len(seen) < 100 {
+		t.Errorf("only %d distinct waits in 200", len(seen))
+	}
+	if d := jittered(time.Minute, strings.NewReader("")); d != time.Minute {
+		t.Errorf("with a failing source: %v", d)
 	}
 }
