@@ -100,6 +100,9 @@
 //	  key_file: /etc/cupola/tls.key
 //	  redirect_addr: ":80"                 # optional: plain HTTP redirected to the issuer's https origin
 //	  hsts_max_age: 8760h                  # Strict-Transport-Security (default one year; negative: none)
+//	  # or, instead of the files, a certificate from an ACME CA (Let's Encrypt by default),
+//	  # validated by TLS-ALPN-01 on :443 or HTTP-01 on redirect_addr (:80):
+//	  # acme: {domains: [auth.example.com], email: ops@example.com, cache_dir: /var/lib/cupola/acme}
 //	cognito_api:                          # Cognito's wire API at POST / (AWS SDKs, the AWS CLI)
 //	  region: us-east-1                    # what signatures and ARNs name
 //	  access_keys: [{id: AKIDEXAMPLE, secret: {env: CUPOLA_ADMIN_SECRET}}]   # sign admin actions (SigV4)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -72,6 +73,9 @@ type app struct {
 	createdDevSecrets string
 	// tlsWatchInterval is how often serve checks its certificate files.
 	tlsWatchInterval time.Duration
+	// acmeClient, when set, is the HTTP client serve talks to an ACME CA
+	// with (tests trust a local CA through it); nil is http.DefaultClient.
+	acmeClient *http.Client
 	// cleanup is when serve removes expired and idle records, and how many
 	// at a time.
 	cleanup cleanupSchedule

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/crypto/acme/autocert"
+
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
 )
@@ -89,12 +91,23 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	handler = withCognitoAPI(api, handler)
-	var certs *certReloader
-	if t := in.cfg.TLS; t.enabled() {
+	var (
+		certs   *certReloader
+		acmeMgr *autocert.Manager
+		tlsConf *tls.Config
+	)
+	switch t := in.cfg.TLS; {
+	case t.ACME != nil:
+		acmeMgr = acmeManager(t.ACME, a.acmeClient)
+		tlsConf = acmeTLSConfig(acmeMgr)
+	case t.enabled():
 		if certs, err = newCertReloader(t.CertFile, t.KeyFile, log); err != nil {
 			return err
 		}
-		handler = withHSTS(handler, t.HSTSMaxAge)
+		tlsConf = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+	}
+	if tlsConf != nil {
+		handler = withHSTS(handler, in.cfg.TLS.HSTSMaxAge)
 	}
 	srv := &http.Server{
 		Handler:           handler,
@@ -105,10 +118,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	if certs != nil {
-		srv.TLSConfig = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
-	}
-	redirect, err := a.redirectServer(ctx, in, log)
+	srv.TLSConfig = tlsConf
+	redirect, err := a.redirectServer(ctx, in, acmeMgr, log)
 	if err != nil {
 		return err
 	}
@@ -135,7 +146,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 
 	errc := make(chan error, 1)
 	go func() {
-		if certs != nil {
+		if tlsConf != nil {
 			errc <- srv.ServeTLS(ln, "", "")
 			return
 		}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/crypto/acme/autocert"
 )
 
 // TLS for cupola serve from a certificate and key file. The pair is read
@@ -22,8 +24,9 @@ import (
 // every tlsWatchInterval), so a renewed certificate (certbot, cert-manager)
 // is served without a restart; a pair that fails to load is logged and the
 // old one kept. With TLS on, every answer carries HSTS, and an optional
-// second listener redirects plain HTTP to the issuer's https URL. (ACME
-// for a custom domain is the next step of the [ops] issue.)
+// second listener redirects plain HTTP to the issuer's https URL. With
+// tls.acme instead of the files, the certificate comes from an ACME CA
+// (acme.go).
 
 // tlsConfig is the tls: block of the configuration.
 type tlsConfig struct {
@@ -35,23 +38,31 @@ type tlsConfig struct {
 	// HSTSMaxAge is Strict-Transport-Security's max-age; zero means one
 	// year, a negative value sends none.
 	HSTSMaxAge time.Duration `yaml:"hsts_max_age"`
+	// ACME obtains the certificate from a CA instead of the files.
+	ACME *acmeConfig `yaml:"acme"`
 }
 
-func (c tlsConfig) enabled() bool { return c.CertFile != "" || c.KeyFile != "" }
+func (c tlsConfig) enabled() bool { return c.CertFile != "" || c.KeyFile != "" || c.ACME != nil }
 
 // check refuses an incomplete tls block.
 func (c tlsConfig) check(issuer string) error {
 	if !c.enabled() {
 		if c.RedirectAddr != "" {
-			return errors.New("tls.redirect_addr needs tls.cert_file and tls.key_file")
+			return errors.New("tls.redirect_addr needs tls.cert_file and tls.key_file, or tls.acme")
 		}
 		return nil
 	}
-	if c.CertFile == "" || c.KeyFile == "" {
-		return errors.New("tls needs both cert_file and key_file")
-	}
 	if u, err := url.Parse(issuer); err == nil && u.Scheme != "https" {
 		return fmt.Errorf("with tls, pool.issuer must be an https URL (it is %q): browsers and tokens name it", issuer)
+	}
+	if c.ACME != nil {
+		if c.CertFile != "" || c.KeyFile != "" {
+			return errors.New("tls: give cert_file and key_file, or acme, not both")
+		}
+		return c.ACME.check(issuer)
+	}
+	if c.CertFile == "" || c.KeyFile == "" {
+		return errors.New("tls needs both cert_file and key_file")
 	}
 	return nil
 }
@@ -191,7 +202,8 @@ type redirector struct {
 }
 
 // redirectServer listens on tls.redirect_addr, or returns nil without one.
-func (a *app) redirectServer(ctx context.Context, in *instance, log *slog.Logger) (*redirector, error) {
+// With ACME, the listener also answers the CA's HTTP-01 challenges.
+func (a *app) redirectServer(ctx context.Context, in *instance, m *autocert.Manager, log *slog.Logger) (*redirector, error) {
 	addr := in.cfg.TLS.RedirectAddr
 	if addr == "" {
 		return nil, nil
@@ -199,6 +211,9 @@ func (a *app) redirectServer(ctx context.Context, in *instance, log *slog.Logger
 	h, err := httpsRedirect(in.pool.Issuer())
 	if err != nil {
 		return nil, err
+	}
+	if m != nil {
+		h = m.HTTPHandler(h)
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
