@@ -43,6 +43,7 @@ type fileConfig struct {
 	SMTP              *smtpConfig              `yaml:"smtp"`
 	CognitoAPI        cognitoAPIConfig         `yaml:"cognito_api"`
 	TLS               tlsConfig                `yaml:"tls"`
+	Metrics           metricsConfig            `yaml:"metrics"`
 }
 
 // poolConfig is userpool.Config's settable part.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,8 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/crypto/acme/autocert"
 
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/userpool"
@@ -71,42 +68,22 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if in.cfg.Dev {
 		log.Warn("development mode: do not use it in production")
 	}
-	keys, err := in.secrets.cookieKeys()
-	if err != nil {
-		return err
-	}
-	ui, err := a.hostedUI(in, keys, log)
-	if err != nil {
-		return err
-	}
 	if in.devDefaults {
 		in.dev = newDevLoop(in.pool.Issuer(), a.now, a.random, log)
 	}
-	handler, err := a.routes(in, ui)
+	tel, err := newTelemetryIf(in.cfg.Metrics.Addr != "")
 	if err != nil {
 		return err
 	}
-	api, err := a.cognitoAPI(in, log)
+	handler, err := a.publicHandler(in, tel, log)
 	if err != nil {
 		return err
 	}
-	handler = withCognitoAPI(api, handler)
-	var (
-		certs   *certReloader
-		acmeMgr *autocert.Manager
-		tlsConf *tls.Config
-	)
-	switch t := in.cfg.TLS; {
-	case t.ACME != nil:
-		acmeMgr = acmeManager(t.ACME, a.acmeClient)
-		tlsConf = acmeTLSConfig(acmeMgr)
-	case t.enabled():
-		if certs, err = newCertReloader(t.CertFile, t.KeyFile, log); err != nil {
-			return err
-		}
-		tlsConf = &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12}
+	tlsOn, err := a.tlsSetup(in, log)
+	if err != nil {
+		return err
 	}
-	if tlsConf != nil {
+	if tlsOn.conf != nil {
 		handler = withHSTS(handler, in.cfg.TLS.HSTSMaxAge)
 	}
 	srv := &http.Server{
@@ -118,8 +95,12 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	srv.TLSConfig = tlsConf
-	redirect, err := a.redirectServer(ctx, in, acmeMgr, log)
+	srv.TLSConfig = tlsOn.conf
+	redirect, err := a.redirectServer(ctx, in, tlsOn.acme, log)
+	if err != nil {
+		return err
+	}
+	metrics, err := listenMetrics(ctx, in.cfg.Metrics.Addr, tel, log)
 	if err != nil {
 		return err
 	}
@@ -129,8 +110,8 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	wg.Go(func() { a.reloadKeys(bgCtx, in, log) })
 	wg.Go(func() { a.cleanupLoop(bgCtx, in.pool, in.store, log) })
 	wg.Go(func() { a.deliverLoop(bgCtx, in.pool, log) })
-	if certs != nil {
-		wg.Go(func() { certs.watch(bgCtx, a.tlsWatchInterval) })
+	if tlsOn.certs != nil {
+		wg.Go(func() { tlsOn.certs.watch(bgCtx, a.tlsWatchInterval) })
 	}
 	defer func() {
 		// Before the store closes: the background work stops, and the
@@ -146,7 +127,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 
 	errc := make(chan error, 1)
 	go func() {
-		if tlsConf != nil {
+		if tlsOn.conf != nil {
 			errc <- srv.ServeTLS(ln, "", "")
 			return
 		}
@@ -159,6 +140,10 @@ func (a *app) serve(ctx context.Context, args []string) error {
 			}
 		}()
 		defer redirect.srv.Close()
+	}
+	if metrics != nil {
+		go metrics.serve(log)
+		defer metrics.srv.Close()
 	}
 	issuer := strings.TrimRight(in.pool.Issuer(), "/")
 	log.Info("listening", "addr", ln.Addr().String(), "issuer", issuer,
