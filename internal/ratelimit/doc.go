@@ -16,8 +16,8 @@
 //			ratelimit.ClassToken:  ratelimit.PerMinute(120), // /oauth2/token
 //			ratelimit.ClassAPI:    ratelimit.PerMinute(300), // Cognito wire API
 //		},
-//		Exempt:   monitoring,                    // never limited
-//		OnRefuse: countAndLog,                   // metrics, logs
+//		Exempt:   monitoring,  // []netip.Prefix never limited
+//		OnRefuse: countAndLog, // metrics, logs
 //	})
 //	h, err := limits.Middleware(ratelimit.ClassToken, clientip.Peer, tokenHandler)
 //

@@ -12,7 +12,7 @@ import (
 )
 
 // DefaultMaxKeys is how many clients a Limiter tracks when Options.MaxKeys
-// is zero: about 16 MB of buckets.
+// is zero: about 14 MB of buckets (some 140 bytes a client).
 const DefaultMaxKeys = 100_000
 
 // maxShards is how many independently locked parts a table has at most.
@@ -27,8 +27,12 @@ type Options struct {
 	// tracked at once; 0 means DefaultMaxKeys. The table is split into
 	// up to 64 shards of MaxKeys/shards entries each, and a full shard
 	// forgets its least recently used client, whose next request starts
-	// with a full bucket. A cap well above the number of clients active
-	// within one refill period (Burst/Rate) keeps this from mattering.
+	// with a full bucket. As keys do not spread over shards perfectly
+	// evenly, a shard may fill while the table as a whole holds slightly
+	// fewer than MaxKeys. A cap well above the number of clients active
+	// within one refill period (Burst/Rate) keeps eviction from mattering;
+	// clients idle long enough for their bucket to refill are dropped
+	// first, as they are no different from clients never seen.
 	MaxKeys int
 
 	// Exempt lists networks that are never limited (health checks,
