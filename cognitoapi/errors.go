@@ -64,6 +64,11 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, id string, 
 		h.log.ErrorContext(r.Context(), "cognitoapi: internal error", "request_id", id, "err", err)
 		we = wireErr(http.StatusInternalServerError, string(userpool.CodeInternalError), "internal error")
 	}
+	writeWire(w, we)
+}
+
+// writeWire writes we as Cognito does.
+func writeWire(w http.ResponseWriter, we *wireError) {
 	body, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message,omitempty"`

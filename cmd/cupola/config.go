@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cupola-auth/cupola/internal/clientip"
 	"github.com/cupola-auth/cupola/risk"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
@@ -44,6 +45,10 @@ type fileConfig struct {
 	CognitoAPI        cognitoAPIConfig         `yaml:"cognito_api"`
 	TLS               tlsConfig                `yaml:"tls"`
 	Metrics           metricsConfig            `yaml:"metrics"`
+	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
+	// X-Forwarded-For names the client (limits.go).
+	TrustedProxies []string         `yaml:"trusted_proxies"`
+	RateLimits     rateLimitsConfig `yaml:"rate_limits"`
 }
 
 // poolConfig is userpool.Config's settable part.
@@ -377,6 +382,12 @@ func parseConfig(b []byte) (*fileConfig, error) {
 // check validates what is not left to userpool.New and hostedui.New.
 func (c *fileConfig) check() error {
 	var errs []error
+	if _, err := clientip.ParsePrefixes(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
+	}
+	if err := c.RateLimits.check(); err != nil {
+		errs = append(errs, err)
+	}
 	if err := c.TLS.check(c.Pool.Issuer); err != nil {
 		errs = append(errs, err)
 	}

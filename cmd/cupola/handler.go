@@ -11,6 +11,8 @@ import (
 // publicHandler is everything the public listener answers, outermost
 // first:
 //
+//   - the client's address from trusted proxies, then the rate limits
+//     by route class (limits.go);
 //   - the metrics middleware (when metrics are on), directly around
 //   - the Cognito wire API (POST / with X-Amz-Target), else
 //   - the route table: health, the development loop, the hosted UI.
@@ -38,6 +40,10 @@ func (a *app) publicHandler(in *instance, tel *telemetry, log *slog.Logger) (htt
 		// Nothing between this and the route table may copy the request:
 		// the route label is the pattern the table records on it.
 		handler = tel.middleware(handler)
+	}
+	handler, _, err = withClientLimits(in, tel, a.now, handler, log)
+	if err != nil {
+		return nil, err
 	}
 	return handler, nil
 }

@@ -45,6 +45,8 @@ type telemetry struct {
 	// requests and duration are the HTTP server's instruments.
 	requests metric.Int64Counter
 	duration metric.Float64Histogram
+	// refused counts requests the rate limits refused, by class.
+	refused metric.Int64Counter
 	// actions are the Cognito API's action names, the only ones a route
 	// label may carry (anything else is "cognito:unknown").
 	actions []string
@@ -77,7 +79,19 @@ func newTelemetry() (*telemetry, error) {
 		metric.WithExplicitBucketBoundaries(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)); err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	if t.refused, err = m.Int64Counter("cupola.http.throttled", metric.WithDescription("requests refused by the rate limits, by class")); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
 	return t, nil
+}
+
+// throttled counts a request the rate limits refused; a nil telemetry
+// (metrics off) counts nothing.
+func (t *telemetry) throttled(r *http.Request, class string) {
+	if t == nil {
+		return
+	}
+	t.refused.Add(r.Context(), 1, metric.WithAttributes(otelattr.String("class", class)))
 }
 
 // shutdown flushes and stops the provider.
