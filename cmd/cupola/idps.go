@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cupola-auth/cupola/userpool"
@@ -88,10 +87,23 @@ func (a *app) idpsCreate(ctx context.Context, args []string) (err error) {
 	return nil
 }
 
+// idpJSON is an identity provider in JSON output (idps list). The field
+// names are stable; details are left out (idps describe shows them).
+type idpJSON struct {
+	Name     string     `json:"name"`
+	Type     string     `json:"type"`
+	Created  *time.Time `json:"created"`
+	Modified *time.Time `json:"modified"`
+}
+
 // idpsList prints the pool's identity providers.
 func (a *app) idpsList(ctx context.Context, args []string) (err error) {
-	fs, cf := a.flagSet("idps list", "idps list")
+	fs, cf := a.flagSet("idps list", "idps list [-o text|json]")
+	format := outputFlag(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutput("idps list", *format); err != nil {
 		return err
 	}
 	in, err := a.adminPool(ctx, cf)
@@ -99,8 +111,7 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeInto(in, &err)
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tCREATED\tMODIFIED")
+	providers := []idpJSON{}
 	token := ""
 	for {
 		out, err := in.pool.ListIdentityProviders(ctx, userpool.ListIdentityProvidersInput{NextToken: token})
@@ -108,13 +119,21 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 			return fmt.Errorf("list identity providers: %w", err)
 		}
 		for _, p := range out.Providers {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(p.ProviderName), p.ProviderType,
-				p.CreationDate.UTC().Format(time.RFC3339), p.LastModifiedDate.UTC().Format(time.RFC3339))
+			providers = append(providers, idpJSON{Name: p.ProviderName, Type: p.ProviderType,
+				Created: timeJSON(p.CreationDate), Modified: timeJSON(p.LastModifiedDate)})
 		}
 		if out.NextToken == "" {
 			break
 		}
 		token = out.NextToken
+	}
+	if *format == formatJSON {
+		return a.writeJSON(providers)
+	}
+	tw := a.table()
+	fmt.Fprintln(tw, "NAME\tTYPE\tCREATED\tMODIFIED")
+	for _, p := range providers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(p.Name), cell(p.Type), timeText(derefTime(p.Created)), timeText(derefTime(p.Modified)))
 	}
 	return tw.Flush()
 }

@@ -313,6 +313,11 @@ func TestIdpsCommandsCreateListDescribeAndDelete(t *testing.T) {
 	if code != exitOK || len(lines(out, "CorpIdP", "OIDC")) != 1 || len(lines(out, "CorpSAML", "SAML")) != 1 || !strings.HasPrefix(out, "NAME") {
 		t.Fatalf("list: exit %d\n%s\n%s", code, out, stderr)
 	}
+	var listed []idpJSON
+	ta.execJSON(t, &listed, "idps", "list", "-db", db, "-o", "json")
+	if len(listed) != 2 || listed[0].Name != "CorpIdP" || listed[0].Type != "OIDC" || listed[1].Type != "SAML" || listed[0].Created == nil {
+		t.Errorf("list -o json = %+v", listed)
+	}
 
 	code, out, stderr = ta.exec(t, "idps", "describe", "-db", db, "-name", "CorpIdP")
 	if code != exitOK {

@@ -30,15 +30,29 @@ OAuth2/OpenID Connect endpoints, on SQLite or PostgreSQL.
 Usage:
   cupola serve [-addr 127.0.0.1:8080]            serve the hosted UI and OAuth2/OIDC endpoints
   cupola users list [-filter 'email ^= "a"']     list users (Cognito's ListUsers filter syntax)
-  cupola users create -username U -email E [-temporary-password P]
-  cupola users disable -username U               disable a user and sign them out everywhere
-  cupola users enable -username U
+  cupola users get -username U
+  cupola users create -username U -email E [-attribute k=v...] [-password-stdin] [-suppress]
+  cupola users delete|enable|disable|confirm|reset-password|sign-out -username U
+  cupola users set-password -username U [-password-stdin [-permanent]]
+  cupola users groups -username U                the groups a user belongs to
+  cupola groups create -name G [-description D] [-precedence N] [-role-arn ARN]
+  cupola groups list | delete -name G
+  cupola groups add|remove -name G -username U
   cupola clients create -name N -callback URL [-callback URL...] [-secret]
-  cupola clients list
+  cupola clients list | get -id ID | delete -id ID
+  cupola clients update -id ID [-name N] [-callback URL...] [-scope S...] ...
   cupola idps create -name N -type T -detail k=v [-detail k=v...] [-mapping attr=claim...] [-identifier ID...]
   cupola idps list | describe -name N | delete -name N
-  cupola idps sp-metadata -name N              SAML service-provider metadata for provider N
+  cupola idps sp-metadata -name N                SAML service-provider metadata for provider N
+  cupola import [-strict] FILE.csv               import users (Cognito's user-import CSV)
+  cupola keys list                               signing keys and their state
   cupola keys rotate [-publish-ahead 24h]        publish a new signing key, sign with it later
+  cupola config validate [-config cupola.yaml]   check a configuration without starting
+  cupola config example                          print a complete, commented cupola.yaml
+
+Listings and gets take -o text (an aligned table, the default) or -o json.
+Passwords are read from stdin (-password-stdin), or generated and printed;
+never give one on the command line, where it lands in the shell history.
 
 Every command takes:
   -db PATH|DSN       SQLite file (default ./cupola.db); a postgres:// or
@@ -48,7 +62,8 @@ Every command takes:
                      it, a development pool
   -log-level LEVEL   debug, info, warn or error (default info)
 
-Run 'cupola <command> -h' for a command's flags. Exit status: 0 on success,
+Run 'cupola <command> -h' for a group's commands, 'cupola <command>
+<subcommand> -h' for a command's flags. Exit status: 0 on success,
 1 on failure, 2 on a usage error.
 `
 
