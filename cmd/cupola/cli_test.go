@@ -210,6 +210,10 @@ func TestUserCommandsOnAnUnknownUserFailClearlyAndChangeNothing(t *testing.T) {
 	if code != exitFailure || !strings.Contains(stderr, "InvalidPasswordException") {
 		t.Errorf("a weak password: exit %d\n%s", code, stderr)
 	}
+	code, _, stderr = ta.exec(t, "users", "create", "-db", db, "-username", "nomail")
+	if code != exitUsage || !strings.Contains(stderr, "give -suppress") {
+		t.Errorf("create without a way to send the invitation: exit %d\n%s", code, stderr)
+	}
 	code, _, stderr = ta.exec(t, "users", "list", "-db", db, "-o", "yaml")
 	if code != exitUsage || !strings.Contains(stderr, "not text or json") {
 		t.Errorf("-o yaml: exit %d\n%s", code, stderr)

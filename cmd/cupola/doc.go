@@ -39,7 +39,7 @@
 //	cupola clients delete -id ID
 //	cupola idps create -name N -type T -detail k=v [-detail k=v...] [-detail-file k=PATH...] [-mapping attr=claim...] [-identifier ID...]
 //	cupola idps list [-o text|json]
-//	cupola idps describe -name N
+//	cupola idps describe -name N [-o text|json]
 //	cupola idps delete -name N
 //	cupola idps sp-metadata -name N
 //	cupola import [-strict] [-o text|json] FILE.csv
@@ -104,6 +104,8 @@
 //	                        created, modified
 //	clients create:         client_id, client_secret (only for a confidential client)
 //	idps list:              name, type, created, modified
+//	idps describe:          idps list's, identifiers, details (secret ones "(hidden)"),
+//	                        attribute_mapping
 //	keys list:              kid, alg, state, published, active, retired, expires
 //	import:                 imported, skipped, failed, errors (line, username, error)
 //

@@ -96,6 +96,16 @@ type idpJSON struct {
 	Modified *time.Time `json:"modified"`
 }
 
+// idpDetailJSON is an identity provider in idps describe's JSON output:
+// idpJSON's fields, and the provider's identifiers, details (secret ones
+// as "(hidden)") and attribute mapping.
+type idpDetailJSON struct {
+	idpJSON
+	Identifiers      []string          `json:"identifiers"`
+	Details          map[string]string `json:"details"`
+	AttributeMapping map[string]string `json:"attribute_mapping"`
+}
+
 // idpsList prints the pool's identity providers.
 func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 	fs, cf := a.flagSet("idps list", "idps list [-o text|json]")
@@ -141,13 +151,17 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 // idpsDescribe prints one identity provider. Secret details (the client
 // secret, the Apple private key) are shown as "(hidden)".
 func (a *app) idpsDescribe(ctx context.Context, args []string) (err error) {
-	fs, cf := a.flagSet("idps describe", "idps describe -name N")
+	fs, cf := a.flagSet("idps describe", "idps describe -name N [-o text|json]")
 	name := fs.String("name", "", "the provider's `name` (required)")
+	format := outputFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *name == "" {
 		return usagef("idps describe: -name is required")
+	}
+	if err := checkOutput("idps describe", *format); err != nil {
+		return err
 	}
 	in, err := a.adminPool(ctx, cf)
 	if err != nil {
@@ -159,6 +173,22 @@ func (a *app) idpsDescribe(ctx context.Context, args []string) (err error) {
 		return fmt.Errorf("describe identity provider: %w", err)
 	}
 	p := out.IdentityProvider
+	if *format == formatJSON {
+		details := map[string]string{}
+		for k, v := range p.ProviderDetails {
+			if slices.Contains(secretProviderDetails, k) {
+				v = "(hidden)"
+			}
+			details[k] = v
+		}
+		mapping := p.AttributeMapping
+		if mapping == nil {
+			mapping = map[string]string{}
+		}
+		return a.writeJSON(idpDetailJSON{idpJSON: idpJSON{Name: p.ProviderName, Type: p.ProviderType,
+			Created: timeJSON(p.CreationDate), Modified: timeJSON(p.LastModifiedDate)},
+			Identifiers: orEmpty(p.IdpIdentifiers), Details: details, AttributeMapping: mapping})
+	}
 	w := a.stdout
 	fmt.Fprintf(w, "name:        %s\n", printable(p.ProviderName))
 	fmt.Fprintf(w, "type:        %s\n", p.ProviderType)

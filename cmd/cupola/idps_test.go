@@ -318,6 +318,12 @@ func TestIdpsCommandsCreateListDescribeAndDelete(t *testing.T) {
 	if len(listed) != 2 || listed[0].Name != "CorpIdP" || listed[0].Type != "OIDC" || listed[1].Type != "SAML" || listed[0].Created == nil {
 		t.Errorf("list -o json = %+v", listed)
 	}
+	var described idpDetailJSON
+	ta.execJSON(t, &described, "idps", "describe", "-db", db, "-name", "CorpIdP", "-o", "json")
+	if described.Name != "CorpIdP" || described.Details["client_secret"] != "(hidden)" || described.Details["client_id"] != "cupola" ||
+		described.AttributeMapping["name"] != "displayName" || len(described.Identifiers) != 2 {
+		t.Errorf("describe -o json = %+v", described)
+	}
 
 	code, out, stderr = ta.exec(t, "idps", "describe", "-db", db, "-name", "CorpIdP")
 	if code != exitOK {

@@ -162,6 +162,9 @@ func (a *app) usersCreate(ctx context.Context, args []string) (err error) {
 	if _, ok := attrs["email"]; ok {
 		return usagef("users create: give the email as -email")
 	}
+	if _, phone := attrs["phone_number"]; *email == "" && !phone && !*suppress {
+		return usagef("users create: without -email or a phone_number, the invitation cannot be sent: give -suppress, and the temporary password is printed")
+	}
 	password := *temp
 	if *stdinPW {
 		if password, err = a.readPasswordStdin(); err != nil {
