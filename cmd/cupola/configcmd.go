@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 
 	"github.com/cupola-auth/cupola/risk"
@@ -76,7 +75,8 @@ func (a *app) validateConfig(ctx context.Context, path string, log *slog.Logger)
 		}
 	}
 	// Secrets the file names must be readable now; in development mode the
-	// others are generated at the first start.
+	// others are generated at the first start. SMTP's and the wire API's
+	// are read where serve reads them, below.
 	secret := []byte(nil)
 	if c.Pool.Secret.set() {
 		secret, err = a.readSecret(c.Pool.Secret, "pool.secret", log)
@@ -84,14 +84,6 @@ func (a *app) validateConfig(ctx context.Context, path string, log *slog.Logger)
 	}
 	for i, ref := range c.HostedUI.CookieKeys {
 		_, err := a.readSecret(ref, fmt.Sprintf("hosted_ui.cookie_keys[%d]", i), log)
-		note(err)
-	}
-	if c.SMTP != nil && c.SMTP.Password.set() {
-		_, err := a.readSecretValue(c.SMTP.Password, "smtp.password", log)
-		note(err)
-	}
-	for i, k := range c.CognitoAPI.AccessKeys {
-		_, err := a.readSecretValue(k.Secret, fmt.Sprintf("cognito_api.access_keys[%d].secret", i), log)
 		note(err)
 	}
 	src := &secretSource{app: a, cfg: c, log: log}
@@ -116,20 +108,11 @@ func (a *app) validateConfig(ctx context.Context, path string, log *slog.Logger)
 			geo.Close()
 		}
 	}
-	b := c.HostedUI.Branding
-	for _, f := range []struct{ what, path string }{
-		{"hosted_ui.branding.logo_file", b.LogoFile}, {"hosted_ui.branding.css_file", b.CSSFile},
-		{"hosted_ui.templates_dir", c.HostedUI.TemplatesDir}, {"hosted_ui.assets_dir", c.HostedUI.AssetsDir},
-	} {
-		if f.path == "" {
-			continue
-		}
-		if _, err := os.Stat(f.path); err != nil {
-			note(fmt.Errorf("%s: %w", f.what, err))
-		}
-	}
-	// The pool's own checks, on a pool in memory: schema, policies, MFA,
-	// tokens and clients.
+	// What serve builds, on a pool in memory: the pool's own checks
+	// (schema, policies, MFA, tokens, clients), the senders, the
+	// configured resource servers and identity providers, the hosted UI
+	// (branding files, templates) and the wire API.
+	quiet := slog.New(slog.DiscardHandler)
 	pcfg := c.userpoolConfig()
 	if c.Dev {
 		if pcfg.ID == "" {
@@ -140,17 +123,55 @@ func (a *app) validateConfig(ctx context.Context, path string, log *slog.Logger)
 		}
 	}
 	if len(secret) < secretBytes {
-		// Unreadable or generated at the first start: any will do here.
-		secret = make([]byte, secretBytes)
-		if _, err := io.ReadFull(a.random, secret); err != nil {
-			return append(errs, fmt.Errorf("config validate: %w", err))
+		// Unreadable (reported above) or generated at the first start:
+		// any will do here.
+		if secret, err = a.randomBytes(secretBytes); err != nil {
+			return append(errs, err)
 		}
 	}
 	pcfg.Secret = secret
-	pcfg.Logger = slog.New(slog.DiscardHandler)
+	pcfg.Logger = quiet
 	pcfg.Clock = a.now
-	if _, err := userpool.New(ctx, pcfg, memory.New()); err != nil {
-		note(fmt.Errorf("pool: %w", err))
+	in := &instance{cfg: c, store: memory.New(), secrets: &secretSource{app: a, cfg: c, log: quiet}, log: quiet}
+	defer in.Close()
+	if err := a.senders(&pcfg, in); err != nil {
+		note(err)
+	}
+	if in.pool, err = userpool.New(ctx, pcfg, in.store); err != nil {
+		return append(errs, fmt.Errorf("pool: %w", err))
+	}
+	if len(errs) == 0 {
+		// After the secrets are sorted out: sync reads them again, and
+		// stops at the first problem.
+		note(in.sync(ctx))
+	}
+	cookieKeys := [][]byte{}
+	for _, ref := range c.HostedUI.CookieKeys {
+		if k, err := a.readSecret(ref, "", quiet); err == nil {
+			cookieKeys = append(cookieKeys, k)
+		}
+	}
+	if len(cookieKeys) == 0 {
+		k, err := a.randomBytes(secretBytes)
+		if err != nil {
+			return append(errs, err)
+		}
+		cookieKeys = append(cookieKeys, k)
+	}
+	if _, err := a.hostedUI(in, cookieKeys, quiet); err != nil {
+		note(err)
+	}
+	if _, err := a.cognitoAPI(in, quiet); err != nil {
+		note(err)
 	}
 	return errs
+}
+
+// randomBytes returns n bytes from the app's random source.
+func (a *app) randomBytes(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(a.random, b); err != nil {
+		return nil, fmt.Errorf("random: %w", err)
+	}
+	return b, nil
 }

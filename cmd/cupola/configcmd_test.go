@@ -154,6 +154,17 @@ pool: {id: p, issuer: "https://a.example.com", secret: {env: S}, threat_protecti
 hosted_ui: {cookie_keys: [{env: S}], branding: {logo_file: none.png}}
 tls: {cert_file: none.crt, key_file: none.key}
 `, map[string]string{"S": testSecret}, []string{"tls:", "threat_protection.geoip", "hosted_ui.branding.logo_file"}},
+		{"a client naming an unknown identity provider", `
+pool: {id: p, issuer: "https://a.example.com", secret: {env: S}}
+hosted_ui: {cookie_keys: [{env: S}]}
+clients: [{client_id: web, callback_urls: ["https://app.example.com/cb"], supported_identity_providers: [COGNITO, Nope]}]
+`, map[string]string{"S": testSecret}, []string{"neither COGNITO nor a provider of the pool"}},
+		{"an unreadable smtp password and a wire API key without id", `
+pool: {id: p, issuer: "https://a.example.com", secret: {env: S}}
+hosted_ui: {cookie_keys: [{env: S}]}
+smtp: {addr: "smtp.example.com:587", from: a@example.com, username: u, password: {env: UNSET}}
+cognito_api: {access_keys: [{secret: {env: S}}]}
+`, map[string]string{"S": testSecret}, []string{"smtp.password: environment variable UNSET is not set", "cognito_api.access_keys[0]: id is required"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			ta := newTestApp(t)

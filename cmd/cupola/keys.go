@@ -102,7 +102,7 @@ func (a *app) keysList(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeInto(in, &err)
-	stored, err := in.store.ListSigningKeys(ctx, in.cfg.Pool.ID)
+	stored, err := in.store.ListSigningKeys(ctx, in.pool.ID())
 	if err != nil {
 		return fmt.Errorf("keys list: %w", err)
 	}
