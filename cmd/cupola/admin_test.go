@@ -69,11 +69,10 @@ func TestAdminCommandsReportFailuresAndUsageErrors(t *testing.T) {
 		wantStderr string
 	}{
 		{"no command is a usage error", []string{}, exitUsage, "no command"},
-		{"an unknown command is a usage error", []string{"groups", "list"}, exitUsage, `unknown command "groups"`},
+		{"an unknown command is a usage error naming the commands", []string{"widgets", "list"}, exitUsage, `unknown command "widgets"; commands are serve, users, groups`},
 		{"a group without a subcommand is a usage error", []string{"users"}, exitUsage, "list, create, disable"},
-		{"an unknown subcommand is a usage error", []string{"users", "delete"}, exitUsage, `"delete"`},
+		{"an unknown subcommand is a usage error naming the valid ones", []string{"users", "frobnicate"}, exitUsage, `"frobnicate"; users takes list, create`},
 		{"create without a username or email is a usage error", []string{"users", "create", "-db", db}, exitUsage, "-username or -email"},
-		{"suppress without a password is a usage error", []string{"users", "create", "-db", db, "-username", "x", "-suppress"}, exitUsage, "-temporary-password"},
 		{"disable without a username is a usage error", []string{"users", "disable", "-db", db}, exitUsage, "-username is required"},
 		{"disabling an unknown user is a failure", []string{"users", "disable", "-db", db, "-username", "nobody"}, exitFailure, "UserNotFoundException"},
 		{"a bad filter is a failure", []string{"users", "list", "-db", db, "-filter", "email ~ x"}, exitFailure, "InvalidParameterException"},

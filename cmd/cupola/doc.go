@@ -16,22 +16,102 @@
 // Commands:
 //
 //	cupola serve [-addr 127.0.0.1:8080]
-//	cupola users list [-filter 'email ^= "a"']
-//	cupola users create -username U -email E [-temporary-password P] [-email-verified] [-suppress]
-//	cupola users disable -username U
+//	cupola users list [-filter 'email ^= "a"'] [-o text|json]
+//	cupola users get -username U [-o text|json]
+//	cupola users create -username U -email E [-attribute name=value...] [-password-stdin] [-email-verified] [-suppress]
+//	cupola users delete -username U
 //	cupola users enable -username U
-//	cupola clients create -name N -callback URL [-callback URL...] [-logout URL...] [-scope S...] [-secret]
-//	cupola clients list
+//	cupola users disable -username U
+//	cupola users confirm -username U
+//	cupola users set-password -username U [-password-stdin] [-permanent]
+//	cupola users reset-password -username U
+//	cupola users sign-out -username U
+//	cupola users groups -username U [-o text|json]
+//	cupola groups create -name G [-description D] [-precedence N] [-role-arn ARN]
+//	cupola groups list [-o text|json]
+//	cupola groups delete -name G
+//	cupola groups add -name G -username U
+//	cupola groups remove -name G -username U
+//	cupola clients create -name N -callback URL [-callback URL...] [-logout URL...] [-scope S...] [-secret] [-o text|json]
+//	cupola clients list [-o text|json]
+//	cupola clients get -id ID [-o text|json]
+//	cupola clients update -id ID [-name N] [-callback URL...] [-logout URL...] [-scope S...] [-oauth-flow F...] [-auth-flow F...] [-idp NAME...] [-access-token-validity D] [-id-token-validity D] [-refresh-token-validity D]
+//	cupola clients delete -id ID
 //	cupola idps create -name N -type T -detail k=v [-detail k=v...] [-detail-file k=PATH...] [-mapping attr=claim...] [-identifier ID...]
-//	cupola idps list
-//	cupola idps describe -name N
+//	cupola idps list [-o text|json]
+//	cupola idps describe -name N [-o text|json]
 //	cupola idps delete -name N
 //	cupola idps sp-metadata -name N
+//	cupola import [-strict] [-o text|json] FILE.csv
+//	cupola keys list [-o text|json]
 //	cupola keys rotate [-publish-ahead 24h]
+//	cupola config validate [-config cupola.yaml]
+//	cupola config example
+//
+// 'cupola <command> -h' lists a group's commands and 'cupola <command>
+// <subcommand> -h' a command's flags, on stdout, with exit status 0. An
+// unknown command is a usage error that names the valid ones.
+//
+// Passwords never need to be on the command line, where they land in the
+// shell history: 'users create' and 'users set-password' read one from the
+// first line of stdin with -password-stdin, or generate a temporary
+// password to the pool's policy and print it (users create does so with
+// -suppress; without it, the pool generates one and emails the
+// invitation). 'users create -temporary-password' remains, for scripts
+// that cannot do otherwise.
+//
+// 'clients update' changes only the settings its flags name (a list flag
+// replaces the whole list); a client the configuration declares is
+// brought back to the configuration at the next start, and one deleted is
+// created again.
+//
+// 'import' reads Cognito's user-import CSV (a header of attribute names
+// with cognito:username, then one user a row; see
+// userpool.UserPool.ImportUsers), plus Cupola's cupola:password_hash
+// column: users with a bcrypt or argon2id hash keep their password, the
+// others must reset it. Users that exist are skipped, so an import can run
+// again. On a terminal it draws a progress bar; each refused row is
+// reported on stderr as FILE:LINE (username): reason, and the exit status
+// is 1 if any row was refused. -strict stops at the first one.
+//
+// 'keys list' shows each signing key's ID, algorithm, state and times. A
+// key is pending (published, signing from its activation), signing (the
+// key new tokens are signed with), active (may sign, but a newer key
+// does), retired (verifies the tokens it signed until it expires) or
+// expired.
+//
+// 'config validate' loads a configuration and checks it as serve would,
+// without opening the database or listening: the file, the secrets it
+// names (set and long enough), the TLS pair, the GeoIP database, branding
+// files, and the pool and client settings. It prints "ok", or every
+// problem on stderr and exits 1.
+//
+// # JSON output
+//
+// With -o json, listings print a JSON array and gets an object, with
+// these field names, which are stable; times are RFC 3339 in UTC, null
+// when unset:
+//
+//	users list, users get:  username, sub, status, enabled, created, modified,
+//	                        attributes (an object of name: value)
+//	groups list, users groups: name, description, precedence (null when unset),
+//	                        role_arn, created, modified
+//	clients list, clients get: client_id, name, has_secret, explicit_auth_flows,
+//	                        allowed_oauth_flows, allowed_oauth_scopes, callback_urls,
+//	                        logout_urls, supported_identity_providers, read_attributes,
+//	                        write_attributes, access_token_validity, id_token_validity,
+//	                        refresh_token_validity (Go durations; "0s" is the pool's),
+//	                        created, modified
+//	clients create:         client_id, client_secret (only for a confidential client)
+//	idps list:              name, type, created, modified
+//	idps describe:          idps list's, identifiers, details (secret ones "(hidden)"),
+//	                        attribute_mapping
+//	keys list:              kid, alg, state, published, active, retired, expires
+//	import:                 imported, skipped, failed, errors (line, username, error)
 //
 // Every command takes -db (a SQLite file, or a postgres:// or
-// postgresql:// DSN), -config (a YAML file) and -log-level (logs go to
-// stderr). The exit status is 0 on success, 1 on failure and 2 on a usage
+// postgresql:// DSN), -config (a YAML file), -log-level and -log-format
+// (logs go to stderr). The exit status is 0 on success, 1 on failure and 2 on a usage
 // error. SIGINT or SIGTERM stops serve gracefully.
 //
 // While it runs, serve re-reads the signing keys every minute and, at
@@ -42,7 +122,9 @@
 //
 // # Configuration
 //
-// The YAML file declares the pool, its clients, resource servers and
+// 'cupola config example' prints the complete reference: a commented
+// cupola.yaml with every field (a test checks it against the
+// configuration struct). The YAML file declares the pool, its clients, resource servers and
 // identity providers, the hosted UI and SMTP. Unknown fields are errors. Secrets are never written
 // in it: each names an environment variable or a file (relative paths are
 // relative to the configuration file).

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 )
@@ -22,7 +24,8 @@ type commonFlags struct {
 // flagSet returns a flag set for "cupola <name>" with the common flags.
 func (a *app) flagSet(name, synopsis string) (*flag.FlagSet, *commonFlags) {
 	fs := flag.NewFlagSet("cupola "+name, flag.ContinueOnError)
-	fs.SetOutput(a.stderr)
+	// Help asked for goes to stdout, a flag error to stderr (parse).
+	fs.SetOutput(&flagOutput{stdout: a.stdout, stderr: a.stderr})
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: cupola %s\n\nFlags:\n", synopsis)
 		fs.PrintDefaults()
@@ -35,13 +38,45 @@ func (a *app) flagSet(name, synopsis string) (*flag.FlagSet, *commonFlags) {
 	return fs, c
 }
 
+// flagOutput holds what the flag package prints while parsing, so that
+// parse can send help (-h) to stdout and errors to stderr.
+type flagOutput struct {
+	stdout, stderr io.Writer
+	buf            bytes.Buffer
+}
+
+func (o *flagOutput) Write(p []byte) (int, error) { return o.buf.Write(p) }
+
+// flush writes what was held to stdout or stderr and empties it.
+func (o *flagOutput) flush(help bool) {
+	w := o.stderr
+	if help {
+		w = o.stdout
+	}
+	w.Write(o.buf.Bytes())
+	o.buf.Reset()
+}
+
+// parseFlags parses args, sending help to stdout and flag errors, with
+// the usage, to stderr. Positional arguments are left in fs.Args().
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if o, ok := fs.Output().(*flagOutput); ok {
+		o.flush(errors.Is(err, flag.ErrHelp))
+	}
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return flag.ErrHelp
+	case err != nil:
+		return errFlagParse
+	}
+	return nil
+}
+
 // parse parses args and refuses positional arguments.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return flag.ErrHelp
-		}
-		return errFlagParse
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s: unexpected argument %q (flags go before arguments, and every value needs its flag)", fs.Name(), fs.Arg(0))

@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/cupola-auth/cupola/userpool"
@@ -88,10 +87,33 @@ func (a *app) idpsCreate(ctx context.Context, args []string) (err error) {
 	return nil
 }
 
+// idpJSON is an identity provider in JSON output (idps list). The field
+// names are stable; details are left out (idps describe shows them).
+type idpJSON struct {
+	Name     string     `json:"name"`
+	Type     string     `json:"type"`
+	Created  *time.Time `json:"created"`
+	Modified *time.Time `json:"modified"`
+}
+
+// idpDetailJSON is an identity provider in idps describe's JSON output:
+// idpJSON's fields, and the provider's identifiers, details (secret ones
+// as "(hidden)") and attribute mapping.
+type idpDetailJSON struct {
+	idpJSON
+	Identifiers      []string          `json:"identifiers"`
+	Details          map[string]string `json:"details"`
+	AttributeMapping map[string]string `json:"attribute_mapping"`
+}
+
 // idpsList prints the pool's identity providers.
 func (a *app) idpsList(ctx context.Context, args []string) (err error) {
-	fs, cf := a.flagSet("idps list", "idps list")
+	fs, cf := a.flagSet("idps list", "idps list [-o text|json]")
+	format := outputFlag(fs)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := checkOutput("idps list", *format); err != nil {
 		return err
 	}
 	in, err := a.adminPool(ctx, cf)
@@ -99,8 +121,7 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 		return err
 	}
 	defer closeInto(in, &err)
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tTYPE\tCREATED\tMODIFIED")
+	providers := []idpJSON{}
 	token := ""
 	for {
 		out, err := in.pool.ListIdentityProviders(ctx, userpool.ListIdentityProvidersInput{NextToken: token})
@@ -108,13 +129,21 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 			return fmt.Errorf("list identity providers: %w", err)
 		}
 		for _, p := range out.Providers {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", printable(p.ProviderName), p.ProviderType,
-				p.CreationDate.UTC().Format(time.RFC3339), p.LastModifiedDate.UTC().Format(time.RFC3339))
+			providers = append(providers, idpJSON{Name: p.ProviderName, Type: p.ProviderType,
+				Created: timeJSON(p.CreationDate), Modified: timeJSON(p.LastModifiedDate)})
 		}
 		if out.NextToken == "" {
 			break
 		}
 		token = out.NextToken
+	}
+	if *format == formatJSON {
+		return a.writeJSON(providers)
+	}
+	tw := a.table()
+	fmt.Fprintln(tw, "NAME\tTYPE\tCREATED\tMODIFIED")
+	for _, p := range providers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell(p.Name), cell(p.Type), timeText(derefTime(p.Created)), timeText(derefTime(p.Modified)))
 	}
 	return tw.Flush()
 }
@@ -122,13 +151,17 @@ func (a *app) idpsList(ctx context.Context, args []string) (err error) {
 // idpsDescribe prints one identity provider. Secret details (the client
 // secret, the Apple private key) are shown as "(hidden)".
 func (a *app) idpsDescribe(ctx context.Context, args []string) (err error) {
-	fs, cf := a.flagSet("idps describe", "idps describe -name N")
+	fs, cf := a.flagSet("idps describe", "idps describe -name N [-o text|json]")
 	name := fs.String("name", "", "the provider's `name` (required)")
+	format := outputFlag(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *name == "" {
 		return usagef("idps describe: -name is required")
+	}
+	if err := checkOutput("idps describe", *format); err != nil {
+		return err
 	}
 	in, err := a.adminPool(ctx, cf)
 	if err != nil {
@@ -140,6 +173,22 @@ func (a *app) idpsDescribe(ctx context.Context, args []string) (err error) {
 		return fmt.Errorf("describe identity provider: %w", err)
 	}
 	p := out.IdentityProvider
+	if *format == formatJSON {
+		details := map[string]string{}
+		for k, v := range p.ProviderDetails {
+			if slices.Contains(secretProviderDetails, k) {
+				v = "(hidden)"
+			}
+			details[k] = v
+		}
+		mapping := p.AttributeMapping
+		if mapping == nil {
+			mapping = map[string]string{}
+		}
+		return a.writeJSON(idpDetailJSON{idpJSON: idpJSON{Name: p.ProviderName, Type: p.ProviderType,
+			Created: timeJSON(p.CreationDate), Modified: timeJSON(p.LastModifiedDate)},
+			Identifiers: orEmpty(p.IdpIdentifiers), Details: details, AttributeMapping: mapping})
+	}
 	w := a.stdout
 	fmt.Fprintf(w, "name:        %s\n", printable(p.ProviderName))
 	fmt.Fprintf(w, "type:        %s\n", p.ProviderType)

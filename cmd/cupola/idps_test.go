@@ -313,6 +313,17 @@ func TestIdpsCommandsCreateListDescribeAndDelete(t *testing.T) {
 	if code != exitOK || len(lines(out, "CorpIdP", "OIDC")) != 1 || len(lines(out, "CorpSAML", "SAML")) != 1 || !strings.HasPrefix(out, "NAME") {
 		t.Fatalf("list: exit %d\n%s\n%s", code, out, stderr)
 	}
+	var listed []idpJSON
+	ta.execJSON(t, &listed, "idps", "list", "-db", db, "-o", "json")
+	if len(listed) != 2 || listed[0].Name != "CorpIdP" || listed[0].Type != "OIDC" || listed[1].Type != "SAML" || listed[0].Created == nil {
+		t.Errorf("list -o json = %+v", listed)
+	}
+	var described idpDetailJSON
+	ta.execJSON(t, &described, "idps", "describe", "-db", db, "-name", "CorpIdP", "-o", "json")
+	if described.Name != "CorpIdP" || described.Details["client_secret"] != "(hidden)" || described.Details["client_id"] != "cupola" ||
+		described.AttributeMapping["name"] != "displayName" || len(described.Identifiers) != 2 {
+		t.Errorf("describe -o json = %+v", described)
+	}
 
 	code, out, stderr = ta.exec(t, "idps", "describe", "-db", db, "-name", "CorpIdP")
 	if code != exitOK {
