@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
@@ -227,6 +229,7 @@ func (p *UserPool) clientCredentials(ctx context.Context, c *appClient, scope st
 	if err != nil {
 		return nil, asOAuth(internalErr("client credentials", err), "server_error")
 	}
+	p.obs.add(ctx, p.obs.tokensIssued, attribute.String("grant", "client_credentials"))
 	return &TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(v.Access / time.Second), Scope: strings.Join(scopes, " ")}, nil
 }
 

@@ -93,6 +93,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 	if err != nil {
 		return nil, nil, internalErr("refresh", err)
 	}
+	noteUser(ctx, u)
 	if !u.Enabled {
 		return nil, nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
@@ -113,6 +114,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 		switch {
 		case errors.Is(err, store.ErrTokenReuse):
 			p.log.WarnContext(ctx, "refresh token reuse: family revoked", "sub", u.Sub, "family", famID)
+			p.obs.add(ctx, p.obs.refreshReuse)
 			return nil, nil, newErr(CodeRefreshTokenReuse, "Refresh token has been used before; all tokens of this sign-in are revoked.")
 		case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrNotFound):
 			return nil, nil, invalid
