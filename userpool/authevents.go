@@ -295,7 +295,9 @@ type AdminListUserAuthEventsOutput struct {
 }
 
 // AdminListUserAuthEvents lists a user's events, newest first.
-func (p *UserPool) AdminListUserAuthEvents(ctx context.Context, in AdminListUserAuthEventsInput) (*AdminListUserAuthEventsOutput, error) {
+func (p *UserPool) AdminListUserAuthEvents(ctx context.Context, in AdminListUserAuthEventsInput) (_ *AdminListUserAuthEventsOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminListUserAuthEvents", "")
+	defer func() { ob.finish(ctx, err) }()
 	limit, err := pageLimit(in.MaxResults)
 	if err != nil {
 		return nil, err
@@ -348,7 +350,9 @@ type AdminUpdateAuthEventFeedbackOutput struct{}
 
 // AdminUpdateAuthEventFeedback records an administrator's feedback on an
 // event. Invalid ("this was not the user") signs the user out everywhere.
-func (p *UserPool) AdminUpdateAuthEventFeedback(ctx context.Context, in AdminUpdateAuthEventFeedbackInput) (*AdminUpdateAuthEventFeedbackOutput, error) {
+func (p *UserPool) AdminUpdateAuthEventFeedback(ctx context.Context, in AdminUpdateAuthEventFeedbackInput) (_ *AdminUpdateAuthEventFeedbackOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminUpdateAuthEventFeedback", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err

@@ -41,7 +41,9 @@ import (
 //	         RESPOND_TO_AUTH_CHALLENGE (an answer to a challenge, API or
 //	         hosted), hosted (the hosted UI's password form), passkey
 //	         (the hosted UI's passkey sign-in), federated (an identity
-//	         provider's sign-in), other
+//	         provider's sign-in), authorization_code and
+//	         client_credentials (the token endpoint's grants; its
+//	         refresh_token grant is REFRESH_TOKEN_AUTH), other
 //	result   success (tokens or a hosted session), challenge (another
 //	         step is asked for), failure
 //	reason   on failure only: the Reason* constants (bad_credentials,

@@ -72,7 +72,10 @@ type TokenResponse struct {
 
 // Token is the /oauth2/token endpoint's logic: the authorization_code,
 // refresh_token and client_credentials grants. Errors are *OAuthError.
-func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (*TokenResponse, error) {
+func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (_ *TokenResponse, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.Token", AuditSignIn)
+	defer func() { ob.finish(ctx, err) }()
+	ob.flow = grantFlow(in.GrantType)
 	p := o.p
 	c, oerr := p.tokenClient(ctx, in.ClientID, in.ClientSecret)
 	if oerr != nil {

@@ -224,6 +224,17 @@ const (
 	flowFederated = "federated"
 )
 
+// grantFlow is the flow label of a token-endpoint grant.
+func grantFlow(grant string) string {
+	switch grant {
+	case "authorization_code", "client_credentials":
+		return grant
+	case "refresh_token":
+		return string(FlowRefreshTokenAuth)
+	}
+	return "other"
+}
+
 // reasonOf classes an operation's error (see the Reason* constants).
 func reasonOf(err error) string {
 	var oe *OAuthError
