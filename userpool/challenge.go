@@ -286,6 +286,11 @@ func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthC
 	ctx, ob := p.begin(ctx, "RespondToAuthChallenge", AuditSignIn)
 	defer func() { ob.finishSignIn(ctx, out, err) }()
 	ob.flow = flowRespond
+	return p.respondAPI(ctx, in)
+}
+
+// respondAPI is RespondToAuthChallenge and AdminRespondToAuthChallenge.
+func (p *UserPool) respondAPI(ctx context.Context, in RespondToAuthChallengeInput) (_ *RespondToAuthChallengeOutput, err error) {
 	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -312,7 +317,7 @@ func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in AdminResp
 	ctx, ob := p.begin(ctx, "AdminRespondToAuthChallenge", AuditSignIn)
 	defer func() { ob.finishSignIn(ctx, out, err) }()
 	ob.flow = flowRespond
-	return p.RespondToAuthChallenge(ctx, in)
+	return p.respondAPI(ctx, in)
 }
 
 // respond routes a challenge answer to its check. The front end that asks

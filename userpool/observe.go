@@ -16,12 +16,12 @@ import (
 // (metrics.go, audit.go). An exported operation begins one (begin) and
 // finishes it with its answer (finish, finishSignIn); what the flow learns
 // on the way — the user, the stored auth event, a lockout — it notes on
-// the operation found in its context (opOf). An operation called inside
-// another (the hosted UI's steps reuse the API's) is part of the outer
-// one: it records nothing of its own.
+// the operation found in its context (opOf). No exported operation calls
+// another, so one begun inside another is a trigger's call: it gets its
+// own record, and its span is a child of the operation that ran the
+// trigger.
 type op struct {
 	p         *UserPool
-	depth     int    // nested begins of the same operation
 	name      string // "InitiateAuth"
 	event     string // audit event; "" for none
 	flow      string // sign-ins: the flow label
@@ -46,10 +46,6 @@ func opOf(ctx context.Context) *op {
 // begin starts operation name (audit event event, "" for none): its span
 // and its record.
 func (p *UserPool) begin(ctx context.Context, name, event string) (context.Context, *op) {
-	if o := opOf(ctx); o != nil && o.p == p {
-		o.depth++
-		return ctx, o
-	}
 	o := &op{p: p, name: name, event: event}
 	if p.obs.traced {
 		ctx, o.span = p.obs.tracer.Start(ctx, "userpool."+name, trace.WithSpanKind(trace.SpanKindServer),
@@ -127,10 +123,6 @@ func (o *op) finishHosted(ctx context.Context, out *HostedAuthOutput, err error)
 }
 
 func (o *op) end(ctx context.Context, result, challenge string, err error) {
-	if o.depth > 0 {
-		o.depth--
-		return
-	}
 	p := o.p
 	reason := ""
 	if err != nil {
