@@ -142,12 +142,16 @@ func (h *handler) serve(r *http.Request) (any, error) {
 	if !ok {
 		return nil, wireErr(http.StatusBadRequest, "UnknownOperationException", "")
 	}
+	ctx := r.Context()
 	if a.admin {
-		if err := h.verifySignature(r, body); err != nil {
+		key, err := h.verifySignature(r, body)
+		if err != nil {
 			return nil, err
 		}
+		// The pool's audit log names who made the change.
+		ctx = userpool.WithActor(ctx, "iam:"+key)
 	}
-	return a.run(r.Context(), h, body)
+	return a.run(ctx, h, body)
 }
 
 // decode reads a request body into in, refusing what AWS JSON would.

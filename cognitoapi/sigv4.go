@@ -66,42 +66,43 @@ func parseAuthorization(h string) (authorization, bool) {
 	return a, a.accessKey != "" && len(a.signedHeaders) > 0 && len(a.signature) == 64
 }
 
-// verifySignature checks an admin request's Signature Version 4.
-func (h *handler) verifySignature(r *http.Request, body []byte) error {
+// verifySignature checks an admin request's Signature Version 4 and
+// returns the access key ID that signed it.
+func (h *handler) verifySignature(r *http.Request, body []byte) (string, error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
-		return sigErr("MissingAuthenticationTokenException", "Missing Authentication Token")
+		return "", sigErr("MissingAuthenticationTokenException", "Missing Authentication Token")
 	}
 	a, ok := parseAuthorization(auth)
 	if !ok || len(auth) > 4096 {
-		return sigErr("IncompleteSignatureException", "The Authorization header is not a Signature Version 4 header.")
+		return "", sigErr("IncompleteSignatureException", "The Authorization header is not a Signature Version 4 header.")
 	}
 	secret, ok := h.opts.AccessKeys[a.accessKey]
 	if !ok {
-		return sigErr("UnrecognizedClientException", "The security token included in the request is invalid.")
+		return "", sigErr("UnrecognizedClientException", "The security token included in the request is invalid.")
 	}
 	if a.service != signingService || (h.opts.Region != "" && a.region != h.opts.Region) {
-		return sigErr("InvalidSignatureException", "Credential should be scoped to a valid region and service "+signingService+".")
+		return "", sigErr("InvalidSignatureException", "Credential should be scoped to a valid region and service "+signingService+".")
 	}
 	signed, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
 	if err != nil || signed.Format("20060102") != a.date {
-		return sigErr("IncompleteSignatureException", "X-Amz-Date is missing or does not match the credential scope.")
+		return "", sigErr("IncompleteSignatureException", "X-Amz-Date is missing or does not match the credential scope.")
 	}
 	now := h.now()
 	if d := now.Sub(signed); d > signatureWindow || d < -signatureWindow {
-		return sigErr("InvalidSignatureException", "Signature expired: the request date is more than 5 minutes from the server's.")
+		return "", sigErr("InvalidSignatureException", "Signature expired: the request date is more than 5 minutes from the server's.")
 	}
 	signedSet := map[string]bool{}
 	for _, name := range a.signedHeaders {
 		signedSet[name] = true
 	}
 	if !signedSet["host"] || !signedSet["x-amz-date"] || !signedSet["x-amz-target"] {
-		return sigErr("IncompleteSignatureException", "The signature must cover host, x-amz-date and x-amz-target.")
+		return "", sigErr("IncompleteSignatureException", "The signature must cover host, x-amz-date and x-amz-target.")
 	}
 	// The request as the client signed it: only the headers it signed.
 	clone, err := http.NewRequestWithContext(r.Context(), r.Method, "http://"+r.Host+r.URL.RequestURI(), io.NopCloser(bytes.NewReader(body)))
 	if err != nil {
-		return sigErr("IncompleteSignatureException", "The request cannot be verified.")
+		return "", sigErr("IncompleteSignatureException", "The request cannot be verified.")
 	}
 	clone.Host = r.Host
 	clone.ContentLength = int64(len(body))
@@ -116,22 +117,22 @@ func (h *handler) verifySignature(r *http.Request, body []byte) error {
 	sum := sha256.Sum256(body)
 	payload := hex.EncodeToString(sum[:])
 	if got := r.Header.Get("X-Amz-Content-Sha256"); got != "" && got != payload {
-		return sigErr("InvalidSignatureException", "The request body does not match its signed hash.")
+		return "", sigErr("InvalidSignatureException", "The request body does not match its signed hash.")
 	}
 	err = v4.NewSigner().SignHTTP(r.Context(), aws.Credentials{AccessKeyID: a.accessKey, SecretAccessKey: secret},
 		clone, payload, a.service, a.region, signed)
 	if err != nil {
-		return sigErr("InvalidSignatureException", "The request cannot be verified.")
+		return "", sigErr("InvalidSignatureException", "The request cannot be verified.")
 	}
 	want, ok := parseAuthorization(clone.Header.Get("Authorization"))
 	if !ok || strings.Join(want.signedHeaders, ";") != strings.Join(a.signedHeaders, ";") ||
 		!hmac.Equal([]byte(want.signature), []byte(a.signature)) {
-		return sigErr("InvalidSignatureException", "The request signature we calculated does not match the signature you provided.")
+		return "", sigErr("InvalidSignatureException", "The request signature we calculated does not match the signature you provided.")
 	}
 	if !h.replays.add(a.signature, now) {
-		return sigErr("InvalidSignatureException", "This signature was already used.")
+		return "", sigErr("InvalidSignatureException", "This signature was already used.")
 	}
-	return nil
+	return a.accessKey, nil
 }
 
 // replayCache remembers accepted signatures for ttl, bounded in size: a

@@ -63,6 +63,7 @@ func (p *UserPool) authenticateScopes(ctx context.Context, raw string, scopes ..
 	if err != nil {
 		return nil, internalErr("check access token", err)
 	}
+	noteUser(ctx, u)
 	if !u.Enabled {
 		return nil, newErr(CodeNotAuthorized, msgDisabled)
 	}

@@ -43,6 +43,7 @@ func (p *UserPool) adminUser(ctx context.Context, username string) (store.User, 
 	if err != nil {
 		return u, internalErr("find user", err)
 	}
+	noteUser(ctx, u)
 	return u, nil
 }
 
@@ -96,7 +97,9 @@ type AdminCreateUserOutput struct {
 // AdminCreateUser creates a user in FORCE_CHANGE_PASSWORD status with a
 // temporary password valid for PasswordPolicy.TemporaryPasswordValidityDays.
 // The first sign-in answers NEW_PASSWORD_REQUIRED.
-func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (*AdminCreateUserOutput, error) {
+func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput) (_ *AdminCreateUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminCreateUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	switch in.MessageAction {
 	case "", "RESEND", "SUPPRESS":
 	default:
@@ -298,7 +301,9 @@ type AdminGetUserOutput struct {
 }
 
 // AdminGetUser returns a user by username.
-func (p *UserPool) AdminGetUser(ctx context.Context, in AdminGetUserInput) (*AdminGetUserOutput, error) {
+func (p *UserPool) AdminGetUser(ctx context.Context, in AdminGetUserInput) (_ *AdminGetUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminGetUser", "")
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
@@ -316,7 +321,9 @@ type AdminDeleteUserInput struct {
 type AdminDeleteUserOutput struct{}
 
 // AdminDeleteUser deletes a user and everything issued to them.
-func (p *UserPool) AdminDeleteUser(ctx context.Context, in AdminDeleteUserInput) (*AdminDeleteUserOutput, error) {
+func (p *UserPool) AdminDeleteUser(ctx context.Context, in AdminDeleteUserInput) (_ *AdminDeleteUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminDeleteUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
@@ -340,7 +347,9 @@ type AdminConfirmSignUpOutput struct{}
 // not mark any attribute verified. It runs the PostConfirmation trigger
 // (PostConfirmation_ConfirmSignUp), whose failure is reported but does not
 // undo the confirmation.
-func (p *UserPool) AdminConfirmSignUp(ctx context.Context, in AdminConfirmSignUpInput) (*AdminConfirmSignUpOutput, error) {
+func (p *UserPool) AdminConfirmSignUp(ctx context.Context, in AdminConfirmSignUpInput) (_ *AdminConfirmSignUpOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminConfirmSignUp", AuditConfirmSignUp)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
@@ -375,7 +384,9 @@ type AdminSetUserPasswordOutput struct{}
 // AdminSetUserPassword sets a user's password. Cupola also signs the user
 // out everywhere, since an administrator setting a password is usually a
 // response to a lost or compromised one.
-func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPasswordInput) (*AdminSetUserPasswordOutput, error) {
+func (p *UserPool) AdminSetUserPassword(ctx context.Context, in AdminSetUserPasswordInput) (_ *AdminSetUserPasswordOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminSetUserPassword", AuditAdminSetPassword)
+	defer func() { ob.finish(ctx, err) }()
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err
@@ -428,7 +439,9 @@ type AdminResetUserPasswordOutput struct{}
 // AdminResetUserPassword puts a user in RESET_REQUIRED: sign-in answers
 // PasswordResetRequiredException, and a reset code goes to the verified
 // email or phone number (if any) for ConfirmForgotPassword.
-func (p *UserPool) AdminResetUserPassword(ctx context.Context, in AdminResetUserPasswordInput) (*AdminResetUserPasswordOutput, error) {
+func (p *UserPool) AdminResetUserPassword(ctx context.Context, in AdminResetUserPasswordInput) (_ *AdminResetUserPasswordOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminResetUserPassword", AuditForgotPassword)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
@@ -469,7 +482,9 @@ type AdminUpdateUserAttributesOutput struct{}
 // AdminUpdateUserAttributes changes a user's attributes, including the
 // verified flags. A changed email or phone number without its flag in the
 // same call becomes unverified and, when auto-verified, gets a code.
-func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdateUserAttributesInput) (*AdminUpdateUserAttributesOutput, error) {
+func (p *UserPool) AdminUpdateUserAttributes(ctx context.Context, in AdminUpdateUserAttributesInput) (_ *AdminUpdateUserAttributesOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminUpdateUserAttributes", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err
@@ -521,7 +536,9 @@ type AdminDeleteUserAttributesOutput struct{}
 
 // AdminDeleteUserAttributes removes attributes (and the verified flag of a
 // removed email or phone number). Required attributes cannot be removed.
-func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDeleteUserAttributesInput) (*AdminDeleteUserAttributesOutput, error) {
+func (p *UserPool) AdminDeleteUserAttributes(ctx context.Context, in AdminDeleteUserAttributesInput) (_ *AdminDeleteUserAttributesOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminDeleteUserAttributes", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err
@@ -567,7 +584,9 @@ type AdminDisableUserOutput struct{}
 
 // AdminDisableUser disables a user and at once revokes every refresh token
 // and, for Cupola's APIs, every access token they hold.
-func (p *UserPool) AdminDisableUser(ctx context.Context, in AdminDisableUserInput) (*AdminDisableUserOutput, error) {
+func (p *UserPool) AdminDisableUser(ctx context.Context, in AdminDisableUserInput) (_ *AdminDisableUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminDisableUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	return done(&AdminDisableUserOutput{}, p.setEnabled(ctx, username, false))
 }
@@ -581,7 +600,9 @@ type AdminEnableUserInput struct {
 type AdminEnableUserOutput struct{}
 
 // AdminEnableUser enables a disabled user.
-func (p *UserPool) AdminEnableUser(ctx context.Context, in AdminEnableUserInput) (*AdminEnableUserOutput, error) {
+func (p *UserPool) AdminEnableUser(ctx context.Context, in AdminEnableUserInput) (_ *AdminEnableUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminEnableUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	return done(&AdminEnableUserOutput{}, p.setEnabled(ctx, username, true))
 }
@@ -612,7 +633,9 @@ type AdminUserGlobalSignOutInput struct {
 type AdminUserGlobalSignOutOutput struct{}
 
 // AdminUserGlobalSignOut signs a user out of every sign-in.
-func (p *UserPool) AdminUserGlobalSignOut(ctx context.Context, in AdminUserGlobalSignOutInput) (*AdminUserGlobalSignOutOutput, error) {
+func (p *UserPool) AdminUserGlobalSignOut(ctx context.Context, in AdminUserGlobalSignOutInput) (_ *AdminUserGlobalSignOutOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminUserGlobalSignOut", AuditGlobalSignOut)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,14 +89,10 @@ type EventSink interface {
 	AuthEvent(ctx context.Context, username string, e AuthEventType)
 }
 
-// slogSink is the default EventSink: one log line per event.
-type slogSink struct{ log *slog.Logger }
+// noSink is the default EventSink: the audit log has every event already.
+type noSink struct{}
 
-func (s slogSink) AuthEvent(ctx context.Context, username string, e AuthEventType) {
-	s.log.InfoContext(ctx, "auth event", "type", e.EventType, "response", e.EventResponse, "username", username,
-		"event_id", e.EventID, "ip", e.EventContextData.IPAddress, "risk", e.EventRisk.RiskLevel,
-		"decision", e.EventRisk.RiskDecision)
-}
+func (noSink) AuthEvent(context.Context, string, AuthEventType) {}
 
 // event is what a flow knows of an event it records.
 type event struct {
@@ -136,6 +131,27 @@ func (p *UserPool) recordEvent(ctx context.Context, u store.User, ev event) {
 	}
 	p.events.add(p, rec)
 	p.cfg.EventSink.AuthEvent(ctx, u.Username, authEventType(rec))
+	if o := opOf(ctx); o != nil {
+		// The operation's audit record carries the event.
+		o.user(u)
+		o.from(ev.caller.ip, ev.caller.userAgent)
+		o.eventID, o.riskLevel = id, ev.risk.RiskLevel
+		return
+	}
+	p.audit(ctx, auditRecord{event: AuditAuthEvent, outcome: eventOutcome(ev.response), operation: ev.typ,
+		username: u.Username, sub: u.Sub, ip: ev.caller.ip, userAgent: ev.caller.userAgent, eventID: id,
+		riskLevel: ev.risk.RiskLevel})
+}
+
+// eventOutcome is an auth event's response as an audit outcome.
+func eventOutcome(response string) string {
+	switch response {
+	case EventPass:
+		return ResultSuccess
+	case EventInProgress:
+		return ResultChallenge
+	}
+	return ResultFailure
 }
 
 // maxPendingEvents bounds the events waiting to be written; past it an
@@ -279,7 +295,9 @@ type AdminListUserAuthEventsOutput struct {
 }
 
 // AdminListUserAuthEvents lists a user's events, newest first.
-func (p *UserPool) AdminListUserAuthEvents(ctx context.Context, in AdminListUserAuthEventsInput) (*AdminListUserAuthEventsOutput, error) {
+func (p *UserPool) AdminListUserAuthEvents(ctx context.Context, in AdminListUserAuthEventsInput) (_ *AdminListUserAuthEventsOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminListUserAuthEvents", "")
+	defer func() { ob.finish(ctx, err) }()
 	limit, err := pageLimit(in.MaxResults)
 	if err != nil {
 		return nil, err
@@ -332,7 +350,9 @@ type AdminUpdateAuthEventFeedbackOutput struct{}
 
 // AdminUpdateAuthEventFeedback records an administrator's feedback on an
 // event. Invalid ("this was not the user") signs the user out everywhere.
-func (p *UserPool) AdminUpdateAuthEventFeedback(ctx context.Context, in AdminUpdateAuthEventFeedbackInput) (*AdminUpdateAuthEventFeedbackOutput, error) {
+func (p *UserPool) AdminUpdateAuthEventFeedback(ctx context.Context, in AdminUpdateAuthEventFeedbackInput) (_ *AdminUpdateAuthEventFeedbackOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminUpdateAuthEventFeedback", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	u, err := p.adminUser(ctx, in.Username)
 	if err != nil {
 		return nil, err

@@ -282,7 +282,15 @@ type RespondToAuthChallengeInput struct {
 // RespondToAuthChallenge answers a challenge from InitiateAuth with the
 // Session it returned. Each Session is good for one answer (a wrong code
 // may be retried a few times in the same session).
-func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (_ *RespondToAuthChallengeOutput, err error) {
+func (p *UserPool) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (out *RespondToAuthChallengeOutput, err error) {
+	ctx, ob := p.begin(ctx, "RespondToAuthChallenge", AuditSignIn)
+	defer func() { ob.finishSignIn(ctx, out, err) }()
+	ob.flow = flowRespond
+	return p.respondAPI(ctx, in)
+}
+
+// respondAPI is RespondToAuthChallenge and AdminRespondToAuthChallenge.
+func (p *UserPool) respondAPI(ctx context.Context, in RespondToAuthChallengeInput) (_ *RespondToAuthChallengeOutput, err error) {
 	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -305,8 +313,11 @@ type AdminRespondToAuthChallengeOutput = InitiateAuthOutput
 
 // AdminRespondToAuthChallenge is RespondToAuthChallenge for trusted back
 // ends (the answer to AdminInitiateAuth's challenges).
-func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in AdminRespondToAuthChallengeInput) (*AdminRespondToAuthChallengeOutput, error) {
-	return p.RespondToAuthChallenge(ctx, in)
+func (p *UserPool) AdminRespondToAuthChallenge(ctx context.Context, in AdminRespondToAuthChallengeInput) (out *AdminRespondToAuthChallengeOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminRespondToAuthChallenge", AuditSignIn)
+	defer func() { ob.finishSignIn(ctx, out, err) }()
+	ob.flow = flowRespond
+	return p.respondAPI(ctx, in)
 }
 
 // respond routes a challenge answer to its check. The front end that asks
@@ -362,6 +373,10 @@ func (p *UserPool) challengeUser(ctx context.Context, c *appClient, s store.Auth
 	}
 	if err != nil {
 		return u, internalErr("challenge", err)
+	}
+	if o := opOf(ctx); o != nil {
+		o.user(u)
+		o.from(st.IP, st.UserAgent)
 	}
 	if name := r[ParamUsername]; name != st.Username && name != u.Username {
 		return u, invalidParam("USERNAME does not match the session")

@@ -332,6 +332,9 @@ func (p *UserPool) client(ctx context.Context, id string) (*appClient, error) {
 	if err != nil {
 		return nil, internalErr("load client", err)
 	}
+	if o := opOf(ctx); o != nil {
+		o.clientID = c.ID
+	}
 	return &appClient{Client: c, pool: p}, nil
 }
 

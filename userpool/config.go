@@ -9,6 +9,9 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/internal/secret"
 	"github.com/cupola-auth/cupola/message"
@@ -127,8 +130,8 @@ type Config struct {
 	// hosted UI's /feedback page); empty means Issuer + "/feedback".
 	FeedbackURL string
 	// EventSink receives every auth event as it is recorded (sign-ins,
-	// sign-ups, password resets and changes); nil logs each at Info on
-	// Logger.
+	// sign-ups, password resets and changes); nil means none. Each event
+	// is in the audit log (AuditLogger) either way, with its event_id.
 	EventSink EventSink
 	// AuthEventRetention is how long auth events are kept (Cleanup
 	// removes older ones); zero means 90 days, as Cognito.
@@ -175,6 +178,18 @@ type Config struct {
 	Random io.Reader
 	// Logger receives operational events (never secrets); nil discards.
 	Logger *slog.Logger
+	// AuditLogger receives the audit log: one Info record, message
+	// "audit", per authentication event, with the stable keys audit.go
+	// lists (never a secret). nil means Logger.
+	AuditLogger *slog.Logger
+	// MeterProvider receives the pool's metrics (the instruments
+	// metrics.go lists); nil means none. The global provider is never
+	// used.
+	MeterProvider metric.MeterProvider
+	// TracerProvider receives a span per sign-in, token, sign-up and
+	// administrative operation, with its store calls as children; nil
+	// means none. The global provider is never used.
+	TracerProvider trace.TracerProvider
 }
 
 // HashingParams are the argon2id parameters of new password hashes
@@ -399,8 +414,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.AuditLogger == nil {
+		c.AuditLogger = c.Logger
+	}
 	if c.EventSink == nil {
-		c.EventSink = slogSink{log: c.Logger.With("pool", c.ID)}
+		c.EventSink = noSink{}
 	}
 	switch c.ThreatProtection.Mode {
 	case "", ThreatProtectionOff, ThreatProtectionAudit, ThreatProtectionEnforced:

@@ -355,7 +355,9 @@ type AdminUpdateDeviceStatusInput struct {
 type AdminUpdateDeviceStatusOutput struct{}
 
 // AdminUpdateDeviceStatus is UpdateDeviceStatus by username.
-func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, in AdminUpdateDeviceStatusInput) (*AdminUpdateDeviceStatusOutput, error) {
+func (p *UserPool) AdminUpdateDeviceStatus(ctx context.Context, in AdminUpdateDeviceStatusInput) (_ *AdminUpdateDeviceStatusOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminUpdateDeviceStatus", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	deviceKey := in.DeviceKey
 	status := in.DeviceRememberedStatus
@@ -414,7 +416,9 @@ type AdminForgetDeviceInput struct {
 type AdminForgetDeviceOutput struct{}
 
 // AdminForgetDevice deletes one of a user's devices.
-func (p *UserPool) AdminForgetDevice(ctx context.Context, in AdminForgetDeviceInput) (*AdminForgetDeviceOutput, error) {
+func (p *UserPool) AdminForgetDevice(ctx context.Context, in AdminForgetDeviceInput) (_ *AdminForgetDeviceOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminForgetDevice", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	deviceKey := in.DeviceKey
 	u, err := p.adminUser(ctx, username)

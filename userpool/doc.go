@@ -115,6 +115,18 @@
 // context.Canceled or context.DeadlineExceeded with errors.Is, whichever
 // store call or hash wait noticed it first: never InternalErrorException.
 //
+// # Observability
+//
+// Config.MeterProvider and Config.TracerProvider take OpenTelemetry
+// providers (nil: none, and the pool pays nothing): counters of sign-ins
+// by flow, result and reason class, sign-ups, challenges, lockouts, tokens
+// issued and refresh-token reuse; the hash queue's depth and waits; store
+// call durations; a span per operation with its store calls as children.
+// metrics.go lists the instruments. Config.AuditLogger (Logger when nil)
+// receives one "audit" record per authentication event, with the stable
+// keys audit.go lists; WithRequestID and WithActor put the request ID and
+// the administrator's identity in them. Neither ever carries a secret.
+//
 // # Tests
 //
 // Package userpool/pooltest has a fake clock and cheap hashing for a

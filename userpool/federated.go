@@ -113,7 +113,11 @@ type CompleteFederatedSignInInput struct {
 // CompleteFederatedSignIn verifies the provider's answer and signs its
 // user in to the pool (see the top of this file). A refused answer is
 // NotAuthorizedException; nothing is created for it.
-func (o *OAuthServer) CompleteFederatedSignIn(ctx context.Context, in CompleteFederatedSignInInput) (*HostedAuthOutput, error) {
+func (o *OAuthServer) CompleteFederatedSignIn(ctx context.Context, in CompleteFederatedSignInInput) (out *HostedAuthOutput, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.CompleteFederatedSignIn", AuditSignIn)
+	defer func() { ob.finishHosted(ctx, out, err) }()
+	ob.flow = flowFederated
+	ob.from(in.IPAddress, in.UserAgent)
 	p := o.p
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {

@@ -40,7 +40,9 @@ type AdminLinkProviderForUserOutput struct{}
 // native user: from then on signing in at that provider signs in as that
 // user. The identity must not have signed in already (it would be another
 // user; delete that one first), and a user holds at most five links.
-func (p *UserPool) AdminLinkProviderForUser(ctx context.Context, in AdminLinkProviderForUserInput) (*AdminLinkProviderForUserOutput, error) {
+func (p *UserPool) AdminLinkProviderForUser(ctx context.Context, in AdminLinkProviderForUserInput) (_ *AdminLinkProviderForUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminLinkProviderForUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	d, s := in.DestinationUser, in.SourceUser
 	if !strings.EqualFold(d.ProviderName, providerCognitoUser) {
 		return nil, invalidParam("DestinationUser must be a user of the pool (ProviderName Cognito)")
@@ -91,7 +93,9 @@ type AdminDisableProviderForUserOutput struct{}
 // native user is removed (the native user keeps their password); a
 // federated user is disabled and signed out everywhere, so the identity's
 // next sign-in is refused rather than creating a new user.
-func (p *UserPool) AdminDisableProviderForUser(ctx context.Context, in AdminDisableProviderForUserInput) (*AdminDisableProviderForUserOutput, error) {
+func (p *UserPool) AdminDisableProviderForUser(ctx context.Context, in AdminDisableProviderForUserInput) (_ *AdminDisableProviderForUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminDisableProviderForUser", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	s := in.User
 	if s.ProviderAttributeName != AttributeCognitoSubject || s.ProviderAttributeValue == "" || len(s.ProviderAttributeValue) > maxKeyBytes {
 		return nil, invalidParam("User needs ProviderAttributeName Cognito_Subject and the user's subject at the provider")

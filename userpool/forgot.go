@@ -27,7 +27,12 @@ type ForgotPasswordOutput struct {
 // ForgotPassword sends a password-reset code to the user's verified email,
 // else verified phone number. With existence errors prevented, an unknown
 // user gets a plausible answer and nothing is sent.
-func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (*ForgotPasswordOutput, error) {
+func (p *UserPool) ForgotPassword(ctx context.Context, in ForgotPasswordInput) (_ *ForgotPasswordOutput, err error) {
+	ctx, ob := p.begin(ctx, "ForgotPassword", AuditForgotPassword)
+	defer func() { ob.finish(ctx, err) }()
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -103,7 +108,12 @@ type ConfirmForgotPasswordOutput struct{}
 // ConfirmForgotPassword sets a new password with a reset code. It confirms
 // an unconfirmed user (the code proves the address), clears the lockout
 // and signs the user out everywhere.
-func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPasswordInput) (*ConfirmForgotPasswordOutput, error) {
+func (p *UserPool) ConfirmForgotPassword(ctx context.Context, in ConfirmForgotPasswordInput) (_ *ConfirmForgotPasswordOutput, err error) {
+	ctx, ob := p.begin(ctx, "ConfirmForgotPassword", AuditConfirmForgotPassword)
+	defer func() { ob.finish(ctx, err) }()
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err

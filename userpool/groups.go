@@ -237,7 +237,9 @@ type AdminAddUserToGroupInput struct {
 type AdminAddUserToGroupOutput struct{}
 
 // AdminAddUserToGroup adds a user to a group (at most 100 groups a user).
-func (p *UserPool) AdminAddUserToGroup(ctx context.Context, in AdminAddUserToGroupInput) (*AdminAddUserToGroupOutput, error) {
+func (p *UserPool) AdminAddUserToGroup(ctx context.Context, in AdminAddUserToGroupInput) (_ *AdminAddUserToGroupOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminAddUserToGroup", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	group := in.GroupName
 	u, err := p.adminUser(ctx, username)
@@ -273,7 +275,9 @@ type AdminRemoveUserFromGroupInput struct {
 type AdminRemoveUserFromGroupOutput struct{}
 
 // AdminRemoveUserFromGroup removes a user from a group.
-func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, in AdminRemoveUserFromGroupInput) (*AdminRemoveUserFromGroupOutput, error) {
+func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, in AdminRemoveUserFromGroupInput) (_ *AdminRemoveUserFromGroupOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminRemoveUserFromGroup", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	group := in.GroupName
 	u, err := p.adminUser(ctx, username)
@@ -304,7 +308,9 @@ type AdminListGroupsForUserInput struct {
 type AdminListGroupsForUserOutput = ListGroupsOutput
 
 // AdminListGroupsForUser lists a user's groups by name.
-func (p *UserPool) AdminListGroupsForUser(ctx context.Context, in AdminListGroupsForUserInput) (*AdminListGroupsForUserOutput, error) {
+func (p *UserPool) AdminListGroupsForUser(ctx context.Context, in AdminListGroupsForUserInput) (_ *AdminListGroupsForUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminListGroupsForUser", "")
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	limit, err := pageLimit(in.Limit)
 	if err != nil {

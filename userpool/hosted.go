@@ -47,7 +47,11 @@ type SignInInput struct {
 // allows the code flow, whatever its ExplicitAuthFlows. The lockout, MFA
 // and triggers apply as for InitiateAuth; no tokens are minted until the
 // client exchanges its code.
-func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (_ *HostedAuthOutput, err error) {
+func (o *OAuthServer) SignIn(ctx context.Context, in SignInInput) (out *HostedAuthOutput, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.SignIn", AuditSignIn)
+	defer func() { ob.finishHosted(ctx, out, err) }()
+	ob.flow = flowHosted
+	ob.from(in.IPAddress, in.UserAgent)
 	defer func() { err = ended(ctx, err) }()
 	p := o.p
 	c, err := p.hostedClient(ctx, in.ClientID)
@@ -78,7 +82,10 @@ func (p *UserPool) hostedClient(ctx context.Context, id string) (*appClient, err
 // RespondToAuthChallenge answers a challenge of a hosted sign-in. The
 // hosted UI is server-side code holding no client secret: SECRET_HASH is
 // computed here for clients that have one.
-func (o *OAuthServer) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (*HostedAuthOutput, error) {
+func (o *OAuthServer) RespondToAuthChallenge(ctx context.Context, in RespondToAuthChallengeInput) (out *HostedAuthOutput, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.RespondToAuthChallenge", AuditSignIn)
+	defer func() { ob.finishHosted(ctx, out, err) }()
+	ob.flow = flowRespond
 	p := o.p
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -183,7 +190,9 @@ func (o *OAuthServer) Principal(ctx context.Context, pr Principal) (*Principal, 
 // sign-out at the hosted UI): from then on Principal refuses it, so a
 // copied session cookie signs nobody in. A session already ended, or not
 // the principal's, is left as it is; that is not an error.
-func (o *OAuthServer) SignOut(ctx context.Context, pr Principal) error {
+func (o *OAuthServer) SignOut(ctx context.Context, pr Principal) (err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.SignOut", AuditGlobalSignOut)
+	defer func() { ob.finish(ctx, err) }()
 	p := o.p
 	if pr.Session == "" || len(pr.Session) > 128 {
 		return nil

@@ -31,7 +31,11 @@ type PasskeySignInInput struct {
 // WEB_AUTHN challenge whose ParamCredentialRequestOptions the page hands
 // to navigator.credentials.get, and whose answer (ParamCredential) goes to
 // RespondToAuthChallenge.
-func (o *OAuthServer) SignInWithPasskey(ctx context.Context, in PasskeySignInInput) (_ *HostedAuthOutput, err error) {
+func (o *OAuthServer) SignInWithPasskey(ctx context.Context, in PasskeySignInInput) (out *HostedAuthOutput, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.SignInWithPasskey", AuditSignIn)
+	defer func() { ob.finishHosted(ctx, out, err) }()
+	ob.flow = flowPasskey
+	ob.from(in.IPAddress, in.UserAgent)
 	defer func() { err = ended(ctx, err) }()
 	p := o.p
 	if err := p.passkeysOff(); err != nil {

@@ -28,7 +28,9 @@ type ListUsersOutput struct {
 
 // ListUsers searches the pool's users by one attribute, through the
 // store's index: the cost follows the page size, not the pool size.
-func (p *UserPool) ListUsers(ctx context.Context, in ListUsersInput) (*ListUsersOutput, error) {
+func (p *UserPool) ListUsers(ctx context.Context, in ListUsersInput) (_ *ListUsersOutput, err error) {
+	ctx, ob := p.begin(ctx, "ListUsers", "")
+	defer func() { ob.finish(ctx, err) }()
 	limit, err := pageLimit(in.Limit)
 	if err != nil {
 		return nil, err

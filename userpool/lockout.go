@@ -68,16 +68,17 @@ func sourceOf(d *UserContextData) string {
 type lockoutKey struct {
 	key    string
 	policy store.LockoutPolicy
+	scope  string // scopeAccountSource, scopeAccount or scopeSource (metrics.go)
 }
 
 // lockoutKeys lists the keys a credential check on account from source
 // counts on, most specific first.
 func (p *UserPool) lockoutKeys(account, from string) []lockoutKey {
 	if from == "" {
-		return []lockoutKey{{account, p.cfg.Lockout}, {"all:" + account, p.cfg.AccountLockout}}
+		return []lockoutKey{{account, p.cfg.Lockout, scopeAccountSource}, {"all:" + account, p.cfg.AccountLockout, scopeAccount}}
 	}
-	return []lockoutKey{{account + "@" + from, p.cfg.Lockout}, {"all:" + account, p.cfg.AccountLockout},
-		{"src:" + from, p.cfg.SourceLockout}}
+	return []lockoutKey{{account + "@" + from, p.cfg.Lockout, scopeAccountSource}, {"all:" + account, p.cfg.AccountLockout, scopeAccount},
+		{"src:" + from, p.cfg.SourceLockout, scopeSource}}
 }
 
 // countAttempt counts an answer to a credential check (a password, a
@@ -104,6 +105,10 @@ func (p *UserPool) countAttempt(ctx context.Context, account, from string) error
 		if !att.Allowed {
 			return newErr(CodeNotAuthorized, msgAttemptsExceeded)
 		}
+		if k.scope != scopeSource && k.policy.LockFor(att.Failures) > 0 {
+			// This attempt locks the key if it fails (success clears it).
+			p.lockout(ctx, k.scope)
+		}
 	}
 	return nil
 }
@@ -115,8 +120,13 @@ func (p *UserPool) countSourceFailure(ctx context.Context, from string) {
 	if from == "" {
 		return
 	}
-	if _, err := p.store.BeginAttempt(context.WithoutCancel(ctx), p.cfg.ID, "src:"+from, p.now(), p.cfg.SourceLockout); err != nil {
+	att, err := p.store.BeginAttempt(context.WithoutCancel(ctx), p.cfg.ID, "src:"+from, p.now(), p.cfg.SourceLockout)
+	if err != nil {
 		p.log.WarnContext(ctx, "source failure not counted", "err", err)
+		return
+	}
+	if att.Allowed && p.cfg.SourceLockout.LockFor(att.Failures) > 0 {
+		p.lockout(ctx, scopeSource)
 	}
 }
 
@@ -161,7 +171,7 @@ func (p *UserPool) clearAttempts(ctx context.Context, account, from string) erro
 func (p *UserPool) throttle(ctx context.Context, action, account, from string) error {
 	wide := p.cfg.CodeSendLimit
 	wide.Threshold = min(100, 4*wide.Threshold)
-	for _, k := range []lockoutKey{{action + account + "@" + from, p.cfg.CodeSendLimit}, {action + account, wide}} {
+	for _, k := range []lockoutKey{{key: action + account + "@" + from, policy: p.cfg.CodeSendLimit}, {key: action + account, policy: wide}} {
 		att, err := p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
 		if err != nil {
 			return internalErr("throttle", err)

@@ -34,7 +34,9 @@ type AssociateSoftwareTokenOutput struct {
 // AssociateSoftwareToken starts TOTP set-up: a new secret (160 bits) that
 // replaces any existing authenticator only once VerifySoftwareToken
 // proves the user's app has it.
-func (p *UserPool) AssociateSoftwareToken(ctx context.Context, in AssociateSoftwareTokenInput) (*AssociateSoftwareTokenOutput, error) {
+func (p *UserPool) AssociateSoftwareToken(ctx context.Context, in AssociateSoftwareTokenInput) (_ *AssociateSoftwareTokenOutput, err error) {
+	ctx, ob := p.begin(ctx, "AssociateSoftwareToken", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	if (in.AccessToken == "") == (in.Session == "") {
 		return nil, invalidParam("Give exactly one of AccessToken and Session")
 	}
@@ -118,7 +120,9 @@ type VerifySoftwareTokenOutput struct {
 // the associated secret and, if it matches, makes TOTP the user's enabled
 // (and, if none was, preferred) factor and issues a fresh set of recovery
 // codes.
-func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTokenInput) (*VerifySoftwareTokenOutput, error) {
+func (p *UserPool) VerifySoftwareToken(ctx context.Context, in VerifySoftwareTokenInput) (_ *VerifySoftwareTokenOutput, err error) {
+	ctx, ob := p.begin(ctx, "VerifySoftwareToken", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	if (in.AccessToken == "") == (in.Session == "") {
 		return nil, invalidParam("Give exactly one of AccessToken and Session")
 	}
@@ -270,7 +274,9 @@ type SetUserMFAPreferenceOutput struct{}
 
 // SetUserMFAPreference enables, disables and orders the signed-in user's
 // factors.
-func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPreferenceInput) (*SetUserMFAPreferenceOutput, error) {
+func (p *UserPool) SetUserMFAPreference(ctx context.Context, in SetUserMFAPreferenceInput) (_ *SetUserMFAPreferenceOutput, err error) {
+	ctx, ob := p.begin(ctx, "SetUserMFAPreference", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -305,7 +311,9 @@ type AdminSetUserMFAPreferenceInput struct {
 type AdminSetUserMFAPreferenceOutput struct{}
 
 // AdminSetUserMFAPreference is SetUserMFAPreference by username.
-func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, in AdminSetUserMFAPreferenceInput) (*AdminSetUserMFAPreferenceOutput, error) {
+func (p *UserPool) AdminSetUserMFAPreference(ctx context.Context, in AdminSetUserMFAPreferenceInput) (_ *AdminSetUserMFAPreferenceOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminSetUserMFAPreference", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {
@@ -386,7 +394,9 @@ type AdminDeleteSoftwareTokenOutput struct{}
 // AdminDeleteSoftwareToken removes a user's authenticator and recovery
 // codes (a lost phone). The user signs in with another factor, or sets TOTP
 // up again when the pool requires MFA.
-func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, in AdminDeleteSoftwareTokenInput) (*AdminDeleteSoftwareTokenOutput, error) {
+func (p *UserPool) AdminDeleteSoftwareToken(ctx context.Context, in AdminDeleteSoftwareTokenInput) (_ *AdminDeleteSoftwareTokenOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminDeleteSoftwareToken", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	username := in.Username
 	u, err := p.adminUser(ctx, username)
 	if err != nil {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+
 	"github.com/cupola-auth/cupola/internal/random"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/token"
@@ -70,7 +72,10 @@ type TokenResponse struct {
 
 // Token is the /oauth2/token endpoint's logic: the authorization_code,
 // refresh_token and client_credentials grants. Errors are *OAuthError.
-func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (*TokenResponse, error) {
+func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (_ *TokenResponse, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.Token", AuditSignIn)
+	defer func() { ob.finish(ctx, err) }()
+	ob.flow = grantFlow(in.GrantType)
 	p := o.p
 	c, oerr := p.tokenClient(ctx, in.ClientID, in.ClientSecret)
 	if oerr != nil {
@@ -227,6 +232,7 @@ func (p *UserPool) clientCredentials(ctx context.Context, c *appClient, scope st
 	if err != nil {
 		return nil, asOAuth(internalErr("client credentials", err), "server_error")
 	}
+	p.obs.add(ctx, p.obs.tokensIssued, attribute.String("grant", "client_credentials"))
 	return &TokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: int(v.Access / time.Second), Scope: strings.Join(scopes, " ")}, nil
 }
 

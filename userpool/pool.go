@@ -30,8 +30,12 @@ type UserPool struct {
 	store  store.Store
 	schema map[string]AttributeSchema
 	log    *slog.Logger
-	now    func() time.Time
-	random io.Reader
+	// auditLog is Config.AuditLogger (audit.go); obs the metric
+	// instruments and tracer (metrics.go).
+	auditLog *slog.Logger
+	obs      *instruments
+	now      func() time.Time
+	random   io.Reader
 
 	hasher     *passhash.Hasher
 	codeKey    []byte
@@ -67,11 +71,20 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 	if err != nil {
 		return nil, err
 	}
+	obs, err := newInstruments(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if s, err = observedStore(cfg, s); err != nil {
+		return nil, fmt.Errorf("userpool: %w", err)
+	}
 	p := &UserPool{
-		cfg:    cfg,
-		store:  s,
-		schema: map[string]AttributeSchema{},
-		log:    cfg.Logger.With("pool", cfg.ID),
+		cfg:      cfg,
+		store:    s,
+		auditLog: cfg.AuditLogger,
+		obs:      obs,
+		schema:   map[string]AttributeSchema{},
+		log:      cfg.Logger.With("pool", cfg.ID),
 		// Stores keep microseconds; truncating here keeps expiry checks
 		// identical whether the time came from the clock or the database.
 		now:         func() time.Time { return cfg.Clock().UTC().Truncate(time.Microsecond) },
@@ -93,9 +106,12 @@ func New(ctx context.Context, cfg Config, s store.Store) (*UserPool, error) {
 		}
 	}
 	p.hasher, err = passhash.New(passhash.Options{Params: cfg.Hashing.passhash(), MaxConcurrent: cfg.MaxConcurrentHashes,
-		MaxMemory: cfg.MaxHashMemory, MaxQueued: cfg.MaxQueuedHashes, Random: p.random})
+		MaxMemory: cfg.MaxHashMemory, MaxQueued: cfg.MaxQueuedHashes, Random: p.random, OnWait: obs.onWait()})
 	if err != nil {
 		return nil, fmt.Errorf("userpool: %w", err)
+	}
+	if err := obs.observeHasher(p); err != nil {
+		return nil, err
 	}
 	p.codeKey, err = hkdf.Key(sha256.New, cfg.Secret, nil, "cupola code hash v1 "+cfg.ID, 32)
 	if err != nil {

@@ -45,7 +45,10 @@ type GetTokensFromRefreshTokenOutput struct {
 // the client rotates refresh tokens the answer carries a new one and the
 // presented one is spent: presenting it again (after the client's retry
 // grace period) revokes the whole family, as RFC 9700 §4.14 asks.
-func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFromRefreshTokenInput) (*GetTokensFromRefreshTokenOutput, error) {
+func (p *UserPool) GetTokensFromRefreshToken(ctx context.Context, in GetTokensFromRefreshTokenInput) (_ *GetTokensFromRefreshTokenOutput, err error) {
+	ctx, ob := p.begin(ctx, "GetTokensFromRefreshToken", AuditSignIn)
+	defer func() { ob.finish(ctx, err) }()
+	ob.flow = string(FlowRefreshTokenAuth)
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -93,6 +96,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 	if err != nil {
 		return nil, nil, internalErr("refresh", err)
 	}
+	noteUser(ctx, u)
 	if !u.Enabled {
 		return nil, nil, newErr(CodeNotAuthorized, msgDisabled)
 	}
@@ -113,6 +117,7 @@ func (p *UserPool) refresh(ctx context.Context, c *appClient, raw string, checkU
 		switch {
 		case errors.Is(err, store.ErrTokenReuse):
 			p.log.WarnContext(ctx, "refresh token reuse: family revoked", "sub", u.Sub, "family", famID)
+			p.obs.add(ctx, p.obs.refreshReuse)
 			return nil, nil, newErr(CodeRefreshTokenReuse, "Refresh token has been used before; all tokens of this sign-in are revoked.")
 		case errors.Is(err, store.ErrRevoked), errors.Is(err, store.ErrNotFound):
 			return nil, nil, invalid
@@ -142,7 +147,9 @@ type RevokeTokenOutput struct{}
 // from its sign-in (for Cupola's own APIs; offline verifiers accept them
 // until they expire). An unknown or already revoked token succeeds, as
 // RFC 7009 asks; a store failure is an error, never a false success.
-func (p *UserPool) RevokeToken(ctx context.Context, in RevokeTokenInput) (*RevokeTokenOutput, error) {
+func (p *UserPool) RevokeToken(ctx context.Context, in RevokeTokenInput) (_ *RevokeTokenOutput, err error) {
+	ctx, ob := p.begin(ctx, "RevokeToken", AuditTokenRevoked)
+	defer func() { ob.finish(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err

@@ -214,7 +214,9 @@ type GlobalSignOutOutput struct{}
 // GlobalSignOut revokes every refresh token of the signed-in user, and with
 // them every access and ID token issued from those sign-ins (for Cupola's
 // APIs; offline verifiers accept them until they expire).
-func (p *UserPool) GlobalSignOut(ctx context.Context, in GlobalSignOutInput) (*GlobalSignOutOutput, error) {
+func (p *UserPool) GlobalSignOut(ctx context.Context, in GlobalSignOutInput) (_ *GlobalSignOutOutput, err error) {
+	ctx, ob := p.begin(ctx, "GlobalSignOut", AuditGlobalSignOut)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
@@ -238,7 +240,9 @@ type ChangePasswordOutput struct{}
 
 // ChangePassword changes the signed-in user's password after checking the
 // current one (counted by the lockout, like a sign-in).
-func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (*ChangePasswordOutput, error) {
+func (p *UserPool) ChangePassword(ctx context.Context, in ChangePasswordInput) (_ *ChangePasswordOutput, err error) {
+	ctx, ob := p.begin(ctx, "ChangePassword", AuditChangePassword)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err

@@ -108,7 +108,13 @@ type AdminInitiateAuthOutput = InitiateAuthOutput
 // USER_PASSWORD_AUTH (USERNAME, PASSWORD), USER_AUTH, CUSTOM_AUTH or
 // REFRESH_TOKEN_AUTH (REFRESH_TOKEN). The flow must be allowed by the
 // client.
-func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (_ *InitiateAuthOutput, err error) {
+func (p *UserPool) InitiateAuth(ctx context.Context, in InitiateAuthInput) (out *InitiateAuthOutput, err error) {
+	ctx, ob := p.begin(ctx, "InitiateAuth", AuditSignIn)
+	defer func() { ob.finishSignIn(ctx, out, err) }()
+	ob.flow = flowLabel(in.AuthFlow)
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -149,7 +155,10 @@ type AdminInitiateAuthInput struct {
 // AdminInitiateAuth starts a sign-in from a trusted back end:
 // ADMIN_USER_PASSWORD_AUTH, USER_AUTH, CUSTOM_AUTH or REFRESH_TOKEN_AUTH.
 // Callers must guard it as they would Cognito's IAM-authorized API.
-func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (_ *AdminInitiateAuthOutput, err error) {
+func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthInput) (out *AdminInitiateAuthOutput, err error) {
+	ctx, ob := p.begin(ctx, "AdminInitiateAuth", AuditSignIn)
+	defer func() { ob.finishSignIn(ctx, out, err) }()
+	ob.flow = flowLabel(in.AuthFlow)
 	defer func() { err = ended(ctx, err) }()
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
@@ -166,6 +175,7 @@ func (p *UserPool) AdminInitiateAuth(ctx context.Context, in AdminInitiateAuthIn
 				req.caller.userAgent = h.HeaderValue
 			}
 		}
+		ob.from(req.caller.ip, req.caller.userAgent)
 	}
 	return p.initiate(ctx, in.AuthFlow, req, FlowAdminUserPasswordAuth, AllowAdminUserPasswordAuth)
 }

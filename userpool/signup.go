@@ -41,7 +41,12 @@ type SignUpOutput struct {
 // retried. A taken username is UsernameExistsException (Cognito answers
 // so even when existence errors are prevented), unless
 // Config.ConcealExistingAccounts is on.
-func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (*SignUpOutput, error) {
+func (p *UserPool) SignUp(ctx context.Context, in SignUpInput) (_ *SignUpOutput, err error) {
+	ctx, ob := p.begin(ctx, "SignUp", AuditSignUp)
+	defer func() { ob.finish(ctx, err) }()
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -241,7 +246,12 @@ type ConfirmSignUpOutput struct {
 
 // ConfirmSignUp confirms a user with the code sent at sign-up, marking the
 // attribute it went to as verified.
-func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (*ConfirmSignUpOutput, error) {
+func (p *UserPool) ConfirmSignUp(ctx context.Context, in ConfirmSignUpInput) (_ *ConfirmSignUpOutput, err error) {
+	ctx, ob := p.begin(ctx, "ConfirmSignUp", AuditConfirmSignUp)
+	defer func() { ob.finish(ctx, err) }()
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err
@@ -345,7 +355,12 @@ type ResendConfirmationCodeOutput struct {
 }
 
 // ResendConfirmationCode sends a new sign-up code, replacing the old one.
-func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirmationCodeInput) (*ResendConfirmationCodeOutput, error) {
+func (p *UserPool) ResendConfirmationCode(ctx context.Context, in ResendConfirmationCodeInput) (_ *ResendConfirmationCodeOutput, err error) {
+	ctx, ob := p.begin(ctx, "ResendConfirmationCode", AuditResendCode)
+	defer func() { ob.finish(ctx, err) }()
+	if in.UserContextData != nil {
+		ob.from(in.UserContextData.IPAddress, "")
+	}
 	c, err := p.client(ctx, in.ClientID)
 	if err != nil {
 		return nil, err

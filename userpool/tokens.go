@@ -147,6 +147,7 @@ func (p *UserPool) mintTokens(ctx context.Context, c *appClient, u store.User, f
 			return nil, internalErr("sign id token", err)
 		}
 	}
+	p.tokensIssuedFor(ctx, source)
 	return &AuthenticationResult{AccessToken: access, IDToken: idToken, ExpiresIn: int32(v.Access / time.Second), TokenType: "Bearer"}, nil
 }
 

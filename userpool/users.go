@@ -99,11 +99,16 @@ func checkLogin(login string) error {
 
 // findUser resolves what a user typed as their username: the username
 // itself, or an email/phone/preferred username the pool accepts.
-func (p *UserPool) findUser(ctx context.Context, login string) (store.User, error) {
+func (p *UserPool) findUser(ctx context.Context, login string) (u store.User, err error) {
+	defer func() {
+		if err == nil {
+			noteUser(ctx, u) // the operation's user, for its audit record
+		}
+	}()
 	if !validUsername(login) {
 		return store.User{}, store.ErrNotFound
 	}
-	u, err := p.store.GetUserByUsername(ctx, p.cfg.ID, p.usernameKey(login))
+	u, err = p.store.GetUserByUsername(ctx, p.cfg.ID, p.usernameKey(login))
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		return u, err
 	}

@@ -29,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
@@ -120,6 +121,10 @@ type Options struct {
 	MaxQueued int
 	// Random is the salt source; nil means crypto/rand.
 	Random io.Reader
+	// OnWait, when set, is told how long each hash waited for its slot
+	// (zero when one was free), once the slot is taken. It runs on the
+	// caller's goroutine and must be quick.
+	OnWait func(ctx context.Context, wait time.Duration)
 }
 
 // Hasher hashes and verifies passwords. It is safe for concurrent use.
@@ -130,6 +135,7 @@ type Hasher struct {
 	maxQueued int64
 	queued    atomic.Int64
 	dummy     string
+	onWait    func(context.Context, time.Duration)
 }
 
 // New returns a Hasher. It computes one dummy hash with the current
@@ -170,6 +176,7 @@ func New(opts Options) (*Hasher, error) {
 		return nil, err
 	}
 	h.dummy = dummy
+	h.onWait = opts.OnWait // the dummy's hash is no caller's wait
 	return h, nil
 }
 
@@ -195,6 +202,9 @@ func (h *Hasher) acquire(ctx context.Context) error {
 	}
 	select {
 	case h.sem <- struct{}{}:
+		if h.onWait != nil {
+			h.onWait(ctx, 0)
+		}
 		return nil
 	default:
 	}
@@ -203,8 +213,12 @@ func (h *Hasher) acquire(ctx context.Context) error {
 		return ErrBusy
 	}
 	defer h.queued.Add(-1)
+	start := time.Now()
 	select {
 	case h.sem <- struct{}{}:
+		if h.onWait != nil {
+			h.onWait(ctx, time.Since(start))
+		}
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("passhash: waiting for a hash slot: %w", ctx.Err())

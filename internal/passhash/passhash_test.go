@@ -153,6 +153,36 @@ func TestAFullQueueIsRefusedAtOnce(t *testing.T) {
 	}
 }
 
+func TestOnWaitIsToldEachWait(t *testing.T) {
+	var waits []time.Duration
+	h, err := New(Options{Params: cheap(), MaxConcurrent: 1, OnWait: func(_ context.Context, d time.Duration) {
+		waits = append(waits, d) // one goroutine hashes at a time here
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 0 {
+		t.Fatalf("New's dummy hash was reported: %v", waits)
+	}
+	if _, err := h.Hash(context.Background(), "pw"); err != nil {
+		t.Fatal(err)
+	}
+	h.sem <- struct{}{} // the only slot is busy
+	done := make(chan error, 1)
+	go func() { _, err := h.Hash(context.Background(), "pw"); done <- err }()
+	for h.queued.Load() != 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(5 * time.Millisecond)
+	<-h.sem
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(waits) != 2 || waits[0] != 0 || waits[1] < 5*time.Millisecond {
+		t.Fatalf("waits %v, want [0 ≥5ms]", waits)
+	}
+}
+
 func TestInvalidParamsAreRefused(t *testing.T) {
 	for _, p := range []Params{{Memory: 64, Time: 0, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64, Time: 1, Threads: 1, SaltLen: 4, KeyLen: 32},
 		{Memory: 128 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, {Memory: 64 * 1024, Time: 5, Threads: 1, SaltLen: 16, KeyLen: 32}} {
