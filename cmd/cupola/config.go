@@ -45,6 +45,7 @@ type fileConfig struct {
 	CognitoAPI        cognitoAPIConfig         `yaml:"cognito_api"`
 	TLS               tlsConfig                `yaml:"tls"`
 	Metrics           metricsConfig            `yaml:"metrics"`
+	Tracing           tracingConfig            `yaml:"tracing"`
 	// TrustedProxies are the reverse proxies (CIDRs or addresses) whose
 	// X-Forwarded-For names the client (limits.go).
 	TrustedProxies []string         `yaml:"trusted_proxies"`
@@ -386,6 +387,9 @@ func (c *fileConfig) check() error {
 		errs = append(errs, fmt.Errorf("trusted_proxies: %w", err))
 	}
 	if err := c.RateLimits.check(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Tracing.check(); err != nil {
 		errs = append(errs, err)
 	}
 	if err := c.TLS.check(c.Pool.Issuer); err != nil {

@@ -46,6 +46,9 @@ type instance struct {
 	devDefaults bool
 	// dev is the development loop serve mounts with the defaults.
 	dev *devLoop
+	// telemetry is the metric and trace pipelines (nil when neither is
+	// configured); the pool records through them.
+	telemetry *telemetry
 }
 
 // Close closes the store.
@@ -120,6 +123,10 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 	pcfg.Secret = secret
 	pcfg.Logger = log
 	pcfg.Clock = a.now
+	if in.telemetry, err = newTelemetry(ctx, in.cfg.Metrics, in.cfg.Tracing); err != nil {
+		return nil, err
+	}
+	in.telemetry.instrument(&pcfg)
 	if err := a.senders(&pcfg, in); err != nil {
 		return nil, err
 	}

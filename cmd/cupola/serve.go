@@ -71,10 +71,14 @@ func (a *app) serve(ctx context.Context, args []string) error {
 	if in.devDefaults {
 		in.dev = newDevLoop(in.pool.Issuer(), a.now, a.random, log)
 	}
-	tel, err := newTelemetryIf(in.cfg.Metrics.Addr != "")
-	if err != nil {
-		return err
-	}
+	tel := in.telemetry
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.shutdownTimeout)
+		defer cancel()
+		if err := tel.shutdown(ctx); err != nil {
+			log.Warn("telemetry not flushed", "err", err)
+		}
+	}()
 	handler, err := a.publicHandler(in, tel, log)
 	if err != nil {
 		return err
