@@ -11,11 +11,15 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/cupola-auth/cupola/userpool"
 )
 
 // Exit codes.
@@ -272,10 +276,20 @@ func (a *app) dispatch(ctx context.Context, args []string) error {
 	}
 	for _, c := range g.cmds {
 		if c.name == args[1] {
-			return c.run(ctx, args[2:])
+			// An administrator's command: the audit log names who ran it.
+			return c.run(userpool.WithActor(ctx, a.cliActor()), args[2:])
 		}
 	}
 	return usagef("unknown command %q %q; %s takes %s", g.name, args[1], g.name, names(g.cmds))
+}
+
+// cliActor is the audit log's actor for an admin command: "cli:" and the
+// operating-system user running it.
+func (a *app) cliActor() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return "cli:" + u.Username
+	}
+	return "cli:uid-" + strconv.Itoa(os.Getuid())
 }
 
 // groupHelp prints a group's subcommands with their summaries.

@@ -32,13 +32,15 @@ func scrape(t *testing.T, base string) map[string]*dto.MetricFamily {
 	return fams
 }
 
-// sample is the value of the series of family name whose labels include
-// want (a counter's value, a histogram's count), or -1 when there is none.
+// sample is the sum over the series of family name whose labels include
+// want (a counter's value, a histogram's count, a gauge's value), or -1
+// when there is none.
 func sample(fams map[string]*dto.MetricFamily, name string, want map[string]string) float64 {
 	f := fams[name]
 	if f == nil {
 		return -1
 	}
+	sum, found := 0.0, false
 next:
 	for _, m := range f.Metric {
 		have := map[string]string{}
@@ -50,16 +52,20 @@ next:
 				continue next
 			}
 		}
+		found = true
 		switch {
 		case m.Counter != nil:
-			return m.Counter.GetValue()
+			sum += m.Counter.GetValue()
 		case m.Histogram != nil:
-			return float64(m.Histogram.GetSampleCount())
+			sum += float64(m.Histogram.GetSampleCount())
 		case m.Gauge != nil:
-			return m.Gauge.GetValue()
+			sum += m.Gauge.GetValue()
 		}
 	}
-	return -1
+	if !found {
+		return -1
+	}
+	return sum
 }
 
 var metricsAddrLog = regexp.MustCompile(`msg=metrics addr=(\S+)`)
