@@ -91,6 +91,17 @@ func (a *app) logger(cf *commonFlags) (*slog.Logger, error) {
 	if err := l.UnmarshalText([]byte(cf.logLevel)); err != nil {
 		return nil, usagef("-log-level %q is not debug, info, warn or error", cf.logLevel)
 	}
+	return a.loggerAt(cf, l)
+}
+
+// auditLogger writes the pool's audit records in the log's format at
+// Info whatever -log-level says: quieting the operational log never drops
+// the audit trail.
+func (a *app) auditLogger(cf *commonFlags) (*slog.Logger, error) {
+	return a.loggerAt(cf, slog.LevelInfo)
+}
+
+func (a *app) loggerAt(cf *commonFlags, l slog.Level) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: l}
 	switch cf.logFormat {
 	case "", "text":

@@ -221,3 +221,18 @@ func TestAdminCommandsAreAuditedWithTheirActor(t *testing.T) {
 	}
 	t.Fatalf("no audit record of AdminDisableUser:\n%s", ta.stderr.String())
 }
+
+// TestAuditRecordsSurviveAQuietLog: -log-level error silences the
+// operational log, not the audit trail.
+func TestAuditRecordsSurviveAQuietLog(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.db")
+	ta := newTestApp(t)
+	if code, _, stderr := ta.exec(t, "users", "create", "-db", db, "-log-level", "error", "-username", "quinn",
+		"-email", "quinn@example.com", "-temporary-password", "Temp-Passw0rd!-long-enough-1", "-suppress"); code != exitOK {
+		t.Fatalf("users create = %d: %s", code, stderr)
+	}
+	if out := ta.stderr.String(); !strings.Contains(out, "msg=audit") || !strings.Contains(out, "operation=AdminCreateUser") ||
+		strings.Contains(out, "applied migrations") {
+		t.Errorf("with -log-level error the log is:\n%s", out)
+	}
+}

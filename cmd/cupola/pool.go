@@ -122,6 +122,9 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 	pcfg := in.cfg.userpoolConfig()
 	pcfg.Secret = secret
 	pcfg.Logger = log
+	if pcfg.AuditLogger, err = a.auditLogger(cf); err != nil {
+		return nil, err
+	}
 	pcfg.Clock = a.now
 	if in.telemetry, err = newTelemetry(ctx, in.cfg.Metrics, in.cfg.Tracing); err != nil {
 		return nil, err
