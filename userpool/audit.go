@@ -70,19 +70,23 @@ const (
 
 // Audit events (the value of the event key).
 const (
-	AuditSignIn                = "sign_in"                 // every sign-in step: InitiateAuth, challenge answers, hosted, federated, token exchanges
+	AuditSignIn                = "sign_in"                 // every sign-in step: InitiateAuth, challenge answers, refreshes, hosted, passkey and federated sign-ins, the token endpoint's refresh_token and client_credentials grants
+	AuditTokenIssued           = "token_issued"            // the token endpoint's authorization_code grant: tokens for a hosted sign-in already recorded as sign_in
 	AuditSignUp                = "sign_up"                 // SignUp
 	AuditConfirmSignUp         = "confirm_sign_up"         // ConfirmSignUp, AdminConfirmSignUp
-	AuditResendCode            = "resend_code"             // ResendConfirmationCode
+	AuditResendCode            = "resend_code"             // ResendConfirmationCode, GetUserAttributeVerificationCode (a code sent)
 	AuditForgotPassword        = "forgot_password"         // ForgotPassword, AdminResetUserPassword
 	AuditConfirmForgotPassword = "confirm_forgot_password" // ConfirmForgotPassword
 	AuditChangePassword        = "change_password"         // ChangePassword
 	AuditAdminSetPassword      = "admin_set_password"      // AdminSetUserPassword
-	AuditMFAChange             = "mfa_change"              // MFA preferences, TOTP set-up or removal
+	AuditMFAChange             = "mfa_change"              // MFA preferences, TOTP set-up or removal, recovery codes, passkey registration or deletion
+	AuditAttributeChange       = "attribute_change"        // the user's own UpdateUserAttributes, DeleteUserAttributes, VerifyUserAttribute
+	AuditDeviceChange          = "device_change"           // the user's own ConfirmDevice, UpdateDeviceStatus, ForgetDevice
+	AuditDeleteUser            = "delete_user"             // DeleteUser: the user deletes their own account
 	AuditLockout               = "lockout"                 // a failed credential check locked a key
 	AuditTokenRevoked          = "token_revoked"           // RevokeToken
 	AuditGlobalSignOut         = "global_sign_out"         // GlobalSignOut, AdminUserGlobalSignOut, a hosted sign-out
-	AuditAdminAction           = "admin_action"            // any other change by an administrator
+	AuditAdminAction           = "admin_action"            // any other change by an administrator: users, groups, app clients, identity providers, resource servers, risk configuration, signing keys, imports, tags
 	AuditAuthEvent             = "auth_event"              // an auth event recorded outside these operations
 )
 
