@@ -83,6 +83,7 @@ const (
 	AuditAttributeChange       = "attribute_change"        // the user's own UpdateUserAttributes, DeleteUserAttributes, VerifyUserAttribute
 	AuditDeviceChange          = "device_change"           // the user's own ConfirmDevice, UpdateDeviceStatus, ForgetDevice
 	AuditDeleteUser            = "delete_user"             // DeleteUser: the user deletes their own account
+	AuditEventFeedback         = "event_feedback"          // UpdateAuthEventFeedback: the user's verdict on an auth event, with the token of its notification
 	AuditLockout               = "lockout"                 // a failed credential check locked a key
 	AuditTokenRevoked          = "token_revoked"           // RevokeToken
 	AuditGlobalSignOut         = "global_sign_out"         // GlobalSignOut, AdminUserGlobalSignOut, a hosted sign-out
