@@ -8,9 +8,10 @@ import (
 
 // The audit log: one structured slog record, message "audit", at Info on
 // Config.AuditLogger (Config.Logger when nil) for every authentication
-// event — each sign-in step with its outcome, sign-up and its
-// confirmation, forgotten-password requests and resets, password and MFA
-// changes, lockouts, token revocations and sign-outs, and every change an
+// event — each sign-in step with its outcome, code exchanges, sign-up and
+// its confirmation, forgotten-password requests and resets, password, MFA
+// (passkeys included), attribute and device changes, account deletion,
+// lockouts, token revocations and sign-outs, and every change an
 // administrator makes, with the administrator's identity. A stored auth
 // event (AdminListUserAuthEvents) has exactly one audit record, carrying
 // its ID in event_id; the default EventSink no longer logs it a second
@@ -24,7 +25,8 @@ import (
 //	reason       on failure: a Reason* class (bad_credentials, locked…)
 //	operation    the pool operation ("InitiateAuth", "AdminDisableUser",
 //	             "OAuth.Token")
-//	flow         sign-ins: the flow, as in the cupola.signins metric
+//	flow         sign-ins: the flow, as in the cupola.signins metric;
+//	             token_issued: authorization_code
 //	challenge    outcome challenge: the ChallengeName asked for
 //	scope        lockout: account_source, account or source
 //	pool         the pool ID
