@@ -8,9 +8,10 @@ import (
 
 // The audit log: one structured slog record, message "audit", at Info on
 // Config.AuditLogger (Config.Logger when nil) for every authentication
-// event — each sign-in step with its outcome, sign-up and its
-// confirmation, forgotten-password requests and resets, password and MFA
-// changes, lockouts, token revocations and sign-outs, and every change an
+// event — each sign-in step with its outcome, code exchanges, sign-up and
+// its confirmation, forgotten-password requests and resets, password, MFA
+// (passkeys included), attribute and device changes, account deletion,
+// lockouts, token revocations and sign-outs, and every change an
 // administrator makes, with the administrator's identity. A stored auth
 // event (AdminListUserAuthEvents) has exactly one audit record, carrying
 // its ID in event_id; the default EventSink no longer logs it a second
@@ -24,7 +25,8 @@ import (
 //	reason       on failure: a Reason* class (bad_credentials, locked…)
 //	operation    the pool operation ("InitiateAuth", "AdminDisableUser",
 //	             "OAuth.Token")
-//	flow         sign-ins: the flow, as in the cupola.signins metric
+//	flow         sign-ins: the flow, as in the cupola.signins metric;
+//	             token_issued: authorization_code
 //	challenge    outcome challenge: the ChallengeName asked for
 //	scope        lockout: account_source, account or source
 //	pool         the pool ID
@@ -70,19 +72,24 @@ const (
 
 // Audit events (the value of the event key).
 const (
-	AuditSignIn                = "sign_in"                 // every sign-in step: InitiateAuth, challenge answers, hosted, federated, token exchanges
+	AuditSignIn                = "sign_in"                 // every sign-in step: InitiateAuth, challenge answers, refreshes, hosted, passkey and federated sign-ins, the token endpoint's refresh_token and client_credentials grants
+	AuditTokenIssued           = "token_issued"            // the token endpoint's authorization_code grant: tokens for a hosted sign-in already recorded as sign_in
 	AuditSignUp                = "sign_up"                 // SignUp
 	AuditConfirmSignUp         = "confirm_sign_up"         // ConfirmSignUp, AdminConfirmSignUp
-	AuditResendCode            = "resend_code"             // ResendConfirmationCode
+	AuditResendCode            = "resend_code"             // ResendConfirmationCode, GetUserAttributeVerificationCode (a code sent)
 	AuditForgotPassword        = "forgot_password"         // ForgotPassword, AdminResetUserPassword
 	AuditConfirmForgotPassword = "confirm_forgot_password" // ConfirmForgotPassword
 	AuditChangePassword        = "change_password"         // ChangePassword
 	AuditAdminSetPassword      = "admin_set_password"      // AdminSetUserPassword
-	AuditMFAChange             = "mfa_change"              // MFA preferences, TOTP set-up or removal
+	AuditMFAChange             = "mfa_change"              // MFA preferences, TOTP set-up or removal, recovery codes, passkey registration or deletion
+	AuditAttributeChange       = "attribute_change"        // the user's own UpdateUserAttributes, DeleteUserAttributes, VerifyUserAttribute
+	AuditDeviceChange          = "device_change"           // the user's own ConfirmDevice, UpdateDeviceStatus, ForgetDevice
+	AuditDeleteUser            = "delete_user"             // DeleteUser: the user deletes their own account
+	AuditEventFeedback         = "event_feedback"          // UpdateAuthEventFeedback: the user's verdict on an auth event, with the token of its notification
 	AuditLockout               = "lockout"                 // a failed credential check locked a key
 	AuditTokenRevoked          = "token_revoked"           // RevokeToken
 	AuditGlobalSignOut         = "global_sign_out"         // GlobalSignOut, AdminUserGlobalSignOut, a hosted sign-out
-	AuditAdminAction           = "admin_action"            // any other change by an administrator
+	AuditAdminAction           = "admin_action"            // any other change by an administrator: users, groups, app clients, identity providers, resource servers, risk configuration, signing keys, imports, tags
 	AuditAuthEvent             = "auth_event"              // an auth event recorded outside these operations
 )
 

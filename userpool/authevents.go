@@ -375,7 +375,9 @@ type UpdateAuthEventFeedbackOutput struct{}
 // UpdateAuthEventFeedback records a user's feedback with the single-use
 // token of the notification about that event. A wrong, used or forged
 // token is NotAuthorizedException and changes nothing, whoever the user.
-func (p *UserPool) UpdateAuthEventFeedback(ctx context.Context, in UpdateAuthEventFeedbackInput) (*UpdateAuthEventFeedbackOutput, error) {
+func (p *UserPool) UpdateAuthEventFeedback(ctx context.Context, in UpdateAuthEventFeedbackInput) (_ *UpdateAuthEventFeedbackOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateAuthEventFeedback", AuditEventFeedback)
+	defer func() { ob.finish(ctx, err) }()
 	refused := newErr(CodeNotAuthorized, "The feedback token is invalid or was used.")
 	if in.FeedbackToken == "" || len(in.FeedbackToken) > 256 {
 		return nil, refused

@@ -99,7 +99,14 @@ var clientIDPattern = regexp.MustCompile(`^[\w+]{1,128}$`)
 //
 // Every name in SupportedIdentityProviders must be COGNITO or an identity
 // provider of the pool, as in Cognito.
-func (p *UserPool) CreateUserPoolClient(ctx context.Context, in CreateUserPoolClientInput) (*CreateUserPoolClientOutput, error) {
+func (p *UserPool) CreateUserPoolClient(ctx context.Context, in CreateUserPoolClientInput) (out *CreateUserPoolClientOutput, err error) {
+	ctx, ob := p.begin(ctx, "CreateUserPoolClient", AuditAdminAction)
+	defer func() {
+		if out != nil && out.ClientDescription != nil {
+			ob.client(out.ClientID) // the new client's ID (never its secret)
+		}
+		ob.finish(ctx, err)
+	}()
 	if err := p.checkSupportedProviders(ctx, in.SupportedIdentityProviders); err != nil {
 		return nil, err
 	}

@@ -18,7 +18,10 @@ type UpdateUserPoolClientOutput struct {
 
 // UpdateUserPoolClient replaces a client's settings, as Cognito does: a
 // field left zero returns to its default. The secret and ID are kept.
-func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in UpdateUserPoolClientInput) (*UpdateUserPoolClientOutput, error) {
+func (p *UserPool) UpdateUserPoolClient(ctx context.Context, in UpdateUserPoolClientInput) (_ *UpdateUserPoolClientOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateUserPoolClient", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
+	ob.client(in.ClientID)
 	if in.ClientID == "" {
 		return nil, invalidParam("Missing required parameter ClientId")
 	}
@@ -51,9 +54,12 @@ type DeleteUserPoolClientOutput struct{}
 
 // DeleteUserPoolClient deletes a client. Tokens issued to it are refused by
 // Cupola's APIs from then on, and its refresh tokens stop working.
-func (p *UserPool) DeleteUserPoolClient(ctx context.Context, in DeleteUserPoolClientInput) (*DeleteUserPoolClientOutput, error) {
+func (p *UserPool) DeleteUserPoolClient(ctx context.Context, in DeleteUserPoolClientInput) (_ *DeleteUserPoolClientOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteUserPoolClient", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
+	ob.client(in.ClientID)
 	clientID := in.ClientID
-	err := p.store.DeleteClient(ctx, p.cfg.ID, clientID)
+	err = p.store.DeleteClient(ctx, p.cfg.ID, clientID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "User pool client "+sanitize(clientID)+" does not exist.")
 	}

@@ -143,7 +143,9 @@ type TagResourceInput struct {
 type TagResourceOutput struct{}
 
 // TagResource adds or replaces tags of the pool.
-func (p *UserPool) TagResource(ctx context.Context, in TagResourceInput) (*TagResourceOutput, error) {
+func (p *UserPool) TagResource(ctx context.Context, in TagResourceInput) (_ *TagResourceOutput, err error) {
+	ctx, ob := p.begin(ctx, "TagResource", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	for k, v := range in.Tags {
 		if k == "" || len(k) > maxTagKeyLen || len(v) > maxTagValueLen || strings.HasPrefix(strings.ToLower(k), "aws:") {
 			return nil, invalidParam("Tag keys are 1 to 128 characters not starting with aws:, values at most 256")
@@ -161,7 +163,9 @@ type UntagResourceInput struct {
 type UntagResourceOutput struct{}
 
 // UntagResource removes tags of the pool; absent keys are ignored.
-func (p *UserPool) UntagResource(ctx context.Context, in UntagResourceInput) (*UntagResourceOutput, error) {
+func (p *UserPool) UntagResource(ctx context.Context, in UntagResourceInput) (_ *UntagResourceOutput, err error) {
+	ctx, ob := p.begin(ctx, "UntagResource", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	return &UntagResourceOutput{}, p.changeTags(ctx, func(tags map[string]string) {
 		for _, k := range in.TagKeys {
 			delete(tags, k)
@@ -228,7 +232,9 @@ type DeleteUserAttributesOutput struct{}
 
 // DeleteUserAttributes deletes attributes of the signed-in user: only
 // those the client may write, never required or immutable ones.
-func (p *UserPool) DeleteUserAttributes(ctx context.Context, in DeleteUserAttributesInput) (*DeleteUserAttributesOutput, error) {
+func (p *UserPool) DeleteUserAttributes(ctx context.Context, in DeleteUserAttributesInput) (_ *DeleteUserAttributesOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteUserAttributes", AuditAttributeChange)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err

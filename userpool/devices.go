@@ -123,7 +123,9 @@ type ConfirmDeviceOutput struct {
 // remembered at once unless the pool remembers devices only on the user's
 // request; then UserConfirmationNecessary is true and UpdateDeviceStatus
 // remembers it.
-func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (*ConfirmDeviceOutput, error) {
+func (p *UserPool) ConfirmDevice(ctx context.Context, in ConfirmDeviceInput) (_ *ConfirmDeviceOutput, err error) {
+	ctx, ob := p.begin(ctx, "ConfirmDevice", AuditDeviceChange)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -333,7 +335,9 @@ type UpdateDeviceStatusOutput struct{}
 
 // UpdateDeviceStatus remembers (DeviceRemembered) or forgets
 // (DeviceNotRemembered) one of the signed-in user's devices.
-func (p *UserPool) UpdateDeviceStatus(ctx context.Context, in UpdateDeviceStatusInput) (*UpdateDeviceStatusOutput, error) {
+func (p *UserPool) UpdateDeviceStatus(ctx context.Context, in UpdateDeviceStatusInput) (_ *UpdateDeviceStatusOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateDeviceStatus", AuditDeviceChange)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	deviceKey := in.DeviceKey
 	status := in.DeviceRememberedStatus
@@ -396,7 +400,9 @@ type ForgetDeviceInput struct {
 type ForgetDeviceOutput struct{}
 
 // ForgetDevice deletes one of the signed-in user's devices.
-func (p *UserPool) ForgetDevice(ctx context.Context, in ForgetDeviceInput) (*ForgetDeviceOutput, error) {
+func (p *UserPool) ForgetDevice(ctx context.Context, in ForgetDeviceInput) (_ *ForgetDeviceOutput, err error) {
+	ctx, ob := p.begin(ctx, "ForgetDevice", AuditDeviceChange)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	deviceKey := in.DeviceKey
 	a, err := p.authenticate(ctx, accessToken)

@@ -69,7 +69,9 @@ type CreateGroupOutput struct {
 }
 
 // CreateGroup creates a group.
-func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (*CreateGroupOutput, error) {
+func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (_ *CreateGroupOutput, err error) {
+	ctx, ob := p.begin(ctx, "CreateGroup", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	if err := checkGroupFields(in.GroupName, in.Description, in.RoleArn, in.Precedence); err != nil {
 		return nil, err
 	}
@@ -136,7 +138,9 @@ type UpdateGroupOutput struct {
 }
 
 // UpdateGroup changes a group's description, role or precedence.
-func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (*UpdateGroupOutput, error) {
+func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (_ *UpdateGroupOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateGroup", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	deref := func(s *string) string {
 		if s == nil {
 			return ""
@@ -177,7 +181,9 @@ type DeleteGroupInput struct {
 type DeleteGroupOutput struct{}
 
 // DeleteGroup deletes a group and its memberships.
-func (p *UserPool) DeleteGroup(ctx context.Context, in DeleteGroupInput) (*DeleteGroupOutput, error) {
+func (p *UserPool) DeleteGroup(ctx context.Context, in DeleteGroupInput) (_ *DeleteGroupOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteGroup", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	name := in.GroupName
 	if _, err := p.group(ctx, name); err != nil {
 		return nil, err

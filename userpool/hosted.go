@@ -183,6 +183,7 @@ func (o *OAuthServer) Principal(ctx context.Context, pr Principal) (*Principal, 
 	if !u.Enabled || !signedInStatus(u.Status) || u.Password.ChangedAt.After(authTime) {
 		return nil, newErr(CodeNotAuthorized, "The session has ended.")
 	}
+	noteUser(ctx, u)
 	return &Principal{Sub: u.Sub, Username: u.Username, AuthTime: authTime, Session: pr.Session}, nil
 }
 
@@ -207,6 +208,8 @@ func (o *OAuthServer) SignOut(ctx context.Context, pr Principal) (err error) {
 	if fam.Subject != pr.Sub || !fam.RevokedAt.IsZero() {
 		return nil
 	}
+	ob.user(store.User{Sub: fam.Subject, Username: pr.Username})
+	ob.client(fam.ClientID)
 	if err := p.store.RevokeFamily(ctx, p.cfg.ID, fam.ID, p.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return internalErr("sign out", err)
 	}

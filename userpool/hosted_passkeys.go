@@ -72,6 +72,8 @@ func (o *OAuthServer) HasPasskey(ctx context.Context, pr Principal) (bool, error
 // StartPasskeyRegistration starts adding a passkey for the user of a
 // hosted session; the options are for navigator.credentials.create.
 func (o *OAuthServer) StartPasskeyRegistration(ctx context.Context, pr Principal) (_ json.RawMessage, err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.StartPasskeyRegistration", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	defer func() { err = ended(ctx, err) }()
 	p := o.p
 	if err := p.passkeysOff(); err != nil {
@@ -98,6 +100,8 @@ func (o *OAuthServer) StartPasskeyRegistration(ctx context.Context, pr Principal
 // CompletePasskeyRegistration stores the passkey the browser created for
 // the user of a hosted session.
 func (o *OAuthServer) CompletePasskeyRegistration(ctx context.Context, pr Principal, credential json.RawMessage) (err error) {
+	ctx, ob := o.p.begin(ctx, "OAuth.CompletePasskeyRegistration", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	defer func() { err = ended(ctx, err) }()
 	p := o.p
 	if err := p.passkeysOff(); err != nil {

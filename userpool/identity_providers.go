@@ -95,7 +95,9 @@ type CreateIdentityProviderOutput struct {
 // are checked by building the provider (a malformed key, URL or private
 // key is InvalidParameterException naming the key), and kept sealed at
 // rest. Social providers carry their type as their name ("Google").
-func (p *UserPool) CreateIdentityProvider(ctx context.Context, in CreateIdentityProviderInput) (*CreateIdentityProviderOutput, error) {
+func (p *UserPool) CreateIdentityProvider(ctx context.Context, in CreateIdentityProviderInput) (_ *CreateIdentityProviderOutput, err error) {
+	ctx, ob := p.begin(ctx, "CreateIdentityProvider", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	rec := store.IdentityProvider{PoolID: p.cfg.ID, Name: in.ProviderName, Type: in.ProviderType,
 		AttributeMapping: maps.Clone(in.AttributeMapping)}
 	if err := p.checkProviderName(in.ProviderName, in.ProviderType); err != nil {
@@ -184,7 +186,9 @@ type UpdateIdentityProviderOutput = DescribeIdentityProviderOutput
 
 // UpdateIdentityProvider changes a provider's details, attribute mapping
 // or identifiers. New details are checked as at creation.
-func (p *UserPool) UpdateIdentityProvider(ctx context.Context, in UpdateIdentityProviderInput) (*UpdateIdentityProviderOutput, error) {
+func (p *UserPool) UpdateIdentityProvider(ctx context.Context, in UpdateIdentityProviderInput) (_ *UpdateIdentityProviderOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateIdentityProvider", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	rec, details, err := p.identityProvider(ctx, in.ProviderName)
 	if err != nil {
 		return nil, err
@@ -251,8 +255,10 @@ type DeleteIdentityProviderOutput struct{}
 
 // DeleteIdentityProvider removes a provider. Its users stay (as in
 // Cognito) but can no longer sign in through it.
-func (p *UserPool) DeleteIdentityProvider(ctx context.Context, in DeleteIdentityProviderInput) (*DeleteIdentityProviderOutput, error) {
-	err := p.store.DeleteIdentityProvider(ctx, p.cfg.ID, in.ProviderName)
+func (p *UserPool) DeleteIdentityProvider(ctx context.Context, in DeleteIdentityProviderInput) (_ *DeleteIdentityProviderOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteIdentityProvider", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
+	err = p.store.DeleteIdentityProvider(ctx, p.cfg.ID, in.ProviderName)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "Identity provider not found.")
 	}

@@ -71,7 +71,9 @@ type ImportUsersOutput struct {
 // stops early
 // (Strict, a store failure, ctx), the error comes with the report of the
 // rows before it: unlike other operations, the output is then not nil.
-func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (*ImportUsersOutput, error) {
+func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (_ *ImportUsersOutput, err error) {
+	ctx, ob := p.begin(ctx, "ImportUsers", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	r := in.CSV
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true

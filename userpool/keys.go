@@ -105,7 +105,9 @@ type RotateSigningKeyOutput struct{}
 // the first token it signs (a day is a safe choice; zero switches at
 // once). The current key keeps verifying until the tokens it signed have
 // expired. Other instances pick the change up with ReloadSigningKeys.
-func (p *UserPool) RotateSigningKey(ctx context.Context, in RotateSigningKeyInput) (*RotateSigningKeyOutput, error) {
+func (p *UserPool) RotateSigningKey(ctx context.Context, in RotateSigningKeyInput) (_ *RotateSigningKeyOutput, err error) {
+	ctx, ob := p.begin(ctx, "RotateSigningKey", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	publishAhead := in.PublishAhead
 	k, err := token.GenerateKey(p.cfg.SigningAlgorithm, p.random)
 	if err != nil {
@@ -135,7 +137,9 @@ type ReloadSigningKeysOutput struct{}
 // ReloadSigningKeys re-reads the signing keys from the store, dropping
 // expired ones. Instances sharing a store call it periodically (or after
 // another instance rotated).
-func (p *UserPool) ReloadSigningKeys(ctx context.Context, _ ReloadSigningKeysInput) (*ReloadSigningKeysOutput, error) {
+func (p *UserPool) ReloadSigningKeys(ctx context.Context, _ ReloadSigningKeysInput) (_ *ReloadSigningKeysOutput, err error) {
+	ctx, ob := p.begin(ctx, "ReloadSigningKeys", "")
+	defer func() { ob.finish(ctx, err) }()
 	return done(&ReloadSigningKeysOutput{}, p.loadKeys(ctx, false))
 }
 

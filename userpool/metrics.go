@@ -41,9 +41,12 @@ import (
 //	         RESPOND_TO_AUTH_CHALLENGE (an answer to a challenge, API or
 //	         hosted), hosted (the hosted UI's password form), passkey
 //	         (the hosted UI's passkey sign-in), federated (an identity
-//	         provider's sign-in), authorization_code and
-//	         client_credentials (the token endpoint's grants; its
-//	         refresh_token grant is REFRESH_TOKEN_AUTH), other
+//	         provider's sign-in), client_credentials (the token
+//	         endpoint's grant; its refresh_token grant is
+//	         REFRESH_TOKEN_AUTH), other. The token endpoint's
+//	         authorization_code grant is no sign-in: the hosted sign-in
+//	         before it was counted, and the exchange counts only in
+//	         cupola.tokens.issued (grant authorization_code)
 //	result   success (tokens or a hosted session), challenge (another
 //	         step is asked for), failure
 //	reason   on failure only: the Reason* constants (bad_credentials,
@@ -61,8 +64,9 @@ import (
 // revokes the family; the refresh itself counts as a failed sign-in with
 // reason token_reuse.
 //
-// Spans: one per operation on the sign-in, token, sign-up, password, MFA
-// and user-administration paths, named "userpool.<Operation>"
+// Spans: one per operation that is audited (sign-in, token, sign-up,
+// password, MFA and passkey, attribute, device and every administrative
+// operation) and a few reads, named "userpool.<Operation>"
 // ("userpool.InitiateAuth", "userpool.OAuth.Token"), with attributes
 // cupola.pool, cupola.client_id (when given), cupola.flow (sign-ins),
 // cupola.result and cupola.reason; store calls are its children

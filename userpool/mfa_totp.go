@@ -229,7 +229,9 @@ type GenerateRecoveryCodesOutput struct {
 
 // GenerateRecoveryCodes replaces the signed-in user's recovery codes with a
 // new set of ten, shown once; the old set stops working.
-func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, in GenerateRecoveryCodesInput) (*GenerateRecoveryCodesOutput, error) {
+func (p *UserPool) GenerateRecoveryCodes(ctx context.Context, in GenerateRecoveryCodesInput) (_ *GenerateRecoveryCodesOutput, err error) {
+	ctx, ob := p.begin(ctx, "GenerateRecoveryCodes", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err

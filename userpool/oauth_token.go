@@ -73,7 +73,13 @@ type TokenResponse struct {
 // Token is the /oauth2/token endpoint's logic: the authorization_code,
 // refresh_token and client_credentials grants. Errors are *OAuthError.
 func (o *OAuthServer) Token(ctx context.Context, in TokenRequest) (_ *TokenResponse, err error) {
-	ctx, ob := o.p.begin(ctx, "OAuth.Token", AuditSignIn)
+	event := AuditSignIn
+	if in.GrantType == "authorization_code" {
+		// The sign-in was the hosted UI's, recorded (and counted in
+		// cupola.signins) then; the exchange only issues its tokens.
+		event = AuditTokenIssued
+	}
+	ctx, ob := o.p.begin(ctx, "OAuth.Token", event)
 	defer func() { ob.finish(ctx, err) }()
 	ob.flow = grantFlow(in.GrantType)
 	p := o.p
@@ -183,6 +189,9 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	u, err := p.store.GetUser(ctx, p.cfg.ID, s.Subject)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return unavailable(err)
+	}
+	if err == nil {
+		noteUser(ctx, u)
 	}
 	if err != nil || !u.Enabled || !signedInStatus(u.Status) {
 		return nil, grant

@@ -196,6 +196,8 @@ type StartWebAuthnRegistrationOutput struct {
 // user. The ceremony is kept with the user and lasts five minutes; a new
 // start replaces it.
 func (p *UserPool) StartWebAuthnRegistration(ctx context.Context, in StartWebAuthnRegistrationInput) (_ *StartWebAuthnRegistrationOutput, err error) {
+	ctx, ob := p.begin(ctx, "StartWebAuthnRegistration", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	defer func() { err = ended(ctx, err) }()
 	if err := p.passkeysOff(); err != nil {
 		return nil, err
@@ -245,6 +247,8 @@ type CompleteWebAuthnRegistrationOutput struct{}
 // registration and stores the passkey. The ceremony is spent whatever the
 // outcome: a refused answer needs a new start.
 func (p *UserPool) CompleteWebAuthnRegistration(ctx context.Context, in CompleteWebAuthnRegistrationInput) (_ *CompleteWebAuthnRegistrationOutput, err error) {
+	ctx, ob := p.begin(ctx, "CompleteWebAuthnRegistration", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	defer func() { err = ended(ctx, err) }()
 	if err := p.passkeysOff(); err != nil {
 		return nil, err
@@ -395,6 +399,8 @@ type DeleteWebAuthnCredentialOutput struct{}
 // DeleteWebAuthnCredential deletes one of the signed-in user's passkeys;
 // it signs nobody in from then on.
 func (p *UserPool) DeleteWebAuthnCredential(ctx context.Context, in DeleteWebAuthnCredentialInput) (_ *DeleteWebAuthnCredentialOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteWebAuthnCredential", AuditMFAChange)
+	defer func() { ob.finish(ctx, err) }()
 	defer func() { err = ended(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {

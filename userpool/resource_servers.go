@@ -84,7 +84,9 @@ type CreateResourceServerOutput struct {
 }
 
 // CreateResourceServer registers an API and its custom scopes.
-func (p *UserPool) CreateResourceServer(ctx context.Context, in CreateResourceServerInput) (*CreateResourceServerOutput, error) {
+func (p *UserPool) CreateResourceServer(ctx context.Context, in CreateResourceServerInput) (_ *CreateResourceServerOutput, err error) {
+	ctx, ob := p.begin(ctx, "CreateResourceServer", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -132,7 +134,9 @@ type UpdateResourceServerOutput struct {
 }
 
 // UpdateResourceServer replaces a resource server's name and scopes.
-func (p *UserPool) UpdateResourceServer(ctx context.Context, in UpdateResourceServerInput) (*UpdateResourceServerOutput, error) {
+func (p *UserPool) UpdateResourceServer(ctx context.Context, in UpdateResourceServerInput) (_ *UpdateResourceServerOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateResourceServer", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -159,9 +163,11 @@ type DeleteResourceServerInput struct {
 type DeleteResourceServerOutput struct{}
 
 // DeleteResourceServer removes a resource server.
-func (p *UserPool) DeleteResourceServer(ctx context.Context, in DeleteResourceServerInput) (*DeleteResourceServerOutput, error) {
+func (p *UserPool) DeleteResourceServer(ctx context.Context, in DeleteResourceServerInput) (_ *DeleteResourceServerOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteResourceServer", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
 	identifier := in.Identifier
-	err := p.store.DeleteResourceServer(ctx, p.cfg.ID, identifier)
+	err = p.store.DeleteResourceServer(ctx, p.cfg.ID, identifier)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "Resource server not found.")
 	}

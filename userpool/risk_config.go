@@ -160,7 +160,10 @@ const settingRisk = "risk"
 // SetRiskConfiguration stores a risk configuration, replacing the one of
 // the same scope. Unknown actions or filters and malformed CIDRs are
 // InvalidParameterException, and nothing changes.
-func (p *UserPool) SetRiskConfiguration(ctx context.Context, in SetRiskConfigurationInput) (*SetRiskConfigurationOutput, error) {
+func (p *UserPool) SetRiskConfiguration(ctx context.Context, in SetRiskConfigurationInput) (_ *SetRiskConfigurationOutput, err error) {
+	ctx, ob := p.begin(ctx, "SetRiskConfiguration", AuditAdminAction)
+	defer func() { ob.finish(ctx, err) }()
+	ob.client(in.ClientID)
 	if err := checkRiskConfiguration(in); err != nil {
 		return nil, err
 	}

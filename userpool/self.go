@@ -49,7 +49,9 @@ type UpdateUserAttributesOutput struct {
 // meanwhile, so a typo or a hijacked session cannot take the account's
 // recovery address. A value replacing an unverified one is stored at once,
 // unverified.
-func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttributesInput) (*UpdateUserAttributesOutput, error) {
+func (p *UserPool) UpdateUserAttributes(ctx context.Context, in UpdateUserAttributesInput) (_ *UpdateUserAttributesOutput, err error) {
+	ctx, ob := p.begin(ctx, "UpdateUserAttributes", AuditAttributeChange)
+	defer func() { ob.finish(ctx, err) }()
 	a, err := p.authenticate(ctx, in.AccessToken)
 	if err != nil {
 		return nil, err
@@ -119,7 +121,9 @@ type GetUserAttributeVerificationCodeOutput struct {
 
 // GetUserAttributeVerificationCode sends a code to verify the current
 // value of email or phone_number. It replaces any pending change's code.
-func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, in GetUserAttributeVerificationCodeInput) (*GetUserAttributeVerificationCodeOutput, error) {
+func (p *UserPool) GetUserAttributeVerificationCode(ctx context.Context, in GetUserAttributeVerificationCodeInput) (_ *GetUserAttributeVerificationCodeOutput, err error) {
+	ctx, ob := p.begin(ctx, "GetUserAttributeVerificationCode", AuditResendCode)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	attributeName := in.AttributeName
 	a, err := p.authenticate(ctx, accessToken)
@@ -152,7 +156,9 @@ type VerifyUserAttributeOutput struct{}
 // VerifyUserAttribute checks a verification code and marks the attribute
 // verified with the value the code was sent to: a pending new value, or
 // the value current when the code was asked for.
-func (p *UserPool) VerifyUserAttribute(ctx context.Context, in VerifyUserAttributeInput) (*VerifyUserAttributeOutput, error) {
+func (p *UserPool) VerifyUserAttribute(ctx context.Context, in VerifyUserAttributeInput) (_ *VerifyUserAttributeOutput, err error) {
+	ctx, ob := p.begin(ctx, "VerifyUserAttribute", AuditAttributeChange)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	attributeName := in.AttributeName
 	code := in.Code
@@ -191,7 +197,9 @@ type DeleteUserInput struct {
 type DeleteUserOutput struct{}
 
 // DeleteUser deletes the signed-in user and everything issued to them.
-func (p *UserPool) DeleteUser(ctx context.Context, in DeleteUserInput) (*DeleteUserOutput, error) {
+func (p *UserPool) DeleteUser(ctx context.Context, in DeleteUserInput) (_ *DeleteUserOutput, err error) {
+	ctx, ob := p.begin(ctx, "DeleteUser", AuditDeleteUser)
+	defer func() { ob.finish(ctx, err) }()
 	accessToken := in.AccessToken
 	a, err := p.authenticate(ctx, accessToken)
 	if err != nil {
