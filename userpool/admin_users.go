@@ -175,6 +175,7 @@ func (p *UserPool) AdminCreateUser(ctx context.Context, in AdminCreateUserInput)
 	if err != nil {
 		return nil, internalErr("create user", err)
 	}
+	noteUser(ctx, u)
 	if medium != "" {
 		if _, err := p.deliverNow(ctx, u, message.KindAdminCreateUser, medium, to,
 			message.Data{Code: temp, Username: u.Username, PoolName: p.cfg.Name}); err != nil {

@@ -31,6 +31,8 @@ import (
 //	scope        lockout: account_source, account or source
 //	pool         the pool ID
 //	client_id    the app client, when the operation names one
+//	target       an admin action's object when it is neither a user nor a
+//	             client: the group, identity provider or resource server
 //	username     the user's username, once the pool knows the user (never
 //	             what a caller typed for a user that does not exist: it may
 //	             be a password typed in the wrong field)
@@ -60,6 +62,7 @@ const (
 	AuditKeyScope     = "scope"
 	AuditKeyPool      = "pool"
 	AuditKeyClientID  = "client_id"
+	AuditKeyTarget    = "target"
 	AuditKeyUsername  = "username"
 	AuditKeySub       = "sub"
 	AuditKeyIP        = "ip"
@@ -127,8 +130,8 @@ func actorOf(ctx context.Context) string     { v, _ := ctx.Value(actorKey{}).(st
 
 // auditRecord is what one audit record says.
 type auditRecord struct {
-	event, outcome, reason, operation, flow, challenge, scope  string
-	clientID, username, sub, ip, userAgent, eventID, riskLevel string
+	event, outcome, reason, operation, flow, challenge, scope          string
+	clientID, target, username, sub, ip, userAgent, eventID, riskLevel string
 }
 
 // audit writes one audit record.
@@ -150,6 +153,7 @@ func (p *UserPool) audit(ctx context.Context, r auditRecord) {
 	opt(AuditKeyScope, r.scope)
 	attrs = append(attrs, slog.String(AuditKeyPool, p.cfg.ID))
 	opt(AuditKeyClientID, r.clientID)
+	opt(AuditKeyTarget, r.target)
 	opt(AuditKeyUsername, r.username)
 	opt(AuditKeySub, r.sub)
 	opt(AuditKeyIP, r.ip)

@@ -72,6 +72,7 @@ type CreateGroupOutput struct {
 func (p *UserPool) CreateGroup(ctx context.Context, in CreateGroupInput) (_ *CreateGroupOutput, err error) {
 	ctx, ob := p.begin(ctx, "CreateGroup", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.GroupName)
 	if err := checkGroupFields(in.GroupName, in.Description, in.RoleArn, in.Precedence); err != nil {
 		return nil, err
 	}
@@ -141,6 +142,7 @@ type UpdateGroupOutput struct {
 func (p *UserPool) UpdateGroup(ctx context.Context, in UpdateGroupInput) (_ *UpdateGroupOutput, err error) {
 	ctx, ob := p.begin(ctx, "UpdateGroup", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.GroupName)
 	deref := func(s *string) string {
 		if s == nil {
 			return ""
@@ -184,6 +186,7 @@ type DeleteGroupOutput struct{}
 func (p *UserPool) DeleteGroup(ctx context.Context, in DeleteGroupInput) (_ *DeleteGroupOutput, err error) {
 	ctx, ob := p.begin(ctx, "DeleteGroup", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.GroupName)
 	name := in.GroupName
 	if _, err := p.group(ctx, name); err != nil {
 		return nil, err
@@ -246,6 +249,7 @@ type AdminAddUserToGroupOutput struct{}
 func (p *UserPool) AdminAddUserToGroup(ctx context.Context, in AdminAddUserToGroupInput) (_ *AdminAddUserToGroupOutput, err error) {
 	ctx, ob := p.begin(ctx, "AdminAddUserToGroup", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.GroupName)
 	username := in.Username
 	group := in.GroupName
 	u, err := p.adminUser(ctx, username)
@@ -284,6 +288,7 @@ type AdminRemoveUserFromGroupOutput struct{}
 func (p *UserPool) AdminRemoveUserFromGroup(ctx context.Context, in AdminRemoveUserFromGroupInput) (_ *AdminRemoveUserFromGroupOutput, err error) {
 	ctx, ob := p.begin(ctx, "AdminRemoveUserFromGroup", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.GroupName)
 	username := in.Username
 	group := in.GroupName
 	u, err := p.adminUser(ctx, username)

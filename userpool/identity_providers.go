@@ -98,6 +98,7 @@ type CreateIdentityProviderOutput struct {
 func (p *UserPool) CreateIdentityProvider(ctx context.Context, in CreateIdentityProviderInput) (_ *CreateIdentityProviderOutput, err error) {
 	ctx, ob := p.begin(ctx, "CreateIdentityProvider", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.ProviderName)
 	rec := store.IdentityProvider{PoolID: p.cfg.ID, Name: in.ProviderName, Type: in.ProviderType,
 		AttributeMapping: maps.Clone(in.AttributeMapping)}
 	if err := p.checkProviderName(in.ProviderName, in.ProviderType); err != nil {
@@ -189,6 +190,7 @@ type UpdateIdentityProviderOutput = DescribeIdentityProviderOutput
 func (p *UserPool) UpdateIdentityProvider(ctx context.Context, in UpdateIdentityProviderInput) (_ *UpdateIdentityProviderOutput, err error) {
 	ctx, ob := p.begin(ctx, "UpdateIdentityProvider", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.ProviderName)
 	rec, details, err := p.identityProvider(ctx, in.ProviderName)
 	if err != nil {
 		return nil, err
@@ -258,6 +260,7 @@ type DeleteIdentityProviderOutput struct{}
 func (p *UserPool) DeleteIdentityProvider(ctx context.Context, in DeleteIdentityProviderInput) (_ *DeleteIdentityProviderOutput, err error) {
 	ctx, ob := p.begin(ctx, "DeleteIdentityProvider", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.ProviderName)
 	err = p.store.DeleteIdentityProvider(ctx, p.cfg.ID, in.ProviderName)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, newErr(CodeResourceNotFound, "Identity provider not found.")

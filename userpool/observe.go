@@ -26,6 +26,7 @@ type op struct {
 	event     string // audit event; "" for none
 	flow      string // sign-ins: the flow label
 	clientID  string
+	object    string // an admin action's target other than a user or client
 	ip, agent string
 	username  string
 	sub       string
@@ -59,6 +60,12 @@ func (o *op) client(id string) {
 	if len(id) <= 128 {
 		o.clientID = id
 	}
+}
+
+// target notes what an admin action changes when it is neither a user
+// nor an app client: a group, an identity provider, a resource server.
+func (o *op) target(name string) {
+	o.object = boundedValue(name)
 }
 
 // from notes where the end user is.
@@ -145,7 +152,7 @@ func (o *op) end(ctx context.Context, result, challenge string, err error) {
 	}
 	if o.event != "" {
 		p.audit(ctx, auditRecord{event: o.event, outcome: result, reason: reason, operation: o.name, flow: o.flow,
-			challenge: challenge, clientID: o.clientID, username: o.username, sub: o.sub, ip: o.ip,
+			challenge: challenge, clientID: o.clientID, target: o.object, username: o.username, sub: o.sub, ip: o.ip,
 			userAgent: o.agent, eventID: o.eventID, riskLevel: o.riskLevel})
 	}
 	if result == ResultFailure {

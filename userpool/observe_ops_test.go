@@ -104,13 +104,13 @@ func TestObservedOperations(t *testing.T) {
 		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "success", "actor": "cli:root"}},
 		{"CreateGroup", admin, func(ctx context.Context) error {
 			return errOf(e.pool.CreateGroup(ctx, userpool.CreateGroupInput{GroupName: "admins"}))
-		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "success", "actor": "cli:root"}},
+		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "success", "actor": "cli:root", "target": "admins"}},
 		{"AdminAddUserToGroup", admin, func(ctx context.Context) error {
 			return errOf(e.pool.AdminAddUserToGroup(ctx, userpool.AdminAddUserToGroupInput{Username: "alice", GroupName: "admins"}))
-		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "success", "actor": "cli:root", "username": "alice"}},
+		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "success", "actor": "cli:root", "username": "alice", "target": "admins"}},
 		{"DeleteGroup", admin, func(ctx context.Context) error {
 			return errOf(e.pool.DeleteGroup(ctx, userpool.DeleteGroupInput{GroupName: "nope"}))
-		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "failure", "reason": "not_found", "actor": "cli:root"}},
+		}, map[string]string{"event": userpool.AuditAdminAction, "outcome": "failure", "reason": "not_found", "actor": "cli:root", "target": "nope"}},
 		{"SetRiskConfiguration", admin, func(ctx context.Context) error {
 			return errOf(e.pool.SetRiskConfiguration(ctx, userpool.SetRiskConfigurationInput{ClientID: webClient,
 				AccountTakeoverRiskConfiguration: takeover(userpool.ActionNoAction, userpool.ActionBlock, userpool.ActionBlock)}))

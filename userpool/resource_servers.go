@@ -87,6 +87,7 @@ type CreateResourceServerOutput struct {
 func (p *UserPool) CreateResourceServer(ctx context.Context, in CreateResourceServerInput) (_ *CreateResourceServerOutput, err error) {
 	ctx, ob := p.begin(ctx, "CreateResourceServer", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.Identifier)
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -137,6 +138,7 @@ type UpdateResourceServerOutput struct {
 func (p *UserPool) UpdateResourceServer(ctx context.Context, in UpdateResourceServerInput) (_ *UpdateResourceServerOutput, err error) {
 	ctx, ob := p.begin(ctx, "UpdateResourceServer", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.Identifier)
 	if err := checkResourceServer(in); err != nil {
 		return nil, err
 	}
@@ -166,6 +168,7 @@ type DeleteResourceServerOutput struct{}
 func (p *UserPool) DeleteResourceServer(ctx context.Context, in DeleteResourceServerInput) (_ *DeleteResourceServerOutput, err error) {
 	ctx, ob := p.begin(ctx, "DeleteResourceServer", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
+	ob.target(in.Identifier)
 	identifier := in.Identifier
 	err = p.store.DeleteResourceServer(ctx, p.cfg.ID, identifier)
 	if errors.Is(err, store.ErrNotFound) {

@@ -231,7 +231,7 @@ func TestAuditRecordsSurviveAQuietLog(t *testing.T) {
 		"-email", "quinn@example.com", "-temporary-password", "Temp-Passw0rd!-long-enough-1", "-suppress"); code != exitOK {
 		t.Fatalf("users create = %d: %s", code, stderr)
 	}
-	if out := ta.stderr.String(); !strings.Contains(out, "msg=audit") || !strings.Contains(out, "operation=AdminCreateUser") ||
+	if out := ta.stderr.String(); !strings.Contains(out, "msg=audit") || !strings.Contains(out, "operation=AdminCreateUser") || !strings.Contains(out, "username=quinn") ||
 		strings.Contains(out, "applied migrations") {
 		t.Errorf("with -log-level error the log is:\n%s", out)
 	}
