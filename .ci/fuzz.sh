@@ -41,6 +41,7 @@ TARGETS=(
 	"hostedui FuzzClientCredentials"
 	"hostedui FuzzFormDecoding"
 	"hostedui FuzzRedirectURI"
+	"internal/clientip FuzzClientIP"
 	"internal/passhash FuzzCheck"
 	"internal/seal FuzzOpen"
 	"internal/srp FuzzSRPParameters"
