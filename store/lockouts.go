@@ -114,6 +114,7 @@ type Lockouts interface {
 	// (a custom-auth initiation, a code sent) refuses a locked key
 	// without counting against it.
 	PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
-	// ClearAttempts forgets the key's count after a success.
-	ClearAttempts(ctx context.Context, poolID, key string) error
+	// ClearAttempts forgets the keys' counts after a success, all of them
+	// in one write. An unknown key is not an error.
+	ClearAttempts(ctx context.Context, poolID string, keys ...string) error
 }

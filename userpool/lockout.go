@@ -154,10 +154,8 @@ func (p *UserPool) clearAttempts(ctx context.Context, account, from string) erro
 	if from != "" {
 		keys = append(keys, account+"@"+from)
 	}
-	for _, k := range keys {
-		if err := p.store.ClearAttempts(ctx, p.cfg.ID, k); err != nil {
-			return internalErr("lockout", err)
-		}
+	if err := p.store.ClearAttempts(ctx, p.cfg.ID, keys...); err != nil {
+		return internalErr("lockout", err)
 	}
 	return nil
 }

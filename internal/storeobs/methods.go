@@ -194,9 +194,9 @@ func (w *Store) Cleanup(ctx context.Context, poolID string, p store.CleanupParam
 }
 
 // ClearAttempts times and traces store.Store.ClearAttempts.
-func (w *Store) ClearAttempts(ctx context.Context, poolID, key string) (err error) {
+func (w *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string) (err error) {
 	ctx, call := w.begin(ctx, opClearAttempts)
-	err = w.Store.ClearAttempts(ctx, poolID, key)
+	err = w.Store.ClearAttempts(ctx, poolID, keys...)
 	call.end(ctx, err)
 	return
 }

@@ -39,12 +39,14 @@ func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Ti
 	return a, nil
 }
 
-// ClearAttempts forgets the key's count.
-func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
+// ClearAttempts forgets the keys' counts.
+func (s *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string) error {
 	if err := s.lock(ctx); err != nil {
 		return err
 	}
 	defer s.mu.Unlock()
-	delete(s.lockouts, poolKey{poolID, key})
+	for _, key := range keys {
+		delete(s.lockouts, poolKey{poolID, key})
+	}
 	return nil
 }

@@ -93,11 +93,17 @@ func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Ti
 	return a, nil
 }
 
-// ClearAttempts forgets the key's count after a success.
-func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
-	if !storable(poolID, key) {
+// ClearAttempts forgets the keys' counts after a success, in one DELETE.
+func (s *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string) error {
+	keep := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if storable(poolID, k) {
+			keep = append(keep, k)
+		}
+	}
+	if len(keep) == 0 {
 		return nil
 	}
-	_, err := s.pool.Exec(ctx, `DELETE FROM lockouts WHERE pool_id = $1 AND key = $2`, poolID, key)
+	_, err := s.pool.Exec(ctx, `DELETE FROM lockouts WHERE pool_id = $1 AND key = ANY($2)`, poolID, keep)
 	return wrap("clear attempts", err)
 }

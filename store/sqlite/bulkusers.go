@@ -71,7 +71,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, e
 		}
 		return outcomes, nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		ins, err := newBulkInserter(ctx, tx)
 		if err != nil {
 			return err

@@ -72,7 +72,7 @@ func (s *Store) Cleanup(ctx context.Context, poolID string, p store.CleanupParam
 		if removed == p.Limit {
 			break
 		}
-		res, err := s.writer.ExecContext(ctx, st.query, append(st.args, p.Limit-removed)...)
+		res, err := s.writeExec(ctx, st.query, append(st.args, p.Limit-removed)...)
 		if err != nil {
 			return removed, fmt.Errorf("sqlite: cleanup: %s: %w", st.what, err)
 		}

@@ -55,7 +55,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) (store.Client,
 	if err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: create client: encode settings: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (pool_id, `+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.PoolID, c.ID, c.Name, c.Secret, string(settings), c.Version, toMicros(c.CreatedAt), toMicros(c.UpdatedAt))
 		if isUniqueViolation(err) {
@@ -92,7 +92,7 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) (store.Client,
 	if err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: update client: encode settings: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
 			created sql.NullInt64
@@ -123,7 +123,7 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) (store.Client,
 
 // DeleteClient implements store.Clients. An unknown client is ErrNotFound.
 func (s *Store) DeleteClient(ctx context.Context, poolID, id string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM clients WHERE pool_id = ? AND id = ?`, poolID, id)
+	res, err := s.writeExec(ctx, `DELETE FROM clients WHERE pool_id = ? AND id = ?`, poolID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete client: %w", err)
 	}

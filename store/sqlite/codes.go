@@ -18,7 +18,7 @@ func (s *Store) PutCode(ctx context.Context, c store.Code) error {
 	if c.PoolID == "" || c.Subject == "" || c.Purpose == "" || len(c.Hash) == 0 || c.ExpiresAt.IsZero() {
 		return fmt.Errorf("sqlite: put code: %w: code needs pool id, subject, purpose, hash and expiry", store.ErrInvalid)
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO codes (pool_id, subject, purpose, hash, value, attempts, expires_at, created_at)
+	_, err := s.writeExec(ctx, `INSERT INTO codes (pool_id, subject, purpose, hash, value, attempts, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (pool_id, subject, purpose) DO UPDATE SET hash = excluded.hash, value = excluded.value,
 			attempts = excluded.attempts, expires_at = excluded.expires_at, created_at = excluded.created_at`,
@@ -37,7 +37,7 @@ func (s *Store) ConsumeCode(ctx context.Context, poolID, subject, purpose string
 		out     store.Code
 		outcome error
 	)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		c := store.Code{PoolID: poolID, Subject: subject, Purpose: purpose}
 		var exp, cr sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT hash, value, attempts, expires_at, created_at FROM codes

@@ -6,8 +6,10 @@
 // It is built for many concurrent sign-ins on one machine. The database
 // runs in WAL mode with synchronous=FULL, so a committed write survives a
 // power cut, and readers never wait for the writer. All writes go through a
-// single connection in short BEGIN IMMEDIATE transactions (queued in
-// database/sql, not spinning on SQLITE_BUSY), and every atomic operation
+// single connection in short BEGIN IMMEDIATE transactions, queued to one
+// committer goroutine (not spinning on SQLITE_BUSY) that runs the writes
+// queued behind a commit together, each in a savepoint, under one commit
+// and one fsync (commit.go); every atomic operation
 // of the contract (create-if-absent, compare-and-swap, consume-once,
 // rotate-or-detect-reuse, the lockout counter) is one such transaction.
 // Lookups run on a small pool of read-only connections. Unique keys

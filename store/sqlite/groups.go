@@ -43,7 +43,7 @@ func (s *Store) CreateGroup(ctx context.Context, g store.Group) (store.Group, er
 	}
 	g.Version = 1
 	g = normGroup(g)
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO groups (pool_id, name, description, role_arn, precedence, version,
+	_, err := s.writeExec(ctx, `INSERT INTO groups (pool_id, name, description, role_arn, precedence, version,
 		created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		g.PoolID, g.Name, g.Description, g.RoleArn, g.Precedence, g.Version, toMicros(g.CreatedAt), toMicros(g.UpdatedAt))
 	if isUniqueViolation(err) {
@@ -74,7 +74,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g store.Group) (store.Group, er
 		return store.Group{}, fmt.Errorf("sqlite: update group: %w", err)
 	}
 	g = normGroup(g)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
 			created sql.NullInt64
@@ -106,7 +106,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g store.Group) (store.Group, er
 // DeleteGroup implements store.Groups. The memberships go by foreign-key
 // cascade in the same statement. An unknown group is ErrNotFound.
 func (s *Store) DeleteGroup(ctx context.Context, poolID, name string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM groups WHERE pool_id = ? AND name = ?`, poolID, name)
+	res, err := s.writeExec(ctx, `DELETE FROM groups WHERE pool_id = ? AND name = ?`, poolID, name)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete group: %w", err)
 	}
@@ -170,7 +170,7 @@ func userAndGroupExist(ctx context.Context, tx *sql.Tx, poolID, sub, group strin
 // AddUserToGroup implements store.Groups. Adding a member again changes
 // nothing.
 func (s *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := userAndGroupExist(ctx, tx, poolID, sub, group); err != nil {
 			return err
 		}
@@ -187,7 +187,7 @@ func (s *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) e
 // RemoveUserFromGroup implements store.Groups. Removing a user that is not
 // a member changes nothing.
 func (s *Store) RemoveUserFromGroup(ctx context.Context, poolID, sub, group string) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := userAndGroupExist(ctx, tx, poolID, sub, group); err != nil {
 			return err
 		}

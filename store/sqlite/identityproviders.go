@@ -78,7 +78,7 @@ func (s *Store) CreateIdentityProvider(ctx context.Context, p store.IdentityProv
 	if err != nil {
 		return store.IdentityProvider{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity_providers (pool_id, `+providerColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.PoolID, p.Name, p.Type, p.Details, mapping, ids, p.Version, toMicros(p.CreatedAt), toMicros(p.UpdatedAt))
@@ -135,7 +135,7 @@ func (s *Store) UpdateIdentityProvider(ctx context.Context, p store.IdentityProv
 	if err != nil {
 		return store.IdentityProvider{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
 			created sql.NullInt64
@@ -171,7 +171,7 @@ func (s *Store) UpdateIdentityProvider(ctx context.Context, p store.IdentityProv
 // DeleteIdentityProvider implements store.IdentityProviders; the
 // identifiers go with the provider (ON DELETE CASCADE).
 func (s *Store) DeleteIdentityProvider(ctx context.Context, poolID, name string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name)
+	res, err := s.writeExec(ctx, `DELETE FROM identity_providers WHERE pool_id = ? AND name = ?`, poolID, name)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete identity provider: %w", err)
 	}

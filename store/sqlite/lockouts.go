@@ -17,7 +17,7 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 		return store.Attempt{}, fmt.Errorf("sqlite: begin attempt: %w: needs pool id and key", store.ErrInvalid)
 	}
 	var a store.Attempt
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			prev          store.LockoutState
 			last, lockEnd sql.NullInt64
@@ -68,9 +68,21 @@ func (s *Store) PeekAttempt(ctx context.Context, poolID, key string, now time.Ti
 	return a, nil
 }
 
-// ClearAttempts implements store.Lockouts. An unknown key is not an error.
-func (s *Store) ClearAttempts(ctx context.Context, poolID, key string) error {
-	if _, err := s.writer.ExecContext(ctx, `DELETE FROM lockouts WHERE pool_id = ? AND key = ?`, poolID, key); err != nil {
+// ClearAttempts implements store.Lockouts in one write. An unknown key is
+// not an error.
+func (s *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, key := range keys {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM lockouts WHERE pool_id = ? AND key = ?`, poolID, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("sqlite: clear attempts: %w", err)
 	}
 	return nil

@@ -14,7 +14,7 @@ func (s *Store) EnqueueDelivery(ctx context.Context, d store.Delivery) error {
 	if err := d.Check(); err != nil {
 		return fmt.Errorf("sqlite: enqueue delivery: %w: %s", store.ErrInvalid, err)
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO outbox (pool_id, id, payload, attempts, due_at, expires_at, created_at)
+	_, err := s.writeExec(ctx, `INSERT INTO outbox (pool_id, id, payload, attempts, due_at, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		d.PoolID, d.ID, d.Payload, d.Attempts, toMicros(d.DueAt), toMicros(d.ExpiresAt), toMicros(d.CreatedAt))
 	if isUniqueViolation(err) {
@@ -34,7 +34,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, poolID string, now time.Tim
 		return nil, fmt.Errorf("sqlite: claim deliveries: %w: %s", store.ErrInvalid, err)
 	}
 	var out []store.Delivery
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET attempts = attempts + 1, due_at = ?
 			WHERE pool_id = ? AND id IN (SELECT id FROM outbox WHERE pool_id = ? AND due_at <= ? AND expires_at > ?
@@ -64,7 +64,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, poolID string, now time.Tim
 
 // DeleteDelivery implements store.Outbox.
 func (s *Store) DeleteDelivery(ctx context.Context, poolID, id string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM outbox WHERE pool_id = ? AND id = ?`, poolID, id)
+	res, err := s.writeExec(ctx, `DELETE FROM outbox WHERE pool_id = ? AND id = ?`, poolID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete delivery: %w", err)
 	}

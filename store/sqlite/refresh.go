@@ -42,7 +42,7 @@ func (s *Store) CreateFamily(ctx context.Context, f store.RefreshFamily, tokenHa
 	if err != nil {
 		return fmt.Errorf("sqlite: create family: encode scopes: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (pool_id, id, subject, client_id, scopes, auth_time,
 			device_key, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.PoolID, f.ID, f.Subject, f.ClientID, string(scopes), toMicros(f.AuthTime), f.DeviceKey,
@@ -106,7 +106,7 @@ func (s *Store) RotateRefresh(ctx context.Context, poolID string, presented, nex
 		out     store.RefreshFamily
 		outcome error
 	)
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var rotated sql.NullInt64
 		row := tx.QueryRowContext(ctx, `SELECT `+familyColumns+`, t.rotated_at FROM refresh_tokens t
 			JOIN refresh_families f ON f.pool_id = t.pool_id AND f.id = t.family_id
@@ -168,7 +168,7 @@ func (s *Store) RevokeFamily(ctx context.Context, poolID, id string, now time.Ti
 	if now.IsZero() {
 		return fmt.Errorf("sqlite: revoke family: %w: zero time", store.ErrInvalid)
 	}
-	res, err := s.writer.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = COALESCE(revoked_at, ?)
+	res, err := s.writeExec(ctx, `UPDATE refresh_families SET revoked_at = COALESCE(revoked_at, ?)
 		WHERE pool_id = ? AND id = ?`, toMicros(now), poolID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke family: %w", err)
@@ -186,7 +186,7 @@ func (s *Store) RevokeSubjectFamilies(ctx context.Context, poolID, subject strin
 	if now.IsZero() {
 		return fmt.Errorf("sqlite: revoke subject families: %w: zero time", store.ErrInvalid)
 	}
-	_, err := s.writer.ExecContext(ctx, `UPDATE refresh_families SET revoked_at = ?
+	_, err := s.writeExec(ctx, `UPDATE refresh_families SET revoked_at = ?
 		WHERE pool_id = ? AND subject = ? AND revoked_at IS NULL`, toMicros(now), poolID, subject)
 	if err != nil {
 		return fmt.Errorf("sqlite: revoke subject families: %w", err)

@@ -60,7 +60,7 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs store.ResourceServe
 	if err != nil {
 		return store.ResourceServer{}, fmt.Errorf("sqlite: create resource server: %w", err)
 	}
-	_, err = s.writer.ExecContext(ctx, `INSERT INTO resource_servers (pool_id, `+resourceServerColumns+`)
+	_, err = s.writeExec(ctx, `INSERT INTO resource_servers (pool_id, `+resourceServerColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		rs.PoolID, rs.Identifier, rs.Name, scopes, rs.Version, toMicros(rs.CreatedAt), toMicros(rs.UpdatedAt))
 	if isUniqueViolation(err) {
@@ -96,7 +96,7 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs store.ResourceServe
 	if err != nil {
 		return store.ResourceServer{}, fmt.Errorf("sqlite: update resource server: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
 			created sql.NullInt64
@@ -128,7 +128,7 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs store.ResourceServe
 // DeleteResourceServer implements store.ResourceServers. An unknown
 // identifier is ErrNotFound.
 func (s *Store) DeleteResourceServer(ctx context.Context, poolID, identifier string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM resource_servers WHERE pool_id = ? AND identifier = ?`, poolID, identifier)
+	res, err := s.writeExec(ctx, `DELETE FROM resource_servers WHERE pool_id = ? AND identifier = ?`, poolID, identifier)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete resource server: %w", err)
 	}

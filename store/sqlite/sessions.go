@@ -15,7 +15,7 @@ func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
 	if a.PoolID == "" || a.ID == "" || a.ExpiresAt.IsZero() {
 		return fmt.Errorf("sqlite: put auth session: %w: session needs pool id, id and expiry", store.ErrInvalid)
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO auth_sessions (pool_id, id, subject, client_id, challenge, data, expires_at, created_at)
+	_, err := s.writeExec(ctx, `INSERT INTO auth_sessions (pool_id, id, subject, client_id, challenge, data, expires_at, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.PoolID, a.ID, a.Subject, a.ClientID, a.Challenge, a.Data, toMicros(a.ExpiresAt), toMicros(a.CreatedAt))
 	if isUniqueViolation(err) {
@@ -33,9 +33,11 @@ func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
 func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (store.AuthSession, error) {
 	a := store.AuthSession{PoolID: poolID, ID: id}
 	var exp, cr sql.NullInt64
-	err := s.writer.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
-		RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
-		Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
+			RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
+			Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.AuthSession{}, fmt.Errorf("sqlite: consume auth session: %w", store.ErrNotFound)
 	}

@@ -45,7 +45,7 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 	st.UpdatedAt = normTime(st.UpdatedAt)
 	if st.Version == 0 {
 		st.Version = 1
-		_, err := s.writer.ExecContext(ctx, `INSERT INTO settings (pool_id, kind, scope, document, version, updated_at)
+		_, err := s.writeExec(ctx, `INSERT INTO settings (pool_id, kind, scope, document, version, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)`, st.PoolID, st.Kind, st.Scope, st.Document, st.Version, toMicros(st.UpdatedAt))
 		if isUniqueViolation(err) {
 			return store.Setting{}, &store.ExistsError{Key: "setting"}
@@ -55,7 +55,7 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 		}
 		return st, nil
 	}
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM settings WHERE pool_id = ? AND kind = ? AND scope = ?`,
 			st.PoolID, st.Kind, st.Scope).Scan(&version)
@@ -82,7 +82,7 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 
 // DeleteSetting implements store.Settings.
 func (s *Store) DeleteSetting(ctx context.Context, poolID, kind, scope string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM settings WHERE pool_id = ? AND kind = ? AND scope = ?`, poolID, kind, scope)
+	res, err := s.writeExec(ctx, `DELETE FROM settings WHERE pool_id = ? AND kind = ? AND scope = ?`, poolID, kind, scope)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete setting: %w", err)
 	}

@@ -13,7 +13,7 @@ func (s *Store) PutSigningKey(ctx context.Context, k store.SigningKey) error {
 	if k.PoolID == "" || k.ID == "" {
 		return fmt.Errorf("sqlite: put signing key: %w: key needs pool id and id", store.ErrInvalid)
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO signing_keys (pool_id, id, algorithm, private, published, active, retired, expires)
+	_, err := s.writeExec(ctx, `INSERT INTO signing_keys (pool_id, id, algorithm, private, published, active, retired, expires)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (pool_id, id) DO UPDATE SET algorithm = excluded.algorithm, private = excluded.private,
 			published = excluded.published, active = excluded.active, retired = excluded.retired, expires = excluded.expires`,
@@ -51,7 +51,7 @@ func (s *Store) ListSigningKeys(ctx context.Context, poolID string) ([]store.Sig
 
 // DeleteSigningKey implements store.SigningKeys.
 func (s *Store) DeleteSigningKey(ctx context.Context, poolID, id string) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM signing_keys WHERE pool_id = ? AND id = ?`, poolID, id)
+	res, err := s.writeExec(ctx, `DELETE FROM signing_keys WHERE pool_id = ? AND id = ?`, poolID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete signing key: %w", err)
 	}

@@ -31,13 +31,16 @@ const DefaultReaders = 4
 var ErrInMemory = errors.New("sqlite: an in-memory database is not supported, use store/memory or a file")
 
 // Store is a store.Store kept in one SQLite file. It is safe for concurrent
-// use. Writes are serialized on one connection, each in a short BEGIN
-// IMMEDIATE transaction; reads run on a separate pool of read-only
+// use. Writes are serialized on one connection in short BEGIN IMMEDIATE
+// transactions, concurrent ones sharing a commit (commit.go); reads run on a separate pool of read-only
 // connections that WAL mode lets proceed while a write is in progress.
 type Store struct {
-	writer *sql.DB
-	reader *sql.DB
-	log    *slog.Logger
+	// writer is the one write connection; every write goes through
+	// commits, which groups concurrent writes into one commit (commit.go).
+	writer  *sql.DB
+	commits *committer
+	reader  *sql.DB
+	log     *slog.Logger
 }
 
 var _ store.Store = (*Store)(nil)
@@ -134,12 +137,13 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open reader %s: %w", path, err)
 	}
-	return &Store{writer: writer, reader: reader, log: cfg.logger}, nil
+	return &Store{writer: writer, commits: newCommitter(writer), reader: reader, log: cfg.logger}, nil
 }
 
 // Close closes both connection pools. The writer is closed last so that
 // the final connection checkpoints the write-ahead log into the database.
 func (s *Store) Close() error {
+	s.commits.close()
 	rerr := s.reader.Close()
 	// Keeps query-planner statistics fresh; cheap when nothing changed.
 	if _, err := s.writer.Exec("PRAGMA optimize"); err != nil {
@@ -182,19 +186,19 @@ func dsn(path string, busy time.Duration, readOnly bool) string {
 	return "file:" + u.EscapedPath() + "?" + q.Encode()
 }
 
-// writeTx runs fn in a BEGIN IMMEDIATE transaction on the writer connection
-// and commits when fn returns nil.
-func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
+// writeTx runs fn in a BEGIN IMMEDIATE transaction on the writer
+// connection, alone or beside other writes in a group commit (commit.go),
+// and returns once the commit is on disk. fn's changes are kept only when
+// it returns nil. fn must use the ctx it is given.
+func (s *Store) writeTx(ctx context.Context, fn writeFunc) error {
+	return s.commits.do(ctx, fn)
+}
+
+// writeExec is one statement as a write of its own.
+func (s *Store) writeExec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err = tx.ExecContext(ctx, query, args...)
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	})
+	return res, err
 }

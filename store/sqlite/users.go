@@ -168,7 +168,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error { return insertUser(ctx, tx, u, docs) })
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertUser(ctx, tx, u, docs) })
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
@@ -240,7 +240,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version       int64
 			created       sql.NullInt64
@@ -296,7 +296,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 // by its sub go in one transaction. Aliases, search keys, memberships,
 // devices and auth events go by foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)
 		if err != nil {
 			return err

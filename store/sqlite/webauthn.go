@@ -49,7 +49,7 @@ func (s *Store) CreateWebAuthnCredential(ctx context.Context, c store.WebAuthnCr
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE pool_id = ? AND sub = ?`, c.PoolID, c.Subject).Scan(&n); err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Store) ListWebAuthnCredentials(ctx context.Context, poolID, subject str
 // nothing changes.
 func (s *Store) UseWebAuthnCredential(ctx context.Context, poolID string, id []byte, u store.WebAuthnUse) error {
 	const op = "sqlite: use webauthn credential"
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webauthn_credentials SET sign_count = ?, backup_state = ?, last_used_at = ?
 			WHERE pool_id = ? AND credential_id = ? AND clone_warning = 0 AND (sign_count < ? OR (? = 0 AND sign_count = 0))`,
 			int64(u.SignCount), u.BackupState, toMicros(normTime(u.At)), poolID, id, int64(u.SignCount), int64(u.SignCount))
@@ -172,7 +172,7 @@ func (s *Store) changedOrWhy(ctx context.Context, tx *sql.Tx, res sql.Result, po
 
 // FlagWebAuthnCredential implements store.WebAuthnCredentials.
 func (s *Store) FlagWebAuthnCredential(ctx context.Context, poolID string, id []byte) error {
-	res, err := s.writer.ExecContext(ctx, `UPDATE webauthn_credentials SET clone_warning = 1 WHERE pool_id = ? AND credential_id = ?`, poolID, id)
+	res, err := s.writeExec(ctx, `UPDATE webauthn_credentials SET clone_warning = 1 WHERE pool_id = ? AND credential_id = ?`, poolID, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: flag webauthn credential: %w", err)
 	}
@@ -186,7 +186,7 @@ func (s *Store) FlagWebAuthnCredential(ctx context.Context, poolID string, id []
 
 // DeleteWebAuthnCredential implements store.WebAuthnCredentials.
 func (s *Store) DeleteWebAuthnCredential(ctx context.Context, poolID, subject string, id []byte) error {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM webauthn_credentials WHERE pool_id = ? AND subject = ? AND credential_id = ?`,
+	res, err := s.writeExec(ctx, `DELETE FROM webauthn_credentials WHERE pool_id = ? AND subject = ? AND credential_id = ?`,
 		poolID, subject, id)
 	if err != nil {
 		return fmt.Errorf("sqlite: delete webauthn credential: %w", err)

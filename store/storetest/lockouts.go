@@ -136,6 +136,15 @@ func testLockoutClear(t *testing.T, st store.Store, pool string) {
 	wantOK(t, "ClearAttempts", st.ClearAttempts(t.Context(), pool, "k"))
 	wantAttempt(t, st, pool, "k", at(time.Second), lockoutPolicy, true, 1, at(time.Second))
 	wantOK(t, "ClearAttempts of an unknown key", st.ClearAttempts(t.Context(), pool, "unknown"))
+	// Several keys in one call, an unknown one among them; others stay.
+	for _, k := range []string{"a", "b", "c"} {
+		wantAttempt(t, st, pool, k, at(0), lockoutPolicy, true, 1, at(0))
+	}
+	wantOK(t, "ClearAttempts of several keys", st.ClearAttempts(t.Context(), pool, "a", "unknown", "b"))
+	wantAttempt(t, st, pool, "a", at(time.Second), lockoutPolicy, true, 1, at(time.Second))
+	wantAttempt(t, st, pool, "b", at(time.Second), lockoutPolicy, true, 1, at(time.Second))
+	wantAttempt(t, st, pool, "c", at(time.Second), lockoutPolicy, true, 2, at(time.Second+lockoutPolicy.LockFor(2)))
+	wantOK(t, "ClearAttempts of no key", st.ClearAttempts(t.Context(), pool))
 }
 
 func testLockoutKeysApart(t *testing.T, st store.Store, pool string) {

@@ -1,0 +1,243 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Group commit. Every write of the store is a function run in a
+// transaction on the single writer connection (writeTx). Instead of one
+// BEGIN IMMEDIATE … COMMIT — one fsync — per write, one goroutine, the
+// committer, takes every write queued while the previous commit was on
+// disk and runs them in one transaction, each inside a SAVEPOINT of its
+// own, then commits once:
+//
+//   - each write is still atomic: an error rolls back to its savepoint,
+//     and the other writes of the batch go on;
+//   - each write sees the writes queued before it, in queue order, so the
+//     batch is the same as running them one after the other;
+//   - nobody is answered before the commit that holds their write is on
+//     disk (synchronous=FULL), so nothing acknowledged is lost;
+//   - if the batch itself fails (its commit, or a write that broke the
+//     transaction rather than returning an error), it is rolled back and
+//     each of its writes is run again alone, so one write's failure is
+//     never another's.
+//
+// There is no waiting for a batch to fill: a lone write commits at once,
+// and batches grow only while writes queue behind an fsync, which is when
+// sharing it pays.
+//
+// A write runs with its caller's context values but without its
+// cancellation: an interrupted statement would roll back the whole shared
+// transaction. A caller whose context ends while its write is still queued
+// gets the context's error, and the write never runs.
+
+// maxBatch bounds the writes of one transaction.
+const maxBatch = 64
+
+// writeFunc is one write: it runs in tx, with ctx (its caller's values,
+// never cancelled while it runs).
+type writeFunc func(ctx context.Context, tx *sql.Tx) error
+
+// Write states.
+const (
+	writeQueued int32 = iota
+	writeStarted
+	writeAbandoned
+)
+
+type writeReq struct {
+	ctx   context.Context
+	fn    writeFunc
+	state atomic.Int32
+	err   error
+	done  chan struct{}
+}
+
+// committer runs the queued writes on db.
+type committer struct {
+	db    *sql.DB
+	queue chan *writeReq
+	stop  chan struct{}
+	wg    sync.WaitGroup
+	// mu guards closed: senders hold it shared, so that once close has
+	// set it nothing more enters the queue the committer drains.
+	mu     sync.RWMutex
+	closed bool
+	// batches and writes count the transactions committed and the writes
+	// in them, for tests and benchmarks.
+	batches, writes atomic.Int64
+}
+
+func newCommitter(db *sql.DB) *committer {
+	c := &committer{db: db, queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{})}
+	c.wg.Go(c.run)
+	return c
+}
+
+// close stops the committer once the writes queued so far are done. A
+// second close does nothing.
+func (c *committer) close() {
+	c.mu.Lock()
+	if !c.closed {
+		c.closed = true
+		close(c.stop)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
+}
+
+// errClosed answers a write after Close.
+var errClosed = errors.New("sqlite: store is closed")
+
+// do queues fn and waits for the commit that holds it.
+func (c *committer) do(ctx context.Context, fn writeFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	c.mu.RLock()
+	if c.closed {
+		c.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case c.queue <- r:
+		c.mu.RUnlock()
+	case <-ctx.Done():
+		c.mu.RUnlock()
+		return ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return r.err
+	case <-ctx.Done():
+		if r.state.CompareAndSwap(writeQueued, writeAbandoned) {
+			return ctx.Err() // it will never run
+		}
+		<-r.done // it runs or has run: its outcome is the answer
+		return r.err
+	}
+}
+
+func (c *committer) run() {
+	batch := make([]*writeReq, 0, maxBatch)
+	for {
+		var first *writeReq
+		select {
+		case first = <-c.queue:
+		case <-c.stop:
+			// Writes already queued still run; later ones see errClosed.
+			for {
+				select {
+				case r := <-c.queue:
+					c.commit([]*writeReq{r})
+				default:
+					return
+				}
+			}
+		}
+		batch = append(batch[:0], first)
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-c.queue:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		c.commit(batch)
+	}
+}
+
+// commit runs a batch and answers each of its writes.
+func (c *committer) commit(batch []*writeReq) {
+	live := batch[:0:0]
+	for _, r := range batch {
+		if r.state.CompareAndSwap(writeQueued, writeStarted) {
+			live = append(live, r)
+		} else {
+			close(r.done) // abandoned: its caller has its answer
+		}
+	}
+	switch len(live) {
+	case 0:
+		return
+	case 1:
+		c.alone(live[0])
+		return
+	}
+	if err := c.together(live); err != nil {
+		for _, r := range live {
+			c.alone(r)
+		}
+		return
+	}
+	for _, r := range live {
+		close(r.done)
+	}
+}
+
+// alone runs one write in a transaction of its own.
+func (c *committer) alone(r *writeReq) {
+	defer close(r.done)
+	tx, err := c.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		r.err = fmt.Errorf("begin: %w", err)
+		return
+	}
+	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
+		_ = tx.Rollback()
+		r.err = err
+		return
+	}
+	if err := tx.Commit(); err != nil {
+		r.err = fmt.Errorf("commit: %w", err)
+		return
+	}
+	c.batches.Add(1)
+	c.writes.Add(1)
+}
+
+// together runs the writes of live in one transaction, each in a
+// savepoint, and commits. Each write's own error is left in its r.err; an
+// error returned means the batch failed as a whole and was rolled back.
+func (c *committer) together(live []*writeReq) error {
+	bg := context.Background()
+	tx, err := c.db.BeginTx(bg, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range live {
+		if _, err := tx.ExecContext(bg, "SAVEPOINT w"); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		r.err = r.fn(context.WithoutCancel(r.ctx), tx)
+		undo := "RELEASE w"
+		if r.err != nil {
+			undo = "ROLLBACK TO w"
+		}
+		if _, err := tx.ExecContext(bg, undo); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		if r.err != nil {
+			if _, err := tx.ExecContext(bg, "RELEASE w"); err != nil {
+				_ = tx.Rollback()
+				return err
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	c.batches.Add(1)
+	c.writes.Add(int64(len(live)))
+	return nil
+}
