@@ -12,14 +12,11 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httputil"
 	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
-	"os/user"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -259,70 +256,6 @@ func (d *deployment) rebase(u, base string) string {
 	return u
 }
 
-// browser is a user agent with its cookies, which follows no redirect by
-// itself. Cookies are per host, not per port, so the instances on
-// 127.0.0.1 all see the ones set through the proxy.
-type browser struct {
-	t *testing.T
-	c *http.Client
-}
-
-func newBrowser(t *testing.T) *browser {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &browser{t: t, c: &http.Client{Jar: jar, Timeout: instTimeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
-
-// do sends a GET (form nil) or a form POST and returns the answer.
-func (b *browser) do(method, u string, form url.Values) (*http.Response, string) {
-	b.t.Helper()
-	resp, body, err := send(b.c, method, u, form, nil)
-	if err != nil {
-		b.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	return resp, body
-}
-
-// send is one request: a form POST when form is set, with a bearer token
-// when token is.
-func send(c *http.Client, method, u string, form url.Values, header http.Header) (*http.Response, string, error) {
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		return nil, "", err
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return resp, string(b), err
-}
-
-var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
-
-func csrfOf(t *testing.T, page string) string {
-	t.Helper()
-	m := csrfInput.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no CSRF field in the page:\n%s", page)
-	}
-	return html.UnescapeString(m[1])
-}
-
 // authorizeQuery returns a code verifier and an authorization request
 // for it.
 func authorizeQuery(t *testing.T) (verifier string, q url.Values) {
@@ -332,12 +265,6 @@ func authorizeQuery(t *testing.T) (verifier string, q url.Values) {
 		"scope": {"openid email profile"}, "state": {randomHexString(t, 8)},
 		"code_challenge": {s256(verifier)}, "code_challenge_method": {"S256"},
 	}
-}
-
-// redirected reports whether an answer is a redirect (302 for a GET, 303
-// after a form).
-func redirected(resp *http.Response) bool {
-	return resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusSeeOther
 }
 
 // codeFrom returns the code of a redirect to the callback, failing the
@@ -946,127 +873,5 @@ func testInstancesSurviveAPostgreSQLRestart(t *testing.T) {
 		if !have[u] {
 			t.Errorf("sign-up %s was acknowledged but the user does not exist", u)
 		}
-	}
-}
-
-// pgCluster is a PostgreSQL cluster of the test's own, which it may stop
-// and start: .ci/postgres.sh's way, with the same binaries.
-type pgCluster struct {
-	bin, dir string
-	port     int
-	// asPostgres runs the binaries as the postgres user (initdb refuses
-	// root).
-	asPostgres bool
-}
-
-func (c *pgCluster) dsn() string {
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", c.port)
-}
-
-// startPGCluster initializes and starts a cluster, skipping the test when
-// the PostgreSQL server binaries are not installed (failing under
-// CUPOLA_TEST_REQUIRE_POSTGRES=1).
-func startPGCluster(t *testing.T) *pgCluster {
-	t.Helper()
-	unavailable := func(format string, args ...any) {
-		t.Helper()
-		msg := fmt.Sprintf(format, args...) + "; this test starts and stops a PostgreSQL cluster of its own"
-		if os.Getenv(postgrestest.EnvRequire) == "1" {
-			t.Fatalf("%s=1 but %s", postgrestest.EnvRequire, msg)
-		}
-		t.Skip(msg)
-	}
-	bin := os.Getenv("CUPOLA_CI_POSTGRES_BIN")
-	if bin == "" {
-		found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/initdb")
-		slices.SortFunc(found, func(a, b string) int {
-			va, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(a))))
-			vb, _ := strconv.Atoi(filepath.Base(filepath.Dir(filepath.Dir(b))))
-			return va - vb
-		})
-		if len(found) == 0 {
-			unavailable("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin (set CUPOLA_CI_POSTGRES_BIN)")
-		}
-		bin = filepath.Dir(found[len(found)-1])
-	}
-	for _, b := range []string{"initdb", "pg_ctl"} {
-		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
-			unavailable("%s not found in %s", b, bin)
-		}
-	}
-	c := &pgCluster{bin: bin, asPostgres: os.Geteuid() == 0}
-	var pgUser *user.User
-	if c.asPostgres {
-		u, err := user.Lookup("postgres")
-		if err != nil {
-			unavailable("running as root, and there is no postgres user to run the cluster as")
-		}
-		pgUser = u
-	}
-	// Under /tmp, which the postgres user can reach.
-	dir, err := os.MkdirTemp("/tmp", "cupola-instances-pg.")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.dir = dir
-	t.Cleanup(func() {
-		if _, err := os.Stat(filepath.Join(dir, "data", "postmaster.pid")); err == nil {
-			c.pgctl("-D", filepath.Join(dir, "data"), "-m", "immediate", "-w", "-t", "30", "stop")
-		}
-		os.RemoveAll(dir)
-	})
-	if pgUser != nil {
-		uid, _ := strconv.Atoi(pgUser.Uid)
-		gid, _ := strconv.Atoi(pgUser.Gid)
-		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if out, err := c.run("initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "--auth=trust",
-		"--encoding=UTF8", "--locale=C", "--no-sync"); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.port = ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	c.start(t)
-	return c
-}
-
-// run runs one of the cluster's binaries, as its owner.
-func (c *pgCluster) run(name string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	path := filepath.Join(c.bin, name)
-	var cmd *exec.Cmd
-	if c.asPostgres {
-		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", "postgres", "--", path}, args...)...)
-	} else {
-		cmd = exec.CommandContext(ctx, path, args...)
-	}
-	out, err := cmd.CombinedOutput()
-	return string(out), err
-}
-
-func (c *pgCluster) pgctl(args ...string) (string, error) { return c.run("pg_ctl", args...) }
-
-func (c *pgCluster) start(t *testing.T) {
-	t.Helper()
-	opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB",
-		c.port, c.dir)
-	if out, err := c.pgctl("-D", filepath.Join(c.dir, "data"), "-l", filepath.Join(c.dir, "postgres.log"), "-w", "-t", "60",
-		"-o", opts, "start"); err != nil {
-		log, _ := os.ReadFile(filepath.Join(c.dir, "postgres.log"))
-		t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
-	}
-}
-
-func (c *pgCluster) stop(t *testing.T) {
-	t.Helper()
-	if out, err := c.pgctl("-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
-		t.Fatalf("pg_ctl stop: %v\n%s", err, out)
 	}
 }
