@@ -94,8 +94,10 @@ func devIssuer(addr string) string {
 }
 
 // open loads the configuration (or the development defaults, with
-// devIssuerURL as issuer), opens the store and builds the pool.
-func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, log *slog.Logger) (*instance, error) {
+// devIssuerURL as issuer), opens the store and builds the pool; with
+// observe (serve), the pool records into the configured metric and trace
+// pipelines.
+func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, log *slog.Logger, observe bool) (*instance, error) {
 	in := &instance{log: log}
 	if cf.config == "" {
 		in.cfg, in.devDefaults = devConfig(devIssuerURL), true
@@ -126,10 +128,14 @@ func (a *app) open(ctx context.Context, cf *commonFlags, devIssuerURL string, lo
 		return nil, err
 	}
 	pcfg.Clock = a.now
-	if in.telemetry, err = newTelemetry(ctx, in.cfg.Metrics, in.cfg.Tracing); err != nil {
-		return nil, err
+	if observe {
+		// Only a server exports metrics and traces; a CLI command's pool
+		// would record into pipelines nobody reads.
+		if in.telemetry, err = newTelemetry(ctx, in.cfg.Metrics, in.cfg.Tracing); err != nil {
+			return nil, err
+		}
+		in.telemetry.instrument(&pcfg)
 	}
-	in.telemetry.instrument(&pcfg)
 	if err := a.senders(&pcfg, in); err != nil {
 		return nil, err
 	}

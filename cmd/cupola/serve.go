@@ -47,7 +47,7 @@ func (a *app) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	defer ln.Close()
-	in, err := a.open(ctx, cf, devIssuer(ln.Addr().String()), log)
+	in, err := a.open(ctx, cf, devIssuer(ln.Addr().String()), log, true)
 	if err != nil {
 		return err
 	}

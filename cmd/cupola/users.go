@@ -17,7 +17,7 @@ func (a *app) adminPool(ctx context.Context, cf *commonFlags) (*instance, error)
 	if err != nil {
 		return nil, err
 	}
-	return a.open(ctx, cf, devIssuer(defaultAddr), log)
+	return a.open(ctx, cf, devIssuer(defaultAddr), log, false)
 }
 
 // userJSON is a user in JSON output (users list, users get). The field
