@@ -90,6 +90,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, e
 			return nil, createUsersSetBased(ctx, tx, batch, outcomes)
 		})
 		if err == nil {
+			s.analyzeUsers(ctx, countCreated(outcomes))
 			return outcomes, nil
 		}
 		if errors.Is(err, errBulkRaced) {
@@ -107,7 +108,19 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, e
 	if err != nil {
 		return nil, wrap(op, err)
 	}
+	s.analyzeUsers(ctx, countCreated(outcomes))
 	return outcomes, nil
+}
+
+// countCreated is how many users of a batch were created.
+func countCreated(outcomes []error) int {
+	n := 0
+	for _, o := range outcomes {
+		if o == nil {
+			n++
+		}
+	}
+	return n
 }
 
 // encodeBulkUser validates and encodes one user of a batch. A user

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/store/postgres/postgrestest"
 )
 
 // The planner uses a partial or expression index only for a query that
@@ -172,5 +173,51 @@ func TestListUsersCapsThePage(t *testing.T) {
 	}
 	if len(got) != maxListUsers {
 		t.Errorf("ListUsers returned %d users, want the cap %d", len(got), maxListUsers)
+	}
+}
+
+// A pool loaded through CreateUsers is listed off the users primary key
+// at once, not only after autovacuum has analyzed the tables (turned off
+// here, so only CreateUsers' own ANALYZE can inform the planner).
+func TestListUsersUsesIndexRightAfterABulkLoad(t *testing.T) {
+	const users = 2 * analyzeFirst
+	dsn := postgrestest.FreshSchemaDSN(t)
+	s, err := Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	for _, table := range []string{"users", "user_aliases", "user_search"} {
+		if _, err := s.pool.Exec(t.Context(), "ALTER TABLE "+table+" SET (autovacuum_enabled = off)"); err != nil {
+			t.Fatalf("autovacuum off: %v", err)
+		}
+	}
+	batch := make([]store.User, 0, store.MaxCreateUsers)
+	for lo := 0; lo < users; lo += store.MaxCreateUsers {
+		batch = batch[:0]
+		for i := lo; i < lo+store.MaxCreateUsers; i++ {
+			u := seedUser("bench", i)
+			u.MFA = store.MFA{}
+			batch = append(batch, u)
+		}
+		if _, err := s.CreateUsers(t.Context(), batch); err != nil {
+			t.Fatalf("CreateUsers: %v", err)
+		}
+	}
+	conn, err := s.pool.Acquire(t.Context())
+	if err != nil {
+		t.Fatalf("acquire: %v", err)
+	}
+	defer conn.Release()
+	plan := explain(t, conn.Conn(), store.UserQuery{Limit: 61}, false)
+	var read float64
+	plan.walk(func(n planNode) {
+		if n.RelationName == "users" {
+			read += n.ActualRows + n.RemovedByFilter
+		}
+	})
+	if read > 62 {
+		out, _ := json.MarshalIndent(plan, "", " ")
+		t.Errorf("the first page read %.0f users of %d:\n%s", read, users, out)
 	}
 }

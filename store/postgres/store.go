@@ -19,6 +19,7 @@ type Store struct {
 	pool     *pgxpool.Pool
 	ownsPool bool
 	log      *slog.Logger
+	bulk     bulkAnalyzer
 }
 
 var _ store.Store = (*Store)(nil)
