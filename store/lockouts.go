@@ -38,7 +38,7 @@ func (p LockoutPolicy) LockFor(failures int) time.Duration {
 	return d
 }
 
-// Attempt is the outcome of Lockouts.BeginAttempt.
+// Attempt is the outcome of Lockouts.BeginAttempt for one key.
 type Attempt struct {
 	// Allowed is false when the key was locked: nothing was counted.
 	Allowed bool
@@ -98,6 +98,15 @@ func (p LockoutPolicy) Decide(prev LockoutState, now time.Time) (next LockoutSta
 	return next, Attempt{Allowed: true, Failures: next.Failures, LockedUntil: next.LockedUntil}
 }
 
+// AttemptKey is one key of a BeginAttempts call, with its policy.
+type AttemptKey struct {
+	Key    string
+	Policy LockoutPolicy
+	// Peek only looks at the key, as PeekAttempt does: a locked key
+	// refuses the attempt, but nothing is counted on it.
+	Peek bool
+}
+
 // Lockouts keeps sign-in attempt counters, shared by every instance that
 // uses the store.
 type Lockouts interface {
@@ -109,6 +118,15 @@ type Lockouts interface {
 	// count (reset after p.ResetAfter of quiet) goes up by one and the key
 	// is locked until now+p.LockFor(count).
 	BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
+	// BeginAttempts is BeginAttempt (PeekAttempt for a Peek key) on each
+	// key in order, in one atomic write: one credential check counted on
+	// all the keys it counts on at the cost of one. The first key that
+	// refuses the attempt ends it, and the keys before it keep their
+	// count, as separate calls would leave them. It returns the outcomes
+	// of the keys it reached: one per key when the attempt is allowed,
+	// the refusing key's last when not. A missing pool ID or key is
+	// store.ErrInvalid and nothing is counted.
+	BeginAttempts(ctx context.Context, poolID string, now time.Time, keys ...AttemptKey) ([]Attempt, error)
 	// PeekAttempt reports what BeginAttempt would decide for an attempt on
 	// key at now, changing nothing: a flow that checks no credential yet
 	// (a custom-auth initiation, a code sent) refuses a locked key

@@ -3,7 +3,6 @@ package userpool
 import (
 	"context"
 	"net/netip"
-	"strings"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -89,23 +88,20 @@ func (p *UserPool) lockoutKeys(account, from string) []lockoutKey {
 // keys before it have counted it, as the attempt it was. complete clears
 // the account's keys when a sign-in succeeds.
 func (p *UserPool) countAttempt(ctx context.Context, account, from string) error {
-	for _, k := range p.lockoutKeys(account, from) {
-		var (
-			att store.Attempt
-			err error
-		)
-		if strings.HasPrefix(k.key, "src:") {
-			att, err = p.store.PeekAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
-		} else {
-			att, err = p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
-		}
-		if err != nil {
-			return internalErr("lockout", err)
-		}
+	keys := p.lockoutKeys(account, from)
+	ask := make([]store.AttemptKey, len(keys))
+	for i, k := range keys {
+		ask[i] = store.AttemptKey{Key: k.key, Policy: k.policy, Peek: k.scope == scopeSource}
+	}
+	atts, err := p.store.BeginAttempts(ctx, p.cfg.ID, p.now(), ask...)
+	if err != nil {
+		return internalErr("lockout", err)
+	}
+	for i, att := range atts {
 		if !att.Allowed {
 			return newErr(CodeNotAuthorized, msgAttemptsExceeded)
 		}
-		if k.scope != scopeSource && k.policy.LockFor(att.Failures) > 0 {
+		if k := keys[i]; k.scope != scopeSource && k.policy.LockFor(att.Failures) > 0 {
 			// This attempt locks the key if it fails (success clears it).
 			p.lockout(ctx, k.scope)
 		}
@@ -169,11 +165,12 @@ func (p *UserPool) clearAttempts(ctx context.Context, account, from string) erro
 func (p *UserPool) throttle(ctx context.Context, action, account, from string) error {
 	wide := p.cfg.CodeSendLimit
 	wide.Threshold = min(100, 4*wide.Threshold)
-	for _, k := range []lockoutKey{{key: action + account + "@" + from, policy: p.cfg.CodeSendLimit}, {key: action + account, policy: wide}} {
-		att, err := p.store.BeginAttempt(ctx, p.cfg.ID, k.key, p.now(), k.policy)
-		if err != nil {
-			return internalErr("throttle", err)
-		}
+	atts, err := p.store.BeginAttempts(ctx, p.cfg.ID, p.now(), store.AttemptKey{Key: action + account + "@" + from, Policy: p.cfg.CodeSendLimit},
+		store.AttemptKey{Key: action + account, Policy: wide})
+	if err != nil {
+		return internalErr("throttle", err)
+	}
+	for _, att := range atts {
 		if !att.Allowed {
 			return newErr(CodeLimitExceeded, msgLimit)
 		}

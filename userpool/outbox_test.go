@@ -195,6 +195,11 @@ func (r *recordingStore) BeginAttempt(ctx context.Context, poolID, key string, n
 	return r.Store.BeginAttempt(ctx, poolID, key, now, policy)
 }
 
+func (r *recordingStore) BeginAttempts(ctx context.Context, poolID string, now time.Time, keys ...store.AttemptKey) ([]store.Attempt, error) {
+	r.note("BeginAttempts")
+	return r.Store.BeginAttempts(ctx, poolID, now, keys...)
+}
+
 func (r *recordingStore) UpdateUser(ctx context.Context, u store.User) (store.User, error) {
 	r.note("UpdateUser")
 	return r.Store.UpdateUser(ctx, u)

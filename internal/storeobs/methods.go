@@ -14,6 +14,7 @@ import (
 const (
 	opAddUserToGroup operation = iota
 	opBeginAttempt
+	opBeginAttempts
 	opClaimDeliveries
 	opCleanup
 	opClearAttempts
@@ -90,6 +91,7 @@ const (
 var opNames = [numOps]string{
 	opAddUserToGroup:                  "AddUserToGroup",
 	opBeginAttempt:                    "BeginAttempt",
+	opBeginAttempts:                   "BeginAttempts",
 	opClaimDeliveries:                 "ClaimDeliveries",
 	opCleanup:                         "Cleanup",
 	opClearAttempts:                   "ClearAttempts",
@@ -173,6 +175,14 @@ func (w *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) (
 func (w *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (r0 store.Attempt, err error) {
 	ctx, call := w.begin(ctx, opBeginAttempt)
 	r0, err = w.Store.BeginAttempt(ctx, poolID, key, now, p)
+	call.end(ctx, err)
+	return
+}
+
+// BeginAttempts times and traces store.Store.BeginAttempts.
+func (w *Store) BeginAttempts(ctx context.Context, poolID string, now time.Time, keys ...store.AttemptKey) (r0 []store.Attempt, err error) {
+	ctx, call := w.begin(ctx, opBeginAttempts)
+	r0, err = w.Store.BeginAttempts(ctx, poolID, now, keys...)
 	call.end(ctx, err)
 	return
 }

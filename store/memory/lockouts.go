@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/cupola-auth/cupola/store"
@@ -24,6 +25,30 @@ func (s *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.T
 		s.lockouts[k] = next
 	}
 	return a, nil
+}
+
+// BeginAttempts implements store.Lockouts under one lock.
+func (s *Store) BeginAttempts(ctx context.Context, poolID string, now time.Time, keys ...store.AttemptKey) ([]store.Attempt, error) {
+	if poolID == "" || slices.ContainsFunc(keys, func(k store.AttemptKey) bool { return k.Key == "" }) {
+		return nil, invalid("begin attempts", "pool id or a key missing")
+	}
+	if err := s.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	out := make([]store.Attempt, 0, len(keys))
+	for _, key := range keys {
+		k := poolKey{poolID, key.Key}
+		next, a := key.Policy.Decide(s.lockouts[k], now)
+		out = append(out, a)
+		if !a.Allowed {
+			break
+		}
+		if !key.Peek {
+			s.lockouts[k] = next
+		}
+	}
+	return out, nil
 }
 
 // PeekAttempt implements store.Lockouts.

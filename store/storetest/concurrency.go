@@ -80,6 +80,7 @@ var concurrencyTests = []conformanceTest{
 	{"twenty read-modify-write loops lose no update", testConcurrentUserUpdateLoops},
 	{"twenty rotations of one token without grace have one winner and revoke the family", testConcurrentRotations},
 	{"a hundred attempts on one key stop at the threshold", testConcurrentAttempts},
+	{"a hundred attempts on two keys at once stop at the threshold", testConcurrentMultiKeyAttempts},
 }
 
 func testConcurrentUsernameCreates(t *testing.T, st store.Store, pool string) {
@@ -424,4 +425,36 @@ func countNil(errs []error) int {
 		}
 	}
 	return n
+}
+
+// testConcurrentMultiKeyAttempts: parallel sign-ins counted on an
+// account@source key and the account's key in one BeginAttempts each
+// are decided one after another: the first key admits five, and the
+// account key counts exactly those five.
+func testConcurrentMultiKeyAttempts(t *testing.T, st store.Store, pool string) {
+	p := store.LockoutPolicy{Threshold: 5, Base: time.Minute, Max: time.Hour, ResetAfter: time.Hour}
+	wide := store.LockoutPolicy{Threshold: 50, Base: time.Minute, Max: time.Hour, ResetAfter: time.Hour}
+	outcomes := make([][]store.Attempt, 100)
+	errs := race(len(outcomes), func(i int) error {
+		var err error
+		outcomes[i], err = st.BeginAttempts(t.Context(), pool, at(0), store.AttemptKey{Key: "k@src", Policy: p}, store.AttemptKey{Key: "all:k", Policy: wide})
+		return err
+	})
+	tally(t, "BeginAttempts", errs, len(outcomes), is())
+	allowed := 0
+	for _, as := range outcomes {
+		if len(as) == 2 && as[0].Allowed && as[1].Allowed {
+			allowed++
+		} else if len(as) != 1 || as[0].Allowed {
+			t.Fatalf("outcomes %+v: neither allowed on both keys nor refused by the first", as)
+		}
+	}
+	if allowed != 5 {
+		t.Fatalf("%d attempts were allowed, want 5", allowed)
+	}
+	a, err := st.PeekAttempt(t.Context(), pool, "all:k", at(0), wide)
+	wantOK(t, "PeekAttempt", err)
+	if a.Failures != 6 {
+		t.Fatalf("the account key counted %d attempts, want 5", a.Failures-1)
+	}
 }

@@ -38,6 +38,65 @@ var lockoutTests = []conformanceTest{
 	{"peeking tells a locked key from an open one and counts nothing", testLockoutPeek},
 	{"attempts stamped out of order below the threshold are all counted", testLockoutSkewedClocks},
 	{"a key at the hard limit stays locked until cleared", testLockoutHardLimit},
+	{"several keys in one call count as one call each would", testLockoutSeveralKeys},
+	{"several keys in one call stop at the first that refuses", testLockoutSeveralKeysStop},
+	{"several keys with one empty count nothing", testLockoutSeveralKeysInvalid},
+}
+
+// beginAttempts runs BeginAttempts and returns its outcomes.
+func beginAttempts(t *testing.T, st store.Store, pool string, now time.Time, keys ...store.AttemptKey) []store.Attempt {
+	t.Helper()
+	as, err := st.BeginAttempts(t.Context(), pool, now, keys...)
+	wantOK(t, "BeginAttempts", err)
+	return as
+}
+
+func testLockoutSeveralKeys(t *testing.T, st store.Store, pool string) {
+	wide := store.LockoutPolicy{Threshold: 10, Base: time.Minute, Max: time.Hour, ResetAfter: time.Hour}
+	keys := []store.AttemptKey{{Key: "acct@src", Policy: lockoutPolicy}, {Key: "all:acct", Policy: wide}, {Key: "src:src", Policy: lockoutPolicy, Peek: true}}
+	for i := range 3 {
+		as := beginAttempts(t, st, pool, at(0), keys...)
+		if len(as) != 3 || !as[0].Allowed || !as[1].Allowed || !as[2].Allowed {
+			t.Fatalf("attempt %d: %+v, want three allowed outcomes", i+1, as)
+		}
+		if as[0].Failures != i+1 || as[1].Failures != i+1 || as[2].Failures != 1 {
+			t.Fatalf("attempt %d counted %d, %d and %d (peeked) failures, want %d, %d and 1", i+1, as[0].Failures, as[1].Failures, as[2].Failures, i+1, i+1)
+		}
+		wantTime(t, "the first key's lock", as[0].LockedUntil, at(lockoutPolicy.LockFor(i+1)))
+	}
+	// Each key holds what BeginAttempt alone would have left; the peeked
+	// key holds nothing.
+	wantAttempt(t, st, pool, "all:acct", at(time.Second), wide, true, 4, at(time.Second))
+	wantAttempt(t, st, pool, "src:src", at(time.Second), lockoutPolicy, true, 1, at(time.Second))
+	wantAttempt(t, st, pool, "acct@src", at(time.Second), lockoutPolicy, false, 0, at(time.Minute))
+}
+
+func testLockoutSeveralKeysStop(t *testing.T, st store.Store, pool string) {
+	for i := range 3 {
+		wantAttempt(t, st, pool, "locked", at(0), lockoutPolicy, true, i+1, at(lockoutPolicy.LockFor(i+1)))
+	}
+	as := beginAttempts(t, st, pool, at(time.Second), store.AttemptKey{Key: "first", Policy: lockoutPolicy},
+		store.AttemptKey{Key: "locked", Policy: lockoutPolicy}, store.AttemptKey{Key: "after", Policy: lockoutPolicy})
+	if len(as) != 2 || !as[0].Allowed || as[1].Allowed {
+		t.Fatalf("outcomes %+v, want the first key allowed and the locked one refused", as)
+	}
+	wantTime(t, "the refusing key's lock", as[1].LockedUntil, at(time.Minute))
+	wantAttempt(t, st, pool, "first", at(2*time.Second), lockoutPolicy, true, 2, at(2*time.Second))
+	wantAttempt(t, st, pool, "after", at(2*time.Second), lockoutPolicy, true, 1, at(2*time.Second))
+	// A locked key that is only peeked at refuses too, and stays as it was.
+	as = beginAttempts(t, st, pool, at(3*time.Second), store.AttemptKey{Key: "locked", Policy: lockoutPolicy, Peek: true})
+	if len(as) != 1 || as[0].Allowed {
+		t.Fatalf("peek of a locked key: %+v", as)
+	}
+	wantAttempt(t, st, pool, "locked", at(time.Minute), lockoutPolicy, true, 4, at(time.Minute+2*time.Minute))
+}
+
+func testLockoutSeveralKeysInvalid(t *testing.T, st store.Store, pool string) {
+	_, err := st.BeginAttempts(t.Context(), pool, at(0), store.AttemptKey{Key: "k", Policy: lockoutPolicy}, store.AttemptKey{Policy: lockoutPolicy})
+	wantErr(t, "BeginAttempts with an empty key", err, store.ErrInvalid)
+	_, err = st.BeginAttempts(t.Context(), "", at(0), store.AttemptKey{Key: "k", Policy: lockoutPolicy})
+	wantErr(t, "BeginAttempts without a pool", err, store.ErrInvalid)
+	wantAttempt(t, st, pool, "k", at(0), lockoutPolicy, true, 1, at(0))
 }
 
 // testLockoutSkewedClocks: instances whose clocks differ, or whose writes
