@@ -287,6 +287,14 @@ type AuthSessions interface {
 	// authorization code) presented at the wrong client is not spent. Of
 	// concurrent callers exactly one wins.
 	ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (AuthSession, error)
+	// RedeemAuthSession is ConsumeAuthSession and PutAuthSession(next) in
+	// one atomic write: an authorization code leaves its reuse guard in
+	// its place, so no moment exists when the code is spent but unguarded
+	// and the exchange costs one write. The errors are
+	// ConsumeAuthSession's (an expired session is deleted, next is not
+	// stored), and PutAuthSession's for next: when next cannot be stored
+	// nothing changes. next.ID must differ from id (store.ErrInvalid).
+	RedeemAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time, next AuthSession) (AuthSession, error)
 }
 
 // RefreshFamily is one sign-in's chain of refresh tokens. Its ID is the

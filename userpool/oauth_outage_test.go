@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/store/memory"
@@ -15,7 +16,14 @@ import (
 // restart would.
 type flakyStore struct {
 	store.Store
-	getUser, createFamily atomic.Int32
+	getUser, createFamily, redeem atomic.Int32
+}
+
+func (f *flakyStore) RedeemAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time, next store.AuthSession) (store.AuthSession, error) {
+	if f.redeem.Add(-1) >= 0 {
+		return store.AuthSession{}, errOutage
+	}
+	return f.Store.RedeemAuthSession(ctx, poolID, id, clientID, now, next)
 }
 
 var errOutage = errors.New("connection reset by peer")
@@ -42,6 +50,7 @@ func TestAStoreOutageDuringTheCodeExchangeKeepsTheCode(t *testing.T) {
 		name string
 		fail func(*flakyStore)
 	}{
+		{"spending the code", func(f *flakyStore) { f.redeem.Store(1) }},
 		{"reading the user", func(f *flakyStore) { f.getUser.Store(1) }},
 		{"storing the sign-in", func(f *flakyStore) { f.createFamily.Store(1) }},
 	} {

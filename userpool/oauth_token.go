@@ -145,9 +145,20 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	}
 	id := sessionID(in.Code)
 	now := p.now()
-	// Only the client the code was issued to can spend it: presented by
-	// another client it stays as it is.
-	s, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "code:"+id, c.ID, now)
+	// The code is spent and its reuse guard left in its place in one
+	// write. The guard names the sign-in's token family before its tokens
+	// exist, so no token is ever issued that a second use of the code
+	// could not revoke; it carries no subject, as it names nothing of the
+	// user's but that family and lapses in an hour. Only the client the
+	// code was issued to can spend it: presented by another client it
+	// stays as it is.
+	famID, err := random.UUID(p.random)
+	if err != nil {
+		return nil, asOAuth(internalErr("authorization code", err), "server_error")
+	}
+	guard := store.AuthSession{PoolID: p.cfg.ID, ID: "used:" + id, ClientID: c.ID,
+		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}
+	s, err := p.store.RedeemAuthSession(ctx, p.cfg.ID, "code:"+id, c.ID, now, guard)
 	if errors.Is(err, store.ErrNotFound) {
 		if used, uerr := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "used:"+id, c.ID, now); uerr == nil {
 			if rerr := p.store.RevokeFamily(ctx, p.cfg.ID, string(used.Data), now); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
@@ -161,13 +172,10 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: err}
 	}
 	// A store failure after the code was spent must not lose it: the
-	// client is told to retry (503), and the code is put back as it was,
-	// with the reuse guard of this attempt undone.
+	// client is told to retry (503), and the code is put back as it was
+	// in place of its guard, in one write.
 	unavailable := func(cause error) (*TokenResponse, error) {
-		bg := context.WithoutCancel(ctx)
-		if _, err := p.store.ConsumeAuthSession(bg, p.cfg.ID, "used:"+id, c.ID, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			p.log.ErrorContext(ctx, "authorization code not restored", "err", err)
-		} else if err := p.store.PutAuthSession(bg, s); err != nil {
+		if _, err := p.store.RedeemAuthSession(context.WithoutCancel(ctx), p.cfg.ID, guard.ID, c.ID, now, s); err != nil {
 			p.log.ErrorContext(ctx, "authorization code not restored", "err", err)
 		}
 		return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: cause}
@@ -195,16 +203,6 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	}
 	if err != nil || !u.Enabled || !signedInStatus(u.Status) {
 		return nil, grant
-	}
-	// The reuse guard names the sign-in before its tokens exist, so no
-	// token is ever issued that a second use of the code could not revoke.
-	famID, err := random.UUID(p.random)
-	if err != nil {
-		return unavailable(err)
-	}
-	if err := p.store.PutAuthSession(ctx, store.AuthSession{PoolID: p.cfg.ID, ID: "used:" + id, Subject: u.Sub, ClientID: c.ID,
-		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}); err != nil {
-		return unavailable(err)
 	}
 	res, err := p.startSessionAt(ctx, c, u, famID, g.Scopes, g.AuthTime, g.Nonce)
 	if err != nil {

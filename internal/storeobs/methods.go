@@ -19,6 +19,7 @@ const (
 	opCleanup
 	opClearAttempts
 	opConsumeAuthSession
+	opRedeemAuthSession
 	opConsumeCode
 	opCreateClient
 	opCreateFamily
@@ -96,6 +97,7 @@ var opNames = [numOps]string{
 	opCleanup:                         "Cleanup",
 	opClearAttempts:                   "ClearAttempts",
 	opConsumeAuthSession:              "ConsumeAuthSession",
+	opRedeemAuthSession:               "RedeemAuthSession",
 	opConsumeCode:                     "ConsumeCode",
 	opCreateClient:                    "CreateClient",
 	opCreateFamily:                    "CreateFamily",
@@ -175,6 +177,14 @@ func (w *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) (
 func (w *Store) BeginAttempt(ctx context.Context, poolID, key string, now time.Time, p store.LockoutPolicy) (r0 store.Attempt, err error) {
 	ctx, call := w.begin(ctx, opBeginAttempt)
 	r0, err = w.Store.BeginAttempt(ctx, poolID, key, now, p)
+	call.end(ctx, err)
+	return
+}
+
+// RedeemAuthSession times and traces store.Store.RedeemAuthSession.
+func (w *Store) RedeemAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time, next store.AuthSession) (r0 store.AuthSession, err error) {
+	ctx, call := w.begin(ctx, opRedeemAuthSession)
+	r0, err = w.Store.RedeemAuthSession(ctx, poolID, id, clientID, now, next)
 	call.end(ctx, err)
 	return
 }

@@ -48,3 +48,32 @@ func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID str
 	}
 	return as, nil // as is no longer referenced by the store
 }
+
+// RedeemAuthSession implements store.AuthSessions under one lock.
+func (s *Store) RedeemAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time, next store.AuthSession) (store.AuthSession, error) {
+	const op = "redeem auth session"
+	switch {
+	case next.PoolID != poolID || next.ID == "" || next.ID == id || next.ExpiresAt.IsZero():
+		return store.AuthSession{}, invalid(op, "the next session needs the pool's id, an id of its own and an expiry")
+	}
+	if err := s.lock(ctx); err != nil {
+		return store.AuthSession{}, err
+	}
+	defer s.mu.Unlock()
+	k := poolKey{poolID, id}
+	as, ok := s.sessions[k]
+	if !ok || as.ClientID != clientID {
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	if expired(as.ExpiresAt, now) {
+		delete(s.sessions, k)
+		return store.AuthSession{}, store.ErrNotFound
+	}
+	nk := poolKey{poolID, next.ID}
+	if _, ok := s.sessions[nk]; ok {
+		return store.AuthSession{}, &store.ExistsError{Key: "id"}
+	}
+	delete(s.sessions, k)
+	s.sessions[nk] = cloneSession(next)
+	return as, nil
+}

@@ -34,6 +34,77 @@ var authSessionTests = []conformanceTest{
 	{"data handed in shares no memory with the store", testAuthSessionDataCopied},
 	{"malformed sessions are invalid", testAuthSessionMalformed},
 	{"a session presented by another client is not consumed", testAuthSessionOtherClient},
+	{"a redeemed session leaves the next one in its place", testAuthSessionRedeem},
+	{"a redemption that cannot store the next session changes nothing", testAuthSessionRedeemRefused},
+	{"an expired or unknown session is not redeemed", testAuthSessionRedeemGone},
+}
+
+// guardOf is the session that takes as's place when it is redeemed.
+func guardOf(t *testing.T, as store.AuthSession) store.AuthSession {
+	return store.AuthSession{PoolID: as.PoolID, ID: randomID(t, "used-"), Subject: as.Subject, ClientID: as.ClientID,
+		Challenge: "USED", Data: []byte("family"), ExpiresAt: at(time.Hour).In(elsewhere), CreatedAt: at(time.Minute)}
+}
+
+func testAuthSessionRedeem(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	as := putSession(t, st, pool, createSubject(t, st, pool))
+	next := guardOf(t, as)
+	got, err := st.RedeemAuthSession(ctx, pool, as.ID, as.ClientID, at(time.Minute), next)
+	wantOK(t, "RedeemAuthSession", err)
+	wantSame(t, "RedeemAuthSession result", got, as, normSession)
+	_, err = st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(time.Minute))
+	wantErr(t, "ConsumeAuthSession of the redeemed session", err, store.ErrNotFound)
+	_, err = st.RedeemAuthSession(ctx, pool, as.ID, as.ClientID, at(time.Minute), guardOf(t, as))
+	wantErr(t, "a second RedeemAuthSession", err, store.ErrNotFound)
+	// The next session is there, and can itself be redeemed back.
+	back, err := st.RedeemAuthSession(ctx, pool, next.ID, next.ClientID, at(2*time.Minute), as)
+	wantOK(t, "RedeemAuthSession of the next session", err)
+	wantSame(t, "the next session", back, next, normSession)
+	got, err = st.ConsumeAuthSession(ctx, pool, as.ID, as.ClientID, at(2*time.Minute))
+	wantOK(t, "ConsumeAuthSession of the session put back", err)
+	wantSame(t, "the session put back", got, as, normSession)
+}
+
+func testAuthSessionRedeemRefused(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	sub := createSubject(t, st, pool)
+	as, taken := putSession(t, st, pool, sub), putSession(t, st, pool, sub)
+	next := guardOf(t, as)
+	next.ID = taken.ID
+	_, err := st.RedeemAuthSession(ctx, pool, as.ID, as.ClientID, at(0), next)
+	wantExists(t, "RedeemAuthSession onto a taken id", err, "id")
+	for _, bad := range []func(*store.AuthSession){
+		func(n *store.AuthSession) { n.ID = "" },
+		func(n *store.AuthSession) { n.ID = as.ID },
+		func(n *store.AuthSession) { n.PoolID = pool + "-other" },
+		func(n *store.AuthSession) { n.ExpiresAt = time.Time{} },
+	} {
+		next := guardOf(t, as)
+		bad(&next)
+		_, err := st.RedeemAuthSession(ctx, pool, as.ID, as.ClientID, at(0), next)
+		wantErr(t, "RedeemAuthSession with a malformed next session", err, store.ErrInvalid)
+	}
+	_, err = st.RedeemAuthSession(ctx, pool, as.ID, "client-2", at(0), guardOf(t, as))
+	wantErr(t, "RedeemAuthSession by another client", err, store.ErrNotFound)
+	for _, s := range []store.AuthSession{as, taken} {
+		got, err := st.ConsumeAuthSession(ctx, pool, s.ID, s.ClientID, at(0))
+		wantOK(t, "ConsumeAuthSession after refused redemptions", err)
+		wantSame(t, "the session", got, s, normSession)
+	}
+}
+
+func testAuthSessionRedeemGone(t *testing.T, st store.Store, pool string) {
+	ctx := t.Context()
+	_, err := st.RedeemAuthSession(ctx, pool, "no-such-session", "client-1", at(0), guardOf(t, store.AuthSession{PoolID: pool, ClientID: "client-1"}))
+	wantErr(t, "RedeemAuthSession of an unknown session", err, store.ErrNotFound)
+	dead := putSession(t, st, pool, createSubject(t, st, pool))
+	next := guardOf(t, dead)
+	_, err = st.RedeemAuthSession(ctx, pool, dead.ID, dead.ClientID, at(3*time.Minute), next)
+	wantErr(t, "RedeemAuthSession at expiry", err, store.ErrNotFound)
+	_, err = st.ConsumeAuthSession(ctx, pool, next.ID, next.ClientID, at(0))
+	wantErr(t, "the next session of an expired one", err, store.ErrNotFound)
+	_, err = st.ConsumeAuthSession(ctx, pool, dead.ID, dead.ClientID, at(0))
+	wantErr(t, "the expired session after its redemption", err, store.ErrNotFound)
 }
 
 func testAuthSessionOtherClient(t *testing.T, st store.Store, pool string) {

@@ -76,6 +76,7 @@ var concurrencyTests = []conformanceTest{
 	{"twenty consumers of one code have exactly one winner", testConcurrentCodeConsumers},
 	{"twenty wrong guesses at one code are all counted", testConcurrentWrongCodeGuesses},
 	{"twenty consumers of one auth session have exactly one winner", testConcurrentAuthSessionConsumers},
+	{"twenty redemptions of one auth session leave one next session", testConcurrentAuthSessionRedeemers},
 	{"two updates from one read have one conflict", testConcurrentUserUpdates},
 	{"twenty read-modify-write loops lose no update", testConcurrentUserUpdateLoops},
 	{"twenty rotations of one token without grace have one winner and revoke the family", testConcurrentRotations},
@@ -165,6 +166,27 @@ func testConcurrentAuthSessionConsumers(t *testing.T, st store.Store, pool strin
 		return err
 	})
 	tally(t, "ConsumeAuthSession", errs, 1, is(store.ErrNotFound))
+}
+
+func testConcurrentAuthSessionRedeemers(t *testing.T, st store.Store, pool string) {
+	as := putSession(t, st, pool, createSubject(t, st, pool))
+	nexts := make([]store.AuthSession, 20)
+	for i := range nexts {
+		nexts[i] = guardOf(t, as)
+	}
+	errs := race(len(nexts), func(i int) error {
+		_, err := st.RedeemAuthSession(t.Context(), pool, as.ID, as.ClientID, at(0), nexts[i])
+		return err
+	})
+	win := tally(t, "RedeemAuthSession", errs, 1, is(store.ErrNotFound))
+	for i, n := range nexts {
+		_, err := st.ConsumeAuthSession(t.Context(), pool, n.ID, n.ClientID, at(0))
+		if i == win[0] {
+			wantOK(t, "the winner's next session", err)
+		} else {
+			wantErr(t, "a loser's next session", err, store.ErrNotFound)
+		}
+	}
 }
 
 func testConcurrentUserUpdates(t *testing.T, st store.Store, pool string) {
