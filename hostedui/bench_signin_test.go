@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/argon2"
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/cupola-auth/cupola/hostedui"
 	"github.com/cupola-auth/cupola/message"
@@ -133,7 +134,9 @@ type benchSite struct {
 	next                             atomic.Int64
 }
 
-func newBenchSite(b *testing.B, kind string) *benchSite {
+func newBenchSite(b *testing.B, kind string) *benchSite { return newBenchSiteMP(b, kind, nil) }
+
+func newBenchSiteMP(b testing.TB, kind string, mp metric.MeterProvider) *benchSite {
 	ctx := context.Background()
 	var st store.Store
 	var err error
@@ -154,7 +157,7 @@ func newBenchSite(b *testing.B, kind string) *benchSite {
 	s := &benchSite{base: "http://" + srv.Listener.Addr().String() + "/auth", callback: "https://app.example.test/cb"}
 	secret := make([]byte, 32)
 	rand.Read(secret)
-	pool, err := userpool.New(ctx, userpool.Config{ID: "bench", Issuer: s.base, Secret: secret, EmailSender: message.NewOutbox()}, st)
+	pool, err := userpool.New(ctx, userpool.Config{ID: "bench", Issuer: s.base, Secret: secret, EmailSender: message.NewOutbox(), MeterProvider: mp}, st)
 	if err != nil {
 		b.Fatal(err)
 	}
