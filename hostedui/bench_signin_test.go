@@ -22,8 +22,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/argon2"
 	"go.opentelemetry.io/otel/metric"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/cupola-auth/cupola/hostedui"
 	"github.com/cupola-auth/cupola/message"
