@@ -95,7 +95,7 @@ func TestUpgradeFrom0003CleansUpWhatItStored(t *testing.T) {
 		t.Fatalf("Open (upgrade): %v", err)
 	}
 	defer s.Close()
-	if got := versions(t, s.reader); got[len(got)-1] < 4 {
+	if got := versions(t, s.reader.DB); got[len(got)-1] < 4 {
 		t.Fatalf("versions after the upgrade = %v, want 4 or later", got)
 	}
 	n, err := s.Cleanup(ctx, "p", store.CleanupParams{Now: now, IdleBefore: now.Add(-time.Hour), KeepFailures: 100, Limit: 10})

@@ -218,7 +218,7 @@ func TestListDevicesIsAnsweredFromThePrimaryKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	plan := queryPlan(t, s.reader, `SELECT `+deviceColumns+` FROM devices
+	plan := queryPlan(t, s.reader.DB, `SELECT `+deviceColumns+` FROM devices
 		WHERE pool_id = ? AND subject = ? AND key > ? ORDER BY key LIMIT ?`, []any{"p", "s", "", 10})
 	if len(plan) == 0 {
 		t.Fatal("empty plan")

@@ -70,7 +70,7 @@ func TestListUsersIsAnsweredFromAnIndex(t *testing.T) {
 				if err != nil {
 					t.Fatalf("listUsersQuery: %v", err)
 				}
-				plan := queryPlan(t, s.reader, query, args)
+				plan := queryPlan(t, s.reader.DB, query, args)
 				if len(plan) == 0 {
 					t.Fatal("empty plan")
 				}

@@ -39,7 +39,7 @@ type Store struct {
 	// commits, which groups concurrent writes into one commit (commit.go).
 	writer  *sql.DB
 	commits *committer
-	reader  *sql.DB
+	reader  *readPool
 	log     *slog.Logger
 }
 
@@ -137,7 +137,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open reader %s: %w", path, err)
 	}
-	return &Store{writer: writer, commits: newCommitter(writer), reader: reader, log: cfg.logger}, nil
+	return &Store{writer: writer, commits: newCommitter(writer), reader: newReadPool(reader), log: cfg.logger}, nil
 }
 
 // Close closes both connection pools. The writer is closed last so that
