@@ -148,10 +148,10 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	// The code is spent and its reuse guard left in its place in one
 	// write. The guard names the sign-in's token family before its tokens
 	// exist, so no token is ever issued that a second use of the code
-	// could not revoke; it carries no subject, as it names nothing of the
-	// user's but that family and lapses in an hour. Only the client the
-	// code was issued to can spend it: presented by another client it
-	// stays as it is.
+	// could not revoke (revokeReusedCode); it carries no subject, as it
+	// names nothing of the user's but that family and lapses in an hour.
+	// Only the client the code was issued to can spend it: presented by
+	// another client it stays as it is.
 	famID, err := random.UUID(p.random)
 	if err != nil {
 		return nil, asOAuth(internalErr("authorization code", err), "server_error")
@@ -160,11 +160,8 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}
 	s, err := p.store.RedeemAuthSession(ctx, p.cfg.ID, "code:"+id, c.ID, now, guard)
 	if errors.Is(err, store.ErrNotFound) {
-		if used, uerr := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "used:"+id, c.ID, now); uerr == nil {
-			if rerr := p.store.RevokeFamily(ctx, p.cfg.ID, string(used.Data), now); rerr != nil && !errors.Is(rerr, store.ErrNotFound) {
-				return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: rerr}
-			}
-			p.log.WarnContext(ctx, "authorization code reused: its tokens are revoked", "client", c.ID)
+		if rerr := p.revokeReusedCode(ctx, c, id, now); rerr != nil {
+			return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: rerr}
 		}
 		return nil, grant
 	}
@@ -205,6 +202,9 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 		return nil, grant
 	}
 	res, err := p.startSessionAt(ctx, c, u, famID, g.Scopes, g.AuthTime, g.Nonce)
+	if exists := (*store.ExistsError)(nil); errors.As(err, &exists) && exists.Key == "id" {
+		return nil, grant // the code was presented again meanwhile, which took the family's ID
+	}
 	if err != nil {
 		oe := asOAuth(err, "invalid_grant")
 		if oe.Status == 503 {
@@ -215,6 +215,44 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	out := tokenResponse(res)
 	out.Scope = strings.Join(g.Scopes, " ")
 	return out, nil
+}
+
+// revokeReusedCode ends the sign-in of an authorization code presented
+// again (RFC 9700 §4.2.4): the family its first exchange named in the
+// code's reuse guard is revoked. When that exchange has not stored the
+// family yet — it is still running, or it failed — a family revoked from
+// the start takes the ID, so the exchange cannot store one and issues no
+// token. Nothing is done for a code without a guard (unknown, lapsed, or
+// already handled). An error is a store failure.
+func (p *UserPool) revokeReusedCode(ctx context.Context, c *appClient, id string, now time.Time) error {
+	used, err := p.store.ConsumeAuthSession(ctx, p.cfg.ID, "used:"+id, c.ID, now)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	famID := string(used.Data)
+	for range 2 {
+		err = p.store.RevokeFamily(ctx, p.cfg.ID, famID, now)
+		if !errors.Is(err, store.ErrNotFound) {
+			break
+		}
+		var blocker string
+		if blocker, err = random.Token(p.random, refreshTokenBytes); err != nil {
+			return err
+		}
+		err = p.store.CreateFamily(ctx, store.RefreshFamily{PoolID: p.cfg.ID, ID: famID, ClientID: c.ID,
+			CreatedAt: now, ExpiresAt: now.Add(time.Hour), RevokedAt: now}, hashRefresh(blocker))
+		if exists := (*store.ExistsError)(nil); !errors.As(err, &exists) || exists.Key != "id" {
+			break
+		}
+		// The first exchange stored its family meanwhile: revoke that.
+	}
+	if err == nil {
+		p.log.WarnContext(ctx, "authorization code presented again: the sign-in it began is revoked", "client", c.ID)
+	}
+	return err
 }
 
 // clientCredentials issues a machine access token: sub and client_id are
