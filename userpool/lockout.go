@@ -146,9 +146,11 @@ func (p *UserPool) refuseLocked(ctx context.Context, account, from string) error
 // source's count across accounts stays (one good password must not wash
 // a sprayer's record), and so do other sources' counts on this account.
 func (p *UserPool) clearAttempts(ctx context.Context, account, from string) error {
+	// Most specific first, the order countAttempt counts them in: the
+	// store locks them in this order, as it does for an attempt.
 	keys := []string{account, "all:" + account}
 	if from != "" {
-		keys = append(keys, account+"@"+from)
+		keys = []string{account + "@" + from, account, "all:" + account}
 	}
 	if err := p.store.ClearAttempts(ctx, p.cfg.ID, keys...); err != nil {
 		return internalErr("lockout", err)

@@ -82,6 +82,7 @@ var concurrencyTests = []conformanceTest{
 	{"twenty rotations of one token without grace have one winner and revoke the family", testConcurrentRotations},
 	{"a hundred attempts on one key stop at the threshold", testConcurrentAttempts},
 	{"a hundred attempts on two keys at once stop at the threshold", testConcurrentMultiKeyAttempts},
+	{"attempts and clears racing on one account all succeed", testConcurrentAttemptsAndClears},
 }
 
 func testConcurrentUsernameCreates(t *testing.T, st store.Store, pool string) {
@@ -478,5 +479,26 @@ func testConcurrentMultiKeyAttempts(t *testing.T, st store.Store, pool string) {
 	wantOK(t, "PeekAttempt", err)
 	if a.Failures != 6 {
 		t.Fatalf("the account key counted %d attempts, want 5", a.Failures-1)
+	}
+}
+
+// testConcurrentAttemptsAndClears: sign-ins of one account from one
+// source, some counting an attempt on its keys while others clear them
+// after a success, must not fail each other (on PostgreSQL, lock the rows
+// in one order).
+func testConcurrentAttemptsAndClears(t *testing.T, st store.Store, pool string) {
+	p := store.LockoutPolicy{Threshold: 1000, Base: time.Minute, Max: time.Hour, ResetAfter: time.Hour}
+	for _, account := range []string{"aaron", "zed"} { // "all:" sorts after the one and before the other
+		for k := range 3 {
+			errs := race(20, func(i int) error {
+				if i%2 == 0 {
+					_, err := st.BeginAttempts(t.Context(), pool, at(time.Duration(k)*time.Second),
+						store.AttemptKey{Key: account + "@src", Policy: p}, store.AttemptKey{Key: "all:" + account, Policy: p})
+					return err
+				}
+				return st.ClearAttempts(t.Context(), pool, account+"@src", account, "all:"+account)
+			})
+			tally(t, "BeginAttempts and ClearAttempts", errs, len(errs), is())
+		}
 	}
 }
