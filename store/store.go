@@ -293,7 +293,8 @@ type AuthSessions interface {
 	// and the exchange costs one write. The errors are
 	// ConsumeAuthSession's (an expired session is deleted, next is not
 	// stored), and PutAuthSession's for next: when next cannot be stored
-	// nothing changes. next.ID must differ from id (store.ErrInvalid).
+	// nothing changes. next must be of poolID, with an ID other than id
+	// and an expiry (else store.ErrInvalid).
 	RedeemAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time, next AuthSession) (AuthSession, error)
 }
 

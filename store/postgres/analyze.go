@@ -18,9 +18,9 @@ const analyzeFirst = 10_000
 // were at the last ANALYZE: a million users cost seven, and the planner
 // never sees less than half the rows this store created.
 type bulkAnalyzer struct {
-	mu         sync.Mutex
-	total, due int
-	running    bool
+	mu              sync.Mutex
+	total, due, was int // was: due before the running ANALYZE moved it
+	running         bool
 }
 
 // created counts n users added by CreateUsers and says whether the
@@ -35,14 +35,19 @@ func (a *bulkAnalyzer) created(n int) bool {
 	if a.running || a.total < a.due {
 		return false
 	}
-	a.running, a.due = true, 2*a.total
+	a.running, a.was, a.due = true, a.due, 2*a.total
 	return true
 }
 
-func (a *bulkAnalyzer) done() {
+// done ends the ANALYZE created asked for; one that failed is due again
+// at the next batch.
+func (a *bulkAnalyzer) done(ok bool) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
 	a.running = false
-	a.mu.Unlock()
+	if !ok {
+		a.due = a.was
+	}
 }
 
 // analyzeUsers refreshes the statistics of the user tables. It is an
@@ -52,8 +57,9 @@ func (s *Store) analyzeUsers(ctx context.Context, created int) {
 	if !s.bulk.created(created) {
 		return
 	}
-	defer s.bulk.done()
-	if _, err := s.pool.Exec(ctx, `ANALYZE users, user_aliases, user_search`); err != nil {
+	_, err := s.pool.Exec(ctx, `ANALYZE users, user_aliases, user_search`)
+	s.bulk.done(err == nil)
+	if err != nil {
 		s.log.WarnContext(ctx, "statistics of the user tables not refreshed after a bulk load", "err", err)
 	}
 }

@@ -10,7 +10,7 @@ func TestBulkAnalyzerDoubles(t *testing.T) {
 	for n := 1; n <= 1_000_000/500; n++ {
 		if a.created(500) {
 			at = append(at, 500*n)
-			a.done()
+			a.done(true)
 		}
 	}
 	want := []int{10_000, 20_000, 40_000, 80_000, 160_000, 320_000, 640_000}
@@ -24,6 +24,12 @@ func TestBulkAnalyzerDoubles(t *testing.T) {
 	}
 	if !(&bulkAnalyzer{}).created(analyzeFirst) {
 		t.Error("a first batch of analyzeFirst users is not analyzed")
+	}
+	var failed bulkAnalyzer
+	failed.created(analyzeFirst)
+	failed.done(false)
+	if !failed.created(1) {
+		t.Error("a failed ANALYZE is not run again at the next batch")
 	}
 	var busy bulkAnalyzer
 	busy.created(analyzeFirst)

@@ -27,27 +27,27 @@ func newReadPool(db *sql.DB) *readPool {
 	return &readPool{DB: db, stmts: make(map[string]*sql.Stmt)}
 }
 
-// stmt returns the kept statement for query, preparing it on first use;
-// nil when it cannot be kept (the caller runs the query unprepared, which
+// stmt returns the kept statement for query, preparing it on first use
+// (outside the lock, so reads of kept statements never wait on it); nil
+// when it cannot be kept (the caller runs the query unprepared, which
 // reports any error in it).
 func (r *readPool) stmt(ctx context.Context, query string) *sql.Stmt {
 	r.mu.RLock()
 	st, ok := r.stmts[query]
+	full := len(r.stmts) >= maxReadStmts
 	r.mu.RUnlock()
-	if ok {
+	if ok || full {
 		return st
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if st, ok := r.stmts[query]; ok {
-		return st
-	}
-	if len(r.stmts) >= maxReadStmts {
-		return nil
 	}
 	st, err := r.DB.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kept, ok := r.stmts[query]; ok || len(r.stmts) >= maxReadStmts {
+		_ = st.Close() // another caller kept one first, or the pool is full
+		return kept
 	}
 	r.stmts[query] = st
 	return st
