@@ -66,7 +66,7 @@ func (s *Store) RedeemAuthSession(ctx context.Context, poolID, id, clientID stri
 		gone    bool
 	)
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		a = store.AuthSession{PoolID: poolID, ID: id}
+		a, gone = store.AuthSession{PoolID: poolID, ID: id}, false // a batch rerun starts afresh
 		err := tx.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
 			RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
 			Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
