@@ -133,6 +133,9 @@ type Lockouts interface {
 	// without counting against it.
 	PeekAttempt(ctx context.Context, poolID, key string, now time.Time, p LockoutPolicy) (Attempt, error)
 	// ClearAttempts forgets the keys' counts after a success, all of them
-	// in one write. An unknown key is not an error.
+	// in one write. An unknown key is not an error. Give the keys in the
+	// order BeginAttempts is given them: a store that locks rows takes
+	// them in that order, so a clear and an attempt never wait on each
+	// other in a cycle.
 	ClearAttempts(ctx context.Context, poolID string, keys ...string) error
 }
