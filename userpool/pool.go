@@ -190,12 +190,15 @@ func (p *UserPool) maxTokenLifetime() time.Duration { return 24 * time.Hour }
 // SuggestedMemoryLimit is a soft memory limit (runtime/debug.SetMemoryLimit)
 // for a process whose memory is mostly this pool's: the hashes that may
 // run at once (its hash slots × argon2id memory) with a tenth more, plus
-// 64 MiB for everything else. Each hash leaves its memory behind as
+// 52 MiB for everything else. Each hash leaves its memory behind as
 // garbage; without a limit the collector lets a sign-in flood's heap grow
-// to two to four times the hashes in flight before it runs. A library does
+// to two to four times the hashes in flight before it runs. (With 64 MiB
+// a flood at two slots peaked at 134–153 MiB of RSS, one run in six over
+// the 149 MiB TestFloodPeakRSS allows; with 52 MiB at 124–130, no
+// slower. 40 MiB cost the flood a tenth of its speed.) A library does
 // not set a process-wide limit for its host: the host decides (cupola
 // serve sets this one unless GOMEMLIMIT is set).
 func (p *UserPool) SuggestedMemoryLimit() int64 {
 	hashes := int64(p.hasher.Slots()) * int64(p.hasher.Params().Memory) * 1024
-	return hashes + hashes/10 + 64<<20
+	return hashes + hashes/10 + 52<<20
 }
