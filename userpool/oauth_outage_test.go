@@ -56,22 +56,9 @@ func TestAStoreOutageDuringTheCodeExchangeKeepsTheCode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fs := &flakyStore{Store: memory.New()}
-			e := newEnv(t, fs, func(c *userpool.Config) {
-				c.Clients = append(c.Clients, userpool.ClientConfig{ClientID: oauthClient, CallbackURLs: []string{callback},
-					AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid", "email"}})
-			})
-			e.confirmedUser("alice", "alice@example.com")
-			a, err := authorize(e, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			code := hostedCode(t, e, a)
-			exchange := func() (*userpool.TokenResponse, error) {
-				return e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code,
-					RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
-			}
+			exchange := pendingCode(t, fs)
 			tc.fail(fs)
-			_, err = exchange()
+			_, err := exchange()
 			var oe *userpool.OAuthError
 			if !errors.As(err, &oe) || oe.Code != "server_error" || oe.Status != 503 {
 				t.Fatalf("during the outage: %v, want server_error 503", err)
@@ -81,5 +68,25 @@ func TestAStoreOutageDuringTheCodeExchangeKeepsTheCode(t *testing.T) {
 				t.Fatalf("after the outage the code does not work: %v", err)
 			}
 		})
+	}
+}
+
+// pendingCode signs alice in through the hosted UI of a pool on st and
+// returns the exchange of her authorization code, not yet made.
+func pendingCode(t *testing.T, st store.Store) func() (*userpool.TokenResponse, error) {
+	t.Helper()
+	e := newEnv(t, st, func(c *userpool.Config) {
+		c.Clients = append(c.Clients, userpool.ClientConfig{ClientID: oauthClient, CallbackURLs: []string{callback},
+			AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid", "email"}})
+	})
+	e.confirmedUser("alice", "alice@example.com")
+	a, err := authorize(e, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := hostedCode(t, e, a)
+	return func() (*userpool.TokenResponse, error) {
+		return e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code,
+			RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
 	}
 }

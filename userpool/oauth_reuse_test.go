@@ -33,20 +33,7 @@ func (s *interleavingStore) CreateFamily(ctx context.Context, f store.RefreshFam
 // invalid_grant and no token is issued.
 func TestACodePresentedAgainDuringItsExchangeIssuesNothing(t *testing.T) {
 	is := &interleavingStore{Store: memory.New()}
-	e := newEnv(t, is, func(c *userpool.Config) {
-		c.Clients = append(c.Clients, userpool.ClientConfig{ClientID: oauthClient, CallbackURLs: []string{callback},
-			AllowedOAuthFlows: []string{userpool.OAuthFlowCode}, AllowedOAuthScopes: []string{"openid", "email"}})
-	})
-	e.confirmedUser("alice", "alice@example.com")
-	a, err := authorize(e, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := hostedCode(t, e, a)
-	exchange := func() (*userpool.TokenResponse, error) {
-		return e.pool.OAuth().Token(e.ctx, userpool.TokenRequest{GrantType: "authorization_code", Code: code,
-			RedirectURI: callback, CodeVerifier: verifier, ClientID: oauthClient})
-	}
+	exchange := pendingCode(t, is)
 	var replayed error
 	is.during = func() { _, replayed = exchange() }
 	is.armed.Store(true)
