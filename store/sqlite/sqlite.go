@@ -32,8 +32,10 @@ var ErrInMemory = errors.New("sqlite: an in-memory database is not supported, us
 
 // Store is a store.Store kept in one SQLite file. It is safe for concurrent
 // use. Writes are serialized on one connection in short BEGIN IMMEDIATE
-// transactions, concurrent ones sharing a commit (commit.go); reads run on a separate pool of read-only
-// connections that WAL mode lets proceed while a write is in progress.
+// transactions, concurrent ones sharing a commit (commit.go); reads run on
+// a separate pool of read-only connections that WAL mode lets proceed
+// while a write is in progress, each query's statement prepared once and
+// kept (readpool.go).
 type Store struct {
 	// writer is the one write connection; every write goes through
 	// commits, which groups concurrent writes into one commit (commit.go).
