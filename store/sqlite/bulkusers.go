@@ -97,7 +97,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, e
 
 // bulkInserter holds the statements CreateUsers runs for every user.
 type bulkInserter struct {
-	user, alias, dropAliases, dropUser *sql.Stmt
+	user, alias, dropAlias, dropUser *sql.Stmt
 }
 
 func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
@@ -108,7 +108,7 @@ func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
 	}{
 		{&b.user, insertUserSQL},
 		{&b.alias, insertAliasSQL},
-		{&b.dropAliases, `DELETE FROM user_aliases WHERE pool_id = ? AND sub = ?`},
+		{&b.dropAlias, deleteAliasSQL},
 		{&b.dropUser, `DELETE FROM users WHERE pool_id = ? AND sub = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, p.query)
@@ -122,7 +122,7 @@ func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
 }
 
 func (b *bulkInserter) close() {
-	for _, s := range []*sql.Stmt{b.user, b.alias, b.dropAliases, b.dropUser} {
+	for _, s := range []*sql.Stmt{b.user, b.alias, b.dropAlias, b.dropUser} {
 		if s != nil {
 			_ = s.Close()
 		}
@@ -145,7 +145,8 @@ func (b *bulkInserter) insert(ctx context.Context, u store.User, docs userDocs) 
 	case err != nil:
 		return nil, err
 	}
-	for _, kind := range slices.Sorted(maps.Keys(u.Aliases)) {
+	kinds := slices.Sorted(maps.Keys(u.Aliases))
+	for i, kind := range kinds {
 		_, err := b.alias.ExecContext(ctx, u.PoolID, kind, u.Aliases[kind], u.Sub)
 		if err == nil {
 			continue
@@ -153,8 +154,10 @@ func (b *bulkInserter) insert(ctx context.Context, u store.User, docs userDocs) 
 		if !isUniqueViolation(err) {
 			return nil, err
 		}
-		if _, err := b.dropAliases.ExecContext(ctx, u.PoolID, u.Sub); err != nil {
-			return nil, err
+		for _, done := range kinds[:i] {
+			if _, err := b.dropAlias.ExecContext(ctx, u.PoolID, done, u.Aliases[done], u.Sub); err != nil {
+				return nil, err
+			}
 		}
 		if _, err := b.dropUser.ExecContext(ctx, u.PoolID, u.Sub); err != nil {
 			return nil, err

@@ -46,39 +46,21 @@ func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 	return nil
 }
 
-// syncSearch brings the user_search rows of an existing user in line with
-// u, touching only the attributes whose key changed.
-func syncSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
-	rows, err := tx.QueryContext(ctx, `SELECT attr, key FROM user_search WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub)
-	if err != nil {
-		return fmt.Errorf("read user index: %w", err)
-	}
-	old := make(map[string]string)
-	for rows.Next() {
-		var attr, key string
-		if err := rows.Scan(&attr, &key); err != nil {
-			rows.Close()
-			return fmt.Errorf("read user index: %w", err)
-		}
-		old[attr] = key
-	}
-	if err := rows.Close(); err != nil {
-		return fmt.Errorf("read user index: %w", err)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read user index: %w", err)
-	}
-	keys := searchKeys(u)
+// syncSearch brings the user_search rows of a stored user, old, in line
+// with its new version u, touching only the attributes whose key changed.
+// The rows to remove are derived from old as insertSearch derived them:
+// user_search has no index by sub to find them (migration 0012).
+func syncSearch(ctx context.Context, tx *sql.Tx, old, u store.User) error {
+	was, keys := searchKeys(old), searchKeys(u)
 	for _, attr := range store.SearchAttributes() {
-		was, had := old[attr]
+		before, had := was[attr]
 		now, has := keys[attr]
-		if had == has && was == now {
+		if had == has && before == now {
 			continue
 		}
 		if had {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_search WHERE pool_id = ? AND attr = ? AND key = ? AND sub = ?`,
-				u.PoolID, attr, was, u.Sub); err != nil {
-				return fmt.Errorf("index user: %w", err)
+			if err := deleteSearchRow(ctx, tx, old, attr, before); err != nil {
+				return err
 			}
 		}
 		if has {
@@ -87,6 +69,25 @@ func syncSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 				return fmt.Errorf("index user: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// deleteSearch removes the user_search rows of u, a user as stored.
+func deleteSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
+	for attr, key := range searchKeys(u) {
+		if err := deleteSearchRow(ctx, tx, u, attr, key); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteSearchRow removes one user_search row of u by its primary key.
+func deleteSearchRow(ctx context.Context, tx *sql.Tx, u store.User, attr, key string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM user_search WHERE pool_id = ? AND attr = ? AND key = ? AND sub = ?`,
+		u.PoolID, attr, key, u.Sub); err != nil {
+		return fmt.Errorf("unindex user: %w", err)
 	}
 	return nil
 }

@@ -142,6 +142,35 @@ func decodeMFA(s string) (store.MFA, error) {
 	return m, nil
 }
 
+// storedUser reads a user as stored, inside a write transaction: the
+// version UpdateUser compares, and the user its alias and search rows were
+// derived from, which UpdateUser and DeleteUser remove by primary key.
+func storedUser(ctx context.Context, tx *sql.Tx, poolID, sub string) (store.User, error) {
+	row := tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.pool_id = ? AND u.sub = ?`, poolID, sub)
+	u, err := scanUser(row, poolID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.User{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.User{}, fmt.Errorf("read stored user: %w", err)
+	}
+	return u, nil
+}
+
+// deleteAliasSQL removes one user_aliases row by its primary key; the sub
+// makes sure it is the user's own.
+const deleteAliasSQL = `DELETE FROM user_aliases WHERE pool_id = ? AND kind = ? AND value = ? AND sub = ?`
+
+// deleteAliases removes the user_aliases rows of u, a user as stored.
+func deleteAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
+	for kind, value := range u.Aliases {
+		if _, err := tx.ExecContext(ctx, deleteAliasSQL, u.PoolID, kind, value, u.Sub); err != nil {
+			return fmt.Errorf("unindex alias: %w", err)
+		}
+	}
+	return nil
+}
+
 // insertAliases stores u's aliases in a fixed order; a taken alias is an
 // *ExistsError naming its kind.
 func insertAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
@@ -241,24 +270,15 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
 	}
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var (
-			version       int64
-			created       sql.NullInt64
-			storedAliases string
-		)
-		err := tx.QueryRowContext(ctx, `SELECT version, created_at, aliases FROM users WHERE pool_id = ? AND sub = ?`,
-			u.PoolID, u.Sub).Scan(&version, &created, &storedAliases)
-		if errors.Is(err, sql.ErrNoRows) {
-			return store.ErrNotFound
-		}
+		old, err := storedUser(ctx, tx, u.PoolID, u.Sub)
 		if err != nil {
 			return err
 		}
-		if version != u.Version {
+		if old.Version != u.Version {
 			return store.ErrConflict
 		}
-		u.Version = version + 1
-		u.CreatedAt = fromMicros(created)
+		u.Version = old.Version + 1
+		u.CreatedAt = old.CreatedAt
 		_, err = tx.ExecContext(ctx, `UPDATE users SET username = ?, username_key = ?, status = ?, enabled = ?,
 			attributes = ?, aliases = ?, password_hash = ?, srp_salt = ?, srp_verifier = ?, password_temporary = ?,
 			password_expires_at = ?, password_changed_at = ?, version = ?, updated_at = ?, mfa = ?
@@ -273,16 +293,15 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 		if err != nil {
 			return err
 		}
-		var old map[string]string
-		if err := json.Unmarshal([]byte(storedAliases), &old); err != nil || !maps.Equal(old, u.Aliases) {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM user_aliases WHERE pool_id = ? AND sub = ?`, u.PoolID, u.Sub); err != nil {
+		if !maps.Equal(old.Aliases, u.Aliases) {
+			if err := deleteAliases(ctx, tx, old); err != nil {
 				return err
 			}
 			if err := insertAliases(ctx, tx, u); err != nil {
 				return err
 			}
 		}
-		return syncSearch(ctx, tx, u)
+		return syncSearch(ctx, tx, old, u)
 	})
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
@@ -293,18 +312,23 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 // DeleteUser implements store.Users: the user, its aliases, search keys,
 // group memberships, devices, auth events, codes, auth sessions,
 // refresh-token families (with their tokens) and the lockout state keyed
-// by its sub go in one transaction. Aliases, search keys, memberships,
-// devices and auth events go by foreign-key cascade.
+// by its sub go in one transaction. The aliases and search keys are
+// removed as derived from the stored user (they have no index by sub);
+// memberships, devices and auth events go by foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub)
+		old, err := storedUser(ctx, tx, poolID, sub)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
+		if err := deleteAliases(ctx, tx, old); err != nil {
 			return err
-		} else if n == 0 {
-			return store.ErrNotFound
+		}
+		if err := deleteSearch(ctx, tx, old); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM users WHERE pool_id = ? AND sub = ?`, poolID, sub); err != nil {
+			return err
 		}
 		for _, q := range []string{
 			`DELETE FROM codes WHERE pool_id = ? AND subject = ?`,

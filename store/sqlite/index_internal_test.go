@@ -1,0 +1,214 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/cupola-auth/cupola/store"
+)
+
+// indexRows returns the rows of user_aliases ("alias kind=value sub") and
+// user_search ("search attr=key sub") as stored, sorted.
+func indexRows(t *testing.T, s *Store) []string {
+	t.Helper()
+	var rows []string
+	for _, q := range []string{
+		`SELECT 'alias ' || pool_id || ' ' || kind || '=' || value || ' ' || sub FROM user_aliases`,
+		`SELECT 'search ' || pool_id || ' ' || attr || '=' || key || ' ' || sub FROM user_search`,
+	} {
+		rs, err := s.reader.QueryContext(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rs.Next() {
+			var r string
+			if err := rs.Scan(&r); err != nil {
+				t.Fatal(err)
+			}
+			rows = append(rows, r)
+		}
+		if err := rs.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+// derivedRows returns the rows user_aliases and user_search must hold for
+// the users stored, in indexRows' form.
+func derivedRows(t *testing.T, s *Store) []string {
+	t.Helper()
+	rs, err := s.reader.QueryContext(t.Context(), `SELECT u.pool_id, `+userColumns+` FROM users u`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	var rows []string
+	for rs.Next() {
+		var pool string
+		u, err := scanUser(scanFunc(func(dest ...any) error { return rs.Scan(append([]any{&pool}, dest...)...) }), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for kind, value := range u.Aliases {
+			rows = append(rows, fmt.Sprintf("alias %s %s=%s %s", pool, kind, value, u.Sub))
+		}
+		for attr, key := range searchKeys(u) {
+			rows = append(rows, fmt.Sprintf("search %s %s=%s %s", pool, attr, key, u.Sub))
+		}
+	}
+	if err := rs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(rows)
+	return rows
+}
+
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// Since migration 0012, user_aliases and user_search have no index by sub
+// and no foreign key: every write removes the rows of the user's old
+// version by primary key, derived from the stored row. Any write that
+// left a row behind, or forgot one, shows here as a difference between
+// the tables and what the users rows derive.
+func TestIndexRowsFollowTheUsersRow(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "cupola.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	user := func(pool, sub, email, phone string) store.User {
+		u := store.User{PoolID: pool, Sub: sub, Username: "User-" + sub, UsernameKey: "user-" + sub,
+			Status: store.StatusConfirmed, Enabled: true,
+			Attributes: map[string]string{"email": email, "given_name": "Ann"}, Aliases: map[string]string{}}
+		if email != "" {
+			u.Aliases["email"] = email
+		}
+		if phone != "" {
+			u.Attributes["phone_number"] = phone
+			u.Aliases["phone_number"] = phone
+		}
+		return u
+	}
+	check := func(step string) {
+		t.Helper()
+		if got, want := indexRows(t, s), derivedRows(t, s); !slices.Equal(got, want) {
+			t.Fatalf("after %s the index tables hold\n%q\nbut the users rows derive\n%q", step, got, want)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func(context.Context) error
+	}{
+		{"creating users", func(ctx context.Context) error {
+			for _, u := range []store.User{user("p", "a", "a@x.example", "+15550001"), user("p", "b", "b@x.example", ""),
+				user("q", "a", "a@x.example", "")} {
+				if _, err := s.CreateUser(ctx, u); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"a batch whose second alias of a user is taken", func(ctx context.Context) error {
+			// "d" has a free email (inserted first) and a taken phone:
+			// nothing of it may stay, its email row included.
+			out, err := s.CreateUsers(ctx, []store.User{user("p", "c", "c@x.example", "+15550003"),
+				user("p", "d", "d@x.example", "+15550001"), user("p", "e", "", "")})
+			if err != nil {
+				return err
+			}
+			var exists *store.ExistsError
+			if out[0] != nil || !errors.As(out[1], &exists) || out[2] != nil {
+				return fmt.Errorf("outcomes %v, want nil, taken phone, nil", out)
+			}
+			return nil
+		}},
+		{"changing aliases, attributes, status and enabled", func(ctx context.Context) error {
+			u, err := s.GetUser(ctx, "p", "a")
+			if err != nil {
+				return err
+			}
+			u.Attributes["email"], u.Aliases["email"] = "a2@x.example", "a2@x.example"
+			delete(u.Attributes, "phone_number")
+			delete(u.Aliases, "phone_number")
+			u.Attributes["family_name"] = "Lee"
+			u.Status, u.Enabled = store.StatusResetRequired, false
+			_, err = s.UpdateUser(ctx, u)
+			return err
+		}},
+		{"changing only a search attribute", func(ctx context.Context) error {
+			u, err := s.GetUser(ctx, "p", "b")
+			if err != nil {
+				return err
+			}
+			u.Attributes["given_name"] = "Bea"
+			_, err = s.UpdateUser(ctx, u)
+			return err
+		}},
+		{"an update refused for a taken alias", func(ctx context.Context) error {
+			u, err := s.GetUser(ctx, "p", "b")
+			if err != nil {
+				return err
+			}
+			u.Aliases["email"] = "c@x.example"
+			var exists *store.ExistsError
+			if _, err := s.UpdateUser(ctx, u); !errors.As(err, &exists) {
+				return fmt.Errorf("UpdateUser with a taken email: %v, want an ExistsError", err)
+			}
+			return nil
+		}},
+		{"deleting users", func(ctx context.Context) error {
+			for _, sub := range []string{"c", "e"} {
+				if err := s.DeleteUser(ctx, "p", sub); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+	}
+	for _, st := range steps {
+		if err := st.do(ctx); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		check(st.name)
+	}
+	// The freed email is free again, and another pool's user of the same
+	// sub kept its rows throughout.
+	if _, err := s.CreateUser(ctx, user("p", "f", "c@x.example", "")); err != nil {
+		t.Fatalf("CreateUser with a deleted user's email: %v", err)
+	}
+	check("reusing a deleted user's email")
+	if got, err := s.ListUsers(ctx, "q", store.UserQuery{Attribute: store.SearchEmail, Value: "a@x.example", Limit: 10}); err != nil || len(got) != 1 {
+		t.Fatalf("the other pool's user by email: %d users, %v", len(got), err)
+	}
+}
+
+// Migration 0012 leaves user_aliases and user_search with neither a
+// foreign key nor an index other than their primary keys.
+func TestIndexTablesHaveOnlyTheirPrimaryKeys(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "cupola.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, table := range []string{"user_aliases", "user_search"} {
+		var fks, indexes int
+		if err := s.reader.QueryRowContext(t.Context(), `SELECT count(*) FROM pragma_foreign_key_list(?)`, table).Scan(&fks); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.reader.QueryRowContext(t.Context(), `SELECT count(*) FROM pragma_index_list(?) WHERE origin != 'pk'`, table).Scan(&indexes); err != nil {
+			t.Fatal(err)
+		}
+		if fks != 0 || indexes != 0 {
+			t.Errorf("%s has %d foreign keys and %d secondary indexes, want none", table, fks, indexes)
+		}
+	}
+}
