@@ -172,9 +172,10 @@ func (b *bulkInserter) insert(ctx context.Context, u store.User, docs userDocs) 
 // rows land on the same pages.
 func insertSearchRows(ctx context.Context, tx *sql.Tx, users []store.User) error {
 	type searchRow struct{ pool, attr, key, sub string }
-	rows := make([]searchRow, 0, len(users)*len(store.SearchAttributes()))
+	attrs := indexedAttributes()
+	rows := make([]searchRow, 0, len(users)*len(attrs))
 	for _, u := range users {
-		for _, attr := range store.SearchAttributes() {
+		for _, attr := range attrs {
 			if k, ok := store.SearchKey(u, attr); ok {
 				rows = append(rows, searchRow{u.PoolID, attr, k, u.Sub})
 			}

@@ -21,13 +21,14 @@
 // store.SearchKey per search attribute, whose primary key
 // (pool_id, attr, key, sub) answers an exact or prefix search (a bytewise
 // key range, never LIKE) as one range scan, so a page costs the same in a
-// pool of a thousand users as in one of a million. user_search and
-// user_aliases (the unique aliases) are derived from the users row and
-// have no index by sub (migration 0012): a write removes the rows of the
-// user's old version by primary key, which keeps a bulk import from
-// paying two random B-tree inserts per row for an index only updates and
-// deletions read. Deleting a user or a group removes its memberships by
-// foreign-key cascade, and deleting a user its devices.
+// pool of a thousand users as in one of a million; a search by sub, whose
+// key is the sub, is a range scan of the users primary key instead.
+// user_search and user_aliases (the unique aliases) are derived from the
+// users row and have no index by sub (migration 0012): a write removes the
+// rows of the user's old version by primary key, which spares a bulk
+// import two random B-tree inserts per row for an index only updates and
+// deletions would read. Deleting a user or a group removes its
+// memberships by foreign-key cascade, and deleting a user its devices.
 //
 // A user's MFA state is one JSON document in the users row, so the
 // compare-and-swap of UpdateUser covers it (a TOTP step is accepted once);

@@ -18,11 +18,18 @@ const maxListUsers = 1000
 // cursor (an exact match whose AfterKey is past the value).
 var errEmptyPage = errors.New("empty page")
 
-// searchKeys returns the user's store.SearchKey for every search attribute
-// it has one for.
+// indexedAttributes are the search attributes user_search holds: all but
+// the sub, whose key is the sub itself, which the users primary key
+// (pool_id, sub) orders already (migration 0012).
+func indexedAttributes() []string {
+	return slices.DeleteFunc(store.SearchAttributes(), func(attr string) bool { return attr == store.SearchSub })
+}
+
+// searchKeys returns the user's store.SearchKey for every indexed attribute
+// it has one for: the user_search rows it has.
 func searchKeys(u store.User) map[string]string {
 	keys := make(map[string]string, len(store.SearchAttributes()))
-	for _, attr := range store.SearchAttributes() {
+	for _, attr := range indexedAttributes() {
 		if k, ok := store.SearchKey(u, attr); ok {
 			keys[attr] = k
 		}
@@ -33,7 +40,7 @@ func searchKeys(u store.User) map[string]string {
 // insertSearch adds the user_search rows of a user that has none yet.
 func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 	keys := searchKeys(u)
-	for _, attr := range store.SearchAttributes() {
+	for _, attr := range indexedAttributes() {
 		k, ok := keys[attr]
 		if !ok {
 			continue
@@ -52,7 +59,7 @@ func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 // user_search has no index by sub to find them (migration 0012).
 func syncSearch(ctx context.Context, tx *sql.Tx, old, u store.User) error {
 	was, keys := searchKeys(old), searchKeys(u)
-	for _, attr := range store.SearchAttributes() {
+	for _, attr := range indexedAttributes() {
 		before, had := was[attr]
 		now, has := keys[attr]
 		if had == has && before == now {
@@ -163,18 +170,20 @@ func prefixEnd(p string) (end string, ok bool) {
 
 // listUsersQuery builds the statement of ListUsers. With an attribute it
 // is a range scan of user_search's primary key (pool_id, attr, key, sub)
-// joined to users by their primary key; without one, a range scan of the
-// users primary key (pool_id, sub).
+// joined to users by their primary key; without one, or for the sub, a
+// range scan of the users primary key (pool_id, sub).
 func listUsersQuery(poolID string, q store.UserQuery) (string, []any, error) {
 	if q.Limit <= 0 {
 		return "", nil, fmt.Errorf("%w: limit %d must be positive", store.ErrInvalid, q.Limit)
 	}
 	limit := min(q.Limit, maxListUsers)
-	if q.Attribute == "" {
+	switch {
+	case q.Attribute == "":
 		return `SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ? AND u.sub > ? ORDER BY u.sub LIMIT ?`,
 			[]any{poolID, q.AfterSub, limit}, nil
-	}
-	if !slices.Contains(store.SearchAttributes(), q.Attribute) {
+	case q.Attribute == store.SearchSub:
+		return subQuery(poolID, q, limit)
+	case !slices.Contains(store.SearchAttributes(), q.Attribute):
 		return "", nil, fmt.Errorf("%w: %q is not a search attribute", store.ErrInvalid, q.Attribute)
 	}
 	var b strings.Builder
@@ -208,6 +217,42 @@ func listUsersQuery(poolID string, q store.UserQuery) (string, []any, error) {
 		}
 	}
 	b.WriteString(` ORDER BY s.key, s.sub LIMIT ?`)
+	args = append(args, limit)
+	return b.String(), args, nil
+}
+
+// subQuery is listUsersQuery for the sub, whose key is the sub itself: a
+// range of the users primary key. A user (sub, sub) is after the cursor
+// (AfterKey, AfterSub) when sub > AfterKey, or sub = AfterKey > AfterSub.
+func subQuery(poolID string, q store.UserQuery, limit int) (string, []any, error) {
+	var b strings.Builder
+	b.WriteString(`SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ?`)
+	args := []any{poolID}
+	cursor := q.AfterKey != "" || q.AfterSub != ""
+	after := ` AND u.sub > ?` // the bound the cursor sets
+	if q.AfterKey > q.AfterSub {
+		after = ` AND u.sub >= ?`
+	}
+	switch {
+	case !q.Prefix && cursor && (q.AfterKey > q.Value || q.AfterKey == q.Value && q.AfterSub >= q.Value):
+		return "", nil, errEmptyPage
+	case !q.Prefix:
+		b.WriteString(` AND u.sub = ?`)
+		args = append(args, q.Value)
+	default:
+		if cursor && q.AfterKey >= q.Value {
+			b.WriteString(after)
+			args = append(args, q.AfterKey)
+		} else {
+			b.WriteString(` AND u.sub >= ?`)
+			args = append(args, q.Value)
+		}
+		if end, ok := prefixEnd(q.Value); ok {
+			b.WriteString(` AND u.sub < ?`)
+			args = append(args, end)
+		}
+	}
+	b.WriteString(` ORDER BY u.sub LIMIT ?`)
 	args = append(args, limit)
 	return b.String(), args, nil
 }

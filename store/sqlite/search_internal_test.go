@@ -62,6 +62,9 @@ func TestListUsersIsAnsweredFromAnIndex(t *testing.T) {
 			AfterKey: "user000100@example.com", AfterSub: "sub-000100"}},
 		{"an empty prefix", store.UserQuery{Attribute: store.SearchUsername, Prefix: true, Limit: 61}},
 		{"a prefix of 0xFF bytes", store.UserQuery{Attribute: store.SearchName, Value: "\xff\xff", Prefix: true, Limit: 61}},
+		{"an exact sub", store.UserQuery{Attribute: store.SearchSub, Value: "sub-000100", Limit: 60}},
+		{"a sub prefix after a cursor", store.UserQuery{Attribute: store.SearchSub, Value: "sub-0", Prefix: true, Limit: 61,
+			AfterKey: "sub-000100", AfterSub: "sub-000100"}},
 	}
 	check := func(t *testing.T) {
 		for _, tt := range queries {

@@ -145,6 +145,7 @@ var userSearchTests = []conformanceTest{
 	{"a prefix search matches bytes", testSearchPrefixBytes},
 	{"pages continue exactly after the previous page across many users sharing a key", testSearchPagesSharingAKey},
 	{"a page starts strictly after its cursor", testSearchCursor},
+	{"a search by sub pages like any other attribute", testSearchSubCursor},
 	{"without an attribute every user is listed by sub and AfterKey is ignored", testSearchWithoutAttribute},
 	{"a limit above the cap is no error", testSearchLimitAboveCap},
 	{"an update is found under its new keys only", testSearchAfterUpdate},
@@ -395,6 +396,41 @@ func testSearchPagesSharingAKey(t *testing.T, st store.Store, pool string) {
 			wantListed(t, st, pool, users, q)
 		}
 	}
+}
+
+// The sub is its own key, so a cursor (AfterKey, AfterSub) of a sub
+// search is usually a pair of equal subs, but it is any pair of strings:
+// a store that answers sub searches from its users' primary key must
+// still start strictly after the pair, key first.
+func testSearchSubCursor(t *testing.T, st store.Store, pool string) {
+	var users []store.User
+	for range 6 {
+		users = append(users, createUser(t, st, newUser(t, pool)))
+	}
+	slices.SortFunc(users, func(x, y store.User) int { return strings.Compare(x.Sub, y.Sub) })
+	s1, s3 := users[1].Sub, users[3].Sub
+	for _, q := range []store.UserQuery{
+		{Prefix: true},
+		{Prefix: true, AfterKey: s1, AfterSub: s1},
+		{Prefix: true, AfterKey: s1},                         // s1 itself is after (s1, "")
+		{Prefix: true, AfterKey: s1, AfterSub: "\U0010FFFF"}, // but not after (s1, max)
+		{Prefix: true, AfterSub: s3},                         // after ("", s3): everyone
+		{Prefix: true, AfterKey: s1[:4]},
+		{Prefix: true, Value: s3[:1], AfterKey: s1, AfterSub: s1},
+		{Value: s3},
+		{Value: s3, AfterKey: s3},
+		{Value: s3, AfterKey: s3, AfterSub: s3},
+		{Value: s3, AfterKey: s1, AfterSub: s3},
+		{Value: s1, AfterKey: s3},
+		{Value: "no-such-sub"},
+	} {
+		q.Attribute, q.Limit = store.SearchSub, 100
+		got := listUsers(t, st, pool, q)
+		if g, w := keyed(got, q.Attribute), expectUsers(users, q); !equalStrings(g, w) {
+			t.Errorf("ListUsers(%+v):\n got %q\nwant %q", q, g, w)
+		}
+	}
+	wantListed(t, st, pool, users, store.UserQuery{Attribute: store.SearchSub, Prefix: true, Limit: 2})
 }
 
 func testSearchCursor(t *testing.T, st store.Store, pool string) {

@@ -7,8 +7,10 @@
 -- of those two indexes cost one random B-tree insert per row written — two
 -- of the three costs of a bulk import — and a foreign key with ON DELETE
 -- CASCADE needs such an index, or every user deletion scans the table.
--- The rows are copied as they are: both tables have been written from
--- the users row in the same transaction since they exist.
+-- The rows are copied as they are (both tables have been written from
+-- the users row in the same transaction since they exist), except the
+-- search rows of the sub: a search by sub reads the users primary key
+-- (pool_id, sub), which orders users by that very key.
 
 CREATE TABLE user_aliases_0012 (
 	pool_id TEXT NOT NULL,
@@ -30,6 +32,6 @@ CREATE TABLE user_search_0012 (
 	PRIMARY KEY (pool_id, attr, key, sub)
 ) WITHOUT ROWID;
 INSERT INTO user_search_0012 (pool_id, attr, key, sub)
-	SELECT pool_id, attr, key, sub FROM user_search ORDER BY pool_id, attr, key, sub;
+	SELECT pool_id, attr, key, sub FROM user_search WHERE attr != 'sub' ORDER BY pool_id, attr, key, sub;
 DROP TABLE user_search;
 ALTER TABLE user_search_0012 RENAME TO user_search;
