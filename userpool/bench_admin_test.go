@@ -1,6 +1,7 @@
 package userpool_test
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"testing"
@@ -11,17 +12,20 @@ import (
 	"github.com/cupola-auth/cupola/userpool"
 )
 
-// csvUsers streams n import rows without holding them in memory.
+// csvUsers streams n import rows without holding them in memory, in
+// 64 KiB writes as a file would be read (a pipe written row by row would
+// hand the reader one row per Read).
 func csvUsers(n int, hash string) io.Reader {
-	r, w := io.Pipe()
+	r, pw := io.Pipe()
 	go func() {
+		w := bufio.NewWriterSize(pw, 64<<10)
 		fmt.Fprintf(w, "cognito:username,email,email_verified,given_name,%s\n", userpool.ImportHashColumn)
 		for i := range n {
 			if _, err := fmt.Fprintf(w, "user%07d,user%07d@%s.example,true,User,%q\n", i, i, []string{"alpha", "beta", "gamma"}[i%3], hash); err != nil {
 				return
 			}
 		}
-		w.Close()
+		pw.CloseWithError(w.Flush())
 	}()
 	return r
 }
