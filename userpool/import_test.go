@@ -1,15 +1,18 @@
 package userpool_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/store"
+	"github.com/cupola-auth/cupola/store/memory"
 	"github.com/cupola-auth/cupola/userpool"
 )
 
@@ -180,5 +183,74 @@ func TestImportStrictStopsAtATakenAlias(t *testing.T) {
 				t.Fatalf("row after the refused one was imported: %v", err)
 			}
 		})
+	}
+}
+
+// importRows is a CSV of n rows u0…u{n-1} with their own emails, except
+// that row taken (0-based) gives the email of row 3.
+func importRows(n, taken int) string {
+	var b strings.Builder
+	b.WriteString("cognito:username,email,email_verified\n")
+	for i := range n {
+		email := i
+		if i == taken {
+			email = 3
+		}
+		fmt.Fprintf(&b, "u%d,u%d@example.com,true\n", i, email)
+	}
+	return b.String()
+}
+
+// A strict import refused by the store in its first batch stores nothing
+// after the refused row: neither the rest of that batch nor a later one.
+func TestImportStrictStopsAtATakenAliasBeforeLaterBatches(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			e := newEnv(t, sk.open(t), func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
+			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(2500, 600)), Strict: true})
+			if !errors.Is(err, userpool.ErrAliasExists) || rep.Imported != 600 || rep.Failed != 1 || rep.Errors[0].Line != 602 {
+				t.Fatalf("strict import = %d imported, %d failed, %v; want 600, 1 at line 602, AliasExistsException", rep.Imported, rep.Failed, err)
+			}
+			for _, name := range []string{"u601", "u999", "u1000", "u1999", "u2499"} {
+				if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: name}); !errors.Is(err, userpool.ErrUserNotFound) {
+					t.Errorf("%s, after the refused row, was imported: %v", name, err)
+				}
+			}
+		})
+	}
+}
+
+// batchFailingStore fails its failAt-th CreateUsers call (1-based) and
+// counts them all.
+type batchFailingStore struct {
+	store.Store
+	failAt int32
+	calls  atomic.Int32
+}
+
+func (f *batchFailingStore) CreateUsers(ctx context.Context, users []store.User) ([]error, error) {
+	if f.calls.Add(1) == f.failAt {
+		return nil, errOutage
+	}
+	return f.Store.CreateUsers(ctx, users)
+}
+
+// A store failure ends the import at its batch: the report holds the
+// batches before it, and no later batch reaches the store.
+func TestImportStopsAtAFailedBatch(t *testing.T) {
+	fs := &batchFailingStore{Store: memory.New(), failAt: 2}
+	e := newEnv(t, fs)
+	rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(4500, -1))})
+	if !errors.Is(err, userpool.ErrInternal) || !errors.Is(err, errOutage) {
+		t.Fatalf("import over a failing store: %v, want InternalErrorException wrapping the outage", err)
+	}
+	if rep == nil || rep.Imported != 1000 || rep.Failed != 0 {
+		t.Fatalf("report = %+v, want the first batch's 1000 users", rep)
+	}
+	if n := fs.calls.Load(); n != 2 {
+		t.Errorf("CreateUsers called %d times, want 2: nothing after the failed batch", n)
+	}
+	if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "u2000"}); !errors.Is(err, userpool.ErrUserNotFound) {
+		t.Errorf("a row of the third batch was imported: %v", err)
 	}
 }
