@@ -116,7 +116,7 @@ func TestImportBatchesReportRowByRow(t *testing.T) {
 			e := newEnv(t, sk.open(t), func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
 			var b strings.Builder
 			b.WriteString("cognito:username,email,email_verified\n")
-			const rows = 1234
+			const rows = 2*store.MaxCreateUsers + 234 // three batches
 			var wantLines []int
 			imported, skipped := 0, 0
 			for i := range rows {
@@ -207,11 +207,14 @@ func TestImportStrictStopsAtATakenAliasBeforeLaterBatches(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
 			e := newEnv(t, sk.open(t), func(c *userpool.Config) { c.AliasAttributes = []string{"email"} })
-			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(2500, 600)), Strict: true})
-			if !errors.Is(err, userpool.ErrAliasExists) || rep.Imported != 600 || rep.Failed != 1 || rep.Errors[0].Line != 602 {
-				t.Fatalf("strict import = %d imported, %d failed, %v; want 600, 1 at line 602, AliasExistsException", rep.Imported, rep.Failed, err)
+			const batch, taken = store.MaxCreateUsers, store.MaxCreateUsers - 400
+			rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(2*batch+500, taken)), Strict: true})
+			if !errors.Is(err, userpool.ErrAliasExists) || rep.Imported != taken || rep.Failed != 1 || rep.Errors[0].Line != taken+2 {
+				t.Fatalf("strict import = %d imported, %d failed, %v; want %d, 1 at line %d, AliasExistsException",
+					rep.Imported, rep.Failed, err, taken, taken+2)
 			}
-			for _, name := range []string{"u601", "u999", "u1000", "u1999", "u2499"} {
+			for _, i := range []int{taken + 1, batch - 1, batch, 2*batch - 1, 2*batch + 499} {
+				name := fmt.Sprintf("u%d", i)
 				if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: name}); !errors.Is(err, userpool.ErrUserNotFound) {
 					t.Errorf("%s, after the refused row, was imported: %v", name, err)
 				}
@@ -240,17 +243,18 @@ func (f *batchFailingStore) CreateUsers(ctx context.Context, users []store.User)
 func TestImportStopsAtAFailedBatch(t *testing.T) {
 	fs := &batchFailingStore{Store: memory.New(), failAt: 2}
 	e := newEnv(t, fs)
-	rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(4500, -1))})
+	const batch = store.MaxCreateUsers
+	rep, err := e.pool.ImportUsers(e.ctx, userpool.ImportUsersInput{CSV: strings.NewReader(importRows(4*batch+500, -1))})
 	if !errors.Is(err, userpool.ErrInternal) || !errors.Is(err, errOutage) {
 		t.Fatalf("import over a failing store: %v, want InternalErrorException wrapping the outage", err)
 	}
-	if rep == nil || rep.Imported != 1000 || rep.Failed != 0 {
-		t.Fatalf("report = %+v, want the first batch's 1000 users", rep)
+	if rep == nil || rep.Imported != batch || rep.Failed != 0 {
+		t.Fatalf("report = %+v, want the first batch's %d users", rep, batch)
 	}
 	if n := fs.calls.Load(); n != 2 {
 		t.Errorf("CreateUsers called %d times, want 2: nothing after the failed batch", n)
 	}
-	if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: "u2000"}); !errors.Is(err, userpool.ErrUserNotFound) {
+	if _, err := e.pool.AdminGetUser(e.ctx, userpool.AdminGetUserInput{Username: fmt.Sprintf("u%d", 2*batch)}); !errors.Is(err, userpool.ErrUserNotFound) {
 		t.Errorf("a row of the third batch was imported: %v", err)
 	}
 }
