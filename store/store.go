@@ -137,8 +137,9 @@ type PasswordCredential struct {
 
 // MaxCreateUsers bounds the batch of [Users.CreateUsers]: one
 // transaction holds at most this many users. A store with one writer
-// (SQLite) makes its other writes wait for a batch in progress, about a
-// quarter of a second for the largest on two cores.
+// (SQLite) makes its other writes wait for a batch in progress: on two
+// cores a write waited at most 0.43 s during an import in batches of
+// 5,000 (0.22 s with 1,000).
 const MaxCreateUsers = 5000
 
 // Users stores users.
