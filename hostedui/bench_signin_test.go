@@ -25,6 +25,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/cupola-auth/cupola/hostedui"
+	"github.com/cupola-auth/cupola/internal/proccpu"
 	"github.com/cupola-auth/cupola/message"
 	"github.com/cupola-auth/cupola/store"
 	"github.com/cupola-auth/cupola/store/memory"
@@ -61,7 +62,7 @@ func BenchmarkHTTPSignIn(b *testing.B) {
 			}
 			salt := make([]byte, 16)
 			b.SetParallelism(par)
-			cpu0 := processCPU()
+			cpu0 := proccpu.Used()
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
@@ -76,7 +77,7 @@ func BenchmarkHTTPSignIn(b *testing.B) {
 				}
 			})
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sign-ins/s")
-			b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+			b.ReportMetric(float64(proccpu.Used()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 		})
 	}
 	for _, kind := range []string{"memory", "sqlite", "postgres"} {
@@ -88,7 +89,7 @@ func BenchmarkHTTPSignIn(b *testing.B) {
 					times []time.Duration
 				)
 				b.SetParallelism(par)
-				cpu0 := processCPU()
+				cpu0 := proccpu.Used()
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					var mine []time.Duration
@@ -106,7 +107,7 @@ func BenchmarkHTTPSignIn(b *testing.B) {
 				})
 				b.StopTimer()
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "sign-ins/s")
-				b.ReportMetric(float64(processCPU()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
+				b.ReportMetric(float64(proccpu.Used()-cpu0)/float64(b.N)/1e6, "cpu-ms/op")
 				if len(times) >= 100 {
 					slices.Sort(times)
 					p50, p99 := times[len(times)/2], times[len(times)*99/100]
