@@ -92,6 +92,9 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) (store.Client,
 	if err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: update client: encode settings: %w", err)
 	}
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and c.Version changes.
+	want := c.Version
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
@@ -105,7 +108,7 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) (store.Client,
 		if err != nil {
 			return err
 		}
-		if version != c.Version {
+		if version != want {
 			return store.ErrConflict
 		}
 		c.Version = version + 1

@@ -107,3 +107,63 @@ func TestGroupCommitFallsBackWhenTheBatchBreaks(t *testing.T) {
 		}
 	}
 }
+
+// A compare-and-swap run again alone after its batch broke must compare
+// the version its caller read, not the one its first run already
+// advanced: else every update of a broken batch answers ErrConflict.
+func TestACompareAndSwapRunAgainAloneStillSucceeds(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "gc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	const n = 40
+	users := make([]store.User, n)
+	groups := make([]store.Group, n)
+	for i := range n {
+		if users[i], err = s.CreateUser(ctx, store.User{PoolID: "p", Sub: fmt.Sprintf("s%d", i),
+			Username: fmt.Sprintf("u%d", i), UsernameKey: fmt.Sprintf("u%d", i), Status: "CONFIRMED"}); err != nil {
+			t.Fatal(err)
+		}
+		if groups[i], err = s.CreateGroup(ctx, store.Group{PoolID: "p", Name: fmt.Sprintf("g%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for round := range 5 {
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() {
+				switch {
+				case i == n/2:
+					errs[i] = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+						_, err := tx.ExecContext(ctx, "ROLLBACK") // breaks any shared transaction
+						return err
+					})
+					errs[i] = nil
+				case i%2 == 0:
+					u := users[i]
+					u.Attributes = map[string]string{"name": fmt.Sprint("round ", round)}
+					u, errs[i] = s.UpdateUser(ctx, u)
+					if errs[i] == nil {
+						users[i] = u
+					}
+				default:
+					g := groups[i]
+					g.Description = fmt.Sprint("round ", round)
+					g, errs[i] = s.UpdateGroup(ctx, g)
+					if errs[i] == nil {
+						groups[i] = g
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d, write %d: %v", round, i, err)
+			}
+		}
+	}
+}

@@ -74,6 +74,9 @@ func (s *Store) UpdateGroup(ctx context.Context, g store.Group) (store.Group, er
 		return store.Group{}, fmt.Errorf("sqlite: update group: %w", err)
 	}
 	g = normGroup(g)
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and g.Version changes.
+	want := g.Version
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
@@ -87,7 +90,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g store.Group) (store.Group, er
 		if err != nil {
 			return err
 		}
-		if version != g.Version {
+		if version != want {
 			return store.ErrConflict
 		}
 		g.Version = version + 1

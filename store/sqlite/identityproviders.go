@@ -135,6 +135,9 @@ func (s *Store) UpdateIdentityProvider(ctx context.Context, p store.IdentityProv
 	if err != nil {
 		return store.IdentityProvider{}, fmt.Errorf("%s: %w", op, err)
 	}
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and p.Version changes.
+	want := p.Version
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
@@ -148,7 +151,7 @@ func (s *Store) UpdateIdentityProvider(ctx context.Context, p store.IdentityProv
 		if err != nil {
 			return err
 		}
-		if version != p.Version {
+		if version != want {
 			return store.ErrConflict
 		}
 		p.Version, p.CreatedAt = version+1, fromMicros(created)

@@ -96,6 +96,9 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs store.ResourceServe
 	if err != nil {
 		return store.ResourceServer{}, fmt.Errorf("sqlite: update resource server: %w", err)
 	}
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and rs.Version changes.
+	want := rs.Version
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var (
 			version int64
@@ -109,7 +112,7 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs store.ResourceServe
 		if err != nil {
 			return err
 		}
-		if version != rs.Version {
+		if version != want {
 			return store.ErrConflict
 		}
 		rs.Version = version + 1

@@ -55,6 +55,9 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 		}
 		return st, nil
 	}
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and st.Version changes.
+	want := st.Version
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM settings WHERE pool_id = ? AND kind = ? AND scope = ?`,
@@ -65,7 +68,7 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 		if err != nil {
 			return err
 		}
-		if version != st.Version {
+		if version != want {
 			return store.ErrConflict
 		}
 		st.Version = version + 1
