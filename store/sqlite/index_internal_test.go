@@ -212,3 +212,40 @@ func TestIndexTablesHaveOnlyTheirPrimaryKeys(t *testing.T) {
 		}
 	}
 }
+
+// JSON holds only UTF-8, and a user's alias and search rows are removed as
+// derived from its JSON: a name or value that is not UTF-8 would come back
+// as U+FFFD and leave its rows behind, so it is refused and nothing stored.
+func TestAttributesThatAreNotUTF8AreRefused(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "cupola.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	for _, u := range []store.User{
+		{Attributes: map[string]string{"email": "a\xff@x.example"}},
+		{Aliases: map[string]string{"email": "a\xc3@x.example"}},
+		{Attributes: map[string]string{"custom:\xff": "v"}},
+	} {
+		u.PoolID, u.Sub, u.Username, u.UsernameKey, u.Status = "p", "s", "u", "u", store.StatusConfirmed
+		if _, err := s.CreateUser(ctx, u); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("CreateUser(%q, %q) = %v, want ErrInvalid", u.Attributes, u.Aliases, err)
+		}
+		out, err := s.CreateUsers(ctx, []store.User{u})
+		if err != nil || !errors.Is(out[0], store.ErrInvalid) {
+			t.Errorf("CreateUsers(%q, %q) = %v, %v; want ErrInvalid for the user", u.Attributes, u.Aliases, out, err)
+		}
+	}
+	good, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: "s", Username: "u", UsernameKey: "u", Status: store.StatusConfirmed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good.Attributes = map[string]string{"name": "\xff"}
+	if _, err := s.UpdateUser(ctx, good); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("UpdateUser with a name that is not UTF-8 = %v, want ErrInvalid", err)
+	}
+	if got := indexRows(t, s); len(got) != len(derivedRows(t, s)) {
+		t.Errorf("index rows %q after refused writes", got)
+	}
+}

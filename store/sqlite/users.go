@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -76,6 +77,16 @@ func validUser(u store.User) error {
 	for kind, value := range u.Aliases {
 		if kind == "" || value == "" {
 			return fmt.Errorf("%w: alias with empty kind or value", store.ErrInvalid)
+		}
+	}
+	// The alias and search rows are removed as derived from the JSON
+	// stored in the users row, and JSON holds only UTF-8: a name or value
+	// that is not would come back changed (U+FFFD) and miss its rows.
+	for _, m := range []map[string]string{u.Aliases, u.Attributes} {
+		for k, v := range m {
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				return fmt.Errorf("%w: an attribute or alias is not valid UTF-8", store.ErrInvalid)
+			}
 		}
 	}
 	return nil
@@ -269,12 +280,15 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: update user: %w", err)
 	}
+	// The version to compare is read before the write runs: the
+	// committer may run it twice (commit.go), and u.Version changes.
+	want := u.Version
 	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := storedUser(ctx, tx, u.PoolID, u.Sub)
 		if err != nil {
 			return err
 		}
-		if old.Version != u.Version {
+		if old.Version != want {
 			return store.ErrConflict
 		}
 		u.Version = old.Version + 1
@@ -313,8 +327,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 // group memberships, devices, auth events, codes, auth sessions,
 // refresh-token families (with their tokens) and the lockout state keyed
 // by its sub go in one transaction. The aliases and search keys are
-// removed as derived from the stored user (they have no index by sub);
-// memberships, devices and auth events go by foreign-key cascade.
+// removed as derived from the stored user (they have no index by sub),
+// so a row whose JSON no longer decodes cannot be deleted (an error, and
+// nothing changes); memberships, devices and auth events go by
+// foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
 	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := storedUser(ctx, tx, poolID, sub)
