@@ -18,7 +18,7 @@
 //
 // ListUsers never scans the pool: every user write also maintains, in the
 // same transaction, a user_search table holding each user's
-// store.SearchKey per search attribute, whose primary key
+// store.SearchKey per search attribute but the sub, whose primary key
 // (pool_id, attr, key, sub) answers an exact or prefix search (a bytewise
 // key range, never LIKE) as one range scan, so a page costs the same in a
 // pool of a thousand users as in one of a million; a search by sub, whose

@@ -257,8 +257,9 @@ func subQuery(poolID string, q store.UserQuery, limit int) (string, []any, error
 	return b.String(), args, nil
 }
 
-// ListUsers implements store.UserSearch from the user_search index: its
-// cost grows with the page, not with the pool.
+// ListUsers implements store.UserSearch from the user_search index, or
+// the users primary key for the sub (listUsersQuery): its cost grows with
+// the page, not with the pool.
 func (s *Store) ListUsers(ctx context.Context, poolID string, q store.UserQuery) ([]store.User, error) {
 	query, args, err := listUsersQuery(poolID, q)
 	if errors.Is(err, errEmptyPage) {
