@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/cupola-auth/cupola/internal/passhash"
 	"github.com/cupola-auth/cupola/internal/random"
@@ -238,8 +239,18 @@ func (b *importBatch) flush(ctx context.Context) error {
 // stop ends the import at a row of a batch already stored: the users
 // created from the rows after it (rest, whose outcomes are outcomes) are
 // deleted again, so the import stops at that row as it would have
-// creating one user at a time. It returns err.
+// creating one user at a time. It returns err. The deletions run
+// undoWorkers at a time, so that a store which commits concurrent writes
+// together (SQLite's group commit) undoes a batch of thousands in a few
+// commits rather than one each.
 func (b *importBatch) stop(ctx context.Context, rest []importEntry, outcomes []error, err error) error {
+	ctx = context.WithoutCancel(ctx)
+	var (
+		wg    sync.WaitGroup
+		mu    sync.Mutex
+		fails []error
+		slots = make(chan struct{}, undoWorkers)
+	)
 	next := 0
 	for _, r := range rest {
 		if r.err != nil {
@@ -250,13 +261,26 @@ func (b *importBatch) stop(ctx context.Context, rest []importEntry, outcomes []e
 		if !created {
 			continue
 		}
-		derr := b.p.store.DeleteUser(context.WithoutCancel(ctx), r.user.PoolID, r.user.Sub)
-		if derr != nil && !errors.Is(derr, store.ErrNotFound) {
-			return internalErr("import: undo the rows after the one that stopped it", errors.Join(err, derr))
-		}
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			derr := b.p.store.DeleteUser(ctx, r.user.PoolID, r.user.Sub)
+			if derr != nil && !errors.Is(derr, store.ErrNotFound) {
+				mu.Lock()
+				fails = append(fails, derr)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(fails) > 0 {
+		return internalErr("import: undo the rows after the one that stopped it", errors.Join(append([]error{err}, fails...)...))
 	}
 	return err
 }
+
+// undoWorkers is how many deletions stop runs at once.
+const undoWorkers = 32
 
 // importUser validates one row and returns the user it creates.
 func (p *UserPool) importUser(cols, rec []string, userCol, hashCol int) (store.User, error) {
