@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"slices"
 	"testing"
+	"testing/fstest"
 
 	"github.com/cupola-auth/cupola/store"
 )
@@ -247,5 +249,87 @@ func TestAttributesThatAreNotUTF8AreRefused(t *testing.T) {
 	}
 	if got := indexRows(t, s); len(got) != len(derivedRows(t, s)) {
 		t.Errorf("index rows %q after refused writes", got)
+	}
+}
+
+// upTo is the embedded migrations up to version v: a database as the
+// release that stopped there left it.
+func upTo(t *testing.T, v int) fs.FS {
+	t.Helper()
+	ms, err := loadMigrations(migrationsFS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := fstest.MapFS{}
+	for _, m := range ms[:v] {
+		out["migrations/"+m.name] = &fstest.MapFile{Data: []byte(m.sql)}
+	}
+	return out
+}
+
+// A database of schema 11 holds alias rows, search rows of the sub, and
+// both by-sub indexes; migration 0012 keeps the rows that are derived
+// from users (all but the sub's) and later writes find them.
+func TestUpgradeFrom0011KeepsTheIndexRows(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "cupola.db")
+	db := rawDB(t, path)
+	if err := migrate(ctx, db, upTo(t, 11), migrationSteps(), discard); err != nil {
+		t.Fatalf("migrate to 0011: %v", err)
+	}
+	for i := range 30 {
+		u := store.User{PoolID: "p", Sub: fmt.Sprintf("sub-%02d", i), Username: fmt.Sprintf("User%02d", i),
+			UsernameKey: fmt.Sprintf("user%02d", i), Status: store.StatusConfirmed, Enabled: i%4 != 0,
+			Attributes: map[string]string{"email": fmt.Sprintf("u%02d@x.example", i), "given_name": "Ann"},
+			Aliases:    map[string]string{"email": fmt.Sprintf("u%02d@x.example", i)}}
+		u.Version = 1
+		u, docs, err := encodeUser(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// What the schema-11 code wrote: the row, its alias, and a search
+		// row for every attribute, the sub included.
+		if _, err := db.ExecContext(ctx, insertUserSQL, u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status),
+			boolInt(u.Enabled), docs.attrs, docs.aliases, "", "", "", 0, nil, nil, 1, nil, nil, docs.mfa); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, insertAliasSQL, u.PoolID, "email", u.Aliases["email"], u.Sub); err != nil {
+			t.Fatal(err)
+		}
+		for _, attr := range store.SearchAttributes() {
+			if k, ok := store.SearchKey(u, attr); ok {
+				if _, err := db.ExecContext(ctx, `INSERT INTO user_search (pool_id, attr, key, sub) VALUES (?, ?, ?, ?)`,
+					u.PoolID, attr, k, u.Sub); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open (upgrade): %v", err)
+	}
+	defer s.Close()
+	if got, want := indexRows(t, s), derivedRows(t, s); !slices.Equal(got, want) || len(got) != 30*6 {
+		t.Fatalf("after the upgrade the index tables hold %d rows, the users derive %d (want 180: an alias and five search keys each)", len(got), len(want))
+	}
+	u, err := s.GetUserByAlias(ctx, "p", "email", "u07@x.example")
+	if err != nil || u.Sub != "sub-07" {
+		t.Fatalf("GetUserByAlias after the upgrade = %q, %v", u.Sub, err)
+	}
+	if got, err := s.ListUsers(ctx, "p", store.UserQuery{Attribute: store.SearchSub, Value: "sub-07", Limit: 10}); err != nil || len(got) != 1 {
+		t.Fatalf("ListUsers by sub after the upgrade: %d users, %v", len(got), err)
+	}
+	u.Aliases["email"], u.Attributes["email"] = "moved@x.example", "moved@x.example"
+	if _, err := s.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, "p", "sub-08"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := indexRows(t, s), derivedRows(t, s); !slices.Equal(got, want) {
+		t.Fatalf("after writes on the upgraded database the index tables hold\n%q\nbut the users derive\n%q", got, want)
 	}
 }

@@ -65,6 +65,10 @@ func TestListUsersIsAnsweredFromAnIndex(t *testing.T) {
 		{"an exact sub", store.UserQuery{Attribute: store.SearchSub, Value: "sub-000100", Limit: 60}},
 		{"a sub prefix after a cursor", store.UserQuery{Attribute: store.SearchSub, Value: "sub-0", Prefix: true, Limit: 61,
 			AfterKey: "sub-000100", AfterSub: "sub-000100"}},
+		{"every sub after a cursor that is not a pair of subs", store.UserQuery{Attribute: store.SearchSub, Prefix: true, Limit: 61,
+			AfterKey: "sub-000100", AfterSub: "sub-0000"}},
+		{"every sub after a cursor of a sub alone", store.UserQuery{Attribute: store.SearchSub, Prefix: true, Limit: 61,
+			AfterSub: "sub-000100"}},
 	}
 	check := func(t *testing.T) {
 		for _, tt := range queries {
