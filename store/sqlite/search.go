@@ -229,10 +229,6 @@ func subQuery(poolID string, q store.UserQuery, limit int) (string, []any, error
 	b.WriteString(`SELECT ` + userColumns + ` FROM users u WHERE u.pool_id = ?`)
 	args := []any{poolID}
 	cursor := q.AfterKey != "" || q.AfterSub != ""
-	after := ` AND u.sub > ?` // the bound the cursor sets
-	if q.AfterKey > q.AfterSub {
-		after = ` AND u.sub >= ?`
-	}
 	switch {
 	case !q.Prefix && cursor && (q.AfterKey > q.Value || q.AfterKey == q.Value && q.AfterSub >= q.Value):
 		return "", nil, errEmptyPage
@@ -240,10 +236,14 @@ func subQuery(poolID string, q store.UserQuery, limit int) (string, []any, error
 		b.WriteString(` AND u.sub = ?`)
 		args = append(args, q.Value)
 	default:
-		if cursor && q.AfterKey >= q.Value {
-			b.WriteString(after)
+		switch {
+		case cursor && q.AfterKey >= q.Value && q.AfterKey > q.AfterSub:
+			b.WriteString(` AND u.sub >= ?`) // AfterKey itself is after the cursor
 			args = append(args, q.AfterKey)
-		} else {
+		case cursor && q.AfterKey >= q.Value:
+			b.WriteString(` AND u.sub > ?`)
+			args = append(args, q.AfterKey)
+		default:
 			b.WriteString(` AND u.sub >= ?`)
 			args = append(args, q.Value)
 		}
