@@ -47,7 +47,7 @@ func (s *Store) PutAuthEvent(ctx context.Context, e store.AuthEvent) error {
 	if err != nil {
 		return fmt.Errorf("%s: encode challenge responses: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_events (pool_id, subject, `+eventColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.PoolID, e.Subject, e.ID, e.Type, e.Response, toMicros(e.CreatedAt), e.RiskDecision, e.RiskLevel,
@@ -118,7 +118,7 @@ func (s *Store) GetAuthEvent(ctx context.Context, poolID, subject, id string) (s
 // between on the single writer. A mismatch rolls back, changing nothing.
 func (s *Store) SetAuthEventFeedback(ctx context.Context, poolID, subject, id string, f store.AuthEventFeedback) (store.AuthEvent, error) {
 	var out store.AuthEvent
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var token []byte
 		err := tx.QueryRowContext(ctx, `SELECT feedback_token FROM auth_events WHERE pool_id = ? AND subject = ? AND id = ?`,
 			poolID, subject, id).Scan(&token)

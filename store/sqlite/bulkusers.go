@@ -71,7 +71,7 @@ func (s *Store) CreateUsers(ctx context.Context, users []store.User) ([]error, e
 		}
 		return outcomes, nil
 	}
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		ins, err := newBulkInserter(ctx, tx)
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ type bulkInserter struct {
 	user, alias, dropAlias, dropUser *sql.Stmt
 }
 
-func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
+func newBulkInserter(ctx context.Context, tx *wtx) (*bulkInserter, error) {
 	b := &bulkInserter{}
 	for _, p := range []struct {
 		stmt  **sql.Stmt
@@ -170,7 +170,7 @@ func (b *bulkInserter) insert(ctx context.Context, u store.User, docs userDocs) 
 // insertSearchRows adds the user_search rows of users just created,
 // searchChunk rows a statement, in primary-key order so that consecutive
 // rows land on the same pages.
-func insertSearchRows(ctx context.Context, tx *sql.Tx, users []store.User) error {
+func insertSearchRows(ctx context.Context, tx execer, users []store.User) error {
 	type searchRow struct{ pool, attr, key, sub string }
 	attrs := indexedAttributes()
 	rows := make([]searchRow, 0, len(users)*len(attrs))

@@ -55,7 +55,7 @@ func (s *Store) CreateClient(ctx context.Context, c store.Client) (store.Client,
 	if err != nil {
 		return store.Client{}, fmt.Errorf("sqlite: create client: encode settings: %w", err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (pool_id, `+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.PoolID, c.ID, c.Name, c.Secret, string(settings), c.Version, toMicros(c.CreatedAt), toMicros(c.UpdatedAt))
 		if isUniqueViolation(err) {
@@ -95,7 +95,7 @@ func (s *Store) UpdateClient(ctx context.Context, c store.Client) (store.Client,
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and c.Version changes.
 	want := c.Version
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var (
 			version int64
 			created sql.NullInt64

@@ -37,7 +37,7 @@ func (s *Store) ConsumeCode(ctx context.Context, poolID, subject, purpose string
 		out     store.Code
 		outcome error
 	)
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		c := store.Code{PoolID: poolID, Subject: subject, Purpose: purpose}
 		var exp, cr sql.NullInt64
 		err := tx.QueryRowContext(ctx, `SELECT hash, value, attempts, expires_at, created_at FROM codes

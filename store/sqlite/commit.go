@@ -41,7 +41,7 @@ const maxBatch = 64
 
 // writeFunc is one write: it runs in tx, with ctx (its caller's values,
 // never cancelled while it runs).
-type writeFunc func(ctx context.Context, tx *sql.Tx) error
+type writeFunc func(ctx context.Context, tx *wtx) error
 
 // Write states.
 const (
@@ -61,6 +61,7 @@ type writeReq struct {
 // committer runs the queued writes on db.
 type committer struct {
 	db    *sql.DB
+	stmts *writeStmts // the writer's kept statements (writestmts.go)
 	queue chan *writeReq
 	stop  chan struct{}
 	wg    sync.WaitGroup
@@ -74,13 +75,13 @@ type committer struct {
 }
 
 func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{})}
+	c := &committer{db: db, stmts: newWriteStmts(db), queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{})}
 	c.wg.Go(c.run)
 	return c
 }
 
-// close stops the committer once the writes queued so far are done. A
-// second close does nothing.
+// close stops the committer once the writes queued so far are done, and
+// closes the writer's kept statements. A second close does nothing.
 func (c *committer) close() {
 	c.mu.Lock()
 	if !c.closed {
@@ -89,6 +90,7 @@ func (c *committer) close() {
 	}
 	c.mu.Unlock()
 	c.wg.Wait()
+	c.stmts.close()
 }
 
 // errClosed answers a write after Close.
@@ -152,6 +154,7 @@ func (c *committer) run() {
 			}
 		}
 		c.commit(batch)
+		c.stmts.prepareNoted()
 	}
 }
 
@@ -186,11 +189,12 @@ func (c *committer) commit(batch []*writeReq) {
 // alone runs one write in a transaction of its own.
 func (c *committer) alone(r *writeReq) {
 	defer close(r.done)
-	tx, err := c.db.BeginTx(context.Background(), nil)
+	sqlTx, err := c.db.BeginTx(context.Background(), nil)
 	if err != nil {
 		r.err = fmt.Errorf("begin: %w", err)
 		return
 	}
+	tx := &wtx{Tx: sqlTx, stmts: c.stmts}
 	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
 		_ = tx.Rollback()
 		r.err = err
@@ -209,10 +213,11 @@ func (c *committer) alone(r *writeReq) {
 // error returned means the batch failed as a whole and was rolled back.
 func (c *committer) together(live []*writeReq) error {
 	bg := context.Background()
-	tx, err := c.db.BeginTx(bg, nil)
+	sqlTx, err := c.db.BeginTx(bg, nil)
 	if err != nil {
 		return err
 	}
+	tx := &wtx{Tx: sqlTx, stmts: c.stmts}
 	for _, r := range live {
 		if _, err := tx.ExecContext(bg, "SAVEPOINT w"); err != nil {
 			_ = tx.Rollback()

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -84,7 +83,7 @@ func TestGroupCommitFallsBackWhenTheBatchBreaks(t *testing.T) {
 	for i := range errs {
 		wg.Go(func() {
 			if i == 20 {
-				errs[i] = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+				errs[i] = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 					_, err := tx.ExecContext(ctx, "ROLLBACK") // breaks any shared transaction
 					return err
 				})
@@ -137,7 +136,7 @@ func TestACompareAndSwapRunAgainAloneStillSucceeds(t *testing.T) {
 			wg.Go(func() {
 				switch {
 				case i == n/2:
-					errs[i] = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+					errs[i] = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 						_, err := tx.ExecContext(ctx, "ROLLBACK") // breaks any shared transaction
 						return err
 					})

@@ -44,7 +44,7 @@ func (s *Store) PutDevice(ctx context.Context, d store.Device) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: put device: encode attributes: %w", err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO devices (pool_id, subject, `+deviceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (pool_id, subject, key) DO UPDATE SET name = excluded.name,
@@ -107,7 +107,7 @@ func (s *Store) ListDevices(ctx context.Context, poolID, subject, afterKey strin
 
 // DeleteDevice implements store.Devices.
 func (s *Store) DeleteDevice(ctx context.Context, poolID, subject, key string) error {
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM devices WHERE pool_id = ? AND subject = ? AND key = ?`,
 			poolID, subject, key)
 		if err != nil {

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -29,7 +28,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	for _, q := range queries {
 		for {
 			var n int64
-			err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 				res, err := tx.ExecContext(ctx, q, toMicros(now), deleteBatch)
 				if err != nil {
 					return err

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/cupola-auth/cupola/store"
@@ -24,7 +23,7 @@ const seedBatch = 1000
 func seedUsers(ctx context.Context, s *Store, pool string, n, domains int) error {
 	domains = max(domains, 1)
 	for start := 0; start < n; start += seedBatch {
-		err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 			for i := start; i < min(start+seedBatch, n); i++ {
 				name := fmt.Sprintf("user%06d", i)
 				email := fmt.Sprintf("%s@example%d.com", name, i%domains)

@@ -77,7 +77,7 @@ func (s *Store) UpdateGroup(ctx context.Context, g store.Group) (store.Group, er
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and g.Version changes.
 	want := g.Version
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var (
 			version int64
 			created sql.NullInt64
@@ -153,7 +153,7 @@ func collectGroups(rows *sql.Rows, poolID string) ([]store.Group, error) {
 
 // userAndGroupExist reports ErrNotFound unless both the user and the group
 // exist.
-func userAndGroupExist(ctx context.Context, tx *sql.Tx, poolID, sub, group string) error {
+func userAndGroupExist(ctx context.Context, tx execer, poolID, sub, group string) error {
 	var user, grp bool
 	err := tx.QueryRowContext(ctx, `SELECT
 		EXISTS (SELECT 1 FROM users WHERE pool_id = ? AND sub = ?),
@@ -173,7 +173,7 @@ func userAndGroupExist(ctx context.Context, tx *sql.Tx, poolID, sub, group strin
 // AddUserToGroup implements store.Groups. Adding a member again changes
 // nothing.
 func (s *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) error {
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := userAndGroupExist(ctx, tx, poolID, sub, group); err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func (s *Store) AddUserToGroup(ctx context.Context, poolID, sub, group string) e
 // RemoveUserFromGroup implements store.Groups. Removing a user that is not
 // a member changes nothing.
 func (s *Store) RemoveUserFromGroup(ctx context.Context, poolID, sub, group string) error {
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		if err := userAndGroupExist(ctx, tx, poolID, sub, group); err != nil {
 			return err
 		}

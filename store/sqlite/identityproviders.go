@@ -53,7 +53,7 @@ func normProvider(p store.IdentityProvider) (out store.IdentityProvider, mapping
 
 // putIdentifiers gives the provider its identifiers' rows; a row another
 // provider holds is ExistsError "idp_identifier".
-func putIdentifiers(ctx context.Context, tx *sql.Tx, p store.IdentityProvider) error {
+func putIdentifiers(ctx context.Context, tx execer, p store.IdentityProvider) error {
 	for _, id := range p.Identifiers {
 		_, err := tx.ExecContext(ctx, `INSERT INTO idp_identifiers (pool_id, identifier, name) VALUES (?, ?, ?)`, p.PoolID, id, p.Name)
 		if isUniqueViolation(err) {
@@ -78,7 +78,7 @@ func (s *Store) CreateIdentityProvider(ctx context.Context, p store.IdentityProv
 	if err != nil {
 		return store.IdentityProvider{}, fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO identity_providers (pool_id, `+providerColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.PoolID, p.Name, p.Type, p.Details, mapping, ids, p.Version, toMicros(p.CreatedAt), toMicros(p.UpdatedAt))
@@ -138,7 +138,7 @@ func (s *Store) UpdateIdentityProvider(ctx context.Context, p store.IdentityProv
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and p.Version changes.
 	want := p.Version
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var (
 			version int64
 			created sql.NullInt64

@@ -27,7 +27,7 @@ func (s *Store) BeginAttempts(ctx context.Context, poolID string, now time.Time,
 		return nil, fmt.Errorf("sqlite: begin attempt: %w: needs pool id and keys", store.ErrInvalid)
 	}
 	var out []store.Attempt
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		out = make([]store.Attempt, 0, len(keys)) // a batch rerun starts afresh
 		for _, k := range keys {
 			a, err := beginAttempt(ctx, tx, poolID, now, k)
@@ -49,7 +49,7 @@ func (s *Store) BeginAttempts(ctx context.Context, poolID string, now time.Time,
 // beginAttempt decides an attempt on one key within a write transaction
 // and stores the key's next state unless the attempt was refused or the
 // key is only peeked at.
-func beginAttempt(ctx context.Context, tx *sql.Tx, poolID string, now time.Time, k store.AttemptKey) (store.Attempt, error) {
+func beginAttempt(ctx context.Context, tx execer, poolID string, now time.Time, k store.AttemptKey) (store.Attempt, error) {
 	var (
 		prev          store.LockoutState
 		last, lockEnd sql.NullInt64
@@ -100,7 +100,7 @@ func (s *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string
 	if len(keys) == 0 {
 		return nil
 	}
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		for _, key := range keys {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM lockouts WHERE pool_id = ? AND key = ?`, poolID, key); err != nil {
 				return err

@@ -34,7 +34,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, poolID string, now time.Tim
 		return nil, fmt.Errorf("sqlite: claim deliveries: %w: %s", store.ErrInvalid, err)
 	}
 	var out []store.Delivery
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `UPDATE outbox SET attempts = attempts + 1, due_at = ?
 			WHERE pool_id = ? AND id IN (SELECT id FROM outbox WHERE pool_id = ? AND due_at <= ? AND expires_at > ?

@@ -42,7 +42,7 @@ func (s *Store) CreateFamily(ctx context.Context, f store.RefreshFamily, tokenHa
 	if err != nil {
 		return fmt.Errorf("sqlite: create family: encode scopes: %w", err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO refresh_families (pool_id, id, subject, client_id, scopes, auth_time,
 			device_key, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			f.PoolID, f.ID, f.Subject, f.ClientID, string(scopes), toMicros(f.AuthTime), f.DeviceKey,
@@ -106,7 +106,7 @@ func (s *Store) RotateRefresh(ctx context.Context, poolID string, presented, nex
 		out     store.RefreshFamily
 		outcome error
 	)
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var rotated sql.NullInt64
 		row := tx.QueryRowContext(ctx, `SELECT `+familyColumns+`, t.rotated_at FROM refresh_tokens t
 			JOIN refresh_families f ON f.pool_id = t.pool_id AND f.id = t.family_id

@@ -99,7 +99,7 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs store.ResourceServe
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and rs.Version changes.
 	want := rs.Version
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var (
 			version int64
 			created sql.NullInt64

@@ -38,7 +38,7 @@ func searchKeys(u store.User) map[string]string {
 }
 
 // insertSearch adds the user_search rows of a user that has none yet.
-func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
+func insertSearch(ctx context.Context, tx execer, u store.User) error {
 	keys := searchKeys(u)
 	for _, attr := range indexedAttributes() {
 		k, ok := keys[attr]
@@ -57,7 +57,7 @@ func insertSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 // with its new version u, touching only the attributes whose key changed.
 // The rows to remove are derived from old as insertSearch derived them:
 // user_search has no index by sub to find them (migration 0012).
-func syncSearch(ctx context.Context, tx *sql.Tx, old, u store.User) error {
+func syncSearch(ctx context.Context, tx execer, old, u store.User) error {
 	was, keys := searchKeys(old), searchKeys(u)
 	for _, attr := range indexedAttributes() {
 		before, had := was[attr]
@@ -81,7 +81,7 @@ func syncSearch(ctx context.Context, tx *sql.Tx, old, u store.User) error {
 }
 
 // deleteSearch removes the user_search rows of u, a user as stored.
-func deleteSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
+func deleteSearch(ctx context.Context, tx execer, u store.User) error {
 	for attr, key := range searchKeys(u) {
 		if err := deleteSearchRow(ctx, tx, u, attr, key); err != nil {
 			return err
@@ -91,7 +91,7 @@ func deleteSearch(ctx context.Context, tx *sql.Tx, u store.User) error {
 }
 
 // deleteSearchRow removes one user_search row of u by its primary key.
-func deleteSearchRow(ctx context.Context, tx *sql.Tx, u store.User, attr, key string) error {
+func deleteSearchRow(ctx context.Context, tx execer, u store.User, attr, key string) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM user_search WHERE pool_id = ? AND attr = ? AND key = ? AND sub = ?`,
 		u.PoolID, attr, key, u.Sub); err != nil {
 		return fmt.Errorf("unindex user: %w", err)

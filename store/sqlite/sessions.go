@@ -33,7 +33,7 @@ func (s *Store) PutAuthSession(ctx context.Context, a store.AuthSession) error {
 func (s *Store) ConsumeAuthSession(ctx context.Context, poolID, id, clientID string, now time.Time) (store.AuthSession, error) {
 	a := store.AuthSession{PoolID: poolID, ID: id}
 	var exp, cr sql.NullInt64
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		return tx.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
 			RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).
 			Scan(&a.Subject, &a.ClientID, &a.Challenge, &a.Data, &exp, &cr)
@@ -65,7 +65,7 @@ func (s *Store) RedeemAuthSession(ctx context.Context, poolID, id, clientID stri
 		exp, cr sql.NullInt64
 		gone    bool
 	)
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		a, gone = store.AuthSession{PoolID: poolID, ID: id}, false // a batch rerun starts afresh
 		err := tx.QueryRowContext(ctx, `DELETE FROM auth_sessions WHERE pool_id = ? AND id = ? AND client_id = ?
 			RETURNING subject, client_id, challenge, data, expires_at, created_at`, poolID, id, clientID).

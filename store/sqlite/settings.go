@@ -58,7 +58,7 @@ func (s *Store) PutSetting(ctx context.Context, st store.Setting) (store.Setting
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and st.Version changes.
 	want := st.Version
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var version int64
 		err := tx.QueryRowContext(ctx, `SELECT version FROM settings WHERE pool_id = ? AND kind = ? AND scope = ?`,
 			st.PoolID, st.Kind, st.Scope).Scan(&version)

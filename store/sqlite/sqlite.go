@@ -200,7 +200,7 @@ func (s *Store) writeTx(ctx context.Context, fn writeFunc) error {
 
 // writeExec is one statement as a write of its own.
 func (s *Store) writeExec(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		res, err = tx.ExecContext(ctx, query, args...)
 		return err
 	})

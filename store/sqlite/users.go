@@ -156,7 +156,7 @@ func decodeMFA(s string) (store.MFA, error) {
 // storedUser reads a user as stored, inside a write transaction: the
 // version UpdateUser compares, and the user its alias and search rows were
 // derived from, which UpdateUser and DeleteUser remove by primary key.
-func storedUser(ctx context.Context, tx *sql.Tx, poolID, sub string) (store.User, error) {
+func storedUser(ctx context.Context, tx execer, poolID, sub string) (store.User, error) {
 	row := tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.pool_id = ? AND u.sub = ?`, poolID, sub)
 	u, err := scanUser(row, poolID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -173,7 +173,7 @@ func storedUser(ctx context.Context, tx *sql.Tx, poolID, sub string) (store.User
 const deleteAliasSQL = `DELETE FROM user_aliases WHERE pool_id = ? AND kind = ? AND value = ? AND sub = ?`
 
 // deleteAliases removes the user_aliases rows of u, a user as stored.
-func deleteAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
+func deleteAliases(ctx context.Context, tx execer, u store.User) error {
 	for kind, value := range u.Aliases {
 		if _, err := tx.ExecContext(ctx, deleteAliasSQL, u.PoolID, kind, value, u.Sub); err != nil {
 			return fmt.Errorf("unindex alias: %w", err)
@@ -184,7 +184,7 @@ func deleteAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
 
 // insertAliases stores u's aliases in a fixed order; a taken alias is an
 // *ExistsError naming its kind.
-func insertAliases(ctx context.Context, tx *sql.Tx, u store.User) error {
+func insertAliases(ctx context.Context, tx execer, u store.User) error {
 	for _, kind := range slices.Sorted(maps.Keys(u.Aliases)) {
 		_, err := tx.ExecContext(ctx, insertAliasSQL, u.PoolID, kind, u.Aliases[kind], u.Sub)
 		if isUniqueViolation(err) {
@@ -208,7 +208,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return insertUser(ctx, tx, u, docs) })
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error { return insertUser(ctx, tx, u, docs) })
 	if err != nil {
 		return store.User{}, fmt.Errorf("sqlite: create user: %w", err)
 	}
@@ -217,7 +217,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) (store.User, error
 
 // insertUser stores a new user (u and docs as encodeUser returns them)
 // with its aliases and search keys.
-func insertUser(ctx context.Context, tx *sql.Tx, u store.User, docs userDocs) error {
+func insertUser(ctx context.Context, tx execer, u store.User, docs userDocs) error {
 	_, err := tx.ExecContext(ctx, insertUserSQL,
 		u.PoolID, u.Sub, u.Username, u.UsernameKey, string(u.Status), boolInt(u.Enabled),
 		docs.attrs, docs.aliases, u.Password.Hash, u.Password.SRPSalt, u.Password.SRPVerifier,
@@ -283,7 +283,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 	// The version to compare is read before the write runs: the
 	// committer may run it twice (commit.go), and u.Version changes.
 	want := u.Version
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		old, err := storedUser(ctx, tx, u.PoolID, u.Sub)
 		if err != nil {
 			return err
@@ -332,7 +332,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) (store.User, error
 // nothing changes); memberships, devices and auth events go by
 // foreign-key cascade.
 func (s *Store) DeleteUser(ctx context.Context, poolID, sub string) error {
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		old, err := storedUser(ctx, tx, poolID, sub)
 		if err != nil {
 			return err

@@ -49,7 +49,7 @@ func (s *Store) CreateWebAuthnCredential(ctx context.Context, c store.WebAuthnCr
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
-	err = s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE pool_id = ? AND sub = ?`, c.PoolID, c.Subject).Scan(&n); err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Store) ListWebAuthnCredentials(ctx context.Context, poolID, subject str
 // nothing changes.
 func (s *Store) UseWebAuthnCredential(ctx context.Context, poolID string, id []byte, u store.WebAuthnUse) error {
 	const op = "sqlite: use webauthn credential"
-	err := s.writeTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE webauthn_credentials SET sign_count = ?, backup_state = ?, last_used_at = ?
 			WHERE pool_id = ? AND credential_id = ? AND clone_warning = 0 AND (sign_count < ? OR (? = 0 AND sign_count = 0))`,
 			int64(u.SignCount), u.BackupState, toMicros(normTime(u.At)), poolID, id, int64(u.SignCount), int64(u.SignCount))
@@ -154,7 +154,7 @@ func (s *Store) UseWebAuthnCredential(ctx context.Context, poolID string, id []b
 
 // changedOrWhy turns an UPDATE that changed no row into ErrNotFound (no
 // such credential) or ErrConflict (its condition did not hold).
-func (s *Store) changedOrWhy(ctx context.Context, tx *sql.Tx, res sql.Result, poolID string, id []byte) error {
+func (s *Store) changedOrWhy(ctx context.Context, tx execer, res sql.Result, poolID string, id []byte) error {
 	n, err := res.RowsAffected()
 	if err != nil || n > 0 {
 		return err
