@@ -151,14 +151,16 @@ func (p *UserPool) exchangeCode(ctx context.Context, c *appClient, in TokenReque
 	// could not revoke (revokeReusedCode); it carries no subject, as it
 	// names nothing of the user's but that family and lapses in an hour.
 	// Only the client the code was issued to can spend it: presented by
-	// another client it stays as it is.
+	// another client it stays as it is. The tokens' family, a durable
+	// write, follows before any token is answered, so spending the code
+	// needs no flush of its own (store.DeferSync).
 	famID, err := random.UUID(p.random)
 	if err != nil {
 		return nil, asOAuth(internalErr("authorization code", err), "server_error")
 	}
 	guard := store.AuthSession{PoolID: p.cfg.ID, ID: "used:" + id, ClientID: c.ID,
 		Challenge: "USED_AUTHORIZATION_CODE", Data: []byte(famID), ExpiresAt: now.Add(time.Hour), CreatedAt: now}
-	s, err := p.store.RedeemAuthSession(ctx, p.cfg.ID, "code:"+id, c.ID, now, guard)
+	s, err := p.store.RedeemAuthSession(store.DeferSync(ctx), p.cfg.ID, "code:"+id, c.ID, now, guard)
 	if errors.Is(err, store.ErrNotFound) {
 		if rerr := p.revokeReusedCode(ctx, c, id, now); rerr != nil {
 			return nil, &OAuthError{Code: "server_error", Description: "temporarily unavailable", Status: 503, Err: rerr}

@@ -489,9 +489,11 @@ func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.U
 
 // complete ends a sign-in whose every factor is proved: the failed
 // attempts are forgotten, and the front end that began it decides what the
-// user gets (endWithTokens, or the hosted UI's session).
+// user gets (endWithTokens, or the hosted UI's session). Either stores a
+// session before it answers, a durable write, so the clearing needs no
+// flush of its own (store.DeferSync).
 func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st challengeState, source string) (*step, error) {
-	if err := p.clearAttempts(ctx, u.Sub, st.From); err != nil {
+	if err := p.clearAttempts(store.DeferSync(ctx), u.Sub, st.From); err != nil {
 		return nil, err
 	}
 	p.recordEvent(ctx, u, event{id: st.EventID, feedback: st.Feedback, typ: EventSignIn, response: EventPass, caller: caller{ip: st.IP, userAgent: st.UserAgent, device: st.Device},

@@ -5,8 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/cupola-auth/cupola/store"
 )
 
 // Group commit. Every write of the store is a function run in a
@@ -31,6 +34,15 @@ import (
 // and batches grow only while writes queue behind an fsync, which is when
 // sharing it pays.
 //
+// A write whose caller marked it store.DeferSync may be acknowledged
+// before it is on disk: a batch of such writes only commits with
+// synchronous=NORMAL, which in WAL mode appends to the log without a
+// fsync. Any batch holding a durable write commits with synchronous=FULL,
+// whose fsync of the log carries every frame appended before it, so each
+// deferred write is on disk once the next durable one is acknowledged —
+// the contract store.DeferSync states. A checkpoint (NORMAL syncs the log
+// before one) and Close make them durable too.
+//
 // A write runs with its caller's context values but without its
 // cancellation: an interrupted statement would roll back the whole shared
 // transaction. A caller whose context ends while its write is still queued
@@ -51,31 +63,38 @@ const (
 )
 
 type writeReq struct {
-	ctx   context.Context
-	fn    writeFunc
-	state atomic.Int32
-	err   error
-	done  chan struct{}
+	ctx      context.Context
+	fn       writeFunc
+	deferred bool // store.DeferSync: may be acknowledged before its fsync
+	state    atomic.Int32
+	err      error
+	done     chan struct{}
 }
 
 // committer runs the queued writes on db.
 type committer struct {
 	db    *sql.DB
 	stmts *writeStmts // the writer's kept statements (writestmts.go)
-	queue chan *writeReq
-	stop  chan struct{}
-	wg    sync.WaitGroup
+	// synchronous is the writer connection's PRAGMA synchronous as last
+	// set: FULL as the DSN opens it, NORMAL while batches of deferred
+	// writes only commit, "" when setting it failed (set again before
+	// the next batch).
+	synchronous string
+	queue       chan *writeReq
+	stop        chan struct{}
+	wg          sync.WaitGroup
 	// mu guards closed: senders hold it shared, so that once close has
 	// set it nothing more enters the queue the committer drains.
 	mu     sync.RWMutex
 	closed bool
 	// batches and writes count the transactions committed and the writes
-	// in them, for tests and benchmarks.
-	batches, writes atomic.Int64
+	// in them, deferred the transactions committed without a fsync (every
+	// write in them deferred), for tests and benchmarks.
+	batches, writes, deferred atomic.Int64
 }
 
 func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, stmts: newWriteStmts(db), queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{})}
+	c := &committer{db: db, stmts: newWriteStmts(db), synchronous: "FULL", queue: make(chan *writeReq, 4*maxBatch), stop: make(chan struct{})}
 	c.wg.Go(c.run)
 	return c
 }
@@ -101,7 +120,7 @@ func (c *committer) do(ctx context.Context, fn writeFunc) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	r := &writeReq{ctx: ctx, fn: fn, done: make(chan struct{})}
+	r := &writeReq{ctx: ctx, fn: fn, deferred: store.SyncDeferred(ctx), done: make(chan struct{})}
 	c.mu.RLock()
 	if c.closed {
 		c.mu.RUnlock()
@@ -168,10 +187,19 @@ func (c *committer) commit(batch []*writeReq) {
 			close(r.done) // abandoned: its caller has its answer
 		}
 	}
-	switch len(live) {
-	case 0:
+	if len(live) == 0 {
 		return
-	case 1:
+	}
+	durable := slices.ContainsFunc(live, func(r *writeReq) bool { return !r.deferred })
+	if err := c.setSynchronous(durable); err != nil && durable {
+		// Never commit a durable write without its fsync.
+		for _, r := range live {
+			r.err = fmt.Errorf("synchronous: %w", err)
+			close(r.done)
+		}
+		return
+	}
+	if len(live) == 1 {
 		c.alone(live[0])
 		return
 	}
@@ -184,6 +212,33 @@ func (c *committer) commit(batch []*writeReq) {
 	for _, r := range live {
 		close(r.done)
 	}
+}
+
+// setSynchronous sets the writer's PRAGMA synchronous for the next
+// commit: FULL when it holds a durable write, NORMAL when every write in
+// it is deferred. SQLite refuses to change it inside a transaction, so it
+// is set between them, and only when it changes.
+func (c *committer) setSynchronous(durable bool) error {
+	want := "NORMAL"
+	if durable {
+		want = "FULL"
+	}
+	if c.synchronous == want {
+		return nil
+	}
+	query := "PRAGMA synchronous = " + want
+	var err error
+	if st := c.stmts.get(query); st != nil {
+		_, err = st.ExecContext(context.Background())
+	} else {
+		_, err = c.db.ExecContext(context.Background(), query)
+	}
+	if err != nil {
+		c.synchronous = ""
+		return err
+	}
+	c.synchronous = want
+	return nil
 }
 
 // alone runs one write in a transaction of its own.
@@ -204,8 +259,7 @@ func (c *committer) alone(r *writeReq) {
 		r.err = fmt.Errorf("commit: %w", err)
 		return
 	}
-	c.batches.Add(1)
-	c.writes.Add(1)
+	c.counted(1)
 }
 
 // together runs the writes of live in one transaction, each in a
@@ -242,7 +296,15 @@ func (c *committer) together(live []*writeReq) error {
 	if err := tx.Commit(); err != nil {
 		return err
 	}
-	c.batches.Add(1)
-	c.writes.Add(int64(len(live)))
+	c.counted(len(live))
 	return nil
+}
+
+// counted counts a committed transaction of n writes.
+func (c *committer) counted(n int) {
+	c.batches.Add(1)
+	c.writes.Add(int64(n))
+	if c.synchronous == "NORMAL" {
+		c.deferred.Add(1)
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 
@@ -164,5 +166,144 @@ func TestACompareAndSwapRunAgainAloneStillSucceeds(t *testing.T) {
 				t.Errorf("round %d, write %d: %v", round, i, err)
 			}
 		}
+	}
+}
+
+// TestDeferredWritesWaitForTheNextDurableCommit: writes marked
+// store.DeferSync commit with synchronous=NORMAL, appending to the log
+// without a fsync; the next durable write commits with FULL, whose fsync
+// carries them; a batch holding deferred and durable writes is durable.
+func TestDeferredWritesWaitForTheNextDurableCommit(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sync.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	deferred := store.DeferSync(ctx)
+	create := func(ctx context.Context, name string) error {
+		_, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: "sub-" + name, Username: name, UsernameKey: name, Status: "CONFIRMED"})
+		return err
+	}
+	synchronous := func() int { // 1 NORMAL, 2 FULL
+		t.Helper()
+		var level int
+		if err := s.writer.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&level); err != nil {
+			t.Fatal(err)
+		}
+		return level
+	}
+	counts := func() (batches, deferred int64) {
+		return s.commits.batches.Load(), s.commits.deferred.Load()
+	}
+
+	if got := synchronous(); got != 2 {
+		t.Fatalf("a fresh store commits with synchronous=%d, want 2 (FULL)", got)
+	}
+	b0, d0 := counts()
+	for _, name := range []string{"a", "b", "c"} {
+		if err := create(deferred, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, d := counts(); b-b0 != 3 || d-d0 != 3 {
+		t.Errorf("three deferred writes: %d commits, %d of them without a fsync; want 3 and 3", b-b0, d-d0)
+	}
+	if got := synchronous(); got != 1 {
+		t.Errorf("after deferred writes synchronous=%d, want 1 (NORMAL)", got)
+	}
+	if err := create(ctx, "d"); err != nil {
+		t.Fatal(err)
+	}
+	if b, d := counts(); b-b0 != 4 || d-d0 != 3 {
+		t.Errorf("then a durable write: %d commits, %d without a fsync; want 4 and 3", b-b0, d-d0)
+	}
+	if got := synchronous(); got != 2 {
+		t.Errorf("after a durable write synchronous=%d, want 2 (FULL)", got)
+	}
+
+	// A deferred write holds the committer while a deferred and a durable
+	// write queue behind it: they share the next commit, which is durable.
+	started, release := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		err := s.writeTx(deferred, func(ctx context.Context, tx *wtx) error {
+			close(started)
+			<-release
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	<-started
+	b0, d0 = counts()
+	wg.Go(func() {
+		if err := create(deferred, "e"); err != nil {
+			t.Error(err)
+		}
+	})
+	wg.Go(func() {
+		if err := create(ctx, "f"); err != nil {
+			t.Error(err)
+		}
+	})
+	for len(s.commits.queue) < 2 {
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	if b, d := counts(); b-b0 != 2 || d-d0 != 1 {
+		t.Errorf("the holder, then a deferred and a durable write together: %d commits, %d without a fsync; want 2 and 1", b-b0, d-d0)
+	}
+	if got := synchronous(); got != 2 {
+		t.Errorf("after a shared durable commit synchronous=%d, want 2 (FULL)", got)
+	}
+	for _, name := range []string{"a", "b", "c", "d", "e", "f"} {
+		if _, err := s.GetUser(ctx, "p", "sub-"+name); err != nil {
+			t.Errorf("user %s: %v", name, err)
+		}
+	}
+}
+
+// TestTheWriterKeepsItsStatementsPrepared: a write's statement is
+// prepared after its first transaction and reused; one that cannot be
+// prepared runs unprepared every time, its error reaching the caller.
+func TestTheWriterKeepsItsStatementsPrepared(t *testing.T) {
+	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "stmts.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := t.Context()
+	for i := range 3 {
+		if _, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: fmt.Sprint("s", i), Username: fmt.Sprint("u", i),
+			UsernameKey: fmt.Sprint("u", i), Status: "CONFIRMED"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const broken = `INSERT INTO no_such_table VALUES (1)`
+	for range 2 {
+		if _, err := s.writeExec(ctx, broken); err == nil || !strings.Contains(err.Error(), "no_such_table") {
+			t.Fatalf("a statement on a missing table: %v", err)
+		}
+	}
+	// The committer owns the statements: look at them from a write, which
+	// runs on it after the previous writes' statements were prepared.
+	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
+		stmts := s.commits.stmts
+		if stmts.kept[insertUserSQL] == nil {
+			t.Errorf("the user insert is not kept prepared; kept: %d statements", len(stmts.kept))
+		}
+		if stmts.kept[broken] != nil || !stmts.failed[broken] {
+			t.Errorf("the broken statement: kept %v, failed %v; want not kept, failed", stmts.kept[broken] != nil, stmts.failed[broken])
+		}
+		if len(stmts.noted) != 0 {
+			t.Errorf("%d statements still noted after the writes", len(stmts.noted))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -51,6 +51,9 @@ func (w *writeStmts) get(query string) *sql.Stmt {
 // prepareNoted prepares the texts noted since the last call. It must run
 // between transactions.
 func (w *writeStmts) prepareNoted() {
+	if len(w.noted) == 0 {
+		return
+	}
 	for query := range w.noted {
 		st, err := w.db.PrepareContext(context.Background(), query)
 		if err != nil {
