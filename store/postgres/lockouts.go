@@ -150,7 +150,7 @@ func (s *Store) ClearAttempts(ctx context.Context, poolID string, keys ...string
 		return nil
 	}
 	for attempt := 1; ; attempt++ {
-		_, err := s.pool.Exec(ctx, `DELETE FROM lockouts WHERE pool_id = $1 AND key IN (
+		_, err := s.execWrite(ctx, `DELETE FROM lockouts WHERE pool_id = $1 AND key IN (
 			SELECT key FROM lockouts WHERE pool_id = $1 AND key = ANY($2)
 			ORDER BY array_position($2, key) FOR UPDATE)`, poolID, keep)
 		if err == nil || !retryable(err) || attempt >= maxTxAttempts {

@@ -69,7 +69,7 @@ func (s *Store) RedeemAuthSession(ctx context.Context, poolID, id, clientID stri
 	}
 	a := store.AuthSession{PoolID: poolID, ID: id}
 	var expiresAt, createdAt pgtype.Timestamptz
-	err := s.pool.QueryRow(ctx, `WITH gone AS (
+	err := s.queryRowWrite(ctx, `WITH gone AS (
 			DELETE FROM auth_sessions WHERE pool_id = $1 AND id = $2 AND client_id = $3
 			RETURNING subject, client_id, challenge, data, expires_at, created_at),
 		put AS (
