@@ -9,9 +9,12 @@
 // single connection in short BEGIN IMMEDIATE transactions, queued to one
 // committer goroutine (not spinning on SQLITE_BUSY) that runs the writes
 // queued behind a commit together, each in a savepoint, under one commit
-// and one fsync (commit.go); every atomic operation
-// of the contract (create-if-absent, compare-and-swap, consume-once,
-// rotate-or-detect-reuse, the lockout counter) is one such transaction.
+// and one fsync (commit.go) — a batch of writes marked store.DeferSync
+// only commits without one, the next durable commit's fsync carrying it;
+// the writer keeps its statements prepared (writestmts.go). Every atomic
+// operation of the contract (create-if-absent, compare-and-swap,
+// consume-once, rotate-or-detect-reuse, the lockout counter) is one such
+// transaction.
 // Lookups run on a small pool of read-only connections. Unique keys
 // (username, aliases, token hashes, group names, resource-server
 // identifiers) are enforced by the database itself.
