@@ -51,6 +51,12 @@ import (
 // each reports the process's CPU per sign-in (server and browsers; the
 // limit's is all work no sign-in avoids) and, from 100 sign-ins up, the
 // median and 99th-percentile sign-in time.
+//
+// /postgres runs on the server CUPOLA_TEST_POSTGRES_DSN names, with that
+// server's durability: the test cluster .ci/postgres.sh starts runs with
+// fsync and synchronous_commit off, which flatters it; for figures
+// comparable with /sqlite (synchronous=FULL), point it at a server with
+// the defaults.
 func BenchmarkHTTPSignIn(b *testing.B) {
 	// The limit runs one worker per core: more would only make the
 	// hashes share the cores (the pool's hasher allows GOMAXPROCS too).
