@@ -2,17 +2,28 @@ package store
 
 import "context"
 
-// Durability. A store acknowledges a write once it is durable: returned
-// without error, it survives a crash or a power cut (SQLite commits with
-// synchronous=FULL, PostgreSQL with synchronous_commit on). Each durable
-// write costs a flush of the log to disk — on SQLite a fsync, most of
-// the CPU a small write costs.
+// deferSyncKey is the context key of DeferSync.
+type deferSyncKey struct{}
+
+// DeferSync returns ctx with its writes marked as ones a store may
+// acknowledge before they are durable.
 //
-// An operation that makes several writes one after the other and answers
-// its caller only after the last one needs only that last flush, provided
-// the store's log is written in order, so that flushing a write flushes
-// every write acknowledged before it. DeferSync marks the writes that
-// come before such a last one:
+// A store acknowledges a write once it is durable: returned without
+// error, it survives a crash or a power cut (SQLite commits with
+// synchronous=FULL, PostgreSQL with synchronous_commit on). Each durable
+// write costs a flush of the log to disk — on SQLite a fsync, most of the
+// CPU a small write costs. An operation that makes several writes one
+// after the other and answers its caller only after the last one needs
+// only that last flush, because the stores write their logs in order:
+// flushing a write flushes every write acknowledged before it began.
+//
+// A write made with a context from DeferSync may be acknowledged before
+// it is durable. It is durable no later than the next durable write that
+// changes data and begins after it was acknowledged, whoever makes it (a
+// write that changes nothing flushes nothing). A caller may use it only
+// where such a durable write of the same operation follows before
+// anything is answered, so that nothing the caller acknowledges rests on
+// a write that is not on disk yet:
 //
 //	// The attempts are cleared, then the session the caller will be given
 //	// is created: the session's flush carries the clearing too.
@@ -20,25 +31,12 @@ import "context"
 //	...
 //	err = s.CreateFamily(ctx, session, hash)
 //
-// A write made with a context from DeferSync may be acknowledged before
-// it is durable; it is durable no later than the next write the store
-// acknowledges without DeferSync, whoever makes it. A caller may use it
-// only where a durable write of the same operation follows before
-// anything is answered, so that nothing the caller acknowledges rests on
-// a write that is not on disk yet. When the operation fails before its
-// durable write, its deferred writes may or may not survive a crash, as
-// if the crash had come before them.
+// When the operation fails before its durable write, its deferred writes
+// may or may not survive a crash, as if the crash had come before them;
+// the operation must not answer anything that relies on them.
 //
 // A store that has no cheaper way to write ignores the mark: every write
 // is durable then, which is always allowed.
-
-// deferSyncKey is the context key of DeferSync.
-type deferSyncKey struct{}
-
-// DeferSync returns ctx with its writes marked as ones a store may
-// acknowledge before they are durable: each becomes durable with the next
-// durable write the store acknowledges. See the package's Durability
-// notes for when a caller may use it.
 func DeferSync(ctx context.Context) context.Context {
 	return context.WithValue(ctx, deferSyncKey{}, true)
 }

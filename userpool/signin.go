@@ -490,8 +490,10 @@ func (p *UserPool) afterFirstFactor(ctx context.Context, c *appClient, u store.U
 // complete ends a sign-in whose every factor is proved: the failed
 // attempts are forgotten, and the front end that began it decides what the
 // user gets (endWithTokens, or the hosted UI's session). Either stores a
-// session before it answers, a durable write, so the clearing needs no
-// flush of its own (store.DeferSync).
+// session, a durable write, before it answers a sign-in, so the clearing
+// needs no flush of its own (store.DeferSync); a sign-in refused after it
+// (a trigger, a token failure) leaves a clearing that a crash may undo,
+// which nothing answered relies on.
 func (p *UserPool) complete(ctx context.Context, c *appClient, u store.User, st challengeState, source string) (*step, error) {
 	if err := p.clearAttempts(store.DeferSync(ctx), u.Sub, st.From); err != nil {
 		return nil, err

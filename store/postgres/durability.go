@@ -15,7 +15,8 @@ import (
 // sends as one pipeline ending in one Sync: one round trip and one
 // implicit transaction, whose commit does not wait for its WAL flush. The
 // setting is local to that transaction. PostgreSQL flushes its WAL in
-// order, so the next synchronous commit — any session's — carries it to
+// order, so a synchronous commit — any session's — that writes WAL and
+// begins after the deferred one was acknowledged carries it to
 // disk, which is store.DeferSync's contract. Writes not marked, and those
 // made in explicit transactions (inTx), commit synchronously as before.
 

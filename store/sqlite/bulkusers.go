@@ -193,7 +193,7 @@ func insertSearchRows(ctx context.Context, tx execer, users []store.User) error 
 		}
 		q := `INSERT INTO user_search (pool_id, attr, key, sub) VALUES ` +
 			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		if _, err := unkept(tx).ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("index users: %w", err)
 		}
 	}

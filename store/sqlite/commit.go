@@ -39,9 +39,10 @@ import (
 // synchronous=NORMAL, which in WAL mode appends to the log without a
 // fsync. Any batch holding a durable write commits with synchronous=FULL,
 // whose fsync of the log carries every frame appended before it, so each
-// deferred write is on disk once the next durable one is acknowledged —
+// deferred write is on disk once the next durable one that changes data
+// is acknowledged (a commit that appends no frame does not fsync) —
 // the contract store.DeferSync states. A checkpoint (NORMAL syncs the log
-// before one) and Close make them durable too.
+// before one) makes them durable too.
 //
 // A write runs with its caller's context values but without its
 // cancellation: an interrupted statement would roll back the whole shared
@@ -226,14 +227,9 @@ func (c *committer) setSynchronous(durable bool) error {
 	if c.synchronous == want {
 		return nil
 	}
-	query := "PRAGMA synchronous = " + want
-	var err error
-	if st := c.stmts.get(query); st != nil {
-		_, err = st.ExecContext(context.Background())
-	} else {
-		_, err = c.db.ExecContext(context.Background(), query)
-	}
-	if err != nil {
+	// Never on a kept statement: SQLite applies this pragma when it
+	// prepares it, so a kept one would change nothing when run again.
+	if _, err := c.db.ExecContext(context.Background(), "PRAGMA synchronous = "+want); err != nil {
 		c.synchronous = ""
 		return err
 	}

@@ -259,7 +259,23 @@ func TestDeferredWritesWaitForTheNextDurableCommit(t *testing.T) {
 	if got := synchronous(); got != 2 {
 		t.Errorf("after a shared durable commit synchronous=%d, want 2 (FULL)", got)
 	}
-	for _, name := range []string{"a", "b", "c", "d", "e", "f"} {
+
+	// The connection follows every change, not only the first ones.
+	for i := range 4 {
+		if err := create(deferred, fmt.Sprint("deferred", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := synchronous(); got != 1 {
+			t.Errorf("round %d: after a deferred write synchronous=%d, want 1 (NORMAL)", i, got)
+		}
+		if err := create(ctx, fmt.Sprint("durable", i)); err != nil {
+			t.Fatal(err)
+		}
+		if got := synchronous(); got != 2 {
+			t.Errorf("round %d: after a durable write synchronous=%d, want 2 (FULL)", i, got)
+		}
+	}
+	for _, name := range []string{"a", "b", "c", "d", "e", "f", "deferred3", "durable3"} {
 		if _, err := s.GetUser(ctx, "p", "sub-"+name); err != nil {
 			t.Errorf("user %s: %v", name, err)
 		}

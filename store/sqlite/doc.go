@@ -4,8 +4,10 @@
 // SQLite file, through the pure-Go modernc.org/sqlite driver (no cgo).
 //
 // It is built for many concurrent sign-ins on one machine. The database
-// runs in WAL mode with synchronous=FULL, so a committed write survives a
-// power cut, and readers never wait for the writer. All writes go through a
+// runs in WAL mode with synchronous=FULL, so an acknowledged write
+// survives a power cut (one its caller marked store.DeferSync once the
+// next durable write is acknowledged), and readers never wait for the
+// writer. All writes go through a
 // single connection in short BEGIN IMMEDIATE transactions, queued to one
 // committer goroutine (not spinning on SQLITE_BUSY) that runs the writes
 // queued behind a commit together, each in a savepoint, under one commit

@@ -81,7 +81,9 @@ func WithReaders(n int) Option {
 
 // Open opens (creating if needed) the SQLite database at path, applies any
 // pending migrations and returns the store. Every connection runs with
-// journal_mode=WAL, synchronous=FULL, foreign_keys=ON and the busy timeout.
+// journal_mode=WAL, synchronous=FULL, foreign_keys=ON and the busy timeout
+// (the writer commits writes marked store.DeferSync, and only those, with
+// synchronous=NORMAL: commit.go).
 // A database written by a newer version of this package, whose schema
 // version is unknown here, is refused with ErrSchemaTooNew.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {

@@ -104,6 +104,16 @@ func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }
 
+// unkept returns what runs tx's statements without the writer's kept
+// ones, for a text built per call (a multi-row insert of any length) that
+// would only fill the cache and crowd out the fixed texts.
+func unkept(tx execer) execer {
+	if w, ok := tx.(*wtx); ok {
+		return w.Tx
+	}
+	return tx
+}
+
 // execer is what the writes' helpers run statements on: a write's *wtx,
 // or a migration's *sql.Tx.
 type execer interface {
