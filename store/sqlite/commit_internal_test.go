@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -17,11 +16,7 @@ import (
 // and within a shared commit one write's failure (a taken username) or
 // its caller's cancellation leaves the others as they would be alone.
 func TestGroupCommitKeepsEachWriteItsOwn(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "gc.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	user := func(i int, name string) store.User {
 		return store.User{PoolID: "p", Sub: fmt.Sprintf("sub-%d", i), Username: name, UsernameKey: name, Status: "CONFIRMED"}
@@ -74,11 +69,7 @@ func TestGroupCommitKeepsEachWriteItsOwn(t *testing.T) {
 // shared transaction (here: it commits it under the committer) makes the
 // batch run again write by write, and the others still land.
 func TestGroupCommitFallsBackWhenTheBatchBreaks(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "gc.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	var wg sync.WaitGroup
 	errs := make([]error, 40)
@@ -113,16 +104,13 @@ func TestGroupCommitFallsBackWhenTheBatchBreaks(t *testing.T) {
 // the version its caller read, not the one its first run already
 // advanced: else every update of a broken batch answers ErrConflict.
 func TestACompareAndSwapRunAgainAloneStillSucceeds(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "gc.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	const n = 40
 	users := make([]store.User, n)
 	groups := make([]store.Group, n)
 	for i := range n {
+		var err error
 		if users[i], err = s.CreateUser(ctx, store.User{PoolID: "p", Sub: fmt.Sprintf("s%d", i),
 			Username: fmt.Sprintf("u%d", i), UsernameKey: fmt.Sprintf("u%d", i), Status: "CONFIRMED"}); err != nil {
 			t.Fatal(err)
@@ -174,11 +162,7 @@ func TestACompareAndSwapRunAgainAloneStillSucceeds(t *testing.T) {
 // without a fsync; the next durable write commits with FULL, whose fsync
 // carries them; a batch holding deferred and durable writes is durable.
 func TestDeferredWritesWaitForTheNextDurableCommit(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "sync.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	deferred := store.DeferSync(ctx)
 	create := func(ctx context.Context, name string) error {
@@ -286,11 +270,7 @@ func TestDeferredWritesWaitForTheNextDurableCommit(t *testing.T) {
 // prepared after its first transaction and reused; one that cannot be
 // prepared runs unprepared every time, its error reaching the caller.
 func TestTheWriterKeepsItsStatementsPrepared(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "stmts.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	for i := range 3 {
 		if _, err := s.CreateUser(ctx, store.User{PoolID: "p", Sub: fmt.Sprint("s", i), Username: fmt.Sprint("u", i),
@@ -306,7 +286,7 @@ func TestTheWriterKeepsItsStatementsPrepared(t *testing.T) {
 	}
 	// The committer owns the statements: look at them from a write, which
 	// runs on it after the previous writes' statements were prepared.
-	err = s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
+	err := s.writeTx(ctx, func(ctx context.Context, tx *wtx) error {
 		stmts := s.commits.stmts
 		if stmts.kept[insertUserSQL] == nil {
 			t.Errorf("the user insert is not kept prepared; kept: %d statements", len(stmts.kept))

@@ -196,11 +196,7 @@ func TestIndexRowsFollowTheUsersRow(t *testing.T) {
 // Migration 0012 leaves user_aliases and user_search with neither a
 // foreign key nor an index other than their primary keys.
 func TestIndexTablesHaveOnlyTheirPrimaryKeys(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "cupola.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	for _, table := range []string{"user_aliases", "user_search"} {
 		var fks, indexes int
 		if err := s.reader.QueryRowContext(t.Context(), `SELECT count(*) FROM pragma_foreign_key_list(?)`, table).Scan(&fks); err != nil {
@@ -219,11 +215,7 @@ func TestIndexTablesHaveOnlyTheirPrimaryKeys(t *testing.T) {
 // derived from its JSON: a name or value that is not UTF-8 would come back
 // as U+FFFD and leave its rows behind, so it is refused and nothing stored.
 func TestAttributesThatAreNotUTF8AreRefused(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "cupola.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	ctx := t.Context()
 	for _, u := range []store.User{
 		{Attributes: map[string]string{"email": "a\xff@x.example"}},

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 )
 
@@ -10,11 +9,7 @@ import (
 // the texts past it unprepared; a text that does not prepare still
 // reports its error.
 func TestReadPoolKeepsBoundedStatements(t *testing.T) {
-	s, err := Open(t.Context(), filepath.Join(t.TempDir(), "cupola.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t)
 	for i := range maxReadStmts + 10 {
 		var n int
 		if err := s.reader.QueryRowContext(t.Context(), fmt.Sprintf("SELECT %d", i)).Scan(&n); err != nil || n != i {
