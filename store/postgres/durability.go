@@ -30,19 +30,15 @@ func (s *Store) execWrite(ctx context.Context, sql string, args ...any) (pgconn.
 	if !store.SyncDeferred(ctx) {
 		return s.pool.Exec(ctx, sql, args...)
 	}
-	b := &pgx.Batch{}
-	b.Queue(asyncCommit)
-	b.Queue(sql, args...)
-	br := s.pool.SendBatch(ctx, b)
-	defer br.Close()
-	if _, err := br.Exec(); err != nil {
+	br, err := s.sendAsync(ctx, sql, args...)
+	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
 	tag, err := br.Exec()
-	if err != nil {
-		return tag, err
+	if cerr := br.Close(); err == nil {
+		err = cerr
 	}
-	return tag, br.Close()
+	return tag, err
 }
 
 // queryRowWrite is s.pool.QueryRow for a write that returns a row, with
@@ -51,15 +47,25 @@ func (s *Store) queryRowWrite(ctx context.Context, sql string, args ...any) pgx.
 	if !store.SyncDeferred(ctx) {
 		return s.pool.QueryRow(ctx, sql, args...)
 	}
+	br, err := s.sendAsync(ctx, sql, args...)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{br: br, row: br.QueryRow()}
+}
+
+// sendAsync sends sql behind asyncCommit in one batch and reads
+// asyncCommit's result; the caller reads sql's and closes the batch.
+func (s *Store) sendAsync(ctx context.Context, sql string, args ...any) (pgx.BatchResults, error) {
 	b := &pgx.Batch{}
 	b.Queue(asyncCommit)
 	b.Queue(sql, args...)
 	br := s.pool.SendBatch(ctx, b)
 	if _, err := br.Exec(); err != nil {
 		br.Close()
-		return errRow{err}
+		return nil, err
 	}
-	return batchRow{br: br, row: br.QueryRow()}
+	return br, nil
 }
 
 // batchRow is the row of a batch's last statement: scanning it ends the
