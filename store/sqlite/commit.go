@@ -237,15 +237,24 @@ func (c *committer) setSynchronous(durable bool) error {
 	return nil
 }
 
+// begin starts a transaction on the writer, its statements run on the
+// kept ones.
+func (c *committer) begin() (*wtx, error) {
+	tx, err := c.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return &wtx{Tx: tx, stmts: c.stmts}, nil
+}
+
 // alone runs one write in a transaction of its own.
 func (c *committer) alone(r *writeReq) {
 	defer close(r.done)
-	sqlTx, err := c.db.BeginTx(context.Background(), nil)
+	tx, err := c.begin()
 	if err != nil {
 		r.err = fmt.Errorf("begin: %w", err)
 		return
 	}
-	tx := &wtx{Tx: sqlTx, stmts: c.stmts}
 	if err := r.fn(context.WithoutCancel(r.ctx), tx); err != nil {
 		_ = tx.Rollback()
 		r.err = err
@@ -263,11 +272,10 @@ func (c *committer) alone(r *writeReq) {
 // error returned means the batch failed as a whole and was rolled back.
 func (c *committer) together(live []*writeReq) error {
 	bg := context.Background()
-	sqlTx, err := c.db.BeginTx(bg, nil)
+	tx, err := c.begin()
 	if err != nil {
 		return err
 	}
-	tx := &wtx{Tx: sqlTx, stmts: c.stmts}
 	for _, r := range live {
 		if _, err := tx.ExecContext(bg, "SAVEPOINT w"); err != nil {
 			_ = tx.Rollback()
